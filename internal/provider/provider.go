@@ -1,0 +1,142 @@
+// Package provider adapts the domain packages to the Terraform plugin framework. It holds wiring,
+// schemas and diagnostics only; the rules live in internal/releases, internal/images and internal/checks.
+package provider
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/function"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/provider"
+	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/releases"
+)
+
+// Address is the provider's registry source address.
+const Address = "registry.terraform.io/zenmlpro-infra/zenmlpro"
+
+var (
+	_ provider.Provider              = (*zenmlproProvider)(nil)
+	_ provider.ProviderWithFunctions = (*zenmlproProvider)(nil)
+)
+
+type zenmlproProvider struct {
+	version string
+}
+
+// New returns the provider factory for providerserver.Serve and the tests.
+func New(version string) func() provider.Provider {
+	return func() provider.Provider { return &zenmlproProvider{version: version} }
+}
+
+// providerData is what Configure hands to every data source and resource.
+type providerData struct {
+	// catalog is the embedded release catalog with the dates of the provider's `releases` attribute applied.
+	catalog *releases.Catalog
+}
+
+type providerModel struct {
+	Releases types.Object `tfsdk:"releases"`
+}
+
+type releasesModel struct {
+	ControlPlane    types.Map `tfsdk:"control_plane"`
+	WorkspaceServer types.Map `tfsdk:"workspace_server"`
+}
+
+func (p *zenmlproProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
+	resp.TypeName = "zenmlpro"
+	resp.Version = p.version
+}
+
+func (p *zenmlproProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *provider.SchemaResponse) {
+	dateMap := func(line releases.Line, example string) schema.MapAttribute {
+		return schema.MapAttribute{
+			ElementType: types.StringType,
+			Optional:    true,
+			MarkdownDescription: fmt.Sprintf("Release dates of %s versions, as a map of exact version (`%s`) to date (`YYYY-MM-DD`). "+
+				"A date given here wins over the embedded one.", line.Title(), example),
+			Validators: []validator.Map{releaseDatesValidator{line: line}},
+		}
+	}
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "The `zenmlpro` provider prepares a self-hosted ZenML Pro deployment: version compatibility, " +
+			"image and Helm chart references, endpoints and certificates, checked at plan time.",
+		Attributes: map[string]schema.Attribute{
+			"releases": schema.SingleNestedAttribute{
+				Optional: true,
+				MarkdownDescription: "Release dates to add to, or correct in, the release catalog embedded in the provider. " +
+					"Compatibility is judged by release date, and a version whose date is unknown cannot be judged: " +
+					"supply the date of a release newer than this provider here, e.g. " +
+					"`releases = { control_plane = { \"0.13.19\" = \"2026-07-01\" } }`. A date given here wins over the embedded one. " +
+					"Provider-defined functions cannot read provider configuration, so they use the embedded catalog only; " +
+					"use the `zenmlpro_version_compatibility` data source for versions supplied here.",
+				Attributes: map[string]schema.Attribute{
+					"control_plane":    dateMap(releases.ControlPlane, "0.13.19"),
+					"workspace_server": dateMap(releases.WorkspaceServer, "0.99.0"),
+				},
+			},
+		},
+	}
+}
+
+func (p *zenmlproProvider) Configure(ctx context.Context, req provider.ConfigureRequest, resp *provider.ConfigureResponse) {
+	var cfg providerModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &cfg)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	catalog := releases.Embedded()
+	if !cfg.Releases.IsNull() && !cfg.Releases.IsUnknown() {
+		var rm releasesModel
+		resp.Diagnostics.Append(cfg.Releases.As(ctx, &rm, objectAsOptions)...)
+		if resp.Diagnostics.HasError() {
+			return
+		}
+		dates := map[releases.Line]map[string]string{}
+		for line, m := range map[releases.Line]types.Map{releases.ControlPlane: rm.ControlPlane, releases.WorkspaceServer: rm.WorkspaceServer} {
+			if m.IsUnknown() {
+				resp.Diagnostics.AddAttributeError(path.Root("releases").AtName(string(line)), "Release Dates Not Known Yet",
+					"The release dates must be known when the provider is configured; they are derived from values that are only known after apply. Give them as literal strings.")
+				return
+			}
+			var v map[string]string
+			resp.Diagnostics.Append(m.ElementsAs(ctx, &v, false)...)
+			dates[line] = v
+		}
+		if resp.Diagnostics.HasError() {
+			return
+		}
+		var err error
+		catalog, err = catalog.WithDates(dates)
+		if err != nil {
+			resp.Diagnostics.AddAttributeError(path.Root("releases"), "Invalid Release Date", err.Error())
+			return
+		}
+	}
+	data := &providerData{catalog: catalog}
+	resp.DataSourceData = data
+	resp.ResourceData = data
+}
+
+func (p *zenmlproProvider) Resources(_ context.Context) []func() resource.Resource {
+	return []func() resource.Resource{}
+}
+
+func (p *zenmlproProvider) DataSources(_ context.Context) []func() datasource.DataSource {
+	return []func() datasource.DataSource{
+		// data sources are listed one per line
+	}
+}
+
+func (p *zenmlproProvider) Functions(_ context.Context) []func() function.Function {
+	return []func() function.Function{
+		// functions are listed one per line
+	}
+}
