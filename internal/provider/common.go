@@ -6,8 +6,8 @@ import (
 	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
-	"github.com/hashicorp/terraform-plugin-framework/types/basetypes"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types/basetypes"
 
 	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/releases"
 )
@@ -16,14 +16,14 @@ var objectAsOptions = basetypes.ObjectAsOptions{}
 
 // configuredData returns the provider data handed to a data source or resource Configure call. It is
 // nil while Terraform validates a configuration before the provider is configured.
-func configuredData(providerData any, diags *diag.Diagnostics) *providerData {
-	if providerData == nil {
+func configuredData(raw any, diags *diag.Diagnostics) *providerData {
+	if raw == nil {
 		return nil
 	}
-	d, ok := providerData.(*providerData)
+	d, ok := raw.(*providerData)
 	if !ok {
 		diags.AddError("Unexpected Provider Data",
-			fmt.Sprintf("Expected *providerData, got %T. This is a defect in the provider; please report it.", providerData))
+			fmt.Sprintf("Expected *providerData, got %T. This is a defect in the provider; please report it.", raw))
 		return nil
 	}
 	return d
@@ -59,7 +59,9 @@ func (v releaseDatesValidator) Description(context.Context) string {
 	return fmt.Sprintf("keys are exact %s versions and values are dates in the form YYYY-MM-DD", v.line.Title())
 }
 
-func (v releaseDatesValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+func (v releaseDatesValidator) MarkdownDescription(ctx context.Context) string {
+	return v.Description(ctx)
+}
 
 func (v releaseDatesValidator) ValidateMap(_ context.Context, req validator.MapRequest, resp *validator.MapResponse) {
 	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
