@@ -5,6 +5,7 @@ import (
 	_ "embed"
 	"fmt"
 	"io"
+	"regexp"
 	"sort"
 	"strings"
 	"sync"
@@ -123,11 +124,23 @@ func Parse(r io.Reader) (*Catalog, error) {
 	return c, nil
 }
 
-// ParseDate accepts exactly YYYY-MM-DD (a real calendar day).
+var datePattern = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}$`)
+
+// earliestDate bounds release dates from below: ZenML has no release before it, and the zero time (year 1)
+// stands for "unknown" in a Release.
+var earliestDate = time.Date(2000, time.January, 1, 0, 0, 0, 0, time.UTC)
+
+// ParseDate accepts exactly YYYY-MM-DD (a real calendar day, four-digit year, no sign), from 2000-01-01 on.
 func ParseDate(s string) (time.Time, error) {
-	d, err := time.Parse(DateLayout, s)
-	if err != nil || len(s) != len(DateLayout) {
+	if !datePattern.MatchString(s) {
 		return time.Time{}, fmt.Errorf("%q is not a date in the form YYYY-MM-DD, e.g. \"2026-01-30\"", s)
+	}
+	d, err := time.Parse(DateLayout, s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("%q is not a calendar day in the form YYYY-MM-DD, e.g. \"2026-01-30\"", s)
+	}
+	if d.Before(earliestDate) {
+		return time.Time{}, fmt.Errorf("%q is before %s and cannot be a ZenML release date; give a date in the form YYYY-MM-DD, e.g. \"2026-01-30\"", s, earliestDate.Format(DateLayout))
 	}
 	return d, nil
 }

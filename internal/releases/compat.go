@@ -54,7 +54,7 @@ func (c *Catalog) Compatible(controlPlane, workspaceServer string) (Check, error
 	res := Check{ControlPlane: cp, WorkspaceServer: ws, Compatible: true}
 
 	if cp.Date.Before(ws.Date) {
-		res.fail(RuleReleaseOrder, fmt.Sprintf("Control Plane %s (released %s) is older than Workspace Server %s (released %s); %s. Upgrade the Control Plane first, to a release on or after %s",
+		res.fail(RuleReleaseOrder, fmt.Sprintf("Control Plane %s (released %s) is older than Workspace Server %s (released %s); %s. A workspace on a newer ZenML version than its Control Plane is what ZenML's upgrade order rules out: always upgrade the Control Plane first, to a release dated %s or later",
 			cp.Version, cp.DateString(), ws.Version, ws.DateString(), ruleOrderStatement, ws.DateString()))
 	} else {
 		res.pass(RuleReleaseOrder, fmt.Sprintf("Control Plane %s (released %s) is at least as new as Workspace Server %s (released %s)",
@@ -64,11 +64,11 @@ func (c *Catalog) Compatible(controlPlane, workspaceServer string) (Check, error
 	cpv, _ := goversion.NewVersion(cp.Version)
 	wsv, _ := goversion.NewVersion(ws.Version)
 	for _, m := range Minimums {
-		from, to, min := goversion.Must(goversion.NewVersion(m.ControlPlaneFrom)), goversion.Must(goversion.NewVersion(m.ControlPlaneTo)), goversion.Must(goversion.NewVersion(m.WorkspaceServer))
+		from, to, least := goversion.Must(goversion.NewVersion(m.ControlPlaneFrom)), goversion.Must(goversion.NewVersion(m.ControlPlaneTo)), goversion.Must(goversion.NewVersion(m.WorkspaceServer))
 		if cpv.LessThan(from) || cpv.GreaterThan(to) {
 			continue
 		}
-		if wsv.LessThan(min) {
+		if wsv.LessThan(least) {
 			res.fail(RuleStatedMinimum, fmt.Sprintf("Control Plane %s requires Workspace Server %s or later, but the workspace runs %s (%s)",
 				cp.Version, m.WorkspaceServer, ws.Version, m.Source))
 		} else {
@@ -77,6 +77,21 @@ func (c *Catalog) Compatible(controlPlane, workspaceServer string) (Check, error
 		}
 	}
 	return res, nil
+}
+
+// OldestCompatibleControlPlane returns the oldest Control Plane release with a known date that every rule
+// accepts together with the given Workspace Server version, to suggest as an upgrade target. It reports
+// false when there is none or the Workspace Server version cannot be judged.
+func (c *Catalog) OldestCompatibleControlPlane(workspaceServer string) (Release, bool) {
+	for _, cp := range c.Releases(ControlPlane) {
+		if !cp.DateKnown() {
+			continue
+		}
+		if chk, err := c.Compatible(cp.Version, workspaceServer); err == nil && chk.Compatible {
+			return cp, true
+		}
+	}
+	return Release{}, false
 }
 
 func (c *Check) pass(rule, text string) {

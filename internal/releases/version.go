@@ -62,7 +62,11 @@ var exactVersion = regexp.MustCompile(`^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-
 // and gives a valid example, because the rules compare exact releases by their release dates.
 func ParseVersion(s string) (*goversion.Version, error) {
 	if exactVersion.MatchString(s) {
-		return goversion.NewVersion(s)
+		v, err := goversion.NewVersion(s)
+		if err != nil {
+			return nil, &VersionError{Input: s, Why: "a part of the number is too large"}
+		}
+		return v, nil
 	}
 	t := strings.TrimSpace(s)
 	var why string
@@ -73,8 +77,10 @@ func ParseVersion(s string) (*goversion.Version, error) {
 		why = "it has leading or trailing spaces"
 	case strings.EqualFold(t, "latest") || strings.EqualFold(t, "stable") || strings.EqualFold(t, "main"):
 		why = "a moving name such as \"latest\" cannot be checked or pinned"
+	case (strings.HasPrefix(t, "v") || strings.HasPrefix(t, "V")) && exactVersion.MatchString(t[1:]):
+		why = fmt.Sprintf("ZenML versions carry no \"v\" prefix (write %q)", t[1:])
 	case strings.HasPrefix(t, "v") || strings.HasPrefix(t, "V"):
-		why = fmt.Sprintf("ZenML versions carry no \"v\" prefix (write %q)", strings.TrimLeft(t, "vV"))
+		why = "ZenML versions carry no \"v\" prefix"
 	case strings.ContainsAny(t, "<>=~^*,| ") || strings.Contains(strings.ToLower(t), ".x"):
 		why = "it is a range or constraint, not one release"
 	case strings.ContainsAny(t, "-+"):

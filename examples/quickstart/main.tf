@@ -1,0 +1,97 @@
+# Quickstart: the offline part of a fully self-hosted ZenML Pro deployment, checked at plan time.
+# A Control Plane at 0.13.0 with two Workspace Servers (0.93.2 and 0.93.1), images from ZenML's GCP
+# Artifact Registry, the two Helm charts, and endpoints under one parent domain.
+#
+# `make demo` applies this with a locally built provider; nothing leaves the machine.
+
+terraform {
+  required_version = ">= 1.11"
+  required_providers {
+    zenmlpro = {
+      source = "zenmlpro-infra/zenmlpro"
+    }
+  }
+}
+
+provider "zenmlpro" {}
+
+locals {
+  control_plane_version = "0.13.0"
+  image_source          = "zenml_gcp"
+
+  workspaces = {
+    workspace-1 = { version = "0.93.2", host = "zenml-workspace-1.ml.example.com" }
+    workspace-2 = { version = "0.93.1", host = "zenml-workspace-2.ml.example.com" }
+  }
+}
+
+# Fails the plan when a workspace runs a release newer than the Control Plane, or older than the
+# minimum the Control Plane states.
+data "zenmlpro_version_compatibility" "this" {
+  control_plane_version = local.control_plane_version
+  workspace_versions    = { for name, ws in local.workspaces : name => ws.version }
+}
+
+data "zenmlpro_image" "control_plane_api" {
+  component = "control_plane_api"
+  version   = local.control_plane_version
+  source    = local.image_source
+}
+
+data "zenmlpro_image" "control_plane_dashboard" {
+  component = "control_plane_dashboard"
+  version   = local.control_plane_version
+  source    = local.image_source
+}
+
+data "zenmlpro_image" "workspace_server" {
+  for_each = local.workspaces
+
+  component = "workspace_server"
+  version   = each.value.version
+  source    = local.image_source
+}
+
+data "zenmlpro_helm_chart" "control_plane" {
+  chart   = "control_plane"
+  version = local.control_plane_version
+}
+
+data "zenmlpro_helm_chart" "workspace" {
+  for_each = local.workspaces
+
+  chart   = "workspace"
+  version = each.value.version
+}
+
+# Web UI and API share one host (path routing); every host sits under ml.example.com.
+data "zenmlpro_endpoints" "this" {
+  web_ui_host     = "zenml.ml.example.com"
+  workspace_hosts = { for name, ws in local.workspaces : name => ws.host }
+}
+
+# A record in state of what was checked and decided, for reviewers: versions, references, endpoints.
+resource "terraform_data" "deployment_record" {
+  input = {
+    control_plane = {
+      version      = local.control_plane_version
+      release_date = data.zenmlpro_version_compatibility.this.control_plane_release_date
+      chart        = "${data.zenmlpro_helm_chart.control_plane.oci_reference}:${data.zenmlpro_helm_chart.control_plane.version}"
+      api_image    = data.zenmlpro_image.control_plane_api.uri
+      ui_image     = data.zenmlpro_image.control_plane_dashboard.uri
+      url          = data.zenmlpro_endpoints.this.web_ui_url
+    }
+    workspaces = {
+      for name, ws in local.workspaces : name => {
+        version    = ws.version
+        compatible = data.zenmlpro_version_compatibility.this.results[name].compatible
+        reasons    = data.zenmlpro_version_compatibility.this.results[name].reasons
+        image      = data.zenmlpro_image.workspace_server[name].uri
+        chart      = "${data.zenmlpro_helm_chart.workspace[name].oci_reference}:${data.zenmlpro_helm_chart.workspace[name].version}"
+        url        = data.zenmlpro_endpoints.this.workspace_urls[name]
+      }
+    }
+    certificate_names    = data.zenmlpro_endpoints.this.certificate_names
+    wildcard_certificate = data.zenmlpro_endpoints.this.wildcard_certificate
+  }
+}

@@ -1,0 +1,7 @@
+// Package tools pins the development tools of the provider in their own module, so that they stay out
+// of the provider's go.mod. `make generate` runs the directives below.
+package tools
+
+// Format the examples, then generate docs/ from the provider schema, examples/ and templates/.
+//go:generate terraform fmt -recursive ../examples/
+//go:generate go run github.com/hashicorp/terraform-plugin-docs/cmd/tfplugindocs generate --provider-dir .. --provider-name zenmlpro
