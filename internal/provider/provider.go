@@ -132,11 +132,18 @@ func (p *zenmlproProvider) Resources(_ context.Context) []func() resource.Resour
 func (p *zenmlproProvider) DataSources(_ context.Context) []func() datasource.DataSource {
 	return []func() datasource.DataSource{
 		// data sources are listed one per line
+		NewEndpointsDataSource,
+		NewImageDataSource,
+		NewHelmChartDataSource,
+		NewVersionCompatibilityDataSource,
 	}
 }
 
 func (p *zenmlproProvider) Functions(_ context.Context) []func() function.Function {
 	return []func() function.Function{
 		// functions are listed one per line
+		NewImageURIFunction,
+		NewIsCompatibleFunction,
+		NewReleaseDateFunction,
 	}
 }

@@ -376,7 +376,7 @@ func FuzzParseDate(f *testing.F) {
 // FuzzParse checks that Parse never panics and that whatever it accepts is consistent: exact versions,
 // dates that print back, and releases that sort.
 func FuzzParse(f *testing.F) {
-	f.Add(embeddedTSV)
+	f.Add(strings.Join(strings.Split(embeddedTSV, "\n")[:14], "\n")) // the source's header and first rows; the whole file slows fuzzing down
 	f.Add("oss\t0.93.2\t2026-01-29\tchangelog\n")
 	f.Add("control_plane\t0.12.0\tunknown\t\tnote\n")
 	f.Add("oss\t0.93.2\n")
