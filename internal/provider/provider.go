@@ -132,9 +132,6 @@ func (p *zenmlproProvider) Resources(_ context.Context) []func() resource.Resour
 func (p *zenmlproProvider) DataSources(_ context.Context) []func() datasource.DataSource {
 	return []func() datasource.DataSource{
 		// data sources are listed one per line
-		NewEndpointsDataSource,
-		NewImageDataSource,
-		NewHelmChartDataSource,
 		NewVersionCompatibilityDataSource,
 	}
 }
@@ -142,7 +139,6 @@ func (p *zenmlproProvider) DataSources(_ context.Context) []func() datasource.Da
 func (p *zenmlproProvider) Functions(_ context.Context) []func() function.Function {
 	return []func() function.Function{
 		// functions are listed one per line
-		NewImageURIFunction,
 		NewIsCompatibleFunction,
 		NewReleaseDateFunction,
 	}
