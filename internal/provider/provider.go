@@ -132,6 +132,7 @@ func (p *zenmlproProvider) Resources(_ context.Context) []func() resource.Resour
 func (p *zenmlproProvider) DataSources(_ context.Context) []func() datasource.DataSource {
 	return []func() datasource.DataSource{
 		// data sources are listed one per line
+		NewEndpointsDataSource,
 		NewVersionCompatibilityDataSource,
 	}
 }

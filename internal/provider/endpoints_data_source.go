@@ -1,0 +1,323 @@
+package provider
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/checks"
+)
+
+var (
+	_ datasource.DataSource                   = (*endpointsDataSource)(nil)
+	_ datasource.DataSourceWithValidateConfig = (*endpointsDataSource)(nil)
+)
+
+// NewEndpointsDataSource returns the zenmlpro_endpoints data source.
+func NewEndpointsDataSource() datasource.DataSource { return &endpointsDataSource{} }
+
+type endpointsDataSource struct{}
+
+type endpointsModel struct {
+	WebUIHost           types.String `tfsdk:"web_ui_host"`
+	ControlPlaneAPIHost types.String `tfsdk:"control_plane_api_host"`
+	WorkspaceHosts      types.Map    `tfsdk:"workspace_hosts"`
+	Scenario            types.String `tfsdk:"scenario"`
+	WebUIURL            types.String `tfsdk:"web_ui_url"`
+	ControlPlaneAPIURL  types.String `tfsdk:"control_plane_api_url"`
+	WorkspaceURLs       types.Map    `tfsdk:"workspace_urls"`
+	CommonParentDomain  types.String `tfsdk:"common_parent_domain"`
+	CookieDomain        types.String `tfsdk:"cookie_domain"`
+	NeedsCORS           types.Bool   `tfsdk:"needs_cors"`
+	CertificateNames    types.List   `tfsdk:"certificate_names"`
+	WildcardCertificate types.String `tfsdk:"wildcard_certificate"`
+}
+
+// endpointsHostRules is the hostname rule set, as stated in every host attribute's description.
+var endpointsHostRules = fmt.Sprintf("It must be a fully qualified domain name in lower case: at least two labels of 1 to %d letters, digits and hyphens "+
+	"(not starting or ending with a hyphen), at most %d characters, with a top-level domain on the Public Suffix List; "+
+	"internationalized names in their ASCII (`xn--`) form. No scheme (`https://`), port, path or trailing dot; "+
+	"not `localhost`, `*.localhost`, a single label, an IP address, a wildcard or a name such as `zenml.cluster` whose top-level domain is not a public one. "+
+	"Hosts are unique across all endpoints.", checks.MaxLabelLength, checks.MaxHostLength)
+
+func (d *endpointsDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_endpoints"
+}
+
+func (d *endpointsDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
+	scenarios := ""
+	for _, s := range checks.Scenarios() {
+		scenarios += fmt.Sprintf(" With `%s`, %s.", s, s.Description())
+	}
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "Plans the hostnames and URLs of a ZenML Pro deployment: the Control Plane's Web UI and API and each " +
+			"workspace server, as in the \"DNS / Hostnames\" section of the ZenML Pro prerequisites. It checks every host against " +
+			"the fully-qualified-domain-name rules there and derives what TLS certificates and the Control Plane's cookie " +
+			"settings need. Literal values are checked by `terraform validate`; values known only after apply are checked when they are known.",
+		Attributes: map[string]schema.Attribute{
+			"web_ui_host": schema.StringAttribute{
+				Optional: true,
+				MarkdownDescription: fmt.Sprintf("Host of the Control Plane's Web UI (dashboard), e.g. `%s`. %s "+
+					"Required when `scenario` is `%s`; must not be set when it is `%s`.",
+					checks.RoleWebUI.ExampleHost(), endpointsHostRules, checks.SelfHosted, checks.Hybrid),
+				Validators: []validator.String{endpointsHostValidator{}},
+			},
+			"control_plane_api_host": schema.StringAttribute{
+				Optional: true,
+				MarkdownDescription: fmt.Sprintf("Host of the Control Plane API, e.g. `%s`. %s "+
+					"Omit it to serve the API on the Web UI host with path routing, at `https://<web_ui_host>/api/v1`. "+
+					"Must not be set when `scenario` is `%s`.",
+					checks.RoleControlPlaneAPI.ExampleHost(), endpointsHostRules, checks.Hybrid),
+				Validators: []validator.String{endpointsHostValidator{}},
+			},
+			"workspace_hosts": schema.MapAttribute{
+				Optional:    true,
+				ElementType: types.StringType,
+				MarkdownDescription: fmt.Sprintf("Map of workspace name to the host of its workspace server, e.g. "+
+					"`{ \"workspace-1\" = \"%s\" }`. Workspace names must not be empty. %s "+
+					"At least one workspace is required when `scenario` is `%s`. Defaults to no workspaces.",
+					checks.RoleWorkspace.ExampleHost(), endpointsHostRules, checks.Hybrid),
+				Validators: []validator.Map{endpointsWorkspaceHostsValidator{}},
+			},
+			"scenario": schema.StringAttribute{
+				Optional: true,
+				Computed: true,
+				MarkdownDescription: fmt.Sprintf("Who runs the Control Plane: %s.%s Defaults to `%s`.",
+					quotedList(checks.ScenarioNames()), scenarios, checks.SelfHosted),
+				Validators: []validator.String{stringvalidator.OneOf(checks.ScenarioNames()...)},
+			},
+			"web_ui_url": schema.StringAttribute{
+				Computed:            true,
+				MarkdownDescription: "URL of the Web UI, `https://<web_ui_host>` (the Control Plane's dashboard URL). Null when `scenario` is `hybrid`.",
+			},
+			"control_plane_api_url": schema.StringAttribute{
+				Computed: true,
+				MarkdownDescription: "URL of the Control Plane API: `https://<control_plane_api_host>`, or `https://<web_ui_host>/api/v1` " +
+					"with path routing when `control_plane_api_host` is not set. Null when `scenario` is `hybrid`.",
+			},
+			"workspace_urls": schema.MapAttribute{
+				Computed:            true,
+				ElementType:         types.StringType,
+				MarkdownDescription: "Map of workspace name to the URL of its workspace server, `https://<host>`. Empty when there are no workspaces.",
+			},
+			"common_parent_domain": schema.StringAttribute{
+				Computed: true,
+				MarkdownDescription: "The longest domain that every host is, or is a subdomain of, and that is at or below the registrable " +
+					"domain (a public suffix such as `com` or `co.uk` never counts); for a single host, its parent domain. " +
+					"Null when the hosts share no such domain (separate domains).",
+			},
+			"cookie_domain": schema.StringAttribute{
+				Computed: true,
+				MarkdownDescription: "The domain for the Control Plane's authentication cookies (Helm value `zenml.auth.authCookieDomain`) " +
+					"so that the dashboard and the workspace servers share them: the common parent domain. Null when there is none.",
+			},
+			"needs_cors": schema.BoolAttribute{
+				Computed: true,
+				MarkdownDescription: "True when there are several hosts and they share no parent domain, so that CORS and cookie " +
+					"settings must be configured explicitly.",
+			},
+			"certificate_names": schema.ListAttribute{
+				Computed:            true,
+				ElementType:         types.StringType,
+				MarkdownDescription: "Every host a TLS certificate must cover, unique and sorted.",
+			},
+			"wildcard_certificate": schema.StringAttribute{
+				Computed: true,
+				MarkdownDescription: "The one wildcard name, `*.<common_parent_domain>`, that covers every host: set when every host is " +
+					"exactly one label below the common parent domain (a wildcard covers one label only), null otherwise.",
+			},
+		},
+	}
+}
+
+func (d *endpointsDataSource) ValidateConfig(ctx context.Context, req datasource.ValidateConfigRequest, resp *datasource.ValidateConfigResponse) {
+	var m endpointsModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	layout, err := endpointLayoutOf(m)
+	if err != nil {
+		// The scenario's attribute validator reports the value; the scenario rules wait for a valid one.
+		layout.ScenarioPending = true
+	}
+	// Each host and workspace name on its own is checked by the attribute validators.
+	addEndpointProblems(&resp.Diagnostics, layout.LayoutProblems())
+}
+
+func (d *endpointsDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
+	var m endpointsModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	layout, err := endpointLayoutOf(m)
+	if err != nil {
+		resp.Diagnostics.AddAttributeError(path.Root("scenario"), "Invalid Scenario", fmt.Sprintf("Attribute scenario: %s.", err))
+		return
+	}
+	ep, err := layout.Plan()
+	if err != nil {
+		var problems checks.EndpointErrors
+		if errors.As(err, &problems) {
+			addEndpointProblems(&resp.Diagnostics, problems)
+		} else {
+			resp.Diagnostics.AddError("Endpoints Not Known Yet", err.Error())
+		}
+		return
+	}
+
+	m.Scenario = types.StringValue(string(layout.Scenario))
+	m.WebUIURL = endpointsOptionalString(ep.WebUIURL)
+	m.ControlPlaneAPIURL = endpointsOptionalString(ep.ControlPlaneAPIURL)
+	m.CommonParentDomain = endpointsOptionalString(ep.CommonParentDomain)
+	m.CookieDomain = endpointsOptionalString(ep.CookieDomain)
+	m.WildcardCertificate = endpointsOptionalString(ep.WildcardCertificate)
+	m.NeedsCORS = types.BoolValue(ep.NeedsCORS)
+	var diags diag.Diagnostics
+	m.WorkspaceURLs, diags = types.MapValueFrom(ctx, types.StringType, ep.WorkspaceURLs)
+	resp.Diagnostics.Append(diags...)
+	m.CertificateNames, diags = types.ListValueFrom(ctx, types.StringType, ep.CertificateNames)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+}
+
+// endpointLayoutOf turns the configuration into the domain's layout, marking values not known yet as
+// pending. A null scenario is the default, self_hosted. The error is an invalid scenario.
+func endpointLayoutOf(m endpointsModel) (checks.EndpointLayout, error) {
+	layout := checks.EndpointLayout{
+		Scenario:            checks.SelfHosted,
+		WebUIHost:           endpointsHostValue(m.WebUIHost),
+		ControlPlaneAPIHost: endpointsHostValue(m.ControlPlaneAPIHost),
+	}
+	layout.WorkspaceHosts, layout.WorkspacesPending = endpointsWorkspaceHosts(m.WorkspaceHosts)
+	var err error
+	switch {
+	case m.Scenario.IsUnknown():
+		layout.ScenarioPending = true
+	case !m.Scenario.IsNull():
+		layout.Scenario, err = checks.ParseScenario(m.Scenario.ValueString())
+	}
+	return layout, err
+}
+
+func endpointsHostValue(v types.String) checks.HostValue {
+	switch {
+	case v.IsUnknown():
+		return checks.PendingHost()
+	case v.IsNull():
+		return checks.HostValue{}
+	}
+	return checks.GivenHost(v.ValueString())
+}
+
+// endpointsWorkspaceHosts returns the workspace hosts, and whether the map itself is not known yet.
+func endpointsWorkspaceHosts(m types.Map) (map[string]checks.HostValue, bool) {
+	if m.IsUnknown() {
+		return nil, true
+	}
+	out := map[string]checks.HostValue{}
+	for name, v := range m.Elements() {
+		s, ok := v.(types.String)
+		if !ok || s.IsUnknown() {
+			out[name] = checks.PendingHost()
+			continue
+		}
+		out[name] = endpointsHostValue(s)
+	}
+	return out, false
+}
+
+// endpointsPath is the attribute path of a field of the layout.
+func endpointsPath(f checks.Field) path.Path {
+	p := path.Root(string(f.Role))
+	if f.Entry {
+		p = p.AtMapKey(f.Workspace)
+	}
+	return p
+}
+
+var endpointsSummaries = map[checks.EndpointRule]string{
+	checks.EndpointRuleHost:             "Invalid Hostname",
+	checks.EndpointRuleWorkspaceName:    "Invalid Workspace Name",
+	checks.EndpointRuleWebUIRequired:    "Missing Web UI Host",
+	checks.EndpointRuleHybridNoCP:       "Control Plane Host In Hybrid Scenario",
+	checks.EndpointRuleHybridWorkspaces: "Missing Workspace Hosts",
+	checks.EndpointRuleUniqueHosts:      "Duplicate Hostname",
+	checks.EndpointRulePathRouting:      "Duplicate Hostname",
+}
+
+// addEndpointProblems reports each broken rule on its attribute.
+func addEndpointProblems(diags *diag.Diagnostics, problems checks.EndpointErrors) {
+	for _, p := range problems {
+		addEndpointProblem(diags, endpointsPath(p.Field), p.Rule, p.Err)
+	}
+}
+
+// addEndpointProblem reports one broken rule. Hostname and workspace name messages are about a value,
+// so they are prefixed with the attribute; the others name their attributes already.
+func addEndpointProblem(diags *diag.Diagnostics, at path.Path, rule checks.EndpointRule, err error) {
+	detail := err.Error()
+	if rule == checks.EndpointRuleHost || rule == checks.EndpointRuleWorkspaceName {
+		detail = fmt.Sprintf("Attribute %s: %s", at, detail)
+	}
+	diags.AddAttributeError(at, endpointsSummaries[rule], detail)
+}
+
+func endpointsOptionalString(s string) types.String {
+	if s == "" {
+		return types.StringNull()
+	}
+	return types.StringValue(s)
+}
+
+// endpointsHostValidator applies the hostname rules to a literal host.
+type endpointsHostValidator struct{}
+
+func (v endpointsHostValidator) Description(context.Context) string {
+	return "must be a fully qualified domain name in lower case, without scheme, port, path or trailing dot, e.g. " + checks.ExampleHost
+}
+
+func (v endpointsHostValidator) MarkdownDescription(ctx context.Context) string {
+	return v.Description(ctx)
+}
+
+func (v endpointsHostValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	if _, err := checks.ParseHost(req.ConfigValue.ValueString()); err != nil {
+		addEndpointProblem(&resp.Diagnostics, req.Path, checks.EndpointRuleHost, err)
+	}
+}
+
+// endpointsWorkspaceHostsValidator applies the rules of each workspace entry (name and host) to the
+// entries known at validate time.
+type endpointsWorkspaceHostsValidator struct{}
+
+func (v endpointsWorkspaceHostsValidator) Description(context.Context) string {
+	return "keys are non-empty workspace names and values are fully qualified domain names, e.g. " + checks.RoleWorkspace.ExampleHost()
+}
+
+func (v endpointsWorkspaceHostsValidator) MarkdownDescription(ctx context.Context) string {
+	return v.Description(ctx)
+}
+
+func (v endpointsWorkspaceHostsValidator) ValidateMap(_ context.Context, req validator.MapRequest, resp *validator.MapResponse) {
+	hosts, pending := endpointsWorkspaceHosts(req.ConfigValue)
+	if req.ConfigValue.IsNull() || pending {
+		return
+	}
+	addEndpointProblems(&resp.Diagnostics, checks.EndpointLayout{WorkspaceHosts: hosts}.FieldProblems())
+}

@@ -1,0 +1,486 @@
+package provider
+
+import (
+	"fmt"
+	"os"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+)
+
+const endpointsAddress = "data.zenmlpro_endpoints.test"
+
+// endpointsMessage matches a diagnostic as Terraform prints it: "Error: <summary>", the configuration
+// excerpt, then the detail, wrapped at any space.
+func endpointsMessage(summary, detail string) *regexp.Regexp {
+	wrapped := func(text string) string {
+		words := strings.Fields(text)
+		for i, w := range words {
+			words[i] = regexp.QuoteMeta(w)
+		}
+		return strings.Join(words, `\s+`)
+	}
+	return regexp.MustCompile(`(?s)Error: ` + wrapped(summary) + `\n.*` + wrapped(detail))
+}
+
+// endpointsOutputs checks every output of the data source.
+func endpointsOutputs(scenario, webUIURL, apiURL string, workspaceURLs map[string]string, parent string, needsCORS bool,
+	certificateNames []string, wildcard string) []statecheck.StateCheck {
+	str := func(s string) knownvalue.Check {
+		if s == "" {
+			return knownvalue.Null()
+		}
+		return knownvalue.StringExact(s)
+	}
+	urls := map[string]knownvalue.Check{}
+	for k, v := range workspaceURLs {
+		urls[k] = knownvalue.StringExact(v)
+	}
+	names := make([]knownvalue.Check, len(certificateNames))
+	for i, n := range certificateNames {
+		names[i] = knownvalue.StringExact(n)
+	}
+	at := func(attr string, c knownvalue.Check) statecheck.StateCheck {
+		return statecheck.ExpectKnownValue(endpointsAddress, tfjsonpath.New(attr), c)
+	}
+	return []statecheck.StateCheck{
+		at("scenario", knownvalue.StringExact(scenario)),
+		at("web_ui_url", str(webUIURL)),
+		at("control_plane_api_url", str(apiURL)),
+		at("workspace_urls", knownvalue.MapExact(urls)),
+		at("common_parent_domain", str(parent)),
+		at("cookie_domain", str(parent)),
+		at("needs_cors", knownvalue.Bool(needsCORS)),
+		at("certificate_names", knownvalue.ListExact(names)),
+		at("wildcard_certificate", str(wildcard)),
+	}
+}
+
+func TestAccEndpointsDataSource_commonSubdomain(t *testing.T) {
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: `
+data "zenmlpro_endpoints" "test" {
+  web_ui_host            = "zenml.ml.example.com"
+  control_plane_api_host = "zenml-api.ml.example.com"
+  workspace_hosts = {
+    "workspace-1" = "zenml-workspace-1.ml.example.com"
+  }
+}
+`,
+			ConfigStateChecks: endpointsOutputs("self_hosted",
+				"https://zenml.ml.example.com", "https://zenml-api.ml.example.com",
+				map[string]string{"workspace-1": "https://zenml-workspace-1.ml.example.com"},
+				"ml.example.com", false,
+				[]string{"zenml-api.ml.example.com", "zenml-workspace-1.ml.example.com", "zenml.ml.example.com"},
+				"*.ml.example.com"),
+		}},
+	})
+}
+
+func TestAccEndpointsDataSource_separateDomains(t *testing.T) {
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: `
+data "zenmlpro_endpoints" "test" {
+  scenario               = "self_hosted"
+  control_plane_api_host = "zenml-api.site-one.com"
+  web_ui_host            = "zenml.site-one.com"
+  workspace_hosts = {
+    ml = "ml-workspace.site-two.com"
+  }
+}
+`,
+			ConfigStateChecks: endpointsOutputs("self_hosted",
+				"https://zenml.site-one.com", "https://zenml-api.site-one.com",
+				map[string]string{"ml": "https://ml-workspace.site-two.com"},
+				"", true,
+				[]string{"ml-workspace.site-two.com", "zenml-api.site-one.com", "zenml.site-one.com"},
+				""),
+		}},
+	})
+}
+
+func TestAccEndpointsDataSource_pathRouting(t *testing.T) {
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config: `
+data "zenmlpro_endpoints" "test" {
+  web_ui_host = "zenml.ml.example.com"
+  workspace_hosts = {
+    "workspace-1" = "workspace-1.ml.example.com"
+    "workspace-2" = "eu.workspace-2.ml.example.com"
+  }
+}
+`,
+				ConfigStateChecks: endpointsOutputs("self_hosted",
+					"https://zenml.ml.example.com", "https://zenml.ml.example.com/api/v1",
+					map[string]string{"workspace-1": "https://workspace-1.ml.example.com", "workspace-2": "https://eu.workspace-2.ml.example.com"},
+					"ml.example.com", false,
+					[]string{"eu.workspace-2.ml.example.com", "workspace-1.ml.example.com", "zenml.ml.example.com"},
+					""),
+			},
+			{
+				Config: `
+data "zenmlpro_endpoints" "test" {
+  web_ui_host = "zenml.example.co.uk"
+}
+`,
+				ConfigStateChecks: endpointsOutputs("self_hosted",
+					"https://zenml.example.co.uk", "https://zenml.example.co.uk/api/v1", map[string]string{},
+					"example.co.uk", false, []string{"zenml.example.co.uk"}, "*.example.co.uk"),
+			},
+		},
+	})
+}
+
+func TestAccEndpointsDataSource_hybrid(t *testing.T) {
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: `
+data "zenmlpro_endpoints" "test" {
+  scenario = "hybrid"
+  workspace_hosts = {
+    "workspace-1" = "workspace-1.ml.example.com"
+    "workspace-2" = "workspace-2.ml.example.com"
+  }
+}
+`,
+			ConfigStateChecks: endpointsOutputs("hybrid", "", "",
+				map[string]string{"workspace-1": "https://workspace-1.ml.example.com", "workspace-2": "https://workspace-2.ml.example.com"},
+				"ml.example.com", false,
+				[]string{"workspace-1.ml.example.com", "workspace-2.ml.example.com"},
+				"*.ml.example.com"),
+		}},
+	})
+}
+
+// endpointsRuleCases are configurations that break one rule each, with the message the user sees.
+var endpointsRuleCases = []struct {
+	name, config, summary, message string
+}{
+	{"localhost", `web_ui_host = "localhost"`,
+		"Invalid Hostname", `Attribute web_ui_host: "localhost" is not a valid hostname (rule: no localhost name): localhost names (localhost, *.localhost) are not accepted`},
+	{"subdomain of localhost", `web_ui_host = "zenml.localhost"`,
+		"Invalid Hostname", `Attribute web_ui_host: "zenml.localhost" is not a valid hostname (rule: no localhost name)`},
+	{"single label", `web_ui_host = "zenml"`,
+		"Invalid Hostname", `Attribute web_ui_host: "zenml" is not a valid hostname (rule: at least two labels): it is a single label`},
+	{"simple DNS prefix", `web_ui_host = "zenml.cluster"`,
+		"Invalid Hostname", `"zenml.cluster" is not a valid hostname (rule: known public suffix): its top-level domain "cluster" is not on the Public Suffix List`},
+	{"IPv4 address", `web_ui_host = "10.0.0.1"`,
+		"Invalid Hostname", `"10.0.0.1" is not a valid hostname (rule: no IP address): it is an IP address`},
+	{"IPv6 address", `web_ui_host = "zenml.ml.example.com"
+workspace_hosts = { ws1 = "[2001:db8::1]" }`,
+		"Invalid Hostname", `Attribute workspace_hosts["ws1"]: "[2001:db8::1]" is not a valid hostname (rule: no IP address)`},
+	{"scheme", `web_ui_host = "https://zenml.ml.example.com/"`,
+		"Invalid Hostname", `"https://zenml.ml.example.com/" is not a valid hostname (rule: no scheme): it has a scheme "https://" and a path "/"`},
+	{"scheme: bare host shown", `web_ui_host = "https://zenml.ml.example.com/"`,
+		"Invalid Hostname", `Remove them and give the bare host: "zenml.ml.example.com".`},
+	{"port", `web_ui_host = "zenml.ml.example.com:443"`,
+		"Invalid Hostname", `"zenml.ml.example.com:443" is not a valid hostname (rule: no port): it has a port ":443", which a hostname never has`},
+	{"path", `web_ui_host = "zenml.ml.example.com"
+control_plane_api_host = "zenml.ml.example.com/api/v1"`,
+		"Invalid Hostname", `Attribute control_plane_api_host: "zenml.ml.example.com/api/v1" is not a valid hostname (rule: no path)`},
+	{"upper case", `web_ui_host = "zenml.ml.example.com"
+workspace_hosts = { ws1 = "ZenML-Workspace.ml.example.com" }`,
+		"Invalid Hostname", `Attribute workspace_hosts["ws1"]: "ZenML-Workspace.ml.example.com" is not a valid hostname (rule: lower case): it contains upper-case letters. Use lower case: "zenml-workspace.ml.example.com".`},
+	{"wildcard", `web_ui_host = "*.ml.example.com"`,
+		"Invalid Hostname", `"*.ml.example.com" is not a valid hostname (rule: no wildcard)`},
+	{"trailing dot", `web_ui_host = "zenml.ml.example.com."`,
+		"Invalid Hostname", `(rule: no trailing dot): it ends with a dot. Remove the trailing dot: "zenml.ml.example.com".`},
+	{"label too long", `web_ui_host = "` + strings.Repeat("a", 64) + `.example.com"`,
+		"Invalid Hostname", `(rule: labels of 1 to 63 characters): its label`},
+	{"empty workspace name", `web_ui_host = "zenml.ml.example.com"
+workspace_hosts = { "" = "ws.ml.example.com" }`,
+		"Invalid Workspace Name", `Attribute workspace_hosts[""]: workspace name "" is empty or blank`},
+	{"duplicate hosts", `web_ui_host = "zenml.ml.example.com"
+workspace_hosts = { a = "ws.ml.example.com", b = "ws.ml.example.com" }`,
+		"Duplicate Hostname", `workspace_hosts["a"] and workspace_hosts["b"] have the same host "ws.ml.example.com"; every endpoint needs a host of its own`},
+	{"API host equal to Web UI host", `web_ui_host = "zenml.ml.example.com"
+control_plane_api_host = "zenml.ml.example.com"`,
+		"Duplicate Hostname", `control_plane_api_host is the same host as web_ui_host ("zenml.ml.example.com"). To serve the API on the Web UI host with path routing (https://zenml.ml.example.com/api/v1), omit control_plane_api_host`},
+	{"hybrid with Web UI host", `scenario = "hybrid"
+web_ui_host = "zenml.ml.example.com"
+workspace_hosts = { ws1 = "ws1.ml.example.com" }`,
+		"Control Plane Host In Hybrid Scenario", `web_ui_host must not be set when scenario is "hybrid", because ZenML runs the Control Plane`},
+	{"hybrid with API host", `scenario = "hybrid"
+control_plane_api_host = "zenml-api.ml.example.com"
+workspace_hosts = { ws1 = "ws1.ml.example.com" }`,
+		"Control Plane Host In Hybrid Scenario", `control_plane_api_host must not be set when scenario is "hybrid"`},
+	{"hybrid without workspaces", `scenario = "hybrid"`,
+		"Missing Workspace Hosts", `scenario "hybrid" needs at least one workspace`},
+	{"self_hosted without Web UI host", `workspace_hosts = { ws1 = "ws1.ml.example.com" }`,
+		"Missing Web UI Host", `web_ui_host is required when scenario is "self_hosted"`},
+	{"unknown scenario", `scenario = "saas"
+web_ui_host = "zenml.ml.example.com"`,
+		"Invalid Attribute Value Match", `Attribute scenario value must be one of: ["self_hosted" "hybrid"], got: "saas"`},
+}
+
+func TestAccEndpointsDataSource_rules(t *testing.T) {
+	var steps []resource.TestStep
+	for _, c := range endpointsRuleCases {
+		steps = append(steps, resource.TestStep{
+			Config:      fmt.Sprintf("data \"zenmlpro_endpoints\" \"test\" {\n%s\n}\n", c.config),
+			PlanOnly:    true,
+			ExpectError: endpointsMessage(c.summary, c.message),
+		})
+	}
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps:                    steps,
+	})
+}
+
+// endpointsFromApply passes values through terraform_data, whose output is unknown until apply.
+func endpointsFromApply(values map[string]string, body string) string {
+	var b strings.Builder
+	for name, v := range values {
+		fmt.Fprintf(&b, "resource \"terraform_data\" %q {\n  input = %q\n}\n", name, v)
+	}
+	fmt.Fprintf(&b, "data \"zenmlpro_endpoints\" \"test\" {\n%s\n}\n", body)
+	return b.String()
+}
+
+func TestAccEndpointsDataSource_unknownAtPlan(t *testing.T) {
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				// Valid values known only at apply: the plan defers the read, apply fills every output.
+				Config: endpointsFromApply(map[string]string{"web": "zenml.ml.example.com", "scenario": "self_hosted"}, `
+  scenario        = terraform_data.scenario.output
+  web_ui_host     = terraform_data.web.output
+  workspace_hosts = { "workspace-1" = "zenml-workspace-1.ml.example.com" }`),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectUnknownValue(endpointsAddress, tfjsonpath.New("web_ui_url")),
+				}},
+				ConfigStateChecks: endpointsOutputs("self_hosted",
+					"https://zenml.ml.example.com", "https://zenml.ml.example.com/api/v1",
+					map[string]string{"workspace-1": "https://zenml-workspace-1.ml.example.com"},
+					"ml.example.com", false,
+					[]string{"zenml-workspace-1.ml.example.com", "zenml.ml.example.com"}, "*.ml.example.com"),
+			},
+		},
+	})
+}
+
+func TestAccEndpointsDataSource_invalidUnknownAtPlan(t *testing.T) {
+	cases := []struct {
+		name             string
+		values           map[string]string
+		body             string
+		summary, message string
+	}{
+		{"localhost", map[string]string{"web": "zenml.localhost"}, `web_ui_host = terraform_data.web.output`,
+			"Invalid Hostname", `Attribute web_ui_host: "zenml.localhost" is not a valid hostname (rule: no localhost name)`},
+		{"upper-case workspace host", map[string]string{"ws": "ZenML.ml.example.com"}, `web_ui_host = "zenml-ui.ml.example.com"
+  workspace_hosts = { ws1 = terraform_data.ws.output }`,
+			"Invalid Hostname", `Attribute workspace_hosts["ws1"]: "ZenML.ml.example.com" is not a valid hostname (rule: lower case)`},
+		{"duplicate of a literal host", map[string]string{"ws": "zenml.ml.example.com"}, `web_ui_host = "zenml.ml.example.com"
+  workspace_hosts = { ws1 = terraform_data.ws.output }`,
+			"Duplicate Hostname", `web_ui_host and workspace_hosts["ws1"] have the same host "zenml.ml.example.com"`},
+		{"hybrid scenario known at apply", map[string]string{"scenario": "hybrid"}, `scenario = terraform_data.scenario.output
+  web_ui_host = "zenml.ml.example.com"
+  workspace_hosts = { ws1 = "ws1.ml.example.com" }`,
+			"Control Plane Host In Hybrid Scenario", `web_ui_host must not be set when scenario is "hybrid"`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			config := endpointsFromApply(c.values, c.body)
+			resource.Test(t, resource.TestCase{
+				PreCheck:                 func() { testAccPreCheck(t) },
+				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+				Steps: []resource.TestStep{
+					// Validate and plan pass: the value is not known yet.
+					{Config: config, PlanOnly: true, ExpectNonEmptyPlan: true},
+					// Apply fails with the message a literal value gets at validate time.
+					{Config: config, ExpectError: endpointsMessage(c.summary, c.message)},
+				},
+			})
+		})
+	}
+}
+
+func TestAccEndpointsDataSource_knownDuplicateBesideUnknown(t *testing.T) {
+	// A rule that the known values decide already fails the plan, though another value is unknown.
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: endpointsFromApply(map[string]string{"api": "zenml-api.ml.example.com"}, `
+  web_ui_host            = "zenml.ml.example.com"
+  control_plane_api_host = terraform_data.api.output
+  workspace_hosts        = { a = "ws.ml.example.com", b = "ws.ml.example.com" }`),
+			PlanOnly:    true,
+			ExpectError: endpointsMessage("Duplicate Hostname", `workspace_hosts["a"] and workspace_hosts["b"] have the same host "ws.ml.example.com"`),
+		}},
+	})
+}
+
+// endpointsConfigType is the object type of the data source's configuration.
+var endpointsConfigType = tftypes.Object{AttributeTypes: map[string]tftypes.Type{
+	"web_ui_host":            tftypes.String,
+	"control_plane_api_host": tftypes.String,
+	"workspace_hosts":        tftypes.Map{ElementType: tftypes.String},
+	"scenario":               tftypes.String,
+	"web_ui_url":             tftypes.String,
+	"control_plane_api_url":  tftypes.String,
+	"workspace_urls":         tftypes.Map{ElementType: tftypes.String},
+	"common_parent_domain":   tftypes.String,
+	"cookie_domain":          tftypes.String,
+	"needs_cors":             tftypes.Bool,
+	"certificate_names":      tftypes.List{ElementType: tftypes.String},
+	"wildcard_certificate":   tftypes.String,
+}}
+
+// TestEndpointsValidateConfig calls the provider the way `terraform validate` does, with values that
+// are literal or not known yet.
+func TestEndpointsValidateConfig(t *testing.T) {
+	unknown := tftypes.NewValue(tftypes.String, tftypes.UnknownValue)
+	str := func(s string) tftypes.Value { return tftypes.NewValue(tftypes.String, s) }
+	hosts := func(m map[string]tftypes.Value) tftypes.Value {
+		return tftypes.NewValue(tftypes.Map{ElementType: tftypes.String}, m)
+	}
+	cases := []struct {
+		name   string
+		config map[string]tftypes.Value
+		want   []string // "summary | attribute path | detail fragment"
+	}{
+		{
+			name:   "literal invalid host",
+			config: map[string]tftypes.Value{"web_ui_host": str("zenml.localhost")},
+			want:   []string{`Invalid Hostname | web_ui_host | Attribute web_ui_host: "zenml.localhost" is not a valid hostname (rule: no localhost name)`},
+		},
+		{
+			name: "literal invalid workspace host and name",
+			config: map[string]tftypes.Value{"web_ui_host": str("zenml.ml.example.com"),
+				"workspace_hosts": hosts(map[string]tftypes.Value{"": str("ws.ml.example.com"), "b": str("B.ml.example.com"), "c": unknown})},
+			want: []string{
+				`Invalid Workspace Name | workspace_hosts[""] | Attribute workspace_hosts[""]: workspace name "" is empty or blank`,
+				`Invalid Hostname | workspace_hosts["b"] | Attribute workspace_hosts["b"]: "B.ml.example.com" is not a valid hostname (rule: lower case)`,
+			},
+		},
+		{
+			name:   "unknown values: nothing to report yet",
+			config: map[string]tftypes.Value{"web_ui_host": unknown, "control_plane_api_host": unknown, "scenario": unknown, "workspace_hosts": tftypes.NewValue(tftypes.Map{ElementType: tftypes.String}, tftypes.UnknownValue)},
+		},
+		{
+			name:   "unknown Web UI host may be set: no self_hosted error",
+			config: map[string]tftypes.Value{"web_ui_host": unknown},
+		},
+		{
+			name:   "missing Web UI host",
+			config: map[string]tftypes.Value{"workspace_hosts": hosts(map[string]tftypes.Value{"a": unknown})},
+			want:   []string{`Missing Web UI Host | web_ui_host | web_ui_host is required when scenario is "self_hosted"`},
+		},
+		{
+			name: "workspace without host",
+			config: map[string]tftypes.Value{"web_ui_host": str("zenml.ml.example.com"),
+				"workspace_hosts": hosts(map[string]tftypes.Value{"a": tftypes.NewValue(tftypes.String, nil)})},
+			want: []string{`Invalid Hostname | workspace_hosts["a"] | Attribute workspace_hosts["a"]: workspace "a" has no host`},
+		},
+		{
+			name: "hybrid with Web UI host",
+			config: map[string]tftypes.Value{"scenario": str("hybrid"), "web_ui_host": str("zenml.ml.example.com"),
+				"workspace_hosts": tftypes.NewValue(tftypes.Map{ElementType: tftypes.String}, tftypes.UnknownValue)},
+			want: []string{`Control Plane Host In Hybrid Scenario | web_ui_host | web_ui_host must not be set when scenario is "hybrid"`},
+		},
+	}
+	server, err := testAccProtoV6ProviderFactories["zenmlpro"]()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			values := map[string]tftypes.Value{}
+			for name, typ := range endpointsConfigType.AttributeTypes {
+				values[name] = tftypes.NewValue(typ, nil)
+			}
+			for name, v := range c.config {
+				values[name] = v
+			}
+			config, err := tfprotov6.NewDynamicValue(endpointsConfigType, tftypes.NewValue(endpointsConfigType, values))
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp, err := server.ValidateDataResourceConfig(t.Context(), &tfprotov6.ValidateDataResourceConfigRequest{
+				TypeName: "zenmlpro_endpoints", Config: &config,
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, d := range resp.Diagnostics {
+				got = append(got, fmt.Sprintf("%s | %s | %s", d.Summary, endpointsProtoPath(d.Attribute), d.Detail))
+			}
+			if len(got) != len(c.want) {
+				t.Fatalf("diagnostics:\n%s\nwant %d:\n%s", strings.Join(got, "\n"), len(c.want), strings.Join(c.want, "\n"))
+			}
+			for i := range got {
+				if !strings.HasPrefix(got[i], c.want[i]) {
+					t.Errorf("diagnostic %d:\n%s\nwant prefix\n%s", i, got[i], c.want[i])
+				}
+			}
+		})
+	}
+}
+
+// endpointsProtoPath renders a protocol attribute path as web_ui_host or workspace_hosts["a"].
+func endpointsProtoPath(p *tftypes.AttributePath) string {
+	if p == nil {
+		return ""
+	}
+	var b strings.Builder
+	for _, step := range p.Steps() {
+		switch s := step.(type) {
+		case tftypes.AttributeName:
+			b.WriteString(string(s))
+		case tftypes.ElementKeyString:
+			fmt.Fprintf(&b, "[%q]", string(s))
+		}
+	}
+	return b.String()
+}
+
+func TestAccEndpointsDataSource_example(t *testing.T) {
+	example, err := os.ReadFile("../../examples/data-sources/zenmlpro_endpoints/data-source.tf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := func(attr string, c knownvalue.Check) statecheck.StateCheck {
+		return statecheck.ExpectKnownValue("data.zenmlpro_endpoints.zenml", tfjsonpath.New(attr), c)
+	}
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: string(example),
+			ConfigStateChecks: []statecheck.StateCheck{
+				at("cookie_domain", knownvalue.StringExact("ml.example.com")),
+				at("wildcard_certificate", knownvalue.StringExact("*.ml.example.com")),
+				at("needs_cors", knownvalue.Bool(false)),
+				at("control_plane_api_url", knownvalue.StringExact("https://zenml-api.ml.example.com")),
+				at("certificate_names", knownvalue.ListSizeExact(4)),
+			},
+		}},
+	})
+}
