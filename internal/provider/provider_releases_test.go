@@ -140,7 +140,7 @@ func TestAccProviderReleases_invalid(t *testing.T) {
 					`A valid entry: releases = { workspace_server = { "0.99.0" = "2026-11-20" } }`),
 			},
 			{
-				Config: withReleases(`{ workspace_server = { "0.99.x" = "2026-11-20" } }`, ds),
+				Config:      withReleases(`{ workspace_server = { "0.99.x" = "2026-11-20" } }`, ds),
 				ExpectError: wrapped("Invalid Release Version", `"0.99.x" is not an exact release version: it is a range`),
 			},
 			{

@@ -205,11 +205,11 @@ func (d *versionCompatibilityDataSource) Read(ctx context.Context, req datasourc
 			continue
 		}
 		all = false
-		summary, detail := incompatibleDiagnostic(catalog, name, chk, mode)
+		detail := incompatibleDetail(catalog, name, chk, mode)
 		if mode == onIncompatibleWarn {
-			resp.Diagnostics.AddAttributeWarning(wsPath(name), summary, detail)
+			resp.Diagnostics.AddAttributeWarning(wsPath(name), incompatibleSummary, detail)
 		} else {
-			resp.Diagnostics.AddAttributeError(wsPath(name), summary, detail)
+			resp.Diagnostics.AddAttributeError(wsPath(name), incompatibleSummary, detail)
 		}
 	}
 	if resp.Diagnostics.HasError() {
@@ -233,9 +233,11 @@ func (d *versionCompatibilityDataSource) Read(ctx context.Context, req datasourc
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
 }
 
-// incompatibleDiagnostic words the diagnostic for one incompatible workspace: the workspace, both
-// versions and dates, every rule's outcome, and a Control Plane release that would pass.
-func incompatibleDiagnostic(catalog *releases.Catalog, workspace string, chk releases.Check, mode string) (string, string) {
+const incompatibleSummary = "Incompatible Workspace Server Version"
+
+// incompatibleDetail words the diagnostic for one incompatible workspace: the workspace, both versions
+// and dates, every rule's outcome, and a Control Plane release that would pass.
+func incompatibleDetail(catalog *releases.Catalog, workspace string, chk releases.Check, mode string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Workspace %q runs Workspace Server %s (released %s), which Control Plane %s (released %s) does not support: %s failed.\n",
 		workspace, chk.WorkspaceServer.Version, chk.WorkspaceServer.DateString(),
@@ -248,16 +250,16 @@ func incompatibleDiagnostic(catalog *releases.Catalog, workspace string, chk rel
 		fmt.Fprintf(&b, "A Control Plane that accepts Workspace Server %s: %s (released %s) or later, e.g. control_plane_version = %q.",
 			chk.WorkspaceServer.Version, s.Version, s.DateString(), s.Version)
 	} else {
-		fmt.Fprintf(&b, "No Control Plane release in the catalog accepts Workspace Server %s; if a newer Control Plane release exists, "+
-			"supply its date in the provider's releases attribute, e.g. releases = { control_plane = { \"0.13.19\" = \"2026-07-01\" } }.",
-			chk.WorkspaceServer.Version)
+		fmt.Fprintf(&b, "No Control Plane release in the catalog accepts Workspace Server %s. If a Control Plane released on or after %s exists, "+
+			"upgrade to it and supply its date in the provider's releases attribute: releases = { control_plane = { \"<version>\" = \"YYYY-MM-DD\" } }.",
+			chk.WorkspaceServer.Version, chk.WorkspaceServer.DateString())
 	}
 	if mode == onIncompatibleWarn {
 		b.WriteString(" This is a warning because on_incompatible = \"warn\".")
 	} else {
 		b.WriteString(" To report this as a warning instead, set on_incompatible = \"warn\".")
 	}
-	return "Incompatible Workspace Server Version", b.String()
+	return b.String()
 }
 
 // addReleaseError turns an error of the releases package into an attribute error with a summary that

@@ -1,7 +1,6 @@
 package provider
 
 import (
-	"context"
 	"fmt"
 	"regexp"
 	"sort"
@@ -187,6 +186,12 @@ func TestAccVersionCompatibilityDataSource_releaseOrder(t *testing.T) {
 					`A Control Plane that accepts Workspace Server 0.93.2: 0.13.0 (released 2026-01-30) or later, e.g. control_plane_version = "0.13.0".`),
 			},
 			{
+				Config: compatConfig("0.13.18", map[string]string{"ws1": "0.98.1"}, ""),
+				ExpectError: wrapped(`Workspace "ws1" runs Workspace Server 0.98.1 (released 2026-11-04), which Control Plane 0.13.18 (released 2026-06-18) does not support: release order failed.`,
+					"No Control Plane release in the catalog accepts Workspace Server 0.98.1. If a Control Plane released on or after 2026-11-04 exists,",
+					`releases = { control_plane = { "<version>" = "YYYY-MM-DD" } }`),
+			},
+			{
 				Config:      compatConfig("0.12.22", workspaces, `  on_incompatible = "error"`),
 				ExpectError: wrapped(`Workspace "ws_new" runs Workspace Server 0.93.2`),
 			},
@@ -359,10 +364,13 @@ func protoServer(t *testing.T) tfprotov6.ProviderServer {
 // compatConfigValue builds the data source's configuration as Terraform sends it.
 func compatConfigValue(t *testing.T, controlPlane string, workspaces map[string]string, onIncompatible *string) *tfprotov6.DynamicValue {
 	t.Helper()
-	ctx := context.Background()
+	ctx := t.Context()
 	var sr datasource.SchemaResponse
 	NewVersionCompatibilityDataSource().Schema(ctx, datasource.SchemaRequest{}, &sr)
-	typ := sr.Schema.Type().TerraformType(ctx).(tftypes.Object)
+	typ, ok := sr.Schema.Type().TerraformType(ctx).(tftypes.Object)
+	if !ok {
+		t.Fatalf("schema type is %T", sr.Schema.Type().TerraformType(ctx))
+	}
 	ws := map[string]tftypes.Value{}
 	for k, v := range workspaces {
 		ws[k] = tftypes.NewValue(tftypes.String, v)
@@ -387,7 +395,7 @@ func compatConfigValue(t *testing.T, controlPlane string, workspaces map[string]
 // ValidateDataResourceConfig, the call behind `terraform validate`, before any provider configuration.
 func TestVersionCompatibilityDataSource_validate(t *testing.T) {
 	s := protoServer(t)
-	ctx := context.Background()
+	ctx := t.Context()
 	warn, bad := "warn", "never"
 	cases := []struct {
 		name       string
@@ -437,7 +445,7 @@ func TestVersionCompatibilityDataSource_validate(t *testing.T) {
 // diagnostics the testing library does not expose: one warning per incompatible workspace, at its path.
 func TestVersionCompatibilityDataSource_warnings(t *testing.T) {
 	s := protoServer(t)
-	ctx := context.Background()
+	ctx := t.Context()
 	cfgResp, err := s.ConfigureProvider(ctx, &tfprotov6.ConfigureProviderRequest{Config: nullProviderConfig(t)})
 	if err != nil || len(cfgResp.Diagnostics) != 0 {
 		t.Fatalf("ConfigureProvider: %v %+v", err, cfgResp)
@@ -478,13 +486,16 @@ func TestVersionCompatibilityDataSource_warnings(t *testing.T) {
 
 func nullProviderConfig(t *testing.T) *tfprotov6.DynamicValue {
 	t.Helper()
-	resp, err := protoServer(t).GetProviderSchema(context.Background(), &tfprotov6.GetProviderSchemaRequest{})
+	resp, err := protoServer(t).GetProviderSchema(t.Context(), &tfprotov6.GetProviderSchemaRequest{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	typ := resp.Provider.ValueType()
+	typ, ok := resp.Provider.ValueType().(tftypes.Object)
+	if !ok {
+		t.Fatalf("provider schema type is %T", resp.Provider.ValueType())
+	}
 	vals := map[string]tftypes.Value{}
-	for name, at := range typ.(tftypes.Object).AttributeTypes {
+	for name, at := range typ.AttributeTypes {
 		vals[name] = tftypes.NewValue(at, nil)
 	}
 	dv, err := tfprotov6.NewDynamicValue(typ, tftypes.NewValue(typ, vals))
