@@ -315,8 +315,7 @@ func (u urlParts) error(s string) *HostError {
 	add(u.userInfo, "user information", HostRuleUserInfo)
 	add(u.port, "a port", HostRulePort)
 	add(u.path, "a path", HostRulePath)
-	problem := "it has " + joinAnd(parts) + ", which a hostname never has (the endpoints are served over HTTPS on port 443; " +
-		"this provider builds the URLs)"
+	problem := "it has " + joinAnd(parts) + ", which a hostname never has (this provider builds the URLs, https://<host>)"
 	fix := "Remove it and give the bare host"
 	if len(parts) > 1 {
 		fix = "Remove them and give the bare host"
