@@ -43,14 +43,20 @@ func (r Registry) String() string {
 
 // RegistryError says why a string is not a registry, and gives a valid example.
 type RegistryError struct {
-	Input   string
-	Why     string
-	Example string
+	Input string
+	Why   string
+	// Chart is set for a Helm chart registry, which may carry the oci:// scheme.
+	Chart bool
 }
 
 func (e *RegistryError) Error() string {
+	if e.Chart {
+		return fmt.Sprintf("%q is not a valid registry: %s. A chart registry is a host (DNS name or IP address, optional :port) "+
+			"with an optional lower-case path, written with or without oci://, without trailing slash, tag or digest, e.g. %q",
+			e.Input, e.Why, ExampleChartRegistry)
+	}
 	return fmt.Sprintf("%q is not a valid registry: %s. A registry is a host (DNS name or IP address, optional :port) "+
-		"with an optional lower-case path, without scheme, trailing slash, tag or digest, e.g. %q", e.Input, e.Why, e.Example)
+		"with an optional lower-case path, without scheme, trailing slash, tag or digest, e.g. %q", e.Input, e.Why, ExampleRegistry)
 }
 
 // Grammar of the OCI distribution reference (github.com/distribution/reference):
@@ -67,13 +73,13 @@ var (
 // component without a dot or a port as a Docker Hub namespace, the host must contain a dot or a port, or
 // be localhost.
 func ParseRegistry(s string) (Registry, error) {
-	r, err := parseRegistry(s, s, ExampleRegistry, "an image digest belongs in the `digest` attribute")
+	r, err := parseRegistry(s, s, false, "an image digest belongs in the `digest` attribute")
 	if err != nil {
 		return Registry{}, err
 	}
 	host := r.Host
 	if !strings.ContainsAny(host, ".:") && host != "localhost" {
-		return Registry{}, &RegistryError{Input: s, Example: ExampleRegistry, Why: fmt.Sprintf(
+		return Registry{}, &RegistryError{Input: s, Why: fmt.Sprintf(
 			"the host %q has neither a dot nor a port, so container runtimes would read %q as a Docker Hub repository "+
 				"(docker.io/%s/...); give the full host name, e.g. %q, or a port, e.g. %q",
 			host, s+"/"+ControlPlaneAPI.ImageName(), s, host+".example.com", host+":5000")}
@@ -91,15 +97,15 @@ func ParseChartRegistry(s string) (Registry, error) {
 		if rest != s {
 			why = fmt.Sprintf("it has two schemes: remove %q", rest[:i+3])
 		}
-		return Registry{}, &RegistryError{Input: s, Why: why, Example: ExampleChartRegistry}
+		return Registry{}, &RegistryError{Input: s, Why: why, Chart: true}
 	}
-	return parseRegistry(s, rest, ExampleChartRegistry, "a chart version is set with `version`")
+	return parseRegistry(s, rest, true, "a chart version is set with `version`")
 }
 
 // parseRegistry checks s, which is input without an accepted scheme.
-func parseRegistry(input, s, example, digestHint string) (Registry, error) {
+func parseRegistry(input, s string, chart bool, digestHint string) (Registry, error) {
 	fail := func(format string, args ...any) (Registry, error) {
-		return Registry{}, &RegistryError{Input: input, Why: fmt.Sprintf(format, args...), Example: example}
+		return Registry{}, &RegistryError{Input: input, Why: fmt.Sprintf(format, args...), Chart: chart}
 	}
 	switch {
 	case s == "":
@@ -108,7 +114,7 @@ func parseRegistry(input, s, example, digestHint string) (Registry, error) {
 		return fail("it contains white space")
 	}
 	if i := strings.Index(s, "://"); i >= 0 {
-		return fail("it has a scheme: remove %q (container runtimes always use HTTPS to a registry)", s[:i+3])
+		return fail("it has a scheme: remove %q (an image reference names no protocol; the container runtime chooses it)", s[:i+3])
 	}
 	if len(s) > MaxRegistryLength {
 		return fail("it is %d characters long; at most %d fit, because <registry>/<image name> must not exceed %d characters",

@@ -132,6 +132,8 @@ func (p *zenmlproProvider) Resources(_ context.Context) []func() resource.Resour
 func (p *zenmlproProvider) DataSources(_ context.Context) []func() datasource.DataSource {
 	return []func() datasource.DataSource{
 		// data sources are listed one per line
+		NewImageDataSource,
+		NewHelmChartDataSource,
 		NewEndpointsDataSource,
 		NewVersionCompatibilityDataSource,
 	}
@@ -140,6 +142,7 @@ func (p *zenmlproProvider) DataSources(_ context.Context) []func() datasource.Da
 func (p *zenmlproProvider) Functions(_ context.Context) []func() function.Function {
 	return []func() function.Function{
 		// functions are listed one per line
+		NewImageURIFunction,
 		NewIsCompatibleFunction,
 		NewReleaseDateFunction,
 	}

@@ -1,0 +1,317 @@
+package provider
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/images"
+	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/releases"
+)
+
+var (
+	_ datasource.DataSource                   = (*imageDataSource)(nil)
+	_ datasource.DataSourceWithConfigure      = (*imageDataSource)(nil)
+	_ datasource.DataSourceWithValidateConfig = (*imageDataSource)(nil)
+)
+
+// NewImageDataSource returns the zenmlpro_image data source.
+func NewImageDataSource() datasource.DataSource {
+	return &imageDataSource{}
+}
+
+type imageDataSource struct {
+	data *providerData
+}
+
+type imageDataSourceModel struct {
+	Component    types.String `tfsdk:"component"`
+	Version      types.String `tfsdk:"version"`
+	Source       types.String `tfsdk:"source"`
+	Registry     types.String `tfsdk:"registry"`
+	Digest       types.String `tfsdk:"digest"`
+	ImageName    types.String `tfsdk:"image_name"`
+	Repository   types.String `tfsdk:"repository"`
+	Tag          types.String `tfsdk:"tag"`
+	URI          types.String `tfsdk:"uri"`
+	RegistryHost types.String `tfsdk:"registry_host"`
+}
+
+func (d *imageDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_image"
+}
+
+func (d *imageDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
+	components := make([]string, 0, len(images.Components()))
+	for _, c := range images.Components() {
+		components = append(components, fmt.Sprintf("`%s` (%s, image `%s`, tagged with %s versions)",
+			c, c.Title(), c.ImageName(), images.LineTitle(c.Line())))
+	}
+	sources := make([]string, 0, len(images.Sources()))
+	for _, s := range images.Sources() {
+		if !s.ZenML() {
+			sources = append(sources, fmt.Sprintf("`%s` (%s: your mirror, named in `registry`)", s, s.Title()))
+			continue
+		}
+		repos := make([]string, 0, len(images.Components()))
+		for _, c := range images.Components() {
+			r, _ := images.ZenMLRepository(s, c)
+			repos = append(repos, "`"+r+"`")
+		}
+		sources = append(sources, fmt.Sprintf("`%s` (%s: %s)", s, s.Title(), strings.Join(repos, ", ")))
+	}
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "The reference of one ZenML Pro container image: repository, tag and URI for a component, a version and a " +
+			"source. It only builds the reference and never contacts a registry.\n\n" +
+			"The ZenML registries are those of the ZenML Pro prerequisites page; access to them is granted by ZenML on request. " +
+			"The client image (`zenmldocker/zenml`) is public on Docker Hub for both ZenML sources. A private mirror keeps ZenML's " +
+			"image names and tags: `<registry>/<image name>:<version>`. Image tags equal the Helm chart version (the page's version " +
+			"synchronization rule), so the version is also the tag.\n\n" +
+			"A version from the wrong release line (a Workspace Server version for a Control Plane component, or the reverse) is an " +
+			"error when the release catalog lists it; a version the catalog does not list at all is a warning, because releases newer " +
+			"than the provider exist. Add such a release with the provider's `releases` attribute.",
+		Attributes: map[string]schema.Attribute{
+			"component": schema.StringAttribute{
+				Required:            true,
+				MarkdownDescription: "The component whose image to reference: " + strings.Join(components, ", ") + ".",
+				Validators:          []validator.String{stringvalidator.OneOf(images.ComponentNames()...)},
+			},
+			"version": schema.StringAttribute{
+				Required: true,
+				MarkdownDescription: fmt.Sprintf("The exact release to reference, which is also the image tag: a %s version such as `%s` "+
+					"for `%s` and `%s`, a %s version such as `%s` for `%s` and `%s`. Prefixes (`v0.13.0`), ranges (`>= 0.13`), partial "+
+					"versions and names such as `latest` are rejected.",
+					images.LineTitle(releases.ControlPlane), images.ExampleVersion(releases.ControlPlane), images.ControlPlaneAPI, images.ControlPlaneDashboard,
+					images.LineTitle(releases.WorkspaceServer), images.ExampleVersion(releases.WorkspaceServer), images.WorkspaceServer, images.Client),
+				Validators: []validator.String{imageVersionValidator{}},
+			},
+			"source": schema.StringAttribute{
+				Required:            true,
+				MarkdownDescription: "Where the image is pulled from: " + strings.Join(sources, "; ") + ".",
+				Validators:          []validator.String{stringvalidator.OneOf(images.SourceNames()...)},
+			},
+			"registry": schema.StringAttribute{
+				Optional: true,
+				MarkdownDescription: fmt.Sprintf("The registry of your mirror, required when `source` is `%s` and refused otherwise (a ZenML "+
+					"source would ignore it). A registry host (DNS name or IP address, optional `:port`) with an optional path, per the "+
+					"OCI distribution reference grammar: lower-case path components, no scheme (`https://`), no trailing slash, no tag "+
+					"or digest, e.g. `%s` or `%s`. The host needs a dot or a port (or is `localhost`), because container runtimes read "+
+					"a bare first name as a Docker Hub namespace.",
+					images.SourcePrivate, images.ExampleRegistry, images.ExampleRegistryWithPort),
+				Validators: []validator.String{imageRegistryValidator{}},
+			},
+			"digest": schema.StringAttribute{
+				Optional: true,
+				MarkdownDescription: fmt.Sprintf("An optional pin: the image digest, `sha256:` followed by 64 lower-case hexadecimal "+
+					"characters, e.g. `%s`. With it, `uri` is `<repository>:<tag>@<digest>`, which a container runtime pulls by digest. "+
+					"The digest is not checked against the registry.", images.ExampleDigest),
+				Validators: []validator.String{imageDigestValidator{}},
+			},
+			"image_name": schema.StringAttribute{
+				Computed:            true,
+				MarkdownDescription: "The image name, the last component of the repository, e.g. `zenml-pro-api`. A private mirror keeps it.",
+			},
+			"repository": schema.StringAttribute{
+				Computed: true,
+				MarkdownDescription: "The repository without tag, e.g. `europe-west3-docker.pkg.dev/zenml-cloud/zenml-pro/zenml-pro-api`, " +
+					"as Helm values such as `zenml.image.repository` take it.",
+			},
+			"tag": schema.StringAttribute{
+				Computed:            true,
+				MarkdownDescription: "The image tag, equal to `version` (and to the Helm chart version).",
+			},
+			"uri": schema.StringAttribute{
+				Computed: true,
+				MarkdownDescription: "The full image reference, `<repository>:<tag>`, or `<repository>:<tag>@<digest>` when `digest` is set, " +
+					"e.g. `europe-west3-docker.pkg.dev/zenml-cloud/zenml-pro/zenml-pro-api:0.13.0`.",
+			},
+			"registry_host": schema.StringAttribute{
+				Computed: true,
+				MarkdownDescription: "The registry host (with its port, if any) of the repository, e.g. `europe-west3-docker.pkg.dev`, " +
+					"`715803424590.dkr.ecr.eu-central-1.amazonaws.com` or `docker.io`: the server of an image pull secret, and the " +
+					"registry an ECR or Artifact Registry grant is about.",
+			},
+		},
+	}
+}
+
+func (d *imageDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
+	d.data = configuredData(req.ProviderData, &resp.Diagnostics)
+}
+
+// ValidateConfig checks, for literal values, that `registry` is given exactly when the source needs it.
+func (d *imageDataSource) ValidateConfig(ctx context.Context, req datasource.ValidateConfigRequest, resp *datasource.ValidateConfigResponse) {
+	var source, registry types.String
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("source"), &source)...)
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("registry"), &registry)...)
+	if resp.Diagnostics.HasError() || source.IsNull() || source.IsUnknown() || registry.IsUnknown() {
+		return
+	}
+	src, err := images.ParseSource(source.ValueString())
+	if err != nil {
+		return // the source validator reports it
+	}
+	if registry.IsNull() || registry.ValueString() != "" {
+		if err := images.CheckRegistryUse(src, registry.ValueString()); err != nil {
+			addImagesError(&resp.Diagnostics, err)
+		}
+	}
+}
+
+func (d *imageDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
+	var m imageDataSourceModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	// The validators checked literal values; values that were unknown then are checked here.
+	img, err := images.ResolveImage(catalogOf(d.data), images.ImageSpec{
+		Component: images.Component(m.Component.ValueString()),
+		Version:   m.Version.ValueString(),
+		Source:    images.Source(m.Source.ValueString()),
+		Registry:  m.Registry.ValueString(),
+		Digest:    m.Digest.ValueString(),
+	})
+	if err != nil {
+		addImagesError(&resp.Diagnostics, err)
+		return
+	}
+	addUnlistedWarning(&resp.Diagnostics, img.Unlisted)
+	m.ImageName = types.StringValue(img.ImageName)
+	m.Repository = types.StringValue(img.Repository)
+	m.Tag = types.StringValue(img.Tag)
+	m.URI = types.StringValue(img.URI)
+	m.RegistryHost = types.StringValue(img.RegistryHost)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+}
+
+// imagesErrorSummary names the kind of an error of the images package, for a diagnostic summary.
+func imagesErrorSummary(err error) string {
+	var (
+		ve  *releases.VersionError
+		wl  *images.WrongLineError
+		re  *images.RegistryError
+		de  *images.DigestError
+		rr  *images.RegistryRequiredError
+		rnu *images.RegistryNotUsedError
+		ie  *images.InputError
+	)
+	switch {
+	case errors.As(err, &ve):
+		return "Invalid Version"
+	case errors.As(err, &wl):
+		return "Wrong Version Line"
+	case errors.As(err, &re):
+		return "Invalid Registry"
+	case errors.As(err, &de):
+		return "Invalid Digest"
+	case errors.As(err, &rr):
+		return "Registry Required"
+	case errors.As(err, &rnu):
+		return "Registry Not Used"
+	case errors.As(err, &ie) && ie.Input == images.InputComponent:
+		return "Invalid Component"
+	case errors.As(err, &ie) && ie.Input == images.InputSource:
+		return "Invalid Image Source"
+	case errors.As(err, &ie) && ie.Input == images.InputChart:
+		return "Invalid Chart"
+	}
+	return "Invalid Reference"
+}
+
+// addImagesError adds an error of the images package as an error on the attribute it names.
+func addImagesError(diags *diag.Diagnostics, err error) {
+	var ie *images.InputError
+	if !errors.As(err, &ie) {
+		diags.AddError(imagesErrorSummary(err), err.Error()+".")
+		return
+	}
+	p := path.Root(ie.Input)
+	diags.AddAttributeError(p, imagesErrorSummary(err), fmt.Sprintf("Attribute %s: %s.", p, ie.Err))
+}
+
+// addUnlistedWarning warns about a version that the release catalog does not list.
+func addUnlistedWarning(diags *diag.Diagnostics, u *images.UnlistedVersion) {
+	if u == nil {
+		return
+	}
+	p := path.Root(images.InputVersion)
+	diags.AddAttributeWarning(p, "Version Not in Release Catalog", fmt.Sprintf("Attribute %s: %s.", p, u.Message()))
+}
+
+// imageVersionValidator accepts exact release numbers such as 0.13.0 (releases.ParseVersion).
+type imageVersionValidator struct{}
+
+func (imageVersionValidator) Description(context.Context) string {
+	return "value must be an exact release version such as 0.13.0 or 0.93.2 (no prefix, range or name such as latest)"
+}
+
+func (v imageVersionValidator) MarkdownDescription(ctx context.Context) string {
+	return v.Description(ctx)
+}
+
+func (imageVersionValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	if _, err := releases.ParseVersion(req.ConfigValue.ValueString()); err != nil {
+		resp.Diagnostics.AddAttributeError(req.Path, imagesErrorSummary(err), fmt.Sprintf("Attribute %s: %s.", req.Path, err))
+	}
+}
+
+// imageRegistryValidator checks a registry by the OCI distribution reference grammar: an image mirror,
+// or (chart) a Helm chart mirror that may be written with oci://.
+type imageRegistryValidator struct{ chart bool }
+
+func (v imageRegistryValidator) Description(context.Context) string {
+	if v.chart {
+		return fmt.Sprintf("value must be an OCI registry with an optional path, with or without oci://, e.g. %s", images.ExampleChartRegistry)
+	}
+	return fmt.Sprintf("value must be a registry host with an optional path, without scheme, tag or digest, e.g. %s", images.ExampleRegistry)
+}
+
+func (v imageRegistryValidator) MarkdownDescription(ctx context.Context) string {
+	return v.Description(ctx)
+}
+
+func (v imageRegistryValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	parse := images.ParseRegistry
+	if v.chart {
+		parse = images.ParseChartRegistry
+	}
+	if _, err := parse(req.ConfigValue.ValueString()); err != nil {
+		resp.Diagnostics.AddAttributeError(req.Path, imagesErrorSummary(err), fmt.Sprintf("Attribute %s: %s.", req.Path, err))
+	}
+}
+
+// imageDigestValidator accepts sha256 digests in canonical form.
+type imageDigestValidator struct{}
+
+func (imageDigestValidator) Description(context.Context) string {
+	return "value must be a digest: sha256: followed by 64 lower-case hexadecimal characters"
+}
+
+func (v imageDigestValidator) MarkdownDescription(ctx context.Context) string {
+	return v.Description(ctx)
+}
+
+func (imageDigestValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	if err := images.ParseDigest(req.ConfigValue.ValueString()); err != nil {
+		resp.Diagnostics.AddAttributeError(req.Path, imagesErrorSummary(err), fmt.Sprintf("Attribute %s: %s.", req.Path, err))
+	}
+}
