@@ -6,13 +6,12 @@ import (
 	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types/basetypes"
 
 	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/releases"
 )
-
-var objectAsOptions = basetypes.ObjectAsOptions{}
 
 // configuredData returns the provider data handed to a data source or resource Configure call. It is
 // nil while Terraform validates a configuration before the provider is configured.
@@ -52,41 +51,84 @@ func quotedList(values []string) string {
 	return strings.Join(q[:len(q)-1], ", ") + " or " + q[len(q)-1]
 }
 
-// releaseDatesValidator checks a map of exact version -> YYYY-MM-DD at validate time.
-type releaseDatesValidator struct{ line releases.Line }
+// releasesValidator checks the provider's `releases` attribute at validate time: line keys, exact
+// versions and YYYY-MM-DD dates, each error at the path of the offending entry.
+type releasesValidator struct{}
 
-func (v releaseDatesValidator) Description(context.Context) string {
-	return fmt.Sprintf("keys are exact %s versions and values are dates in the form YYYY-MM-DD", v.line.Title())
+func (releasesValidator) Description(context.Context) string {
+	return "keys are " + strings.Join(releases.LineNames(), " or ") + "; inner keys are exact versions and values dates in the form YYYY-MM-DD"
 }
 
-func (v releaseDatesValidator) MarkdownDescription(ctx context.Context) string {
-	return v.Description(ctx)
-}
+func (v releasesValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
 
-func (v releaseDatesValidator) ValidateMap(_ context.Context, req validator.MapRequest, resp *validator.MapResponse) {
+func (releasesValidator) ValidateMap(_ context.Context, req validator.MapRequest, resp *validator.MapResponse) {
 	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
 		return
 	}
-	for k, e := range req.ConfigValue.Elements() {
-		if _, err := releases.ParseVersion(k); err != nil {
-			resp.Diagnostics.AddAttributeError(req.Path, "Invalid Release Version",
-				fmt.Sprintf("Attribute %s has key %s: %s.", req.Path, err.Error(), exampleDates(v.line)))
+	for lineName, inner := range req.ConfigValue.Elements() {
+		linePath := req.Path.AtMapKey(lineName)
+		line, err := releases.ParseLine(lineName)
+		if err != nil {
+			resp.Diagnostics.AddAttributeError(linePath, "Invalid Release Line",
+				fmt.Sprintf("%s has an unknown key: %s. %s.", req.Path, err.Error(), exampleDates(releases.ControlPlane)))
 			continue
 		}
-		s, ok := e.(basetypes.StringValue)
-		if !ok || s.IsUnknown() || s.IsNull() {
+		m, ok := inner.(basetypes.MapValue)
+		if !ok || m.IsUnknown() {
 			continue
 		}
-		if _, err := releases.ParseDate(s.ValueString()); err != nil {
-			resp.Diagnostics.AddAttributeError(req.Path.AtMapKey(k), "Invalid Release Date",
-				fmt.Sprintf("Attribute %s: %s. %s.", req.Path.AtMapKey(k), err.Error(), exampleDates(v.line)))
+		if m.IsNull() {
+			resp.Diagnostics.AddAttributeError(linePath, "Missing Release Dates",
+				fmt.Sprintf("%s is null; give a map of version to date or leave the key out. %s.", linePath, exampleDates(line)))
+			continue
+		}
+		for version, e := range m.Elements() {
+			entry := linePath.AtMapKey(version)
+			if _, err := releases.ParseVersion(version); err != nil {
+				resp.Diagnostics.AddAttributeError(entry, "Invalid Release Version",
+					fmt.Sprintf("The key of %s: %s. %s.", entry, err.Error(), exampleDates(line)))
+				continue
+			}
+			s, ok := e.(basetypes.StringValue)
+			if !ok || s.IsUnknown() {
+				continue
+			}
+			if s.IsNull() {
+				resp.Diagnostics.AddAttributeError(entry, "Missing Release Date",
+					fmt.Sprintf("%s is null; give the release date as YYYY-MM-DD. %s.", entry, exampleDates(line)))
+				continue
+			}
+			if _, err := releases.ParseDate(s.ValueString()); err != nil {
+				resp.Diagnostics.AddAttributeError(entry, "Invalid Release Date",
+					fmt.Sprintf("%s: %s. %s.", entry, err.Error(), exampleDates(line)))
+			}
 		}
 	}
+}
+
+// releaseDates reads the provider's `releases` map (validated already) as line -> version -> date.
+func releaseDates(ctx context.Context, m basetypes.MapValue) (map[releases.Line]map[string]string, diag.Diagnostics) {
+	var diags diag.Diagnostics
+	var byLine map[string]map[string]string
+	diags.Append(m.ElementsAs(ctx, &byLine, false)...)
+	if diags.HasError() {
+		return nil, diags
+	}
+	out := make(map[releases.Line]map[string]string, len(byLine))
+	for name, dates := range byLine {
+		line, err := releases.ParseLine(name)
+		if err != nil {
+			diags.AddAttributeError(path.Root("releases").AtMapKey(name), "Invalid Release Line", err.Error())
+			continue
+		}
+		out[line] = dates
+	}
+	return out, diags
 }
 
 func exampleDates(line releases.Line) string {
 	if line == releases.ControlPlane {
-		return `A valid entry: releases = { control_plane = { "0.13.19" = "2026-07-01" } }`
+		return `A valid value: releases = { control_plane = { "0.13.19" = "2026-07-01" } }`
 	}
-	return `A valid entry: releases = { workspace_server = { "0.99.0" = "2026-11-20" } }`
+	return `A valid value: releases = { workspace_server = { "0.99.0" = "2026-11-20" } }`
 }

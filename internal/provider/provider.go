@@ -4,7 +4,6 @@ package provider
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/function"
@@ -42,12 +41,7 @@ type providerData struct {
 }
 
 type providerModel struct {
-	Releases types.Object `tfsdk:"releases"`
-}
-
-type releasesModel struct {
-	ControlPlane    types.Map `tfsdk:"control_plane"`
-	WorkspaceServer types.Map `tfsdk:"workspace_server"`
+	Releases types.Map `tfsdk:"releases"`
 }
 
 func (p *zenmlproProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
@@ -56,31 +50,21 @@ func (p *zenmlproProvider) Metadata(_ context.Context, _ provider.MetadataReques
 }
 
 func (p *zenmlproProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *provider.SchemaResponse) {
-	dateMap := func(line releases.Line, example string) schema.MapAttribute {
-		return schema.MapAttribute{
-			ElementType: types.StringType,
-			Optional:    true,
-			MarkdownDescription: fmt.Sprintf("Release dates of %s versions, as a map of exact version (`%s`) to date (`YYYY-MM-DD`). "+
-				"A date given here wins over the embedded one.", line.Title(), example),
-			Validators: []validator.Map{releaseDatesValidator{line: line}},
-		}
-	}
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "The `zenmlpro` provider prepares a self-hosted ZenML Pro deployment: version compatibility, " +
 			"image and Helm chart references, endpoints and certificates, checked at plan time.",
 		Attributes: map[string]schema.Attribute{
-			"releases": schema.SingleNestedAttribute{
-				Optional: true,
-				MarkdownDescription: "Release dates to add to, or correct in, the release catalog embedded in the provider. " +
-					"Compatibility is judged by release date, and a version whose date is unknown cannot be judged: " +
-					"supply the date of a release newer than this provider here, e.g. " +
-					"`releases = { control_plane = { \"0.13.19\" = \"2026-07-01\" } }`. A date given here wins over the embedded one. " +
+			"releases": schema.MapAttribute{
+				ElementType: types.MapType{ElemType: types.StringType},
+				Optional:    true,
+				MarkdownDescription: "Release dates to add to, or correct in, the release catalog embedded in the provider, " +
+					"keyed by version line (" + quotedList(releases.LineNames()) + "), then by exact version, with dates as `YYYY-MM-DD`: " +
+					"`releases = { control_plane = { \"0.13.19\" = \"2026-07-01\" }, workspace_server = { \"0.99.0\" = \"2026-11-20\" } }`. " +
+					"Compatibility is judged by release date, and a version whose date is unknown cannot be judged: supply the date of a " +
+					"release newer than this provider here. **A date given here wins over the embedded one.** " +
 					"Provider-defined functions cannot read provider configuration, so they use the embedded catalog only; " +
 					"use the `zenmlpro_version_compatibility` data source for versions supplied here.",
-				Attributes: map[string]schema.Attribute{
-					"control_plane":    dateMap(releases.ControlPlane, "0.13.19"),
-					"workspace_server": dateMap(releases.WorkspaceServer, "0.99.0"),
-				},
+				Validators: []validator.Map{releasesValidator{}},
 			},
 		},
 	}
@@ -93,23 +77,15 @@ func (p *zenmlproProvider) Configure(ctx context.Context, req provider.Configure
 		return
 	}
 	catalog := releases.Embedded()
-	if !cfg.Releases.IsNull() && !cfg.Releases.IsUnknown() {
-		var rm releasesModel
-		resp.Diagnostics.Append(cfg.Releases.As(ctx, &rm, objectAsOptions)...)
-		if resp.Diagnostics.HasError() {
-			return
-		}
-		dates := map[releases.Line]map[string]string{}
-		for line, m := range map[releases.Line]types.Map{releases.ControlPlane: rm.ControlPlane, releases.WorkspaceServer: rm.WorkspaceServer} {
-			if m.IsUnknown() {
-				resp.Diagnostics.AddAttributeError(path.Root("releases").AtName(string(line)), "Release Dates Not Known Yet",
-					"The release dates must be known when the provider is configured; they are derived from values that are only known after apply. Give them as literal strings.")
-				return
-			}
-			var v map[string]string
-			resp.Diagnostics.Append(m.ElementsAs(ctx, &v, false)...)
-			dates[line] = v
-		}
+	if cfg.Releases.IsUnknown() {
+		resp.Diagnostics.AddAttributeError(path.Root("releases"), "Release Dates Not Known Yet",
+			"The release dates must be known when the provider is configured, but they are derived from values that are only known after apply. Give them as literal strings, "+
+				`e.g. releases = { control_plane = { "0.13.19" = "2026-07-01" } }.`)
+		return
+	}
+	if !cfg.Releases.IsNull() {
+		dates, diags := releaseDates(ctx, cfg.Releases)
+		resp.Diagnostics.Append(diags...)
 		if resp.Diagnostics.HasError() {
 			return
 		}

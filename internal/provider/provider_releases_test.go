@@ -130,14 +130,14 @@ func TestAccProviderReleases_invalid(t *testing.T) {
 		Steps: []resource.TestStep{
 			{
 				Config: withReleases(`{ control_plane = { "v0.13.19" = "2026-07-01" } }`, ds),
-				ExpectError: wrapped("Invalid Release Version", "releases.control_plane",
+				ExpectError: wrapped("Invalid Release Version", `releases["control_plane"]["v0.13.19"]`,
 					`"v0.13.19" is not an exact release version: ZenML versions carry no "v" prefix (write "0.13.19")`,
-					`A valid entry: releases = { control_plane = { "0.13.19" = "2026-07-01" } }`),
+					`A valid value: releases = { control_plane = { "0.13.19" = "2026-07-01" } }`),
 			},
 			{
 				Config: withReleases(`{ workspace_server = { "0.99" = "2026-11-20" } }`, ds),
 				ExpectError: wrapped("Invalid Release Version", `"0.99" is not an exact release version: a release number has exactly three parts`,
-					`A valid entry: releases = { workspace_server = { "0.99.0" = "2026-11-20" } }`),
+					`A valid value: releases = { workspace_server = { "0.99.0" = "2026-11-20" } }`),
 			},
 			{
 				Config:      withReleases(`{ workspace_server = { "0.99.x" = "2026-11-20" } }`, ds),
@@ -146,7 +146,7 @@ func TestAccProviderReleases_invalid(t *testing.T) {
 			{
 				Config: withReleases(`{ control_plane = { "0.13.19" = "01.07.2026" } }`, ds),
 				ExpectError: wrapped("Invalid Release Date", `"01.07.2026" is not a date in the form YYYY-MM-DD, e.g. "2026-01-30"`,
-					`A valid entry: releases = { control_plane = { "0.13.19" = "2026-07-01" } }`),
+					`A valid value: releases = { control_plane = { "0.13.19" = "2026-07-01" } }`),
 			},
 			{
 				Config:      withReleases(`{ control_plane = { "0.13.19" = "2026-13-01" } }`, ds),
@@ -155,6 +155,16 @@ func TestAccProviderReleases_invalid(t *testing.T) {
 			{
 				Config:      withReleases(`{ workspace_server = { "0.99.0" = "2026-7-1" } }`, ds),
 				ExpectError: wrapped("Invalid Release Date", `"2026-7-1" is not a date in the form YYYY-MM-DD`),
+			},
+			{
+				// A misspelt line would otherwise drop its dates without a word.
+				Config: withReleases(`{ oss = { "0.99.0" = "2026-11-20" } }`, ds),
+				ExpectError: wrapped("Invalid Release Line", `releases has an unknown key: "oss" is not a version line: use "control_plane"`,
+					`or "workspace_server"`),
+			},
+			{
+				Config:      withReleases(`{ control_plane = { "0.13.19" = null } }`, ds),
+				ExpectError: wrapped("Missing Release Date", `releases["control_plane"]["0.13.19"] is null; give the release date as YYYY-MM-DD`),
 			},
 			{
 				Config:      withReleases(`{ workspace_server = { "0.99.0" = "0001-01-01" } }`, ds),
