@@ -81,7 +81,7 @@ func (c Component) Title() string {
 	case ControlPlaneAPI:
 		return "Control Plane API"
 	case ControlPlaneDashboard:
-		return "Control Plane Web UI (dashboard)"
+		return "Control Plane Web UI"
 	case WorkspaceServer:
 		return "Workspace Server"
 	case Client:
