@@ -12,9 +12,10 @@ import (
 var _ function.Function = (*isCompatibleFunction)(nil)
 
 // embeddedCatalogNote is appended to function errors about release dates: functions cannot read the
-// provider configuration, so the dates of its releases attribute do not reach them.
-const embeddedCatalogNote = " Provider-defined functions cannot read the provider configuration and use the release catalog embedded in the provider only; " +
-	"to use a date given in the provider's releases attribute, use the zenmlpro_version_compatibility data source, which accepts extra dates."
+// provider configuration, so the dates of its releases attribute do not reach them. Terraform ends
+// function error messages with a period itself, so neither this note nor the texts before it do.
+const embeddedCatalogNote = ". Provider-defined functions cannot read the provider configuration and use the release catalog embedded in the provider only; " +
+	"to use a date given in the provider's releases attribute, use the zenmlpro_version_compatibility data source, which accepts extra dates"
 
 // NewIsCompatibleFunction returns provider::zenmlpro::is_compatible.
 func NewIsCompatibleFunction() function.Function {
@@ -69,7 +70,7 @@ func (f *isCompatibleFunction) Run(ctx context.Context, req function.RunRequest,
 	}
 	chk, err := catalog.Compatible(cp, ws)
 	if err != nil {
-		resp.Error = function.NewFuncError(err.Error() + "." + embeddedCatalogNote)
+		resp.Error = function.NewFuncError(err.Error() + embeddedCatalogNote)
 		return
 	}
 	resp.Error = resp.Result.Set(ctx, chk.Compatible)
@@ -78,7 +79,7 @@ func (f *isCompatibleFunction) Run(ctx context.Context, req function.RunRequest,
 // releaseFuncError is the function error for an argument the releases package refused. Errors about
 // release dates carry the note that functions use the embedded catalog only.
 func releaseFuncError(argument int64, err error) *function.FuncError {
-	text := err.Error() + "."
+	text := err.Error()
 	var ue *releases.UnknownDateError
 	if errors.As(err, &ue) {
 		text += embeddedCatalogNote

@@ -2,7 +2,12 @@ package provider
 
 import (
 	"fmt"
+	"strings"
 	"testing"
+
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/function"
+	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
@@ -93,4 +98,40 @@ func TestAccIsCompatibleFunction_errors(t *testing.T) {
 			},
 		},
 	})
+}
+
+// TestReleaseFunctions_errorText calls the functions directly: Terraform ends a function error with a
+// period of its own, so the provider's texts must not, or users read "..".
+func TestReleaseFunctions_errorText(t *testing.T) {
+	ctx := t.Context()
+	run := func(f function.Function, args ...string) *function.FuncError {
+		vals := make([]attr.Value, len(args))
+		for i, a := range args {
+			vals[i] = types.StringValue(a)
+		}
+		resp := &function.RunResponse{Result: function.NewResultData(types.StringUnknown())}
+		if _, ok := f.(*isCompatibleFunction); ok {
+			resp.Result = function.NewResultData(types.BoolUnknown())
+		}
+		f.Run(ctx, function.RunRequest{Arguments: function.NewArgumentsData(vals)}, resp)
+		return resp.Error
+	}
+	for _, tt := range []struct {
+		name string
+		err  *function.FuncError
+		want string
+	}{
+		{"is_compatible v-prefix", run(NewIsCompatibleFunction(), "v0.13.0", "0.93.2"), `ZenML versions carry no "v" prefix`},
+		{"is_compatible unknown date", run(NewIsCompatibleFunction(), "0.12.0", "0.93.2"), "which accepts extra dates"},
+		{"release_date unknown version", run(NewReleaseDateFunction(), "workspace_server", "0.93.99"), "which accepts extra dates"},
+		{"release_date bad line", run(NewReleaseDateFunction(), "oss", "0.93.2"), `"oss" is not a version line`},
+	} {
+		if tt.err == nil {
+			t.Errorf("%s: no error", tt.name)
+			continue
+		}
+		if !strings.Contains(tt.err.Text, tt.want) || strings.HasSuffix(tt.err.Text, ".") {
+			t.Errorf("%s: error text %q: want it to contain %q and not to end with a period", tt.name, tt.err.Text, tt.want)
+		}
+	}
 }

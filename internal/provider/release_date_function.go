@@ -53,7 +53,7 @@ func (f *releaseDateFunction) Run(ctx context.Context, req function.RunRequest, 
 	}
 	line, err := releases.ParseLine(lineName)
 	if err != nil {
-		resp.Error = function.NewArgumentFuncError(0, err.Error()+".")
+		resp.Error = function.NewArgumentFuncError(0, err.Error())
 		return
 	}
 	r, err := releases.Embedded().ReleaseDate(line, version)
