@@ -1,6 +1,7 @@
 package checks
 
 import (
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -50,13 +51,16 @@ func ParseScenario(s string) (Scenario, error) {
 	return "", fmt.Errorf("%q is not a scenario: use %q (%s) or %q (%s)", s, SelfHosted, SelfHosted.Description(), Hybrid, Hybrid.Description())
 }
 
-// Role is the job of an endpoint host; its value is the name of the input that holds the host.
+// Role is the job of an input of an endpoint layout; its value is the name of the input. Every role
+// but RolePrivateDomains holds hosts.
 type Role string
 
 const (
 	RoleWebUI           Role = "web_ui_host"
 	RoleControlPlaneAPI Role = "control_plane_api_host"
 	RoleWorkspace       Role = "workspace_hosts"
+	// RolePrivateDomains holds the declared private domains (see PrivateDomains), not a host.
+	RolePrivateDomains Role = PrivateDomainsInput
 )
 
 // ExampleHost is a valid host for the role, from the ZenML Pro prerequisites page's recommended layout.
@@ -66,6 +70,8 @@ func (r Role) ExampleHost() string {
 		return "zenml-api.ml.example.com"
 	case RoleWorkspace:
 		return "zenml-workspace-1.ml.example.com"
+	case RolePrivateDomains:
+		return ExamplePrivateDomain
 	}
 	return ExampleHost
 }
@@ -131,6 +137,11 @@ type EndpointLayout struct {
 	WorkspaceHosts map[string]HostValue
 	// WorkspacesPending is true while the set of workspaces itself is not known yet.
 	WorkspacesPending bool
+	// PrivateDomains are the declared private domains (see PrivateDomains): hosts equal to or under
+	// one of them pass the known public suffix rule, and it is their registrable domain.
+	PrivateDomains []string
+	// PrivateDomainsPending is true while some declared private domains are not known yet.
+	PrivateDomainsPending bool
 }
 
 // EndpointRule names one rule of an endpoint layout.
@@ -145,13 +156,15 @@ const (
 	EndpointRuleHybridWorkspaces EndpointRule = "at least one workspace when hybrid"
 	EndpointRuleUniqueHosts      EndpointRule = "unique hosts"
 	EndpointRulePathRouting      EndpointRule = "path routing instead of a repeated host"
+	EndpointRulePrivateDomain    EndpointRule = "valid private domain"
 )
 
 // FieldError is a broken endpoint rule, attached to the input that has to change.
 type FieldError struct {
 	Field Field
 	Rule  EndpointRule
-	// Err is the explanation; a *HostError for EndpointRuleHost.
+	// Err is the explanation; a *HostError for EndpointRuleHost, a *PrivateDomainError for
+	// EndpointRulePrivateDomain.
 	Err error
 }
 
@@ -219,8 +232,18 @@ func (l EndpointLayout) scenario() Scenario {
 }
 
 // FieldProblems checks each input on its own: every known host is a valid hostname, every workspace
-// has a non-empty name and a host.
+// has a non-empty name and a host, every declared private domain is valid. It is HostProblems followed
+// by PrivateDomainProblems.
 func (l EndpointLayout) FieldProblems() EndpointErrors {
+	return append(l.HostProblems(), l.PrivateDomainProblems()...)
+}
+
+// HostProblems checks the host inputs and workspace names: every known host is a valid hostname,
+// given the declared private domains, and every workspace has a non-empty name and a host. While the
+// declared private domains are pending or some are invalid, a host is not refused for the known public
+// suffix rule alone: the declaration that admits it may still come, and its problem is reported on the
+// declaration.
+func (l EndpointLayout) HostProblems() EndpointErrors {
 	var errs EndpointErrors
 	for _, name := range sortedKeys(l.WorkspaceHosts) {
 		f := WorkspaceField(name)
@@ -232,12 +255,31 @@ func (l EndpointLayout) FieldProblems() EndpointErrors {
 				Err: fmt.Errorf("workspace %q has no host; give the host of its workspace server, e.g. %q", name, RoleWorkspace.ExampleHost())})
 		}
 	}
+	private, invalid := NewPrivateDomains(l.PrivateDomains...)
+	deferSuffix := l.PrivateDomainsPending || invalid != nil
 	for _, hf := range l.fields() {
 		if hf.State != HostGiven {
 			continue
 		}
-		if _, err := ParseHost(hf.Host); err != nil {
-			errs = append(errs, &FieldError{Field: hf.Field, Rule: EndpointRuleHost, Err: err})
+		_, err := private.ParseHost(hf.Host)
+		var he *HostError
+		if err == nil || deferSuffix && errors.As(err, &he) && he.Rule == HostRuleUnknownSuffix {
+			continue
+		}
+		errs = append(errs, &FieldError{Field: hf.Field, Rule: EndpointRuleHost, Err: err})
+	}
+	return errs
+}
+
+// PrivateDomainProblems checks the known declared private domains (see NewPrivateDomains), one
+// problem per invalid domain.
+func (l EndpointLayout) PrivateDomainProblems() EndpointErrors {
+	var errs EndpointErrors
+	_, err := NewPrivateDomains(l.PrivateDomains...)
+	var invalid PrivateDomainErrors
+	if errors.As(err, &invalid) {
+		for _, pe := range invalid {
+			errs = append(errs, &FieldError{Field: Field{Role: RolePrivateDomains}, Rule: EndpointRulePrivateDomain, Err: pe})
 		}
 	}
 	return errs
@@ -310,11 +352,16 @@ type Endpoints struct {
 	// WorkspaceURLs maps workspace name to https://<host>.
 	WorkspaceURLs map[string]string
 	// CommonParentDomain is the longest domain that every host is, or is a subdomain of, at or below
-	// the registrable domain (eTLD+1); empty when there is none.
+	// the registrable domain (eTLD+1, or the declared private domain); empty when there is none.
 	CommonParentDomain string
-	// CookieDomain is the value for the Control Plane's authCookieDomain: CommonParentDomain.
+	// CookieDomain is the domain the authentication cookies can be scoped to: CommonParentDomain. When
+	// self-hosted it is the Control Plane's authCookieDomain; in the hybrid scenario it is still what
+	// the workspace hosts share (the Control Plane, on ZenML's domain, cannot share a cookie domain with them).
 	CookieDomain string
-	// NeedsCORS is true when several hosts share no parent domain.
+	// NeedsCORS is true when CORS and cookie settings must be configured explicitly: always in the
+	// hybrid scenario, where ZenML serves the Control Plane and its Web UI from ZenML's own domain so the
+	// browser's requests to the workspace servers are always cross-site, and otherwise when several
+	// hosts share no parent domain.
 	NeedsCORS bool
 	// CertificateNames is every host, unique and sorted.
 	CertificateNames []string
@@ -333,6 +380,9 @@ func (l EndpointLayout) Plan() (Endpoints, error) {
 	if l.WorkspacesPending {
 		pending = append(pending, string(RoleWorkspace))
 	}
+	if l.PrivateDomainsPending {
+		pending = append(pending, string(RolePrivateDomains))
+	}
 	for _, hf := range l.fields() {
 		if hf.State == HostPending {
 			pending = append(pending, hf.String())
@@ -350,9 +400,14 @@ func (l EndpointLayout) Plan() (Endpoints, error) {
 		return Endpoints{}, errs
 	}
 
+	private, err := NewPrivateDomains(l.PrivateDomains...)
+	if err != nil {
+		// FieldProblems has checked every declared private domain already.
+		return Endpoints{}, err
+	}
 	var hosts []Host
 	for _, hf := range l.fields() {
-		h, err := ParseHost(hf.Host)
+		h, err := private.ParseHost(hf.Host)
 		if err != nil {
 			// FieldProblems has parsed every host already.
 			return Endpoints{}, EndpointErrors{{Field: hf.Field, Rule: EndpointRuleHost, Err: err}}
@@ -374,7 +429,7 @@ func (l EndpointLayout) Plan() (Endpoints, error) {
 	}
 	ep.CommonParentDomain = CommonParentDomain(hosts)
 	ep.CookieDomain = ep.CommonParentDomain
-	ep.NeedsCORS = len(hosts) > 1 && ep.CommonParentDomain == ""
+	ep.NeedsCORS = l.scenario() == Hybrid || len(hosts) > 1 && ep.CommonParentDomain == ""
 	ep.CertificateNames = make([]string, 0, len(hosts))
 	for _, h := range hosts {
 		ep.CertificateNames = append(ep.CertificateNames, h.Name)
@@ -386,8 +441,9 @@ func (l EndpointLayout) Plan() (Endpoints, error) {
 
 // CommonParentDomain returns the longest domain D such that every host is D or a subdomain of D, and
 // D is at or below each host's registrable domain (a public suffix such as com or co.uk never
-// counts). For a single host, D is its parent domain, when that is still at or below the registrable
-// domain. It returns "" when there is no such domain.
+// counts; for a host in a declared private domain, D stays within that domain). For a single host, D
+// is its parent domain, when that is still at or below the registrable domain. It returns "" when
+// there is no such domain.
 func CommonParentDomain(hosts []Host) string {
 	if len(hosts) == 0 {
 		return ""

@@ -99,7 +99,7 @@ func TestPlanEndpoints(t *testing.T) {
 			},
 		},
 		{
-			name: "hybrid: workspaces only",
+			name: "hybrid: workspaces only; CORS, because ZenML serves the Web UI from its own domain",
 			layout: EndpointLayout{
 				Scenario:       Hybrid,
 				WorkspaceHosts: given(map[string]string{"a": "a.ml.example.com", "b": "b.ml.example.com"}),
@@ -108,8 +108,145 @@ func TestPlanEndpoints(t *testing.T) {
 				WorkspaceURLs:       map[string]string{"a": "https://a.ml.example.com", "b": "https://b.ml.example.com"},
 				CommonParentDomain:  "ml.example.com",
 				CookieDomain:        "ml.example.com",
+				NeedsCORS:           true,
 				CertificateNames:    []string{"a.ml.example.com", "b.ml.example.com"},
 				WildcardCertificate: "*.ml.example.com",
+			},
+		},
+		{
+			name: "hybrid: one workspace; CORS, and the cookie domain is its parent",
+			layout: EndpointLayout{
+				Scenario:       Hybrid,
+				WorkspaceHosts: given(map[string]string{"workspace-1": "zenml-workspace-1.ml.example.com"}),
+			},
+			want: Endpoints{
+				WorkspaceURLs:       map[string]string{"workspace-1": "https://zenml-workspace-1.ml.example.com"},
+				CommonParentDomain:  "ml.example.com",
+				CookieDomain:        "ml.example.com",
+				NeedsCORS:           true,
+				CertificateNames:    []string{"zenml-workspace-1.ml.example.com"},
+				WildcardCertificate: "*.ml.example.com",
+			},
+		},
+		{
+			name: "hybrid: workspaces on separate domains",
+			layout: EndpointLayout{
+				Scenario:       Hybrid,
+				WorkspaceHosts: given(map[string]string{"a": "ws.site-one.com", "b": "ws.site-two.com"}),
+			},
+			want: Endpoints{
+				WorkspaceURLs:    map[string]string{"a": "https://ws.site-one.com", "b": "https://ws.site-two.com"},
+				NeedsCORS:        true,
+				CertificateNames: []string{"ws.site-one.com", "ws.site-two.com"},
+			},
+		},
+		{
+			name: "hybrid: workspaces in a declared private domain",
+			layout: EndpointLayout{
+				Scenario:       Hybrid,
+				PrivateDomains: []string{"corp.internal"},
+				WorkspaceHosts: given(map[string]string{"a": "a.ml.corp.internal", "b": "b.ml.corp.internal"}),
+			},
+			want: Endpoints{
+				WorkspaceURLs:       map[string]string{"a": "https://a.ml.corp.internal", "b": "https://b.ml.corp.internal"},
+				CommonParentDomain:  "ml.corp.internal",
+				CookieDomain:        "ml.corp.internal",
+				NeedsCORS:           true,
+				CertificateNames:    []string{"a.ml.corp.internal", "b.ml.corp.internal"},
+				WildcardCertificate: "*.ml.corp.internal",
+			},
+		},
+		{
+			name: "private domain: the page's layout under ml.corp.internal",
+			layout: EndpointLayout{
+				PrivateDomains:      []string{"corp.internal"},
+				WebUIHost:           GivenHost("zenml.ml.corp.internal"),
+				ControlPlaneAPIHost: GivenHost("zenml-api.ml.corp.internal"),
+				WorkspaceHosts:      given(map[string]string{"workspace-1": "zenml-workspace-1.ml.corp.internal"}),
+			},
+			want: Endpoints{
+				WebUIURL:            "https://zenml.ml.corp.internal",
+				ControlPlaneAPIURL:  "https://zenml-api.ml.corp.internal",
+				WorkspaceURLs:       map[string]string{"workspace-1": "https://zenml-workspace-1.ml.corp.internal"},
+				CommonParentDomain:  "ml.corp.internal",
+				CookieDomain:        "ml.corp.internal",
+				CertificateNames:    []string{"zenml-api.ml.corp.internal", "zenml-workspace-1.ml.corp.internal", "zenml.ml.corp.internal"},
+				WildcardCertificate: "*.ml.corp.internal",
+			},
+		},
+		{
+			name: "private domain: hosts one label below it share it, and its wildcard covers them",
+			layout: EndpointLayout{
+				PrivateDomains: []string{"corp.internal", "lan.example"},
+				WebUIHost:      GivenHost("zenml.corp.internal"),
+				WorkspaceHosts: given(map[string]string{"ws": "ws.corp.internal"}),
+			},
+			want: Endpoints{
+				WebUIURL:            "https://zenml.corp.internal",
+				ControlPlaneAPIURL:  "https://zenml.corp.internal/api/v1",
+				WorkspaceURLs:       map[string]string{"ws": "https://ws.corp.internal"},
+				CommonParentDomain:  "corp.internal",
+				CookieDomain:        "corp.internal",
+				CertificateNames:    []string{"ws.corp.internal", "zenml.corp.internal"},
+				WildcardCertificate: "*.corp.internal",
+			},
+		},
+		{
+			name: "private domain: the common parent never rises above the declared domain",
+			layout: EndpointLayout{
+				PrivateDomains: []string{"ml.corp.internal", "eu.corp.internal"},
+				WebUIHost:      GivenHost("zenml.ml.corp.internal"),
+				WorkspaceHosts: given(map[string]string{"ws": "ws.eu.corp.internal"}),
+			},
+			want: Endpoints{
+				WebUIURL:           "https://zenml.ml.corp.internal",
+				ControlPlaneAPIURL: "https://zenml.ml.corp.internal/api/v1",
+				WorkspaceURLs:      map[string]string{"ws": "https://ws.eu.corp.internal"},
+				NeedsCORS:          true,
+				CertificateNames:   []string{"ws.eu.corp.internal", "zenml.ml.corp.internal"},
+			},
+		},
+		{
+			name: "private domain: a host equal to the declared domain has no parent within it",
+			layout: EndpointLayout{
+				PrivateDomains: []string{"corp.internal"},
+				WebUIHost:      GivenHost("corp.internal"),
+			},
+			want: Endpoints{
+				WebUIURL:           "https://corp.internal",
+				ControlPlaneAPIURL: "https://corp.internal/api/v1",
+				WorkspaceURLs:      map[string]string{},
+				CertificateNames:   []string{"corp.internal"},
+			},
+		},
+		{
+			name: "private domain: mixed with a public host, no common parent",
+			layout: EndpointLayout{
+				PrivateDomains: []string{"corp.internal"},
+				WebUIHost:      GivenHost("zenml.ml.example.com"),
+				WorkspaceHosts: given(map[string]string{"ws": "ws.ml.corp.internal"}),
+			},
+			want: Endpoints{
+				WebUIURL:           "https://zenml.ml.example.com",
+				ControlPlaneAPIURL: "https://zenml.ml.example.com/api/v1",
+				WorkspaceURLs:      map[string]string{"ws": "https://ws.ml.corp.internal"},
+				NeedsCORS:          true,
+				CertificateNames:   []string{"ws.ml.corp.internal", "zenml.ml.example.com"},
+			},
+		},
+		{
+			name: "private domain under a public one: the common parent stays within it",
+			layout: EndpointLayout{
+				PrivateDomains: []string{"ml.example.com"},
+				WebUIHost:      GivenHost("zenml.ml.example.com"),
+				WorkspaceHosts: given(map[string]string{"ws": "ws.example.com"}),
+			},
+			want: Endpoints{
+				WebUIURL:           "https://zenml.ml.example.com",
+				ControlPlaneAPIURL: "https://zenml.ml.example.com/api/v1",
+				WorkspaceURLs:      map[string]string{"ws": "https://ws.example.com"},
+				NeedsCORS:          true,
+				CertificateNames:   []string{"ws.example.com", "zenml.ml.example.com"},
 			},
 		},
 		{
@@ -309,6 +446,67 @@ func TestPlanEndpointsRejects(t *testing.T) {
 			rule:      EndpointRuleHost,
 			fragments: []string{"Public Suffix List"},
 		},
+		{
+			name:   "host in a private zone that is not declared",
+			layout: EndpointLayout{WebUIHost: GivenHost("zenml.ml.corp.internal")},
+			field:  "web_ui_host",
+			rule:   EndpointRuleHost,
+			fragments: []string{`"zenml.ml.corp.internal" is not a valid hostname (rule: known public suffix)`,
+				`declare the zone: private_domains = ["corp.internal"].`},
+		},
+		{
+			name: "host in another private zone than the declared one",
+			layout: EndpointLayout{PrivateDomains: []string{"lan.example"}, WebUIHost: GivenHost("zenml.lan.example"),
+				WorkspaceHosts: given(map[string]string{"ws": "ws.ml.corp.internal"})},
+			field:     `workspace_hosts["ws"]`,
+			rule:      EndpointRuleHost,
+			fragments: []string{`"ws.ml.corp.internal" is not a valid hostname (rule: known public suffix)`, `nor is it in a declared private domain ("lan.example")`},
+		},
+		{
+			name: "upper case in a host under a declared private domain",
+			layout: EndpointLayout{PrivateDomains: []string{"corp.internal"}, WebUIHost: GivenHost("zenml.ml.corp.internal"),
+				WorkspaceHosts: given(map[string]string{"ws": "WS.ml.corp.internal"})},
+			field:     `workspace_hosts["ws"]`,
+			rule:      EndpointRuleHost,
+			fragments: []string{`"WS.ml.corp.internal" is not a valid hostname (rule: lower case)`, `Use lower case: "ws.ml.corp.internal".`},
+		},
+		{
+			name:      "localhost under a declared private domain's rules",
+			layout:    EndpointLayout{PrivateDomains: []string{"corp.internal"}, WebUIHost: GivenHost("zenml.localhost")},
+			field:     "web_ui_host",
+			rule:      EndpointRuleHost,
+			fragments: []string{"(rule: no localhost name)"},
+		},
+		{
+			name:   "single-label private domain; the host's suffix problem waits for the declaration",
+			layout: EndpointLayout{PrivateDomains: []string{"internal"}, WebUIHost: GivenHost("zenml.internal")},
+			field:  "private_domains",
+			rule:   EndpointRulePrivateDomain,
+			fragments: []string{`"internal" is not a valid private domain (rule: at least two labels)`, `"zenml.internal"`,
+				`such as "corp.internal".`},
+		},
+		{
+			name:      "localhost as private domain",
+			layout:    EndpointLayout{PrivateDomains: []string{"localhost"}, WebUIHost: GivenHost("zenml.ml.example.com")},
+			field:     "private_domains",
+			rule:      EndpointRulePrivateDomain,
+			fragments: []string{`"localhost" is not a valid private domain (rule: no localhost name)`},
+		},
+		{
+			name:      "public suffix as private domain",
+			layout:    EndpointLayout{PrivateDomains: []string{"co.uk"}, WebUIHost: GivenHost("zenml.ml.example.com")},
+			field:     "private_domains",
+			rule:      EndpointRulePrivateDomain,
+			fragments: []string{`"co.uk" is not a valid private domain (rule: not a public suffix itself)`},
+		},
+		{
+			name: "nested private domains",
+			layout: EndpointLayout{PrivateDomains: []string{"corp.internal", "ml.corp.internal"},
+				WebUIHost: GivenHost("zenml.ml.corp.internal")},
+			field:     "private_domains",
+			rule:      EndpointRulePrivateDomain,
+			fragments: []string{`"ml.corp.internal" is not a valid private domain (rule: no private domain under another)`},
+		},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -330,6 +528,12 @@ func TestPlanEndpointsRejects(t *testing.T) {
 				var he *HostError
 				if !errors.As(err, &he) {
 					t.Errorf("errors.As(%v, *HostError) found none", err)
+				}
+			}
+			if c.rule == EndpointRulePrivateDomain {
+				var pe *PrivateDomainError
+				if !errors.As(err, &pe) {
+					t.Errorf("errors.As(%v, *PrivateDomainError) found none", err)
 				}
 			}
 		})
@@ -426,6 +630,53 @@ func TestLayoutProblemsWithPendingValues(t *testing.T) {
 	}
 }
 
+func TestHostProblemsWithPrivateDomains(t *testing.T) {
+	cases := []struct {
+		name   string
+		layout EndpointLayout
+		want   []string // field and rule of each problem
+	}{
+		{
+			name:   "declared: the host passes",
+			layout: EndpointLayout{PrivateDomains: []string{"corp.internal"}, WebUIHost: GivenHost("zenml.ml.corp.internal")},
+		},
+		{
+			name:   "not declared: the host is refused",
+			layout: EndpointLayout{WebUIHost: GivenHost("zenml.ml.corp.internal")},
+			want:   []string{"web_ui_host " + string(EndpointRuleHost)},
+		},
+		{
+			name:   "pending declarations: the suffix rule waits for them",
+			layout: EndpointLayout{PrivateDomainsPending: true, WebUIHost: GivenHost("zenml.ml.corp.internal")},
+		},
+		{
+			name:   "pending declarations: every other rule applies",
+			layout: EndpointLayout{PrivateDomainsPending: true, WebUIHost: GivenHost("zenml.localhost")},
+			want:   []string{"web_ui_host " + string(EndpointRuleHost)},
+		},
+		{
+			name:   "an invalid declaration is reported once, on the declaration",
+			layout: EndpointLayout{PrivateDomains: []string{"Corp.Internal"}, WebUIHost: GivenHost("zenml.corp.internal")},
+			want:   []string{"private_domains " + string(EndpointRulePrivateDomain)},
+		},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var got []string
+			for _, e := range c.layout.FieldProblems() {
+				got = append(got, e.Field.String()+" "+string(e.Rule))
+			}
+			if !reflect.DeepEqual(got, c.want) {
+				t.Errorf("FieldProblems() = %q, want %q", got, c.want)
+			}
+		})
+	}
+	_, err := EndpointLayout{PrivateDomainsPending: true, WebUIHost: GivenHost("zenml.ml.corp.internal")}.Plan()
+	if err == nil || !strings.Contains(err.Error(), "not known yet: private_domains") {
+		t.Errorf("Plan() = %v, want an error naming the pending private domains", err)
+	}
+}
+
 func TestPlanNeedsKnownValues(t *testing.T) {
 	_, err := EndpointLayout{WebUIHost: GivenHost("zenml.ml.example.com"), WorkspaceHosts: map[string]HostValue{"a": PendingHost()}}.Plan()
 	if err == nil || !strings.Contains(err.Error(), `not known yet: workspace_hosts["a"]`) {
@@ -456,14 +707,24 @@ func TestParseScenario(t *testing.T) {
 }
 
 func FuzzPlanEndpoints(f *testing.F) {
-	f.Add(false, "zenml.ml.example.com", "zenml-api.ml.example.com", "workspace-1", "zenml-workspace-1.ml.example.com", "", "")
-	f.Add(false, "zenml.site-one.com", "zenml-api.site-one.com", "ws", "ml-workspace.site-two.com", "", "")
-	f.Add(false, "zenml.ml.example.com", "", "a", "a.ml.example.com", "b", "b.eu.ml.example.com")
-	f.Add(true, "", "", "a", "a.example.co.uk", "b", "b.example.co.uk")
-	f.Add(true, "zenml.ml.example.com", "zenml.ml.example.com", "", "x", "", "x")
-	f.Add(false, "example.com", "", "a", "example.com", "b", "b.github.io")
-	f.Fuzz(func(t *testing.T, hybrid bool, web, api, ws1, host1, ws2, host2 string) {
+	f.Add(false, "", "zenml.ml.example.com", "zenml-api.ml.example.com", "workspace-1", "zenml-workspace-1.ml.example.com", "", "")
+	f.Add(false, "", "zenml.site-one.com", "zenml-api.site-one.com", "ws", "ml-workspace.site-two.com", "", "")
+	f.Add(false, "", "zenml.ml.example.com", "", "a", "a.ml.example.com", "b", "b.eu.ml.example.com")
+	f.Add(true, "", "", "", "a", "a.example.co.uk", "b", "b.example.co.uk")
+	f.Add(true, "", "zenml.ml.example.com", "zenml.ml.example.com", "", "x", "", "x")
+	f.Add(false, "", "example.com", "", "a", "example.com", "b", "b.github.io")
+	f.Add(false, "corp.internal", "zenml.ml.corp.internal", "zenml-api.ml.corp.internal", "a", "a.ml.corp.internal", "b", "b.ml.corp.internal")
+	f.Add(true, "corp.internal", "", "", "a", "a.ml.corp.internal", "b", "b.eu.corp.internal")
+	f.Add(false, "corp.internal", "zenml.ml.example.com", "", "a", "a.corp.internal", "", "")
+	f.Add(false, "corp.internal", "corp.internal", "", "a", "a.corp.internal", "", "")
+	f.Add(false, "ml.example.com", "zenml.ml.example.com", "", "a", "a.example.com", "", "")
+	f.Add(false, "internal", "zenml.internal", "", "", "", "", "")
+	f.Add(false, "localhost", "zenml.localhost", "", "", "", "", "")
+	f.Fuzz(func(t *testing.T, hybrid bool, private, web, api, ws1, host1, ws2, host2 string) {
 		l := EndpointLayout{WorkspaceHosts: map[string]HostValue{}}
+		if private != "" {
+			l.PrivateDomains = []string{private}
+		}
 		if hybrid {
 			l.Scenario = Hybrid
 		}
@@ -492,9 +753,13 @@ func FuzzPlanEndpoints(f *testing.F) {
 			}
 			return
 		}
+		declared, err := NewPrivateDomains(l.PrivateDomains...)
+		if err != nil {
+			t.Fatalf("planned with invalid private domains %q: %v", l.PrivateDomains, err)
+		}
 		var hosts []Host
 		for _, name := range ep.CertificateNames {
-			h, err := ParseHost(name)
+			h, err := declared.ParseHost(name)
 			if err != nil {
 				t.Fatalf("certificate name %q: %v", name, err)
 			}
@@ -533,7 +798,7 @@ func FuzzPlanEndpoints(f *testing.F) {
 				}
 			}
 		}
-		if ep.NeedsCORS != (len(hosts) > 1 && d == "") {
+		if ep.NeedsCORS != (hybrid || len(hosts) > 1 && d == "") {
 			t.Fatalf("needs_cors %v with %d hosts and parent %q", ep.NeedsCORS, len(hosts), d)
 		}
 		if w := ep.WildcardCertificate; w != "" {

@@ -5,8 +5,11 @@
 package checks
 
 import (
+	"errors"
 	"fmt"
 	"net/netip"
+	"sort"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -17,6 +20,13 @@ import (
 // ExampleHost is the valid hostname quoted in messages; it is the Web UI host of the ZenML Pro
 // prerequisites page.
 const ExampleHost = "zenml.ml.example.com"
+
+// ExamplePrivateDomain is the private DNS domain quoted in messages: `internal` is the top-level domain
+// ICANN reserves for private use, and the domain has the two labels a private domain needs.
+const ExamplePrivateDomain = "corp.internal"
+
+// PrivateDomainsInput is the name of the input that declares private domains, as quoted in messages.
+const PrivateDomainsInput = "private_domains"
 
 // Length limits of a hostname (RFC 1035).
 const (
@@ -50,6 +60,10 @@ const (
 	HostRulePublicSuffix  HostRule = "not a public suffix itself"
 )
 
+// PrivateDomainRuleNested is the rule that only a set of declared private domains has: no declared
+// domain is under another, so that every host has one registrable domain.
+const PrivateDomainRuleNested HostRule = "no private domain under another"
+
 // HostError says why a value is not a valid ZenML Pro hostname, and how to fix it.
 type HostError struct {
 	// Host is the value as given.
@@ -61,21 +75,75 @@ type HostError struct {
 	Problem string
 	// Suggestion is a valid hostname derived from the value ("" when none can be derived).
 	Suggestion string
+	// DeclareDomain is, for the known public suffix rule, the private domain whose declaration admits
+	// the host: its last two labels ("corp.internal" for "zenml.ml.corp.internal"). It is "" for other
+	// rules and for a host of two labels, which would be the declared domain itself.
+	DeclareDomain string
 	// fix is the instruction that leads to Suggestion ("Remove the trailing dot"); "Use" when empty.
 	fix string
 	// advice is the instruction when there is no suggestion; "Use a fully qualified domain name" when empty.
 	advice string
+	// hint is a closing sentence: how a private DNS zone is declared.
+	hint string
 }
 
 func (e *HostError) Error() string {
-	head := fmt.Sprintf("%q is not a valid hostname (rule: %s): %s. ", e.Host, e.Rule, e.Problem)
-	switch {
-	case e.Suggestion != "" && e.fix != "":
-		return head + fmt.Sprintf("%s: %q.", e.fix, e.Suggestion)
-	case e.Suggestion != "":
-		return head + fmt.Sprintf("Use %q.", e.Suggestion)
+	return ruleMessage(e.Host, "hostname", ExampleHost, e.Rule, e.Problem, e.Suggestion, e.fix, e.advice, e.hint)
+}
+
+// PrivateDomainError says why a value is not a valid private domain declaration, and how to fix it.
+type PrivateDomainError struct {
+	// Domain is the value as given.
+	Domain string
+	// Rule is the first rule the value breaks.
+	Rule HostRule
+	// Problem is what is wrong, as a clause ("it is a single label").
+	Problem string
+	// Suggestion is a valid private domain derived from the value ("" when none can be derived).
+	Suggestion  string
+	fix, advice string
+}
+
+func (e *PrivateDomainError) Error() string {
+	return ruleMessage(e.Domain, "private domain", ExamplePrivateDomain, e.Rule, e.Problem, e.Suggestion, e.fix, e.advice, "")
+}
+
+// PrivateDomainErrors is every invalid entry of a set of declared private domains, sorted by value.
+type PrivateDomainErrors []*PrivateDomainError
+
+func (e PrivateDomainErrors) Error() string {
+	msgs := make([]string, len(e))
+	for i, pe := range e {
+		msgs[i] = pe.Error()
 	}
-	return head + fmt.Sprintf("%s, such as %q.", orDefault(e.advice, "Use a fully qualified domain name"), ExampleHost)
+	return strings.Join(msgs, "\n")
+}
+
+// Unwrap returns the entries, so that errors.As finds a *PrivateDomainError.
+func (e PrivateDomainErrors) Unwrap() []error {
+	out := make([]error, len(e))
+	for i, pe := range e {
+		out[i] = pe
+	}
+	return out
+}
+
+// ruleMessage is the message of a broken rule: what was given, the rule and the problem, then the fix
+// with a valid value derived from the given one, or advice with an example; then the hint, if any.
+func ruleMessage(value, noun, example string, rule HostRule, problem, suggestion, fix, advice, hint string) string {
+	msg := fmt.Sprintf("%q is not a valid %s (rule: %s): %s. ", value, noun, rule, problem)
+	switch {
+	case suggestion != "" && fix != "":
+		msg += fmt.Sprintf("%s: %q.", fix, suggestion)
+	case suggestion != "":
+		msg += fmt.Sprintf("Use %q.", suggestion)
+	default:
+		msg += fmt.Sprintf("%s, such as %q.", orDefault(advice, "Use a fully qualified domain name"), example)
+	}
+	if hint != "" {
+		msg += " " + hint
+	}
+	return msg
 }
 
 func orDefault(s, def string) string {
@@ -89,8 +157,10 @@ func orDefault(s, def string) string {
 type Host struct {
 	// Name is the hostname, e.g. "zenml.ml.example.com".
 	Name string
-	// RegistrableDomain is the public suffix plus one label (eTLD+1), e.g. "example.com" or
-	// "example.co.uk": the highest domain a certificate or cookie may be scoped to.
+	// RegistrableDomain is the highest domain a certificate or cookie may be scoped to: the public
+	// suffix plus one label (eTLD+1), e.g. "example.com" or "example.co.uk"; for a host in a declared
+	// private domain, that domain, e.g. "corp.internal" (or the eTLD+1 when the Public Suffix List puts
+	// it lower).
 	RegistrableDomain string
 }
 
@@ -100,69 +170,187 @@ type Host struct {
 // starting nor ending with a hyphen; at most 253 characters; a top-level label that is not all
 // digits and a public suffix that is on the Public Suffix List; never localhost, *.localhost, an IP
 // address or a wildcard. Internationalized names are given in their ASCII form (xn--). A refusal is a
-// *HostError.
+// *HostError. ParseHost declares no private domains; see PrivateDomains.ParseHost.
 func ParseHost(s string) (Host, error) {
-	if err := checkHost(s); err != nil {
+	return PrivateDomains{}.ParseHost(s)
+}
+
+// PrivateDomains is a set of declared private domains: DNS zones that an organization runs itself (an
+// air-gapped or internal site), such as "corp.internal", whose top-level domain is not on the Public
+// Suffix List. A host equal to or under a declared domain passes the known public suffix rule, and the
+// declared domain is its registrable domain. The zero value declares none.
+type PrivateDomains struct {
+	// names is sorted; no name is under another.
+	names []string
+}
+
+// NewPrivateDomains validates declared private domains (see ParsePrivateDomain; repeated names count
+// once, and no name may be under another) and returns the set of the valid ones. When some are invalid
+// the error is PrivateDomainErrors, one entry per invalid name, and the set still holds the valid ones.
+func NewPrivateDomains(names ...string) (PrivateDomains, error) {
+	var valid []string
+	var errs PrivateDomainErrors
+	seen := map[string]bool{}
+	sorted := append([]string(nil), names...)
+	sort.Strings(sorted)
+	for _, n := range sorted {
+		if seen[n] {
+			continue
+		}
+		seen[n] = true
+		if err := ParsePrivateDomain(n); err != nil {
+			var pe *PrivateDomainError
+			if errors.As(err, &pe) {
+				errs = append(errs, pe)
+			}
+			continue
+		}
+		valid = append(valid, n)
+	}
+	var kept []string
+	for _, n := range valid {
+		if parent := zoneOf(valid, n); parent != n {
+			errs = append(errs, &PrivateDomainError{Domain: n, Rule: PrivateDomainRuleNested,
+				Problem: fmt.Sprintf("it is under %q, which is declared too; a host has one registrable domain, the highest declared domain it is in", parent),
+				fix:     "Declare only the higher domain", Suggestion: parent})
+			continue
+		}
+		kept = append(kept, n)
+	}
+	sort.Slice(errs, func(i, j int) bool { return errs[i].Domain < errs[j].Domain })
+	if len(errs) > 0 {
+		return PrivateDomains{names: kept}, errs
+	}
+	return PrivateDomains{names: kept}, nil
+}
+
+// Names returns the declared private domains, sorted.
+func (p PrivateDomains) Names() []string { return append([]string(nil), p.names...) }
+
+// ParseHost validates a hostname as the package-level ParseHost does, except that a host equal to or
+// under a declared private domain passes the known public suffix rule; every other rule still applies.
+func (p PrivateDomains) ParseHost(s string) (Host, error) {
+	if err := (hostCheck{private: p.names}).check(s); err != nil {
 		return Host{}, err
 	}
 	reg, err := publicsuffix.EffectiveTLDPlusOne(s)
 	if err != nil {
-		// checkHost has ruled out every case in which eTLD+1 cannot be derived.
+		// check has ruled out every case in which eTLD+1 cannot be derived.
 		return Host{}, &HostError{Host: s, Rule: HostRulePublicSuffix, Problem: err.Error()}
 	}
+	if zone := zoneOf(p.names, s); zone != "" && strings.Count(zone, ".") > strings.Count(reg, ".") {
+		reg = zone
+	}
 	return Host{Name: s, RegistrableDomain: reg}, nil
+}
+
+// ParsePrivateDomain validates one private domain declaration. A private domain follows the label
+// rules of a hostname (lower case, letters, digits and hyphens, label and name lengths, no scheme,
+// port, path, trailing dot, IP address or wildcard, a top-level label that is not all digits); it has
+// at least two labels, because a single label such as "internal" would admit names like
+// "zenml.internal", which the ZenML Pro prerequisites warn against; it is never localhost or under
+// .localhost; and it is not itself a public suffix. Its top-level domain need not be on the Public
+// Suffix List: that is what a declaration is for. A refusal is a *PrivateDomainError.
+func ParsePrivateDomain(s string) error {
+	e := (hostCheck{domain: true}).check(s)
+	if e == nil {
+		return nil
+	}
+	return &PrivateDomainError{Domain: s, Rule: e.Rule, Problem: e.Problem, Suggestion: e.Suggestion, fix: e.fix, advice: e.advice}
+}
+
+// zoneOf returns the highest of names that host is equal to or under, or "".
+func zoneOf(names []string, host string) string {
+	best := ""
+	for _, n := range names {
+		if (host == n || strings.HasSuffix(host, "."+n)) && (best == "" || len(n) < len(best)) {
+			best = n
+		}
+	}
+	return best
+}
+
+// hostCheck is one application of the rules: to a hostname, with the declared private domains, or to
+// a private domain declaration itself.
+type hostCheck struct {
+	// private are the declared private domains, valid and sorted.
+	private []string
+	// domain is true when the value is a private domain declaration rather than a hostname.
+	domain bool
+}
+
+// noun names what is checked, in messages.
+func (c hostCheck) noun() string {
+	if c.domain {
+		return "domain"
+	}
+	return "hostname"
 }
 
 // derived completes e, whose problem has an obvious fix that turns the value into candidate:
 // candidate becomes the suggestion when it is valid; otherwise candidate's own problem is added, so
 // that one message names everything to change. Each fix removes a problem, so the recursion ends.
-func derived(e *HostError, candidate string) *HostError {
-	inner := checkHost(candidate)
+func (c hostCheck) derived(e *HostError, candidate string) *HostError {
+	inner := c.check(candidate)
 	if inner == nil {
 		e.Suggestion = candidate
 		return e
 	}
 	e.Problem = fmt.Sprintf("%s; and %q, the value with that fixed, is not valid either: %s", e.Problem, candidate, inner.Problem)
-	e.Suggestion, e.fix, e.advice = inner.Suggestion, "", inner.advice
+	e.Suggestion, e.fix, e.advice, e.hint, e.DeclareDomain = inner.Suggestion, "", inner.advice, inner.hint, inner.DeclareDomain
 	return e
 }
 
-// checkHost applies the rules in order and returns the first broken one, with a valid hostname
-// derived from s when one can be derived.
-func checkHost(s string) *HostError {
+// check applies the rules in order and returns the first broken one, with a valid value derived from
+// s when one can be derived.
+func (c hostCheck) check(s string) *HostError {
 	if s == "" {
 		return &HostError{Host: s, Rule: HostRuleEmpty, Problem: "it is empty"}
 	}
 	if t := strings.TrimSpace(s); t != s {
-		return derived(&HostError{Host: s, Rule: HostRuleWhitespace, Problem: "it has leading or trailing whitespace",
+		return c.derived(&HostError{Host: s, Rule: HostRuleWhitespace, Problem: "it has leading or trailing whitespace",
 			fix: "Remove the whitespace"}, t)
 	}
 	if u := splitURL(s); u.hasParts() {
-		return u.error(s)
+		return c.urlError(u, s)
 	}
 	if isIP(s) {
+		if c.domain {
+			return &HostError{Host: s, Rule: HostRuleIPAddress,
+				Problem: "it is an IP address, and a private domain is a DNS zone that holds the names of the endpoints",
+				advice:  "Declare the DNS zone your hosts are in"}
+		}
 		return &HostError{Host: s, Rule: HostRuleIPAddress,
 			Problem: "it is an IP address, and ZenML Pro endpoints need DNS names: certificates, cookies and CORS are set up for names",
 			advice:  "Create a DNS record for the address and give its fully qualified domain name"}
 	}
 	if strings.Contains(s, "*") {
+		if c.domain {
+			e := &HostError{Host: s, Rule: HostRuleWildcard,
+				Problem: "a wildcard is not a domain; a declared domain covers every name under it already",
+				fix:     "Declare the domain itself"}
+			if rest, ok := strings.CutPrefix(s, "*."); ok && !strings.Contains(rest, "*") {
+				return c.derived(e, rest)
+			}
+			return e
+		}
 		e := &HostError{Host: s, Rule: HostRuleWildcard,
 			Problem: "a wildcard is not a host; give each endpoint its own host (this provider derives the wildcard certificate that covers them)",
 			fix:     "Give a named host instead"}
 		if rest, ok := strings.CutPrefix(s, "*."); ok && !strings.Contains(rest, "*") {
-			return derived(e, "zenml."+rest)
+			return c.derived(e, "zenml."+rest)
 		}
 		return e
 	}
 	if strings.HasSuffix(s, ".") && s != "." {
-		return derived(&HostError{Host: s, Rule: HostRuleTrailingDot, Problem: "it ends with a dot",
+		return c.derived(&HostError{Host: s, Rule: HostRuleTrailingDot, Problem: "it ends with a dot",
 			fix: "Remove the trailing dot"}, strings.TrimRight(s, "."))
 	}
 	if isASCII(s) && strings.ToLower(s) != s {
-		return derived(&HostError{Host: s, Rule: HostRuleUpperCase, Problem: "it contains upper-case letters",
+		return c.derived(&HostError{Host: s, Rule: HostRuleUpperCase, Problem: "it contains upper-case letters",
 			fix: "Use lower case"}, strings.ToLower(s))
 	}
-	if e := checkCharacters(s); e != nil {
+	if e := c.checkCharacters(s); e != nil {
 		return e
 	}
 	if s == "localhost" || strings.HasSuffix(s, ".localhost") {
@@ -171,7 +359,7 @@ func checkHost(s string) *HostError {
 	}
 	if len(s) > MaxHostLength {
 		return &HostError{Host: s, Rule: HostRuleLength,
-			Problem: fmt.Sprintf("it is %d characters long, and a hostname has at most %d", len(s), MaxHostLength)}
+			Problem: fmt.Sprintf("it is %d characters long, and a %s has at most %d", len(s), c.noun(), MaxHostLength)}
 	}
 	labels := strings.Split(s, ".")
 	for _, l := range labels {
@@ -188,6 +376,12 @@ func checkHost(s string) *HostError {
 		}
 	}
 	if len(labels) < 2 {
+		if c.domain {
+			return &HostError{Host: s, Rule: HostRuleSingleLabel,
+				Problem: fmt.Sprintf("it is a single label; a private domain has at least two labels, because a single label would admit names like \"zenml.%s\": "+
+					"simple prefixes without a proper domain structure, which the ZenML Pro prerequisites warn against", s),
+				advice: "Declare the zone your hosts are in, of at least two labels"}
+		}
 		return &HostError{Host: s, Rule: HostRuleSingleLabel,
 			Problem: "it is a single label, not a fully qualified domain name (a name in a domain under a top-level domain)"}
 	}
@@ -196,13 +390,15 @@ func checkHost(s string) *HostError {
 			Problem: fmt.Sprintf("its top-level label %q is all digits, which no top-level domain is", tld)}
 	}
 	suffix, icann := publicsuffix.PublicSuffix(s)
-	if !icann && !strings.Contains(suffix, ".") {
-		return &HostError{Host: s, Rule: HostRuleUnknownSuffix,
-			Problem: fmt.Sprintf("its top-level domain %q is not on the Public Suffix List, so the name has no proper domain structure (the ZenML Pro prerequisites warn against names like zenml.cluster), "+
-				"and some browsers and TLS implementations may not accept certificates for it", suffix),
-			advice: "Use a name under a registered domain"}
+	if !c.domain && !icann && !strings.Contains(suffix, ".") && zoneOf(c.private, s) == "" {
+		return c.unknownSuffix(s, labels, suffix)
 	}
 	if suffix == s {
+		if c.domain {
+			return &HostError{Host: s, Rule: HostRulePublicSuffix,
+				Problem: "it is a public suffix, under which anyone can register domains, so it is no private zone and no certificate or cookie can be scoped to it",
+				advice:  "Declare your own zone"}
+		}
 		return &HostError{Host: s, Rule: HostRulePublicSuffix,
 			Problem: "it is a public suffix, under which anyone can register domains, so no certificate or cookie can be scoped to it",
 			advice:  "Use a name under your own registered domain"}
@@ -210,8 +406,45 @@ func checkHost(s string) *HostError {
 	return nil
 }
 
+// unknownSuffix is the error for a host whose top-level domain is not on the Public Suffix List and
+// that is in no declared private domain. It says how to declare the private zone the host is in: its
+// last two labels. A host of two labels would be the zone itself, so its hint shows a host in a zone.
+func (c hostCheck) unknownSuffix(s string, labels []string, suffix string) *HostError {
+	e := &HostError{Host: s, Rule: HostRuleUnknownSuffix,
+		Problem: fmt.Sprintf("its top-level domain %q is not on the Public Suffix List, so the name has no proper domain structure (the ZenML Pro prerequisites warn against names like zenml.cluster), "+
+			"and some browsers and TLS implementations may not accept certificates for it", suffix),
+		advice: "Use a name under a registered domain"}
+	if len(c.private) > 0 {
+		e.Problem += fmt.Sprintf("; nor is it in a declared private domain (%s)", quoteAll(c.private))
+	}
+	if len(labels) > 2 {
+		zone := strings.Join(labels[len(labels)-2:], ".")
+		if ParsePrivateDomain(zone) == nil {
+			e.DeclareDomain = zone
+			e.hint = fmt.Sprintf("If %q is in a private DNS zone that your organization runs (an air-gapped or internal site), declare the zone: %s = [%q].",
+				s, PrivateDomainsInput, zone)
+		}
+		return e
+	}
+	zone := "corp." + suffix
+	if ParsePrivateDomain(zone) == nil {
+		e.hint = fmt.Sprintf("If your organization runs a private DNS zone (an air-gapped or internal site), give a host in it and declare the zone, e.g. %s = [%q] for %q.",
+			PrivateDomainsInput, zone, "zenml.ml."+zone)
+	}
+	return e
+}
+
+// quoteAll renders names as "a", "b".
+func quoteAll(names []string) string {
+	q := make([]string, len(names))
+	for i, n := range names {
+		q[i] = strconv.Quote(n)
+	}
+	return strings.Join(q, ", ")
+}
+
 // checkCharacters allows only a-z, 0-9, '-' and '.'; s has no upper-case ASCII letters here.
-func checkCharacters(s string) *HostError {
+func (c hostCheck) checkCharacters(s string) *HostError {
 	const allowed = "labels consist of lower-case letters a-z, digits 0-9 and hyphens"
 	if !utf8.ValidString(s) {
 		return &HostError{Host: s, Rule: HostRuleCharacters, Problem: "it is not valid UTF-8; " + allowed}
@@ -226,12 +459,12 @@ func checkCharacters(s string) *HostError {
 			e.Problem = fmt.Sprintf("it contains %q; %s, and internationalized names are written in their ASCII (punycode, xn--) form", r, allowed)
 			e.fix = "Use the ASCII form"
 			if ascii, err := idna.Lookup.ToASCII(s); err == nil && isASCII(ascii) {
-				return derived(e, ascii)
+				return c.derived(e, ascii)
 			}
 		case r == '_':
-			e.Problem = "it contains an underscore (_), which hostnames may not; " + allowed
+			e.Problem = fmt.Sprintf("it contains an underscore (_), which a %s may not; %s", c.noun(), allowed)
 			e.fix = "Use hyphens instead"
-			return derived(e, strings.ReplaceAll(s, "_", "-"))
+			return c.derived(e, strings.ReplaceAll(s, "_", "-"))
 		case r == ' ' || r == '\t' || r == '\n' || r == '\r':
 			e.Problem = "it contains whitespace; " + allowed
 		default:
@@ -298,8 +531,8 @@ func (u urlParts) hasParts() bool {
 	return u.scheme != "" || u.userInfo != "" || u.port != "" || u.path != ""
 }
 
-// error describes the URL parts to remove, and the host part's own problem if it has one.
-func (u urlParts) error(s string) *HostError {
+// urlError describes the URL parts to remove, and the host part's own problem if it has one.
+func (c hostCheck) urlError(u urlParts, s string) *HostError {
 	var parts []string
 	var rule HostRule
 	add := func(part, what string, r HostRule) {
@@ -320,7 +553,11 @@ func (u urlParts) error(s string) *HostError {
 	if len(parts) > 1 {
 		fix = "Remove them and give the bare host"
 	}
-	return derived(&HostError{Host: s, Rule: rule, Problem: problem, fix: fix}, u.host)
+	if c.domain {
+		problem = "it has " + joinAnd(parts) + ", which a domain never has"
+		fix = strings.Replace(fix, "bare host", "bare domain", 1)
+	}
+	return c.derived(&HostError{Host: s, Rule: rule, Problem: problem, fix: fix}, u.host)
 }
 
 // joinAnd joins phrases as "a", "a and b" or "a, b and c".

@@ -2,9 +2,12 @@ package checks
 
 import (
 	"errors"
+	"reflect"
 	"strconv"
 	"strings"
 	"testing"
+
+	"golang.org/x/net/publicsuffix"
 )
 
 // hostOfLength returns a valid host of exactly n characters ending in .example.com.
@@ -113,8 +116,12 @@ func TestParseHostRejects(t *testing.T) {
 		{"single label", "zenml", HostRuleSingleLabel, "", []string{"single label"}},
 		{"numeric TLD", "example.123", HostRuleNumericTLD, "", []string{`"123"`}},
 		{"numeric labels", "1.2.3.4.5", HostRuleNumericTLD, "", nil},
-		{"simple DNS prefix", "zenml.cluster", HostRuleUnknownSuffix, "", []string{`"cluster"`, "Public Suffix List"}},
-		{"unlisted TLD", "zenml.corp.internal", HostRuleUnknownSuffix, "", nil},
+		{"simple DNS prefix", "zenml.cluster", HostRuleUnknownSuffix, "", []string{`"cluster"`, "Public Suffix List",
+			`give a host in it and declare the zone, e.g. private_domains = ["corp.cluster"] for "zenml.ml.corp.cluster".`}},
+		{"unlisted TLD", "zenml.corp.internal", HostRuleUnknownSuffix, "", []string{
+			`If "zenml.corp.internal" is in a private DNS zone that your organization runs (an air-gapped or internal site), declare the zone: private_domains = ["corp.internal"].`}},
+		{"upper case under an unlisted TLD", "ZenML.ml.corp.internal", HostRuleUpperCase, "", []string{
+			`"zenml.ml.corp.internal", the value with that fixed, is not valid either`, `private_domains = ["corp.internal"]`}},
 		{"ICANN public suffix", "co.uk", HostRulePublicSuffix, "", []string{"public suffix"}},
 		{"private public suffix", "github.io", HostRulePublicSuffix, "", nil},
 	}
@@ -151,7 +158,7 @@ func FuzzParseHost(f *testing.F) {
 		"", " x.com", "https://zenml.ml.example.com/", "zenml.ml.example.com:443", "[::1]:443", "fe80::1%eth0",
 		"*.ml.example.com", "zenml.ml.example.com.", "ZenML.example.com", "zenml.localhost", "zenml", "zenml.cluster",
 		"co.uk", "zürich.example.com", "a_b.example.com", "-a.example.com", "1.2.3.4", "HTTPS://A_B.LOCALHOST.:1/",
-		"\xff.example.com", "..", ".", "*.*.com", "a@b@c.com",
+		"\xff.example.com", "..", ".", "*.*.com", "a@b@c.com", "zenml.ml.corp.internal", "ZenML.ml.corp.internal", "zenml.lan.example",
 	} {
 		f.Add(s)
 	}
@@ -187,6 +194,306 @@ func FuzzParseHost(f *testing.F) {
 		}
 		if !strings.Contains(err.Error(), "is not a valid hostname") {
 			t.Fatalf("message for %q: %s", s, err)
+		}
+	})
+}
+
+func TestParseHostUnknownSuffixNamesTheZone(t *testing.T) {
+	cases := []struct{ host, declare, fragment string }{
+		{"zenml.ml.corp.internal", "corp.internal", `declare the zone: private_domains = ["corp.internal"].`},
+		{"zenml.corp.internal", "corp.internal", `declare the zone: private_domains = ["corp.internal"].`},
+		{"zenml.lan.example", "lan.example", `declare the zone: private_domains = ["lan.example"].`},
+		{"ZenML.ml.corp.internal", "corp.internal", `If "zenml.ml.corp.internal" is in a private DNS zone`},
+		// Two labels: the zone would be the host itself, so the hint shows a host in a zone instead.
+		{"zenml.cluster", "", `e.g. private_domains = ["corp.cluster"] for "zenml.ml.corp.cluster".`},
+		{"zenml.internal", "", `e.g. private_domains = ["corp.internal"] for "zenml.ml.corp.internal".`},
+	}
+	for _, c := range cases {
+		t.Run(c.host, func(t *testing.T) {
+			_, err := ParseHost(c.host)
+			var he *HostError
+			if !errors.As(err, &he) {
+				t.Fatalf("ParseHost(%q) = %v, want a *HostError", c.host, err)
+			}
+			if he.DeclareDomain != c.declare {
+				t.Errorf("DeclareDomain = %q, want %q", he.DeclareDomain, c.declare)
+			}
+			msg := err.Error()
+			for _, w := range []string{"is not on the Public Suffix List", "Use a name under a registered domain, such as \"zenml.ml.example.com\".", c.fragment} {
+				if !strings.Contains(msg, w) {
+					t.Errorf("message %q lacks %q", msg, w)
+				}
+			}
+			if c.declare == "" {
+				return
+			}
+			private, err := NewPrivateDomains(c.declare)
+			if err != nil {
+				t.Fatalf("the declared domain %q is not valid: %v", c.declare, err)
+			}
+			if _, err := private.ParseHost(strings.ToLower(c.host)); err != nil {
+				t.Errorf("with %q declared, ParseHost(%q) = %v", c.declare, strings.ToLower(c.host), err)
+			}
+		})
+	}
+}
+
+func TestPrivateDomainsParseHostAccepts(t *testing.T) {
+	cases := []struct {
+		private           []string
+		host, registrable string
+	}{
+		{[]string{"corp.internal"}, "zenml.ml.corp.internal", "corp.internal"},
+		{[]string{"corp.internal"}, "zenml-workspace-1.ml.corp.internal", "corp.internal"},
+		{[]string{"corp.internal"}, "corp.internal", "corp.internal"},
+		{[]string{"ml.corp.internal"}, "zenml.ml.corp.internal", "ml.corp.internal"},
+		{[]string{"lan.example"}, "zenml.lan.example", "lan.example"},
+		{[]string{"corp.internal", "lan.example"}, "zenml.lan.example", "lan.example"},
+		{[]string{"ml.site.cluster"}, "zenml.ml.site.cluster", "ml.site.cluster"},
+		// A declared domain under a public suffix narrows the registrable domain.
+		{[]string{"ml.example.com"}, "zenml.ml.example.com", "ml.example.com"},
+		// Hosts outside every declared domain keep the public rules.
+		{[]string{"corp.internal"}, "zenml.ml.example.com", "example.com"},
+		// Where the Public Suffix List puts the registrable domain lower, it stays.
+		{[]string{"example.com"}, "zenml.example.com", "example.com"},
+		{[]string{"corp.github.io"}, "zenml.corp.github.io", "corp.github.io"},
+		{[]string{"amazonaws.com"}, "bucket.s3.amazonaws.com", "bucket.s3.amazonaws.com"},
+		// The rules themselves: the page's own hosts under a declared zone.
+		{[]string{"corp.internal"}, "123.corp.internal", "corp.internal"},
+		{[]string{"corp.internal"}, "xn--zrich-kva.corp.internal", "corp.internal"},
+	}
+	for _, c := range cases {
+		t.Run(strings.Join(c.private, ",")+" "+c.host, func(t *testing.T) {
+			p, err := NewPrivateDomains(c.private...)
+			if err != nil {
+				t.Fatalf("NewPrivateDomains(%q) = %v", c.private, err)
+			}
+			h, err := p.ParseHost(c.host)
+			if err != nil {
+				t.Fatalf("ParseHost(%q) = %v, want no error", c.host, err)
+			}
+			if h.Name != c.host || h.RegistrableDomain != c.registrable {
+				t.Errorf("ParseHost(%q) = %+v, want registrable domain %q", c.host, h, c.registrable)
+			}
+		})
+	}
+}
+
+func TestPrivateDomainsParseHostRejects(t *testing.T) {
+	cases := []struct {
+		name       string
+		private    []string
+		host       string
+		rule       HostRule
+		suggestion string
+		fragments  []string
+	}{
+		{"not declared", nil, "zenml.ml.corp.internal", HostRuleUnknownSuffix, "",
+			[]string{`private_domains = ["corp.internal"]`}},
+		{"another zone declared", []string{"lan.example"}, "zenml.ml.corp.internal", HostRuleUnknownSuffix, "",
+			[]string{`nor is it in a declared private domain ("lan.example")`, `private_domains = ["corp.internal"]`}},
+		{"sibling of the declared zone", []string{"ml.corp.internal"}, "zenml.eu.corp.internal", HostRuleUnknownSuffix, "", nil},
+		{"upper case", []string{"corp.internal"}, "ZenML.ml.corp.internal", HostRuleUpperCase, "zenml.ml.corp.internal",
+			[]string{"Use lower case"}},
+		{"scheme", []string{"corp.internal"}, "https://zenml.corp.internal", HostRuleScheme, "zenml.corp.internal", nil},
+		{"port", []string{"corp.internal"}, "zenml.corp.internal:8443", HostRulePort, "zenml.corp.internal", nil},
+		{"path", []string{"corp.internal"}, "zenml.corp.internal/api/v1", HostRulePath, "zenml.corp.internal", nil},
+		{"trailing dot", []string{"corp.internal"}, "zenml.corp.internal.", HostRuleTrailingDot, "zenml.corp.internal", nil},
+		{"wildcard", []string{"corp.internal"}, "*.ml.corp.internal", HostRuleWildcard, "zenml.ml.corp.internal", nil},
+		{"underscore", []string{"corp.internal"}, "zenml_api.corp.internal", HostRuleCharacters, "zenml-api.corp.internal", nil},
+		{"label too long", []string{"corp.internal"}, strings.Repeat("a", 64) + ".corp.internal", HostRuleLabelLength, "", nil},
+		{"leading hyphen", []string{"corp.internal"}, "-zenml.corp.internal", HostRuleLabelHyphen, "", nil},
+		{"IP address", []string{"corp.internal"}, "10.0.0.1", HostRuleIPAddress, "", nil},
+		{"localhost", []string{"corp.internal"}, "zenml.localhost", HostRuleLocalhost, "", nil},
+		{"a public suffix stays refused", []string{"amazonaws.com"}, "s3.amazonaws.com", HostRulePublicSuffix, "", nil},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			p, err := NewPrivateDomains(c.private...)
+			if err != nil {
+				t.Fatalf("NewPrivateDomains(%q) = %v", c.private, err)
+			}
+			_, err = p.ParseHost(c.host)
+			var he *HostError
+			if !errors.As(err, &he) {
+				t.Fatalf("ParseHost(%q) = %v, want a *HostError", c.host, err)
+			}
+			if he.Rule != c.rule || he.Suggestion != c.suggestion {
+				t.Errorf("ParseHost(%q): rule %q, suggestion %q; want rule %q, suggestion %q\n%s", c.host, he.Rule, he.Suggestion, c.rule, c.suggestion, err)
+			}
+			for _, f := range c.fragments {
+				if !strings.Contains(err.Error(), f) {
+					t.Errorf("message %q lacks %q", err, f)
+				}
+			}
+		})
+	}
+}
+
+func TestParsePrivateDomain(t *testing.T) {
+	for _, ok := range []string{"corp.internal", "ml.corp.internal", "lan.example", "site.cluster", "example.com", "corp.example.co.uk",
+		"corp.github.io", "xn--zrich-kva.internal", "a.b"} {
+		if err := ParsePrivateDomain(ok); err != nil {
+			t.Errorf("ParsePrivateDomain(%q) = %v, want no error", ok, err)
+		}
+	}
+	cases := []struct {
+		name, domain string
+		rule         HostRule
+		suggestion   string
+		fragments    []string
+	}{
+		{"empty", "", HostRuleEmpty, "", []string{`such as "corp.internal".`}},
+		{"single label", "internal", HostRuleSingleLabel, "", []string{
+			`"internal" is not a valid private domain (rule: at least two labels): it is a single label`,
+			`would admit names like "zenml.internal"`, `Declare the zone your hosts are in, of at least two labels, such as "corp.internal".`}},
+		{"single label corp", "corp", HostRuleSingleLabel, "", []string{`"zenml.corp"`}},
+		{"localhost", "localhost", HostRuleLocalhost, "", []string{"localhost names"}},
+		{"under localhost", "corp.localhost", HostRuleLocalhost, "", nil},
+		{"ICANN public suffix", "co.uk", HostRulePublicSuffix, "", []string{"it is a public suffix", `Declare your own zone, such as "corp.internal".`}},
+		{"private public suffix", "github.io", HostRulePublicSuffix, "", nil},
+		{"top-level domain", "com", HostRuleSingleLabel, "", nil},
+		{"upper case", "Corp.Internal", HostRuleUpperCase, "corp.internal", []string{`Use lower case: "corp.internal".`}},
+		{"leading dot", ".corp.internal", HostRuleLabelLength, "", nil},
+		{"trailing dot", "corp.internal.", HostRuleTrailingDot, "corp.internal", nil},
+		{"wildcard", "*.corp.internal", HostRuleWildcard, "corp.internal", []string{`Declare the domain itself: "corp.internal".`}},
+		{"scheme", "https://corp.internal", HostRuleScheme, "corp.internal", []string{"which a domain never has", "give the bare domain"}},
+		{"IP address", "10.0.0.1", HostRuleIPAddress, "", []string{"DNS zone"}},
+		{"numeric top-level label", "corp.10", HostRuleNumericTLD, "", nil},
+		{"underscore", "my_corp.internal", HostRuleCharacters, "my-corp.internal", []string{"which a domain may not"}},
+		{"hyphen", "-corp.internal", HostRuleLabelHyphen, "", nil},
+		{"label too long", strings.Repeat("a", 64) + ".internal", HostRuleLabelLength, "", nil},
+		{"too long", hostOfLength(t, 254), HostRuleLength, "", []string{"a domain has at most 253"}},
+		{"whitespace", " corp.internal", HostRuleWhitespace, "corp.internal", nil},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			err := ParsePrivateDomain(c.domain)
+			var pe *PrivateDomainError
+			if !errors.As(err, &pe) {
+				t.Fatalf("ParsePrivateDomain(%q) = %v, want a *PrivateDomainError", c.domain, err)
+			}
+			var he *HostError
+			if errors.As(err, &he) {
+				t.Errorf("ParsePrivateDomain(%q) is also a *HostError", c.domain)
+			}
+			if pe.Domain != c.domain || pe.Rule != c.rule || pe.Suggestion != c.suggestion {
+				t.Errorf("ParsePrivateDomain(%q): rule %q, suggestion %q; want rule %q, suggestion %q\n%s", c.domain, pe.Rule, pe.Suggestion, c.rule, c.suggestion, err)
+			}
+			want := append([]string{strconv.Quote(c.domain) + " is not a valid private domain (rule: " + string(c.rule) + ")"}, c.fragments...)
+			for _, w := range want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("message %q lacks %q", err, w)
+				}
+			}
+		})
+	}
+}
+
+func TestNewPrivateDomains(t *testing.T) {
+	p, err := NewPrivateDomains("lan.example", "corp.internal", "lan.example")
+	if err != nil || !reflect.DeepEqual(p.Names(), []string{"corp.internal", "lan.example"}) {
+		t.Errorf("NewPrivateDomains = %q, %v; want the two names, sorted and once each", p.Names(), err)
+	}
+	if p, err := NewPrivateDomains(); err != nil || len(p.Names()) != 0 {
+		t.Errorf("NewPrivateDomains() = %q, %v", p.Names(), err)
+	}
+
+	p, err = NewPrivateDomains("ml.corp.internal", "internal", "corp.internal", "lan.example")
+	var errs PrivateDomainErrors
+	if !errors.As(err, &errs) || len(errs) != 2 {
+		t.Fatalf("NewPrivateDomains = %v, want two PrivateDomainErrors", err)
+	}
+	if errs[0].Domain != "internal" || errs[0].Rule != HostRuleSingleLabel {
+		t.Errorf("first problem %+v, want internal, single label", errs[0])
+	}
+	if errs[1].Domain != "ml.corp.internal" || errs[1].Rule != PrivateDomainRuleNested || errs[1].Suggestion != "corp.internal" {
+		t.Errorf("second problem %+v, want ml.corp.internal under corp.internal", errs[1])
+	}
+	if want := `"ml.corp.internal" is not a valid private domain (rule: no private domain under another): it is under "corp.internal", which is declared too`; !strings.Contains(errs[1].Error(), want) {
+		t.Errorf("message %q lacks %q", errs[1], want)
+	}
+	if !strings.Contains(errs[1].Error(), `Declare only the higher domain: "corp.internal".`) {
+		t.Errorf("message %q lacks the fix", errs[1])
+	}
+	// The valid names still count.
+	if !reflect.DeepEqual(p.Names(), []string{"corp.internal", "lan.example"}) {
+		t.Errorf("valid names %q", p.Names())
+	}
+	if h, err := p.ParseHost("zenml.ml.corp.internal"); err != nil || h.RegistrableDomain != "corp.internal" {
+		t.Errorf("ParseHost = %+v, %v", h, err)
+	}
+}
+
+func FuzzPrivateDomainsParseHost(f *testing.F) {
+	for _, c := range [][2]string{
+		{"corp.internal", "zenml.ml.corp.internal"}, {"corp.internal", "corp.internal"}, {"internal", "zenml.internal"},
+		{"lan.example", "zenml.lan.example"}, {"ml.example.com", "zenml.ml.example.com"}, {"amazonaws.com", "b.s3.amazonaws.com"},
+		{"localhost", "zenml.localhost"}, {"co.uk", "zenml.co.uk"}, {"Corp.Internal", "ZenML.corp.internal"},
+		{"*.corp.internal", "*.corp.internal"}, {"corp.internal.", "zenml.corp.internal."}, {"", ""}, {"a.b", "a.b"},
+		{"corp.internal", "zenml.cluster"}, {"corp.internal", "https://zenml.corp.internal:443/"},
+	} {
+		f.Add(c[0], c[1])
+	}
+	f.Fuzz(func(t *testing.T, domain, host string) {
+		derr := ParsePrivateDomain(domain)
+		p, err := NewPrivateDomains(domain)
+		if (derr == nil) != (err == nil) {
+			t.Fatalf("ParsePrivateDomain(%q) = %v but NewPrivateDomains = %v", domain, derr, err)
+		}
+		if derr == nil {
+			if strings.Trim(domain, "abcdefghijklmnopqrstuvwxyz0123456789.-") != "" || !strings.Contains(domain, ".") ||
+				domain == "localhost" || strings.HasSuffix(domain, ".localhost") {
+				t.Fatalf("ParsePrivateDomain accepted %q", domain)
+			}
+			if suffix, _ := publicsuffix.PublicSuffix(domain); suffix == domain {
+				t.Fatalf("ParsePrivateDomain accepted the public suffix %q", domain)
+			}
+			if _, err := p.ParseHost(domain); err != nil {
+				t.Fatalf("the declared domain %q is not a host under itself: %v", domain, err)
+			}
+		} else {
+			var pe *PrivateDomainError
+			if !errors.As(derr, &pe) || pe.Rule == "" || pe.Problem == "" || pe.Domain != domain {
+				t.Fatalf("incomplete error for %q: %v", domain, derr)
+			}
+			if pe.Suggestion != "" && ParsePrivateDomain(pe.Suggestion) != nil {
+				t.Fatalf("suggestion %q for %q is invalid", pe.Suggestion, domain)
+			}
+		}
+		h, err := p.ParseHost(host)
+		if err != nil {
+			var he *HostError
+			if !errors.As(err, &he) || he.Rule == "" || he.Problem == "" {
+				t.Fatalf("ParseHost(%q) = %v, want a complete *HostError", host, err)
+			}
+			if he.Suggestion != "" {
+				if _, err := p.ParseHost(he.Suggestion); err != nil {
+					t.Fatalf("suggestion %q for %q is invalid: %v", he.Suggestion, host, err)
+				}
+			}
+			if he.DeclareDomain != "" {
+				q, err := NewPrivateDomains(he.DeclareDomain)
+				if err != nil {
+					t.Fatalf("DeclareDomain %q for %q is invalid: %v", he.DeclareDomain, host, err)
+				}
+				if he.Rule == HostRuleUnknownSuffix {
+					if _, err := q.ParseHost(host); err != nil {
+						t.Fatalf("declaring %q does not admit %q: %v", he.DeclareDomain, host, err)
+					}
+				}
+			}
+			return
+		}
+		if _, plain := ParseHost(host); plain == nil {
+			if reg, _ := publicsuffix.EffectiveTLDPlusOne(host); h.RegistrableDomain != reg && !strings.HasSuffix(h.RegistrableDomain, "."+reg) {
+				t.Fatalf("registrable domain %q of %q is above the public one %q", h.RegistrableDomain, host, reg)
+			}
+		} else if derr != nil || (host != domain && !strings.HasSuffix(host, "."+domain)) {
+			t.Fatalf("ParseHost(%q) accepted, though only %q is declared (%v) and the host is refused without it", host, domain, derr)
+		}
+		if host != h.RegistrableDomain && !strings.HasSuffix(host, "."+h.RegistrableDomain) {
+			t.Fatalf("registrable domain %q of %q is not a parent", h.RegistrableDomain, host)
 		}
 	})
 }

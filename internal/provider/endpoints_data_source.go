@@ -11,6 +11,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/checks"
@@ -31,6 +32,7 @@ type endpointsModel struct {
 	ControlPlaneAPIHost types.String `tfsdk:"control_plane_api_host"`
 	WorkspaceHosts      types.Map    `tfsdk:"workspace_hosts"`
 	Scenario            types.String `tfsdk:"scenario"`
+	PrivateDomains      types.Set    `tfsdk:"private_domains"`
 	WebUIURL            types.String `tfsdk:"web_ui_url"`
 	ControlPlaneAPIURL  types.String `tfsdk:"control_plane_api_url"`
 	WorkspaceURLs       types.Map    `tfsdk:"workspace_urls"`
@@ -43,10 +45,22 @@ type endpointsModel struct {
 
 // endpointsHostRules is the hostname rule set, as stated in every host attribute's description.
 var endpointsHostRules = fmt.Sprintf("It must be a fully qualified domain name in lower case: at least two labels of 1 to %d letters, digits and hyphens "+
-	"(not starting or ending with a hyphen), at most %d characters, with a top-level domain on the Public Suffix List; "+
+	"(not starting or ending with a hyphen), at most %d characters, with a top-level domain on the Public Suffix List or in a domain declared in `%s`; "+
 	"internationalized names in their ASCII (`xn--`) form. No scheme (`https://`), port, path or trailing dot; "+
-	"not `localhost`, `*.localhost`, a single label, an IP address, a wildcard or a name such as `zenml.cluster` whose top-level domain is not a public one. "+
-	"Hosts are unique across all endpoints.", checks.MaxLabelLength, checks.MaxHostLength)
+	"not `localhost`, `*.localhost`, a single label, an IP address, a wildcard or a name such as `zenml.cluster` whose top-level domain is not a public one "+
+	"(unless it is in a declared private domain). Hosts are unique across all endpoints.", checks.MaxLabelLength, checks.MaxHostLength, checks.PrivateDomainsInput)
+
+// endpointsPrivateDomainsDescription is the description of the private_domains attribute.
+var endpointsPrivateDomainsDescription = fmt.Sprintf("Private domains: DNS zones that your organization runs itself, for air-gapped or internal sites whose "+
+	"hosts are not under a top-level domain on the Public Suffix List, e.g. `[\"%s\"]` for `%s` (ICANN reserves `.internal` for private use). "+
+	"A host equal to or under a declared domain passes the public suffix rule, and the declared domain takes the place of its registrable domain: "+
+	"`common_parent_domain`, `cookie_domain` and `wildcard_certificate` never reach above it, and hosts in it share no parent domain with hosts outside it. "+
+	"Every other hostname rule still applies to those hosts. Each entry follows the label rules of a hostname (lower case letters, digits and hyphens, "+
+	"labels of 1 to %d characters not starting or ending with a hyphen, at most %d characters; no scheme, port, path, trailing dot, IP address or wildcard); "+
+	"has at least two labels, because a single label such as `internal` would admit names like `zenml.internal`, which the ZenML Pro prerequisites warn against; "+
+	"is not `localhost` or under `.localhost`; is not a public suffix itself (such as `co.uk` or `github.io`); and is not under another entry. "+
+	"Declare only zones you run: names outside the public DNS need certificates from a private CA or self-signed ones. Defaults to no private domains.",
+	checks.ExamplePrivateDomain, "zenml.ml."+checks.ExamplePrivateDomain, checks.MaxLabelLength, checks.MaxHostLength)
 
 func (d *endpointsDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_endpoints"
@@ -94,6 +108,12 @@ func (d *endpointsDataSource) Schema(_ context.Context, _ datasource.SchemaReque
 					quotedList(checks.ScenarioNames()), scenarios, checks.SelfHosted),
 				Validators: []validator.String{stringvalidator.OneOf(checks.ScenarioNames()...)},
 			},
+			checks.PrivateDomainsInput: schema.SetAttribute{
+				Optional:            true,
+				ElementType:         types.StringType,
+				MarkdownDescription: endpointsPrivateDomainsDescription,
+				Validators:          []validator.Set{endpointsPrivateDomainsValidator{}},
+			},
 			"web_ui_url": schema.StringAttribute{
 				Computed:            true,
 				MarkdownDescription: "URL of the Web UI, `https://<web_ui_host>` (the Control Plane's dashboard URL). Null when `scenario` is `hybrid`.",
@@ -111,18 +131,21 @@ func (d *endpointsDataSource) Schema(_ context.Context, _ datasource.SchemaReque
 			"common_parent_domain": schema.StringAttribute{
 				Computed: true,
 				MarkdownDescription: "The longest domain that every host is, or is a subdomain of, and that is at or below the registrable " +
-					"domain (a public suffix such as `com` or `co.uk` never counts); for a single host, its parent domain. " +
-					"Null when the hosts share no such domain (separate domains).",
+					"domain (a public suffix such as `com` or `co.uk` never counts; for hosts in a domain declared in `private_domains`, that domain); " +
+					"for a single host, its parent domain. Null when the hosts share no such domain (separate domains).",
 			},
 			"cookie_domain": schema.StringAttribute{
 				Computed: true,
-				MarkdownDescription: "The domain for the Control Plane's authentication cookies (Helm value `zenml.auth.authCookieDomain`) " +
-					"so that the dashboard and the workspace servers share them: the common parent domain. Null when there is none.",
+				MarkdownDescription: "The domain the authentication cookies can be scoped to: the common parent domain of the hosts. " +
+					"When `scenario` is `self_hosted`, it is the Control Plane's Helm value `zenml.auth.authCookieDomain`, so that the dashboard " +
+					"and the workspace servers share the cookies. When `scenario` is `hybrid`, it is still the domain the workspace hosts share; " +
+					"the Control Plane, which ZenML runs on its own domain, cannot share a cookie domain with them. Null when there is none.",
 			},
 			"needs_cors": schema.BoolAttribute{
 				Computed: true,
-				MarkdownDescription: "True when there are several hosts and they share no parent domain, so that CORS and cookie " +
-					"settings must be configured explicitly.",
+				MarkdownDescription: "True when CORS and cookie settings must be configured explicitly: always when `scenario` is `hybrid`, " +
+					"because ZenML serves the Control Plane and its Web UI from ZenML's own domain, so the browser's requests to the workspace " +
+					"servers are always cross-site, whatever the workspace hosts; otherwise when there are several hosts and they share no parent domain.",
 			},
 			"certificate_names": schema.ListAttribute{
 				Computed:            true,
@@ -202,6 +225,7 @@ func endpointLayoutOf(m endpointsModel) (checks.EndpointLayout, error) {
 		ControlPlaneAPIHost: endpointsHostValue(m.ControlPlaneAPIHost),
 	}
 	layout.WorkspaceHosts, layout.WorkspacesPending = endpointsWorkspaceHosts(m.WorkspaceHosts)
+	layout.PrivateDomains, layout.PrivateDomainsPending = endpointsPrivateDomains(m.PrivateDomains)
 	var err error
 	switch {
 	case m.Scenario.IsUnknown():
@@ -239,6 +263,35 @@ func endpointsWorkspaceHosts(m types.Map) (map[string]checks.HostValue, bool) {
 	return out, false
 }
 
+// endpointsPrivateDomains returns the known declared private domains, and whether some are not known
+// yet. A null entry is the empty name, which the rules refuse.
+func endpointsPrivateDomains(s types.Set) ([]string, bool) {
+	if s.IsUnknown() {
+		return nil, true
+	}
+	var names []string
+	pending := false
+	for _, v := range s.Elements() {
+		str, ok := v.(types.String)
+		if !ok || str.IsUnknown() {
+			pending = true
+			continue
+		}
+		names = append(names, str.ValueString())
+	}
+	return names, pending
+}
+
+// endpointsDeclaredDomains is a layout holding only the private domains declared in the
+// configuration, for checking hosts at validate time.
+func endpointsDeclaredDomains(ctx context.Context, config tfsdk.Config, diags *diag.Diagnostics) checks.EndpointLayout {
+	var set types.Set
+	diags.Append(config.GetAttribute(ctx, path.Root(checks.PrivateDomainsInput), &set)...)
+	var layout checks.EndpointLayout
+	layout.PrivateDomains, layout.PrivateDomainsPending = endpointsPrivateDomains(set)
+	return layout
+}
+
 // endpointsPath is the attribute path of a field of the layout.
 func endpointsPath(f checks.Field) path.Path {
 	p := path.Root(string(f.Role))
@@ -256,6 +309,7 @@ var endpointsSummaries = map[checks.EndpointRule]string{
 	checks.EndpointRuleHybridWorkspaces: "Missing Workspace Hosts",
 	checks.EndpointRuleUniqueHosts:      "Duplicate Hostname",
 	checks.EndpointRulePathRouting:      "Duplicate Hostname",
+	checks.EndpointRulePrivateDomain:    "Invalid Private Domain",
 }
 
 // addEndpointProblems reports each broken rule on its attribute.
@@ -265,11 +319,11 @@ func addEndpointProblems(diags *diag.Diagnostics, problems checks.EndpointErrors
 	}
 }
 
-// addEndpointProblem reports one broken rule. Hostname and workspace name messages are about a value,
-// so they are prefixed with the attribute; the others name their attributes already.
+// addEndpointProblem reports one broken rule. Hostname, workspace name and private domain messages are
+// about a value, so they are prefixed with the attribute; the others name their attributes already.
 func addEndpointProblem(diags *diag.Diagnostics, at path.Path, rule checks.EndpointRule, err error) {
 	detail := err.Error()
-	if rule == checks.EndpointRuleHost || rule == checks.EndpointRuleWorkspaceName {
+	if rule == checks.EndpointRuleHost || rule == checks.EndpointRuleWorkspaceName || rule == checks.EndpointRulePrivateDomain {
 		detail = fmt.Sprintf("Attribute %s: %s", at, detail)
 	}
 	diags.AddAttributeError(at, endpointsSummaries[rule], detail)
@@ -282,7 +336,8 @@ func endpointsOptionalString(s string) types.String {
 	return types.StringValue(s)
 }
 
-// endpointsHostValidator applies the hostname rules to a literal host.
+// endpointsHostValidator applies the hostname rules to a literal host, with the private domains
+// declared in the configuration.
 type endpointsHostValidator struct{}
 
 func (v endpointsHostValidator) Description(context.Context) string {
@@ -293,12 +348,14 @@ func (v endpointsHostValidator) MarkdownDescription(ctx context.Context) string 
 	return v.Description(ctx)
 }
 
-func (v endpointsHostValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+func (v endpointsHostValidator) ValidateString(ctx context.Context, req validator.StringRequest, resp *validator.StringResponse) {
 	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
 		return
 	}
-	if _, err := checks.ParseHost(req.ConfigValue.ValueString()); err != nil {
-		addEndpointProblem(&resp.Diagnostics, req.Path, checks.EndpointRuleHost, err)
+	layout := endpointsDeclaredDomains(ctx, req.Config, &resp.Diagnostics)
+	layout.WebUIHost = checks.GivenHost(req.ConfigValue.ValueString())
+	for _, p := range layout.HostProblems() {
+		addEndpointProblem(&resp.Diagnostics, req.Path, p.Rule, p.Err)
 	}
 }
 
@@ -314,10 +371,32 @@ func (v endpointsWorkspaceHostsValidator) MarkdownDescription(ctx context.Contex
 	return v.Description(ctx)
 }
 
-func (v endpointsWorkspaceHostsValidator) ValidateMap(_ context.Context, req validator.MapRequest, resp *validator.MapResponse) {
+func (v endpointsWorkspaceHostsValidator) ValidateMap(ctx context.Context, req validator.MapRequest, resp *validator.MapResponse) {
 	hosts, pending := endpointsWorkspaceHosts(req.ConfigValue)
 	if req.ConfigValue.IsNull() || pending {
 		return
 	}
-	addEndpointProblems(&resp.Diagnostics, checks.EndpointLayout{WorkspaceHosts: hosts}.FieldProblems())
+	layout := endpointsDeclaredDomains(ctx, req.Config, &resp.Diagnostics)
+	layout.WorkspaceHosts = hosts
+	addEndpointProblems(&resp.Diagnostics, layout.HostProblems())
+}
+
+// endpointsPrivateDomainsValidator applies the private domain rules to the literal entries.
+type endpointsPrivateDomainsValidator struct{}
+
+func (v endpointsPrivateDomainsValidator) Description(context.Context) string {
+	return "each entry is a domain of at least two labels, in lower case, not localhost, not a public suffix and not under another entry, e.g. " +
+		checks.ExamplePrivateDomain
+}
+
+func (v endpointsPrivateDomainsValidator) MarkdownDescription(ctx context.Context) string {
+	return v.Description(ctx)
+}
+
+func (v endpointsPrivateDomainsValidator) ValidateSet(_ context.Context, req validator.SetRequest, resp *validator.SetResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	names, _ := endpointsPrivateDomains(req.ConfigValue)
+	addEndpointProblems(&resp.Diagnostics, checks.EndpointLayout{PrivateDomains: names}.PrivateDomainProblems())
 }

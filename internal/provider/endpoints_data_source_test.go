@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"regexp"
+	"sort"
 	"strings"
 	"testing"
 
@@ -150,11 +151,14 @@ data "zenmlpro_endpoints" "test" {
 }
 
 func TestAccEndpointsDataSource_hybrid(t *testing.T) {
+	// ZenML serves the Web UI from its own domain: needs_cors is true whatever the workspace hosts share,
+	// and cookie_domain is what they share.
 	resource.Test(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		Steps: []resource.TestStep{{
-			Config: `
+		Steps: []resource.TestStep{
+			{
+				Config: `
 data "zenmlpro_endpoints" "test" {
   scenario = "hybrid"
   workspace_hosts = {
@@ -163,12 +167,110 @@ data "zenmlpro_endpoints" "test" {
   }
 }
 `,
-			ConfigStateChecks: endpointsOutputs("hybrid", "", "",
-				map[string]string{"workspace-1": "https://workspace-1.ml.example.com", "workspace-2": "https://workspace-2.ml.example.com"},
-				"ml.example.com", false,
-				[]string{"workspace-1.ml.example.com", "workspace-2.ml.example.com"},
-				"*.ml.example.com"),
-		}},
+				ConfigStateChecks: endpointsOutputs("hybrid", "", "",
+					map[string]string{"workspace-1": "https://workspace-1.ml.example.com", "workspace-2": "https://workspace-2.ml.example.com"},
+					"ml.example.com", true,
+					[]string{"workspace-1.ml.example.com", "workspace-2.ml.example.com"},
+					"*.ml.example.com"),
+			},
+			{
+				Config: `
+data "zenmlpro_endpoints" "test" {
+  scenario        = "hybrid"
+  workspace_hosts = { "workspace-1" = "zenml-workspace-1.ml.example.com" }
+}
+`,
+				ConfigStateChecks: endpointsOutputs("hybrid", "", "",
+					map[string]string{"workspace-1": "https://zenml-workspace-1.ml.example.com"},
+					"ml.example.com", true, []string{"zenml-workspace-1.ml.example.com"}, "*.ml.example.com"),
+			},
+			{
+				Config: `
+data "zenmlpro_endpoints" "test" {
+  scenario        = "hybrid"
+  private_domains = ["corp.internal"]
+  workspace_hosts = {
+    "workspace-1" = "zenml-workspace-1.ml.corp.internal"
+    "workspace-2" = "zenml-workspace-2.eu.corp.internal"
+  }
+}
+`,
+				ConfigStateChecks: endpointsOutputs("hybrid", "", "",
+					map[string]string{"workspace-1": "https://zenml-workspace-1.ml.corp.internal", "workspace-2": "https://zenml-workspace-2.eu.corp.internal"},
+					"corp.internal", true,
+					[]string{"zenml-workspace-1.ml.corp.internal", "zenml-workspace-2.eu.corp.internal"}, ""),
+			},
+		},
+	})
+}
+
+func TestAccEndpointsDataSource_privateDomains(t *testing.T) {
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				// The layout below without the declaration fails, and says what to declare.
+				Config: `
+data "zenmlpro_endpoints" "test" {
+  web_ui_host            = "zenml.ml.corp.internal"
+  control_plane_api_host = "zenml-api.ml.corp.internal"
+}
+`,
+				PlanOnly: true,
+				ExpectError: endpointsMessage("Invalid Hostname", `Attribute web_ui_host: "zenml.ml.corp.internal" is not a valid hostname (rule: known public suffix): `+
+					`its top-level domain "internal" is not on the Public Suffix List`),
+			},
+			{
+				// The page's recommended layout in an air-gapped site's private zone.
+				Config: `
+data "zenmlpro_endpoints" "test" {
+  private_domains        = ["corp.internal"]
+  web_ui_host            = "zenml.ml.corp.internal"
+  control_plane_api_host = "zenml-api.ml.corp.internal"
+  workspace_hosts = {
+    "workspace-1" = "zenml-workspace-1.ml.corp.internal"
+  }
+}
+`,
+				ConfigStateChecks: append(endpointsOutputs("self_hosted",
+					"https://zenml.ml.corp.internal", "https://zenml-api.ml.corp.internal",
+					map[string]string{"workspace-1": "https://zenml-workspace-1.ml.corp.internal"},
+					"ml.corp.internal", false,
+					[]string{"zenml-api.ml.corp.internal", "zenml-workspace-1.ml.corp.internal", "zenml.ml.corp.internal"},
+					"*.ml.corp.internal"),
+					statecheck.ExpectKnownValue(endpointsAddress, tfjsonpath.New("private_domains"),
+						knownvalue.SetExact([]knownvalue.Check{knownvalue.StringExact("corp.internal")}))),
+			},
+			{
+				// Hosts one label below the declared domain: the wildcard stays within it.
+				Config: `
+data "zenmlpro_endpoints" "test" {
+  private_domains = ["lan.example", "corp.internal"]
+  web_ui_host     = "zenml.lan.example"
+  workspace_hosts = { ws = "ws.lan.example" }
+}
+`,
+				ConfigStateChecks: endpointsOutputs("self_hosted",
+					"https://zenml.lan.example", "https://zenml.lan.example/api/v1",
+					map[string]string{"ws": "https://ws.lan.example"},
+					"lan.example", false, []string{"ws.lan.example", "zenml.lan.example"}, "*.lan.example"),
+			},
+			{
+				// A public Web UI host and a workspace in the private zone share no parent domain.
+				Config: `
+data "zenmlpro_endpoints" "test" {
+  private_domains = ["corp.internal"]
+  web_ui_host     = "zenml.ml.example.com"
+  workspace_hosts = { ws = "ws.ml.corp.internal" }
+}
+`,
+				ConfigStateChecks: endpointsOutputs("self_hosted",
+					"https://zenml.ml.example.com", "https://zenml.ml.example.com/api/v1",
+					map[string]string{"ws": "https://ws.ml.corp.internal"},
+					"", true, []string{"ws.ml.corp.internal", "zenml.ml.example.com"}, ""),
+			},
+		},
 	})
 }
 
@@ -184,6 +286,42 @@ var endpointsRuleCases = []struct {
 		"Invalid Hostname", `Attribute web_ui_host: "zenml" is not a valid hostname (rule: at least two labels): it is a single label`},
 	{"simple DNS prefix", `web_ui_host = "zenml.cluster"`,
 		"Invalid Hostname", `"zenml.cluster" is not a valid hostname (rule: known public suffix): its top-level domain "cluster" is not on the Public Suffix List`},
+	{"private zone not declared", `web_ui_host = "zenml.ml.corp.internal"`,
+		"Invalid Hostname", `If "zenml.ml.corp.internal" is in a private DNS zone that your organization runs (an air-gapped or internal site), declare the zone: private_domains = ["corp.internal"].`},
+	{"another private zone declared", `private_domains = ["lan.example"]
+web_ui_host = "zenml.ml.corp.internal"`,
+		"Invalid Hostname", `nor is it in a declared private domain ("lan.example"). Use a name under a registered domain`},
+	{"upper case under a declared private domain", `private_domains = ["corp.internal"]
+web_ui_host = "zenml.ml.corp.internal"
+workspace_hosts = { ws1 = "WS1.ml.corp.internal" }`,
+		"Invalid Hostname", `Attribute workspace_hosts["ws1"]: "WS1.ml.corp.internal" is not a valid hostname (rule: lower case): it contains upper-case letters. Use lower case: "ws1.ml.corp.internal".`},
+	{"localhost under a declared private domain's rules", `private_domains = ["corp.internal"]
+web_ui_host = "zenml.localhost"`,
+		"Invalid Hostname", `Attribute web_ui_host: "zenml.localhost" is not a valid hostname (rule: no localhost name)`},
+	{"single-label private domain", `private_domains = ["internal"]
+web_ui_host = "zenml.internal"`,
+		"Invalid Private Domain", `Attribute private_domains: "internal" is not a valid private domain (rule: at least two labels): it is a single label`},
+	{"single-label private domain: example", `private_domains = ["internal"]
+web_ui_host = "zenml.internal"`,
+		"Invalid Private Domain", `would admit names like "zenml.internal"`},
+	{"single-label private domain: fix", `private_domains = ["internal"]
+web_ui_host = "zenml.internal"`,
+		"Invalid Private Domain", `Declare the zone your hosts are in, of at least two labels, such as "corp.internal".`},
+	{"localhost as private domain", `private_domains = ["localhost"]
+web_ui_host = "zenml.ml.example.com"`,
+		"Invalid Private Domain", `Attribute private_domains: "localhost" is not a valid private domain (rule: no localhost name)`},
+	{"public suffix as private domain", `private_domains = ["co.uk"]
+web_ui_host = "zenml.ml.example.com"`,
+		"Invalid Private Domain", `Attribute private_domains: "co.uk" is not a valid private domain (rule: not a public suffix itself): it is a public suffix`},
+	{"upper-case private domain", `private_domains = ["Corp.Internal"]
+web_ui_host = "zenml.ml.corp.internal"`,
+		"Invalid Private Domain", `Attribute private_domains: "Corp.Internal" is not a valid private domain (rule: lower case): it contains upper-case letters. Use lower case: "corp.internal".`},
+	{"private domain with scheme", `private_domains = ["https://corp.internal"]
+web_ui_host = "zenml.ml.example.com"`,
+		"Invalid Private Domain", `"https://corp.internal" is not a valid private domain (rule: no scheme): it has a scheme "https://", which a domain never has. Remove it and give the bare domain: "corp.internal".`},
+	{"nested private domains", `private_domains = ["corp.internal", "ml.corp.internal"]
+web_ui_host = "zenml.ml.corp.internal"`,
+		"Invalid Private Domain", `"ml.corp.internal" is not a valid private domain (rule: no private domain under another): it is under "corp.internal", which is declared too`},
 	{"IPv4 address", `web_ui_host = "10.0.0.1"`,
 		"Invalid Hostname", `"10.0.0.1" is not a valid hostname (rule: no IP address): it is an IP address`},
 	{"IPv6 address", `web_ui_host = "zenml.ml.example.com"
@@ -283,6 +421,29 @@ func TestAccEndpointsDataSource_unknownAtPlan(t *testing.T) {
 	})
 }
 
+func TestAccEndpointsDataSource_privateDomainsUnknownAtPlan(t *testing.T) {
+	// A host in a private zone passes validate and plan while the declaration is not known yet; apply
+	// checks it against the declared domain.
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: endpointsFromApply(map[string]string{"zone": "corp.internal"}, `
+  private_domains = [terraform_data.zone.output]
+  web_ui_host     = "zenml.ml.corp.internal"
+  workspace_hosts = { "workspace-1" = "zenml-workspace-1.ml.corp.internal" }`),
+			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+				plancheck.ExpectUnknownValue(endpointsAddress, tfjsonpath.New("cookie_domain")),
+			}},
+			ConfigStateChecks: endpointsOutputs("self_hosted",
+				"https://zenml.ml.corp.internal", "https://zenml.ml.corp.internal/api/v1",
+				map[string]string{"workspace-1": "https://zenml-workspace-1.ml.corp.internal"},
+				"ml.corp.internal", false,
+				[]string{"zenml-workspace-1.ml.corp.internal", "zenml.ml.corp.internal"}, "*.ml.corp.internal"),
+		}},
+	})
+}
+
 func TestAccEndpointsDataSource_invalidUnknownAtPlan(t *testing.T) {
 	cases := []struct {
 		name             string
@@ -302,6 +463,12 @@ func TestAccEndpointsDataSource_invalidUnknownAtPlan(t *testing.T) {
   web_ui_host = "zenml.ml.example.com"
   workspace_hosts = { ws1 = "ws1.ml.example.com" }`,
 			"Control Plane Host In Hybrid Scenario", `web_ui_host must not be set when scenario is "hybrid"`},
+		{"single-label private domain known at apply", map[string]string{"zone": "internal"}, `private_domains = [terraform_data.zone.output]
+  web_ui_host = "zenml.internal"`,
+			"Invalid Private Domain", `Attribute private_domains: "internal" is not a valid private domain (rule: at least two labels)`},
+		{"host outside the private domain known at apply", map[string]string{"zone": "lan.example"}, `private_domains = [terraform_data.zone.output]
+  web_ui_host = "zenml.ml.corp.internal"`,
+			"Invalid Hostname", `Attribute web_ui_host: "zenml.ml.corp.internal" is not a valid hostname (rule: known public suffix)`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -342,6 +509,7 @@ var endpointsConfigType = tftypes.Object{AttributeTypes: map[string]tftypes.Type
 	"control_plane_api_host": tftypes.String,
 	"workspace_hosts":        tftypes.Map{ElementType: tftypes.String},
 	"scenario":               tftypes.String,
+	"private_domains":        tftypes.Set{ElementType: tftypes.String},
 	"web_ui_url":             tftypes.String,
 	"control_plane_api_url":  tftypes.String,
 	"workspace_urls":         tftypes.Map{ElementType: tftypes.String},
@@ -359,6 +527,9 @@ func TestEndpointsValidateConfig(t *testing.T) {
 	str := func(s string) tftypes.Value { return tftypes.NewValue(tftypes.String, s) }
 	hosts := func(m map[string]tftypes.Value) tftypes.Value {
 		return tftypes.NewValue(tftypes.Map{ElementType: tftypes.String}, m)
+	}
+	domains := func(v ...tftypes.Value) tftypes.Value {
+		return tftypes.NewValue(tftypes.Set{ElementType: tftypes.String}, v)
 	}
 	cases := []struct {
 		name   string
@@ -404,6 +575,42 @@ func TestEndpointsValidateConfig(t *testing.T) {
 				"workspace_hosts": tftypes.NewValue(tftypes.Map{ElementType: tftypes.String}, tftypes.UnknownValue)},
 			want: []string{`Control Plane Host In Hybrid Scenario | web_ui_host | web_ui_host must not be set when scenario is "hybrid"`},
 		},
+		{
+			name: "hosts in a declared private domain",
+			config: map[string]tftypes.Value{"private_domains": domains(str("corp.internal")), "web_ui_host": str("zenml.ml.corp.internal"),
+				"control_plane_api_host": str("zenml-api.ml.corp.internal"),
+				"workspace_hosts":        hosts(map[string]tftypes.Value{"a": str("a.ml.corp.internal")})},
+		},
+		{
+			name: "hosts in a private zone that is not declared",
+			config: map[string]tftypes.Value{"private_domains": domains(str("lan.example")), "web_ui_host": str("zenml.ml.corp.internal"),
+				"workspace_hosts": hosts(map[string]tftypes.Value{"a": str("a.ml.corp.internal")})},
+			want: []string{
+				`Invalid Hostname | web_ui_host | Attribute web_ui_host: "zenml.ml.corp.internal" is not a valid hostname (rule: known public suffix)`,
+				`Invalid Hostname | workspace_hosts["a"] | Attribute workspace_hosts["a"]: "a.ml.corp.internal" is not a valid hostname (rule: known public suffix)`,
+			},
+		},
+		{
+			name: "invalid private domains: reported once each, on private_domains, the hosts wait",
+			config: map[string]tftypes.Value{"private_domains": domains(str("internal"), str("localhost"), str("co.uk")),
+				"web_ui_host": str("zenml.internal")},
+			want: []string{
+				`Invalid Private Domain | private_domains | Attribute private_domains: "co.uk" is not a valid private domain (rule: not a public suffix itself)`,
+				`Invalid Private Domain | private_domains | Attribute private_domains: "internal" is not a valid private domain (rule: at least two labels)`,
+				`Invalid Private Domain | private_domains | Attribute private_domains: "localhost" is not a valid private domain (rule: no localhost name)`,
+			},
+		},
+		{
+			name: "unknown private domain: the suffix rule waits, the other rules apply",
+			config: map[string]tftypes.Value{"private_domains": domains(str("corp.internal"), unknown), "web_ui_host": str("zenml.ml.corp.other"),
+				"control_plane_api_host": str("ZenML-API.ml.corp.other")},
+			want: []string{`Invalid Hostname | control_plane_api_host | Attribute control_plane_api_host: "ZenML-API.ml.corp.other" is not a valid hostname (rule: lower case)`},
+		},
+		{
+			name:   "unknown private domains: invalid known entries are still reported",
+			config: map[string]tftypes.Value{"private_domains": domains(str("corp"), unknown), "web_ui_host": str("zenml.ml.example.com")},
+			want:   []string{`Invalid Private Domain | private_domains | Attribute private_domains: "corp" is not a valid private domain (rule: at least two labels)`},
+		},
 	}
 	server, err := testAccProtoV6ProviderFactories["zenmlpro"]()
 	if err != nil {
@@ -428,16 +635,20 @@ func TestEndpointsValidateConfig(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			// Attributes are validated in no fixed order: compare sorted lists.
 			var got []string
 			for _, d := range resp.Diagnostics {
 				got = append(got, fmt.Sprintf("%s | %s | %s", d.Summary, endpointsProtoPath(d.Attribute), d.Detail))
 			}
-			if len(got) != len(c.want) {
-				t.Fatalf("diagnostics:\n%s\nwant %d:\n%s", strings.Join(got, "\n"), len(c.want), strings.Join(c.want, "\n"))
+			want := append([]string(nil), c.want...)
+			sort.Strings(got)
+			sort.Strings(want)
+			if len(got) != len(want) {
+				t.Fatalf("diagnostics:\n%s\nwant %d:\n%s", strings.Join(got, "\n"), len(want), strings.Join(want, "\n"))
 			}
 			for i := range got {
-				if !strings.HasPrefix(got[i], c.want[i]) {
-					t.Errorf("diagnostic %d:\n%s\nwant prefix\n%s", i, got[i], c.want[i])
+				if !strings.HasPrefix(got[i], want[i]) {
+					t.Errorf("diagnostic %d:\n%s\nwant prefix\n%s", i, got[i], want[i])
 				}
 			}
 		})
@@ -466,8 +677,8 @@ func TestAccEndpointsDataSource_example(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	at := func(attr string, c knownvalue.Check) statecheck.StateCheck {
-		return statecheck.ExpectKnownValue("data.zenmlpro_endpoints.zenml", tfjsonpath.New(attr), c)
+	at := func(name, attr string, c knownvalue.Check) statecheck.StateCheck {
+		return statecheck.ExpectKnownValue("data.zenmlpro_endpoints."+name, tfjsonpath.New(attr), c)
 	}
 	resource.Test(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
@@ -475,11 +686,17 @@ func TestAccEndpointsDataSource_example(t *testing.T) {
 		Steps: []resource.TestStep{{
 			Config: string(example),
 			ConfigStateChecks: []statecheck.StateCheck{
-				at("cookie_domain", knownvalue.StringExact("ml.example.com")),
-				at("wildcard_certificate", knownvalue.StringExact("*.ml.example.com")),
-				at("needs_cors", knownvalue.Bool(false)),
-				at("control_plane_api_url", knownvalue.StringExact("https://zenml-api.ml.example.com")),
-				at("certificate_names", knownvalue.ListSizeExact(4)),
+				at("zenml", "cookie_domain", knownvalue.StringExact("ml.example.com")),
+				at("zenml", "wildcard_certificate", knownvalue.StringExact("*.ml.example.com")),
+				at("zenml", "needs_cors", knownvalue.Bool(false)),
+				at("zenml", "control_plane_api_url", knownvalue.StringExact("https://zenml-api.ml.example.com")),
+				at("zenml", "certificate_names", knownvalue.ListSizeExact(4)),
+				at("air_gapped", "cookie_domain", knownvalue.StringExact("ml.corp.internal")),
+				at("air_gapped", "wildcard_certificate", knownvalue.StringExact("*.ml.corp.internal")),
+				at("air_gapped", "control_plane_api_url", knownvalue.StringExact("https://zenml.ml.corp.internal/api/v1")),
+				at("air_gapped", "needs_cors", knownvalue.Bool(false)),
+				at("hybrid", "needs_cors", knownvalue.Bool(true)),
+				at("hybrid", "cookie_domain", knownvalue.StringExact("ml.example.com")),
 			},
 		}},
 	})

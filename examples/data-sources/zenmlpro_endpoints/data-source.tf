@@ -43,3 +43,38 @@ output "wildcard_certificate" {
 output "certificate_names" {
   value = data.zenmlpro_endpoints.zenml.certificate_names
 }
+
+# An air-gapped site whose DNS zone corp.internal is private (ICANN reserves .internal for private
+# use). Declaring the zone admits hosts under it; every other hostname rule still applies, and the
+# common parent domain, cookie domain and wildcard certificate stay within the zone.
+data "zenmlpro_endpoints" "air_gapped" {
+  private_domains = ["corp.internal"]
+  web_ui_host     = "zenml.ml.corp.internal" # the API is served at https://zenml.ml.corp.internal/api/v1
+  workspace_hosts = {
+    "workspace-1" = "zenml-workspace-1.ml.corp.internal"
+  }
+}
+
+# ml.corp.internal
+output "air_gapped_cookie_domain" {
+  value = data.zenmlpro_endpoints.air_gapped.cookie_domain
+}
+
+# *.ml.corp.internal: a certificate from the site's private CA
+output "air_gapped_wildcard_certificate" {
+  value = data.zenmlpro_endpoints.air_gapped.wildcard_certificate
+}
+
+# In the hybrid scenario ZenML runs the Control Plane and its Web UI on ZenML's own domain, so
+# needs_cors is always true; cookie_domain is what the workspace hosts share (ml.example.com).
+data "zenmlpro_endpoints" "hybrid" {
+  scenario = "hybrid"
+  workspace_hosts = {
+    "workspace-1" = "zenml-workspace-1.ml.example.com"
+  }
+}
+
+# true
+output "hybrid_needs_cors" {
+  value = data.zenmlpro_endpoints.hybrid.needs_cors
+}
