@@ -5,7 +5,8 @@
 # `make demo` applies this with a locally built provider; nothing leaves the machine.
 
 terraform {
-  required_version = ">= 1.11"
+  # Provider-defined functions need Terraform 1.8 or OpenTofu 1.7 at least; the provider supports Terraform 1.11+.
+  required_version = ">= 1.8"
   required_providers {
     zenmlpro = {
       source = "zenmlpro-infra/zenmlpro"
