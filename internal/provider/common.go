@@ -132,3 +132,24 @@ func exampleDates(line releases.Line) string {
 	}
 	return `A valid value: releases = { workspace_server = { "0.99.0" = "2026-11-20" } }`
 }
+
+// exactReleaseVersionValidator accepts exact release numbers such as 0.93.2 (releases.ParseVersion); every
+// version attribute of the provider uses it.
+type exactReleaseVersionValidator struct{}
+
+func (exactReleaseVersionValidator) Description(context.Context) string {
+	return "value must be an exact release version such as 0.13.0 or 0.93.2 (no prefix, range or name such as latest)"
+}
+
+func (v exactReleaseVersionValidator) MarkdownDescription(ctx context.Context) string {
+	return v.Description(ctx)
+}
+
+func (exactReleaseVersionValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	if _, err := releases.ParseVersion(req.ConfigValue.ValueString()); err != nil {
+		addReleaseError(&resp.Diagnostics, req.Path, err)
+	}
+}

@@ -72,7 +72,7 @@ func (d *helmChartDataSource) Schema(_ context.Context, _ datasource.SchemaReque
 				Required: true,
 				MarkdownDescription: "The exact chart version, e.g. `0.13.0` for `control_plane` or `0.93.2` for `workspace`. Prefixes " +
 					"(`v0.13.0`), ranges (`>= 0.13`), partial versions and names such as `latest` are rejected.",
-				Validators: []validator.String{imageVersionValidator{}},
+				Validators: []validator.String{exactReleaseVersionValidator{}},
 			},
 			"registry": schema.StringAttribute{
 				Optional: true,

@@ -92,7 +92,7 @@ func (d *imageDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, 
 					"versions and names such as `latest` are rejected.",
 					images.LineTitle(releases.ControlPlane), images.ExampleVersion(releases.ControlPlane), images.ControlPlaneAPI, images.ControlPlaneDashboard,
 					images.LineTitle(releases.WorkspaceServer), images.ExampleVersion(releases.WorkspaceServer), images.WorkspaceServer, images.Client),
-				Validators: []validator.String{imageVersionValidator{}},
+				Validators: []validator.String{exactReleaseVersionValidator{}},
 			},
 			"source": schema.StringAttribute{
 				Required:            true,
@@ -246,26 +246,6 @@ func addUnlistedWarning(diags *diag.Diagnostics, u *images.UnlistedVersion) {
 	}
 	p := path.Root(images.InputVersion)
 	diags.AddAttributeWarning(p, "Version Not in Release Catalog", fmt.Sprintf("Attribute %s: %s.", p, u.Message()))
-}
-
-// imageVersionValidator accepts exact release numbers such as 0.13.0 (releases.ParseVersion).
-type imageVersionValidator struct{}
-
-func (imageVersionValidator) Description(context.Context) string {
-	return "value must be an exact release version such as 0.13.0 or 0.93.2 (no prefix, range or name such as latest)"
-}
-
-func (v imageVersionValidator) MarkdownDescription(ctx context.Context) string {
-	return v.Description(ctx)
-}
-
-func (imageVersionValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
-	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
-		return
-	}
-	if _, err := releases.ParseVersion(req.ConfigValue.ValueString()); err != nil {
-		resp.Diagnostics.AddAttributeError(req.Path, imagesErrorSummary(err), fmt.Sprintf("Attribute %s: %s.", req.Path, err))
-	}
 }
 
 // imageRegistryValidator checks a registry by the OCI distribution reference grammar: an image mirror,

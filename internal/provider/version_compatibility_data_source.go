@@ -280,26 +280,6 @@ func addReleaseError(diags *diag.Diagnostics, p path.Path, err error) {
 	diags.AddAttributeError(p, summary, fmt.Sprintf("Attribute %s: %s.", p, err))
 }
 
-// exactReleaseVersionValidator accepts exact release numbers such as 0.93.2 (releases.ParseVersion).
-type exactReleaseVersionValidator struct{}
-
-func (exactReleaseVersionValidator) Description(context.Context) string {
-	return "value must be an exact release version such as 0.93.2 (no prefix, range or name such as latest)"
-}
-
-func (v exactReleaseVersionValidator) MarkdownDescription(ctx context.Context) string {
-	return v.Description(ctx)
-}
-
-func (exactReleaseVersionValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
-	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
-		return
-	}
-	if _, err := releases.ParseVersion(req.ConfigValue.ValueString()); err != nil {
-		addReleaseError(&resp.Diagnostics, req.Path, err)
-	}
-}
-
 // workspaceVersionsValidator checks each value of a map of workspace name to version: not null, and an
 // exact release (releases.ParseVersion).
 type workspaceVersionsValidator struct{}
