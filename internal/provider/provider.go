@@ -14,6 +14,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
+	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/databases"
 	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/releases"
 )
 
@@ -38,10 +39,15 @@ func New(version string) func() provider.Provider {
 type providerData struct {
 	// catalog is the embedded release catalog with the dates of the provider's `releases` attribute applied.
 	catalog *releases.Catalog
+	// pools holds one lazily opened connection pool per database server; databaseServers is the
+	// provider's database_servers attribute, possibly unknown at plan time.
+	pools           *databases.Pools
+	databaseServers databaseServers
 }
 
 type providerModel struct {
-	Releases types.Map `tfsdk:"releases"`
+	Releases        types.Map `tfsdk:"releases"`
+	DatabaseServers types.Map `tfsdk:"database_servers"`
 }
 
 func (p *zenmlproProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
@@ -66,6 +72,7 @@ func (p *zenmlproProvider) Schema(_ context.Context, _ provider.SchemaRequest, r
 					"use the `zenmlpro_version_compatibility` data source for versions supplied here.",
 				Validators: []validator.Map{releasesValidator{}},
 			},
+			"database_servers": databaseServersAttribute(),
 		},
 	}
 }
@@ -96,13 +103,21 @@ func (p *zenmlproProvider) Configure(ctx context.Context, req provider.Configure
 			return
 		}
 	}
-	data := &providerData{catalog: catalog}
+	servers, diags := databaseServersFrom(ctx, cfg.DatabaseServers)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	data := &providerData{catalog: catalog, pools: databases.NewPools(), databaseServers: servers}
 	resp.DataSourceData = data
 	resp.ResourceData = data
 }
 
 func (p *zenmlproProvider) Resources(_ context.Context) []func() resource.Resource {
-	return []func() resource.Resource{}
+	return []func() resource.Resource{
+		// resources are listed one per line
+		NewDatabaseResource,
+	}
 }
 
 func (p *zenmlproProvider) DataSources(_ context.Context) []func() datasource.DataSource {

@@ -1,0 +1,203 @@
+package checks
+
+import (
+	"encoding/json"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+func TestCheckDatabaseName(t *testing.T) {
+	for _, tc := range []struct {
+		name, wantErr string
+	}{
+		// The names the ZenML Pro prerequisites use.
+		{name: "zenml_pro"},
+		{name: "zenml_workspace_1"},
+		{name: "zenml_workspace_2"},
+		{name: "_private"},
+		{name: strings.Repeat("a", 63)},
+		{name: "", wantErr: `"" is not a safe database name`},
+		{name: strings.Repeat("a", 64), wantErr: "is not a safe database name: use 1 to 63 characters"},
+		{name: "1zenml", wantErr: `"1zenml" is not a safe database name`},
+		{name: "Zenml_Pro", wantErr: `"Zenml_Pro" is not a safe database name`},
+		{name: "zenml-workspace-1", wantErr: `"zenml-workspace-1" is not a safe database name: use 1 to 63 characters: lower-case letters, digits and underscores, not starting with a digit, e.g. "zenml_workspace_1"`},
+		{name: "zenml`; DROP DATABASE x; --", wantErr: "is not a safe database name"},
+		{name: "zenml pro", wantErr: "is not a safe database name"},
+		{name: "mysql", wantErr: `"mysql" is a system database`},
+		{name: "postgres", wantErr: `"postgres" is a system database`},
+		{name: "information_schema", wantErr: "is a system database"},
+		{name: "template1", wantErr: "is a system database"},
+	} {
+		err := CheckDatabaseName(tc.name)
+		switch {
+		case tc.wantErr == "" && err != nil:
+			t.Errorf("CheckDatabaseName(%q) = %v, want nil", tc.name, err)
+		case tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)):
+			t.Errorf("CheckDatabaseName(%q) = %v, want an error containing %q", tc.name, err, tc.wantErr)
+		}
+	}
+}
+
+func TestCheckUserNameAndHost(t *testing.T) {
+	for _, ok := range []string{"zenml_ws1", "zenml_cp", "_x", strings.Repeat("u", 32)} {
+		if err := CheckUserName(ok); err != nil {
+			t.Errorf("CheckUserName(%q) = %v", ok, err)
+		}
+	}
+	for name, want := range map[string]string{
+		"":                      "is not a safe user name",
+		strings.Repeat("u", 33): "use 1 to 32 characters",
+		"Zenml":                 "is not a safe user name",
+		"zenml@%":               "is not a safe user name",
+		"root":                  "is a built-in account",
+		"postgres":              "is a built-in account",
+	} {
+		if err := CheckUserName(name); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("CheckUserName(%q) = %v, want %q", name, err, want)
+		}
+	}
+	for _, ok := range []string{"%", "localhost", "10.0.%", "10.0.0.0/255.255.0.0", "::1", "app-1.example.com", "10.0.0._"} {
+		if err := CheckUserHost(ok); err != nil {
+			t.Errorf("CheckUserHost(%q) = %v", ok, err)
+		}
+	}
+	for _, bad := range []string{"", "a'b", "a b", "x\\", strings.Repeat("h", 256)} {
+		if err := CheckUserHost(bad); err == nil || !strings.Contains(err.Error(), `e.g. "%" (any host)`) {
+			t.Errorf("CheckUserHost(%q) = %v, want the rule with an example", bad, err)
+		}
+	}
+}
+
+func TestSecretNamesAndKeys(t *testing.T) {
+	if got := DefaultPasswordSecret("zenml_workspace_1"); got != (SecretRef{Name: "zenml-workspace-1-db", Key: "password"}) {
+		t.Errorf("DefaultPasswordSecret = %+v", got)
+	}
+	// The default name is a valid Kubernetes name for every valid database name.
+	for _, db := range []string{"zenml_pro", "zenml_workspace_1", "x", strings.Repeat("a", 63)} {
+		if err := CheckSecretName(DefaultPasswordSecret(db).Name); err != nil {
+			t.Errorf("default secret name of %q: %v", db, err)
+		}
+	}
+	if err := CheckSecretName("zenml_db"); err == nil || !strings.Contains(err.Error(), "no underscores") {
+		t.Errorf("CheckSecretName(zenml_db) = %v", err)
+	}
+	for _, bad := range []string{"", "-a", "a-", "A", strings.Repeat("a", 254)} {
+		if CheckSecretName(bad) == nil {
+			t.Errorf("CheckSecretName(%q) accepted", bad)
+		}
+	}
+	for _, ok := range []string{"password", "db.password", "DB_PASSWORD", "tls.key"} {
+		if err := CheckSecretKey(ok); err != nil {
+			t.Errorf("CheckSecretKey(%q) = %v", ok, err)
+		}
+	}
+	for _, bad := range []string{"", ".", "..", "a/b", "a b"} {
+		if CheckSecretKey(bad) == nil {
+			t.Errorf("CheckSecretKey(%q) accepted", bad)
+		}
+	}
+}
+
+func TestStoreURL(t *testing.T) {
+	for _, tc := range []struct {
+		c    DatabaseConnection
+		want string
+	}{
+		// The issue's example.
+		{DatabaseConnection{Engine: "mysql", Host: "db.example.com", Port: 3306, Database: "zenml_workspace_1", Username: "zenml_ws1"},
+			"mysql://zenml_ws1@db.example.com:3306/zenml_workspace_1"},
+		{DatabaseConnection{Engine: "mysql", Host: "10.0.0.5", Port: 33306, Database: "zenml_pro"}, "mysql://10.0.0.5:33306/zenml_pro"},
+		{DatabaseConnection{Engine: "mysql", Host: "::1", Port: 3306, Database: "zenml_pro", Username: "u"}, "mysql://u@[::1]:3306/zenml_pro"},
+		{DatabaseConnection{Engine: "postgres", Host: "db", Port: 5432, Database: "zenml_pro", Username: "u"}, ""},
+	} {
+		if got := StoreURL(tc.c); got != tc.want {
+			t.Errorf("StoreURL(%+v) = %q, want %q", tc.c, got, tc.want)
+		}
+	}
+}
+
+func TestHelmDatabaseValues(t *testing.T) {
+	secret := SecretRef{Name: "zenml-workspace-1-db", Key: "password"}
+	ws := DatabaseConnection{Engine: "mysql", Host: "db.example.com", Port: 3306, Database: "zenml_workspace_1", Username: "zenml_ws1", TLSMode: "disabled"}
+	ref := func(key string) map[string]any {
+		return map[string]any{"secretRef": map[string]any{"name": "zenml-workspace-1-db", "key": key}}
+	}
+	for _, tc := range []struct {
+		name      string
+		component DatabaseComponent
+		c         DatabaseConnection
+		want      map[string]any
+		wantErr   string
+	}{
+		{name: "workspace without TLS", component: WorkspaceDatabase, c: ws, want: map[string]any{
+			"url":               "mysql://zenml_ws1@db.example.com:3306/zenml_workspace_1",
+			"passwordSecretRef": map[string]any{"name": "zenml-workspace-1-db", "key": "password"},
+		}},
+		{name: "workspace without a user", component: WorkspaceDatabase, c: func() DatabaseConnection { c := ws; c.Username = ""; return c }(), want: map[string]any{
+			"url": "mysql://db.example.com:3306/zenml_workspace_1",
+		}},
+		{name: "workspace verify_full with client certificate", component: WorkspaceDatabase,
+			c: func() DatabaseConnection { c := ws; c.TLSMode = "verify_full"; c.ClientCertificate = true; return c }(), want: map[string]any{
+				"url":                 "mysql://zenml_ws1@db.example.com:3306/zenml_workspace_1",
+				"passwordSecretRef":   map[string]any{"name": "zenml-workspace-1-db", "key": "password"},
+				"ssl":                 true,
+				"sslVerifyServerCert": true,
+				"sslCa":               ref("ca.crt"),
+				"sslCert":             ref("tls.crt"),
+				"sslKey":              ref("tls.key"),
+			}},
+		{name: "workspace verify_ca", component: WorkspaceDatabase,
+			c: func() DatabaseConnection { c := ws; c.TLSMode = "verify_ca"; return c }(), want: map[string]any{
+				"url":                 "mysql://zenml_ws1@db.example.com:3306/zenml_workspace_1",
+				"passwordSecretRef":   map[string]any{"name": "zenml-workspace-1-db", "key": "password"},
+				"ssl":                 true,
+				"sslVerifyServerCert": false,
+				"sslCa":               ref("ca.crt"),
+			}},
+		{name: "workspace required", component: WorkspaceDatabase,
+			c: func() DatabaseConnection { c := ws; c.TLSMode = "required"; return c }(), want: map[string]any{
+				"url":                 "mysql://zenml_ws1@db.example.com:3306/zenml_workspace_1",
+				"passwordSecretRef":   map[string]any{"name": "zenml-workspace-1-db", "key": "password"},
+				"ssl":                 true,
+				"sslVerifyServerCert": false,
+			}},
+		{name: "control plane on postgres", component: ControlPlaneDatabase,
+			c: DatabaseConnection{Engine: "postgres", Host: "pg.example.com", Port: 5432, Database: "zenml_pro", Username: "zenml_cp"}, want: map[string]any{
+				"external": map[string]any{"type": "postgres", "host": "pg.example.com", "port": float64(5432), "username": "zenml_cp", "database": "zenml_pro"},
+			}},
+		{name: "control plane on mysql without user", component: ControlPlaneDatabase,
+			c: DatabaseConnection{Engine: "mysql", Host: "db", Port: 3306, Database: "zenml_pro"}, want: map[string]any{
+				"external": map[string]any{"type": "mysql", "host": "db", "port": float64(3306), "database": "zenml_pro"},
+			}},
+		{name: "workspace on postgres", component: WorkspaceDatabase,
+			c: DatabaseConnection{Engine: "postgres", Host: "db", Port: 5432, Database: "zenml_workspace_1"}, wantErr: "NOT supported on PostgreSQL"},
+		{name: "unknown component", component: "pipeline", c: ws, wantErr: `unknown component "pipeline"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := HelmDatabaseValues(tc.component, tc.c, secret)
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("err = %v, want %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			var m map[string]any
+			if err := json.Unmarshal([]byte(got), &m); err != nil {
+				t.Fatal(err)
+			}
+			want := map[string]any{"zenml": map[string]any{"database": tc.want}}
+			if !reflect.DeepEqual(m, want) {
+				t.Errorf("got  %s\nwant %v", got, want)
+			}
+			for _, s := range []string{"password\":\"", "PRIVATE KEY", "BEGIN CERTIFICATE"} {
+				if strings.Contains(got, s) {
+					t.Errorf("values hold a secret value (%q): %s", s, got)
+				}
+			}
+		})
+	}
+}

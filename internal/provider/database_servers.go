@@ -1,0 +1,622 @@
+package provider
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"net"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/mapvalidator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-framework/types/basetypes"
+
+	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/databases"
+)
+
+// Limits and defaults of a database_servers entry.
+const (
+	defaultConnectTimeout     = 10 * time.Second
+	minConnectTimeout         = time.Second
+	maxConnectTimeout         = 5 * time.Minute
+	defaultMaxOpenConnections = 4
+	maxMaxOpenConnections     = 100
+	exampleServerKey          = "main"
+)
+
+var serverKeyPattern = regexp.MustCompile(`^[a-z][a-z0-9_-]{0,62}$`)
+
+const serverKeyRule = "1 to 63 lower-case letters, digits, underscores and hyphens, starting with a letter"
+
+func engineNames() []string {
+	out := make([]string, 0, 2)
+	for _, e := range databases.Engines() {
+		out = append(out, string(e))
+	}
+	return out
+}
+
+func tlsModeNames() []string {
+	out := make([]string, 0, 4)
+	for _, m := range databases.TLSModes() {
+		out = append(out, string(m))
+	}
+	return out
+}
+
+// tlsModeDescriptions explains each TLS mode, in the order of databases.TLSModes.
+var tlsModeDescriptions = map[databases.TLSMode]string{
+	databases.TLSDisabled:   "plain TCP, nothing encrypted",
+	databases.TLSRequired:   "encrypted, but the server certificate is not checked (protects against eavesdropping, not against impersonation)",
+	databases.TLSVerifyCA:   "encrypted, and the server certificate must chain to `ca_certificate` (the host name is not checked)",
+	databases.TLSVerifyFull: "encrypted, the server certificate must chain to `ca_certificate` (or, without it, to the system's trusted roots) and name the `host`",
+}
+
+func tlsModesDescription() string {
+	var b strings.Builder
+	for _, m := range databases.TLSModes() {
+		fmt.Fprintf(&b, " `%s`: %s.", m, tlsModeDescriptions[m])
+	}
+	return b.String()
+}
+
+// databaseServersAttribute is the provider's `database_servers` attribute.
+func databaseServersAttribute() schema.Attribute {
+	return schema.MapNestedAttribute{
+		Optional: true,
+		MarkdownDescription: "Admin connections to the MySQL (or MariaDB) and PostgreSQL servers that hold ZenML Pro's databases, keyed by a name " +
+			"that `zenmlpro_database` resources refer to in `server`, e.g. `database_servers = { main = { engine = \"mysql\", host = \"db.example.com\", " +
+			"username = \"admin\", password = var.db_admin_password } }`. Keys are " + serverKeyRule + ". " +
+			"Values may be unknown until apply (a server created in the same apply): the provider connects lazily, at the first operation " +
+			"that needs the server, with one connection pool per server shared by every resource; a plan whose server address is not known yet " +
+			"never connects. This configuration never enters the state. Defaults to no servers.",
+		Validators: []validator.Map{
+			mapvalidator.KeysAre(stringvalidator.RegexMatches(serverKeyPattern,
+				"must be "+serverKeyRule+", e.g. \""+exampleServerKey+"\"")),
+		},
+		NestedObject: schema.NestedAttributeObject{
+			Attributes: map[string]schema.Attribute{
+				"engine": schema.StringAttribute{
+					Required: true,
+					MarkdownDescription: "The kind of server: " + quotedList(engineNames()) + ". `mysql` covers MySQL 8.0+ and MariaDB 10.6+ " +
+						"(accepted with a warning: ZenML documents MySQL 8.0+); ZenML supports `postgres` for the Control Plane only.",
+					Validators: []validator.String{stringvalidator.OneOf(engineNames()...)},
+				},
+				"host": schema.StringAttribute{
+					Required: true,
+					MarkdownDescription: "Host name or IP address of the server, without scheme or port, e.g. `db.example.com` or `10.0.0.5`. " +
+						"With `tls.mode = \"verify_full\"` the server certificate must name this host.",
+					Validators: []validator.String{databaseHostValidator{}},
+				},
+				"port": schema.Int64Attribute{
+					Optional:            true,
+					MarkdownDescription: "TCP port of the server, 1 to 65535. Defaults to `3306` for `mysql` and `5432` for `postgres`.",
+					Validators:          []validator.Int64{int64validator.Between(1, 65535)},
+				},
+				"username": schema.StringAttribute{
+					Required: true,
+					MarkdownDescription: "The admin user the provider connects as. It needs to create databases and users and to grant privileges " +
+						"(MySQL: `CREATE`, `DROP`, `CREATE USER` and the privileges it grants, `WITH GRANT OPTION`; PostgreSQL: `CREATEDB` and `CREATEROLE`); " +
+						"a superuser is not required, so a managed cloud's master user works.",
+					Validators: []validator.String{stringvalidator.LengthBetween(1, 128)},
+				},
+				"password": schema.StringAttribute{
+					Optional:  true,
+					Sensitive: true,
+					MarkdownDescription: "Password of the admin user. It is used to connect only: it never enters the state, the logs or an error message. " +
+						"Omit it only for a server that lets the admin in without a password.",
+				},
+				"tls": schema.SingleNestedAttribute{
+					Optional: true,
+					MarkdownDescription: "TLS settings of the admin connection. Without this attribute the connection is not encrypted (`mode = \"disabled\"`). " +
+						"When it is given, `mode` defaults to `verify_full`: with `ca_certificate`, the server certificate must chain to that CA; " +
+						"without it, to the system's trusted roots. Nothing is ever downgraded silently: a server without TLS fails to connect " +
+						"unless `mode` is `disabled`.",
+					Validators: []validator.Object{databaseTLSValidator{}},
+					Attributes: map[string]schema.Attribute{
+						"mode": schema.StringAttribute{
+							Optional: true,
+							MarkdownDescription: "One of " + quotedList(tlsModeNames()) + "." + tlsModesDescription() +
+								" `verify_ca` needs `ca_certificate`; `disabled` and `required` take no `ca_certificate` (they would not use it). " +
+								"Defaults to `verify_full`.",
+							Validators: []validator.String{stringvalidator.OneOf(tlsModeNames()...)},
+						},
+						"ca_certificate": schema.StringAttribute{
+							Optional: true,
+							MarkdownDescription: "PEM-encoded certificate(s) of the CA that signed the server certificate, given inline " +
+								"(e.g. `file(\"rds-ca.pem\")`). Needed by `verify_ca`; optional for `verify_full`, which otherwise uses the system's trusted roots.",
+							Validators: []validator.String{pemCertificatesValidator{}},
+						},
+						"client_certificate": schema.StringAttribute{
+							Optional: true,
+							MarkdownDescription: "PEM-encoded client certificate the provider presents to the server, for servers that require one. " +
+								"Needs `client_key`, and a `mode` other than `disabled`.",
+							Validators: []validator.String{pemCertificatesValidator{}},
+						},
+						"client_key": schema.StringAttribute{
+							Optional:  true,
+							Sensitive: true,
+							MarkdownDescription: "PEM-encoded private key of `client_certificate` (PKCS #1, PKCS #8 or EC). Needs `client_certificate`; " +
+								"the key must match it.",
+							Validators: []validator.String{pemPrivateKeyValidator{}},
+						},
+					},
+				},
+				"connect_timeout": schema.StringAttribute{
+					Optional: true,
+					MarkdownDescription: fmt.Sprintf("How long to wait for a connection to the server, as a duration such as `10s` or `1m`, "+
+						"from %s to %s. Defaults to `%s`.", minConnectTimeout, maxConnectTimeout, defaultConnectTimeout),
+					Validators: []validator.String{connectTimeoutValidator{}},
+				},
+				"max_open_connections": schema.Int64Attribute{
+					Optional: true,
+					MarkdownDescription: fmt.Sprintf("The most connections the provider opens to this server at once, shared by all resources, "+
+						"1 to %d. Defaults to `%d`.", maxMaxOpenConnections, defaultMaxOpenConnections),
+					Validators: []validator.Int64{int64validator.Between(1, maxMaxOpenConnections)},
+				},
+			},
+		},
+	}
+}
+
+// databaseServerModel is one entry of database_servers.
+type databaseServerModel struct {
+	Engine             types.String `tfsdk:"engine"`
+	Host               types.String `tfsdk:"host"`
+	Port               types.Int64  `tfsdk:"port"`
+	Username           types.String `tfsdk:"username"`
+	Password           types.String `tfsdk:"password"`
+	TLS                types.Object `tfsdk:"tls"`
+	ConnectTimeout     types.String `tfsdk:"connect_timeout"`
+	MaxOpenConnections types.Int64  `tfsdk:"max_open_connections"`
+}
+
+type databaseTLSModel struct {
+	Mode              types.String `tfsdk:"mode"`
+	CACertificate     types.String `tfsdk:"ca_certificate"`
+	ClientCertificate types.String `tfsdk:"client_certificate"`
+	ClientKey         types.String `tfsdk:"client_key"`
+}
+
+// databaseServers is the configured database_servers attribute, as far as it is known. At plan time
+// any part may be unknown (a server created in the same apply); at apply time it is known.
+type databaseServers struct {
+	// keysKnown is false when the map itself is unknown: no key can be checked then.
+	keysKnown bool
+	slots     map[string]*databaseServerSlot
+}
+
+// databaseServerSlot is one configured server.
+type databaseServerSlot struct {
+	// engine is "" while the engine is unknown.
+	engine databases.Engine
+	// known is true when every value of the entry is known: cfg is complete and may be connected to.
+	known bool
+	cfg   databases.ServerConfig
+	// problem is set when values that were unknown at validate time turned out invalid.
+	problem error
+}
+
+// keys returns the configured server names, sorted.
+func (s databaseServers) keys() []string {
+	out := make([]string, 0, len(s.slots))
+	for k := range s.slots {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// databaseServersFrom reads the database_servers attribute. It never fails on unknown values and never
+// connects; values that are known but invalid (they came from expressions that validate could not
+// evaluate) are recorded in the slot and reported by the resources that use it.
+func databaseServersFrom(ctx context.Context, m types.Map) (databaseServers, diag.Diagnostics) {
+	var diags diag.Diagnostics
+	out := databaseServers{slots: map[string]*databaseServerSlot{}}
+	if m.IsUnknown() {
+		return out, diags
+	}
+	out.keysKnown = true
+	if m.IsNull() {
+		return out, diags
+	}
+	for key, v := range m.Elements() {
+		obj, ok := v.(basetypes.ObjectValue)
+		if !ok {
+			diags.AddAttributeError(path.Root("database_servers").AtMapKey(key), "Unexpected Database Server Value",
+				fmt.Sprintf("Expected an object, got %T. This is a defect in the provider; please report it.", v))
+			continue
+		}
+		slot := &databaseServerSlot{}
+		out.slots[key] = slot
+		if obj.IsUnknown() || obj.IsNull() {
+			if obj.IsNull() {
+				slot.problem = fmt.Errorf("database_servers[%q] is null; give its engine, host, username and password", key)
+			}
+			continue
+		}
+		var sm databaseServerModel
+		diags.Append(obj.As(ctx, &sm, basetypes.ObjectAsOptions{})...)
+		if diags.HasError() {
+			return out, diags
+		}
+		if !sm.Engine.IsUnknown() && !sm.Engine.IsNull() {
+			slot.engine = databases.Engine(sm.Engine.ValueString())
+		}
+		cfg, known, err := serverConfigOf(ctx, key, sm)
+		slot.known = known
+		slot.cfg = cfg
+		slot.problem = err
+		if err == nil && !isKnownEngine(slot.engine) && slot.engine != "" {
+			slot.problem = fmt.Errorf("database_servers[%q].engine is %q; use %s", key, slot.engine, strings.Join(engineNames(), " or "))
+		}
+	}
+	return out, diags
+}
+
+func isKnownEngine(e databases.Engine) bool {
+	for _, k := range databases.Engines() {
+		if e == k {
+			return true
+		}
+	}
+	return false
+}
+
+// serverConfigOf converts a fully known entry into a ServerConfig, checking the rules again for values
+// that were unknown at validate time. known is false while any value is unknown.
+func serverConfigOf(ctx context.Context, key string, sm databaseServerModel) (databases.ServerConfig, bool, error) {
+	cfg := databases.ServerConfig{Name: key}
+	values := []attr.Value{sm.Engine, sm.Host, sm.Port, sm.Username, sm.Password, sm.TLS, sm.ConnectTimeout, sm.MaxOpenConnections}
+	for _, v := range values {
+		if v.IsUnknown() {
+			return cfg, false, nil
+		}
+	}
+	var tm databaseTLSModel
+	if !sm.TLS.IsNull() {
+		if diags := sm.TLS.As(ctx, &tm, basetypes.ObjectAsOptions{}); diags.HasError() {
+			return cfg, false, fmt.Errorf("database_servers[%q].tls could not be read", key)
+		}
+		for _, v := range []attr.Value{tm.Mode, tm.CACertificate, tm.ClientCertificate, tm.ClientKey} {
+			if v.IsUnknown() {
+				return cfg, false, nil
+			}
+		}
+	}
+	prefix := fmt.Sprintf("database_servers[%q]", key)
+	cfg.Engine = databases.Engine(sm.Engine.ValueString())
+	if !isKnownEngine(cfg.Engine) {
+		return cfg, true, fmt.Errorf("%s.engine is %q; use %s", prefix, cfg.Engine, strings.Join(engineNames(), " or "))
+	}
+	cfg.Host = sm.Host.ValueString()
+	if err := checkDatabaseHost(cfg.Host); err != nil {
+		return cfg, true, fmt.Errorf("%s.host: %w", prefix, err)
+	}
+	cfg.Port = cfg.Engine.DefaultPort()
+	if !sm.Port.IsNull() {
+		p := sm.Port.ValueInt64()
+		if p < 1 || p > 65535 {
+			return cfg, true, fmt.Errorf("%s.port is %d; use a TCP port from 1 to 65535, e.g. %d", prefix, p, cfg.Engine.DefaultPort())
+		}
+		cfg.Port = int(p)
+	}
+	cfg.Username = sm.Username.ValueString()
+	if cfg.Username == "" {
+		return cfg, true, fmt.Errorf("%s.username is empty; give the admin user, e.g. \"admin\"", prefix)
+	}
+	cfg.Password = sm.Password.ValueString()
+	cfg.ConnectTimeout = defaultConnectTimeout
+	if !sm.ConnectTimeout.IsNull() {
+		d, err := parseConnectTimeout(sm.ConnectTimeout.ValueString())
+		if err != nil {
+			return cfg, true, fmt.Errorf("%s.connect_timeout: %w", prefix, err)
+		}
+		cfg.ConnectTimeout = d
+	}
+	cfg.MaxOpenConnections = defaultMaxOpenConnections
+	if !sm.MaxOpenConnections.IsNull() {
+		n := sm.MaxOpenConnections.ValueInt64()
+		if n < 1 || n > maxMaxOpenConnections {
+			return cfg, true, fmt.Errorf("%s.max_open_connections is %d; use 1 to %d, e.g. %d", prefix, n, maxMaxOpenConnections, defaultMaxOpenConnections)
+		}
+		cfg.MaxOpenConnections = int(n)
+	}
+	cfg.TLS = databases.TLS{Mode: databases.TLSDisabled}
+	if !sm.TLS.IsNull() {
+		t := tlsSettings{
+			modeSet: !tm.Mode.IsNull(), mode: tm.Mode.ValueString(),
+			ca: tm.CACertificate.ValueString(), cert: tm.ClientCertificate.ValueString(), key: tm.ClientKey.ValueString(),
+		}
+		if p := t.problems(true); len(p) > 0 {
+			return cfg, true, fmt.Errorf("%s.tls.%s: %s", prefix, p[0].attr, p[0].msg)
+		}
+		cfg.TLS = databases.TLS{Mode: t.effectiveMode(), CACertificate: t.ca, ClientCertificate: t.cert, ClientKey: t.key}
+	}
+	return cfg, true, nil
+}
+
+// checkDatabaseHost accepts a host name or an IP address without scheme, port or path.
+func checkDatabaseHost(host string) error {
+	const example = "use a host name or IP address without scheme or port, e.g. \"db.example.com\" or \"10.0.0.5\""
+	switch {
+	case host == "":
+		return fmt.Errorf("the host is empty; %s", example)
+	case strings.Contains(host, "://"):
+		return fmt.Errorf("%q has a scheme; %s", host, example)
+	case strings.ContainsAny(host, "/?#@ \t\r\n[]"):
+		return fmt.Errorf("%q is not a bare host; %s", host, example)
+	case strings.Contains(host, ":") && net.ParseIP(host) == nil:
+		return fmt.Errorf("%q has a port; give the port in `port` and %s", host, example)
+	case len(host) > 253:
+		return fmt.Errorf("the host has %d characters, more than 253; %s", len(host), example)
+	}
+	return nil
+}
+
+func parseConnectTimeout(s string) (time.Duration, error) {
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return 0, fmt.Errorf("%q is not a duration; use a number with a unit, e.g. \"10s\" or \"1m\"", s)
+	}
+	if d < minConnectTimeout || d > maxConnectTimeout {
+		return 0, fmt.Errorf("%q is outside %s to %s; use e.g. \"10s\"", s, minConnectTimeout, maxConnectTimeout)
+	}
+	return d, nil
+}
+
+// tlsSettings is a known tls object.
+type tlsSettings struct {
+	modeSet             bool
+	mode, ca, cert, key string
+}
+
+// effectiveMode is the mode the connection uses: the given one, else verify_full.
+func (t tlsSettings) effectiveMode() databases.TLSMode {
+	if t.modeSet {
+		return databases.TLSMode(t.mode)
+	}
+	return databases.TLSVerifyFull
+}
+
+type tlsProblem struct{ attr, msg string }
+
+// problems checks the TLS settings. With parse, PEM values that do not parse are problems too (the
+// attribute validators report those on their own, so the object validator leaves them out).
+func (t tlsSettings) problems(parse bool) []tlsProblem {
+	var out []tlsProblem
+	mode := t.effectiveMode()
+	if !isKnownTLSMode(string(mode)) {
+		if !parse {
+			return nil // reported by the mode's OneOf validator
+		}
+		return []tlsProblem{{"mode", fmt.Sprintf("%q is not a TLS mode; use %s, e.g. \"verify_full\"", mode, strings.Join(tlsModeNames(), ", "))}}
+	}
+	parsed := true
+	for _, v := range []struct {
+		attr, value string
+		check       func(string) error
+	}{{"ca_certificate", t.ca, checkPEMCertificates}, {"client_certificate", t.cert, checkPEMCertificates}, {"client_key", t.key, checkPEMPrivateKey}} {
+		if v.value == "" {
+			continue
+		}
+		if err := v.check(v.value); err != nil {
+			parsed = false
+			if parse {
+				out = append(out, tlsProblem{v.attr, v.attr + " " + err.Error()})
+			}
+		}
+	}
+	switch {
+	case mode == databases.TLSDisabled && (t.ca != "" || t.cert != "" || t.key != ""):
+		out = append(out, tlsProblem{"mode", "mode is \"disabled\" but certificates are given: they would not be used. " +
+			"Remove them, or set mode = \"verify_full\" to use them"})
+	case mode == databases.TLSRequired && t.ca != "":
+		out = append(out, tlsProblem{"ca_certificate", "mode is \"required\", which does not check the server certificate, so the CA would not be used. " +
+			"Set mode = \"verify_full\" (or \"verify_ca\") to check the server against it, or remove ca_certificate"})
+	case mode == databases.TLSVerifyCA && t.ca == "":
+		out = append(out, tlsProblem{"ca_certificate", "mode \"verify_ca\" checks the server certificate against ca_certificate, which is missing. " +
+			"Give the CA in PEM, e.g. ca_certificate = file(\"ca.pem\"), or use mode = \"verify_full\" to check against the system's trusted roots"})
+	}
+	switch {
+	case t.cert != "" && t.key == "":
+		out = append(out, tlsProblem{"client_key", "client_certificate is given without client_key; give both (PEM), or neither"})
+	case t.key != "" && t.cert == "":
+		out = append(out, tlsProblem{"client_certificate", "client_key is given without client_certificate; give both (PEM), or neither"})
+	case t.cert != "" && t.key != "" && parsed:
+		if _, err := tls.X509KeyPair([]byte(t.cert), []byte(t.key)); err != nil {
+			out = append(out, tlsProblem{"client_key", "client_key does not match client_certificate: give the private key of that certificate"})
+		}
+	}
+	return out
+}
+
+// checkPEMCertificates requires at least one PEM CERTIFICATE block, each a parsable X.509 certificate.
+func checkPEMCertificates(s string) error {
+	rest := []byte(s)
+	n := 0
+	for {
+		var block *pem.Block
+		block, rest = pem.Decode(rest)
+		if block == nil {
+			break
+		}
+		if block.Type != "CERTIFICATE" {
+			return fmt.Errorf("holds a PEM block of type %q; give certificates only (\"-----BEGIN CERTIFICATE-----\" ...)", block.Type)
+		}
+		if _, err := x509.ParseCertificate(block.Bytes); err != nil {
+			return fmt.Errorf("certificate %d is not a valid X.509 certificate: %v", n+1, err)
+		}
+		n++
+	}
+	if n == 0 {
+		return errors.New("holds no PEM certificate; give the certificate in PEM (\"-----BEGIN CERTIFICATE-----\" ...), e.g. file(\"ca.pem\")")
+	}
+	if strings.TrimSpace(string(rest)) != "" {
+		return errors.New("has text after the last PEM certificate; give PEM certificates only")
+	}
+	return nil
+}
+
+// checkPEMPrivateKey requires one PEM private key (PKCS #1, PKCS #8 or EC). It never quotes the key.
+func checkPEMPrivateKey(s string) error {
+	block, rest := pem.Decode([]byte(s))
+	if block == nil {
+		return errors.New("holds no PEM private key; give the key in PEM (\"-----BEGIN PRIVATE KEY-----\" ...), e.g. file(\"client-key.pem\")")
+	}
+	if strings.TrimSpace(string(rest)) != "" {
+		return errors.New("has more than one PEM block; give the one private key")
+	}
+	var err error
+	switch block.Type {
+	case "PRIVATE KEY":
+		_, err = x509.ParsePKCS8PrivateKey(block.Bytes)
+	case "RSA PRIVATE KEY":
+		_, err = x509.ParsePKCS1PrivateKey(block.Bytes)
+	case "EC PRIVATE KEY":
+		_, err = x509.ParseECPrivateKey(block.Bytes)
+	default:
+		return fmt.Errorf("holds a PEM block of type %q; give an unencrypted private key (PRIVATE KEY, RSA PRIVATE KEY or EC PRIVATE KEY)", block.Type)
+	}
+	if err != nil {
+		return fmt.Errorf("the %s block is not a valid private key", block.Type)
+	}
+	return nil
+}
+
+// databaseHostValidator checks a literal host at validate time.
+type databaseHostValidator struct{}
+
+func (databaseHostValidator) Description(context.Context) string {
+	return "value must be a host name or IP address without scheme, port or path"
+}
+
+func (v databaseHostValidator) MarkdownDescription(ctx context.Context) string {
+	return v.Description(ctx)
+}
+
+func (databaseHostValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	if err := checkDatabaseHost(req.ConfigValue.ValueString()); err != nil {
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid Database Host", fmt.Sprintf("Attribute %s: %s.", req.Path, err))
+	}
+}
+
+// connectTimeoutValidator checks a literal connect_timeout at validate time.
+type connectTimeoutValidator struct{}
+
+func (connectTimeoutValidator) Description(context.Context) string {
+	return fmt.Sprintf("value must be a duration from %s to %s, e.g. 10s", minConnectTimeout, maxConnectTimeout)
+}
+
+func (v connectTimeoutValidator) MarkdownDescription(ctx context.Context) string {
+	return v.Description(ctx)
+}
+
+func (connectTimeoutValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	if _, err := parseConnectTimeout(req.ConfigValue.ValueString()); err != nil {
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid Connect Timeout", fmt.Sprintf("Attribute %s: %s.", req.Path, err))
+	}
+}
+
+// pemCertificatesValidator checks a literal PEM certificate bundle at validate time.
+type pemCertificatesValidator struct{}
+
+func (pemCertificatesValidator) Description(context.Context) string {
+	return "value must hold one or more PEM-encoded X.509 certificates"
+}
+
+func (v pemCertificatesValidator) MarkdownDescription(ctx context.Context) string {
+	return v.Description(ctx)
+}
+
+func (pemCertificatesValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	if err := checkPEMCertificates(req.ConfigValue.ValueString()); err != nil {
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid PEM Certificate", fmt.Sprintf("Attribute %s %s.", req.Path, err))
+	}
+}
+
+// pemPrivateKeyValidator checks a literal PEM private key at validate time, never quoting it.
+type pemPrivateKeyValidator struct{}
+
+func (pemPrivateKeyValidator) Description(context.Context) string {
+	return "value must hold one unencrypted PEM-encoded private key"
+}
+
+func (v pemPrivateKeyValidator) MarkdownDescription(ctx context.Context) string {
+	return v.Description(ctx)
+}
+
+func (pemPrivateKeyValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	if err := checkPEMPrivateKey(req.ConfigValue.ValueString()); err != nil {
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid PEM Private Key", fmt.Sprintf("Attribute %s %s.", req.Path, err))
+	}
+}
+
+// databaseTLSValidator checks the combination of a literal tls object at validate time: the mode
+// against the certificates given, and the client certificate against its key.
+type databaseTLSValidator struct{}
+
+func (databaseTLSValidator) Description(context.Context) string {
+	return "verify_ca needs ca_certificate; disabled and required take no CA; client_certificate and client_key come together and match"
+}
+
+func (v databaseTLSValidator) MarkdownDescription(ctx context.Context) string {
+	return v.Description(ctx)
+}
+
+func (databaseTLSValidator) ValidateObject(ctx context.Context, req validator.ObjectRequest, resp *validator.ObjectResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	var tm databaseTLSModel
+	resp.Diagnostics.Append(req.ConfigValue.As(ctx, &tm, basetypes.ObjectAsOptions{})...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	for _, v := range []attr.Value{tm.Mode, tm.CACertificate, tm.ClientCertificate, tm.ClientKey} {
+		if v.IsUnknown() {
+			return
+		}
+	}
+	t := tlsSettings{
+		modeSet: !tm.Mode.IsNull(), mode: tm.Mode.ValueString(),
+		ca: tm.CACertificate.ValueString(), cert: tm.ClientCertificate.ValueString(), key: tm.ClientKey.ValueString(),
+	}
+	for _, p := range t.problems(false) {
+		resp.Diagnostics.AddAttributeError(req.Path.AtName(p.attr), "Invalid TLS Settings", fmt.Sprintf("Attribute %s: %s.", req.Path.AtName(p.attr), p.msg))
+	}
+}
+
+func isKnownTLSMode(m string) bool {
+	for _, k := range databases.TLSModes() {
+		if string(k) == m {
+			return true
+		}
+	}
+	return false
+}
