@@ -2,6 +2,8 @@
 # make demo: build the provider, point a throwaway Terraform CLI configuration at the fresh binary
 # (dev_overrides: no `terraform init`, no download) and run a real `terraform apply` of
 # examples/quickstart, printing its outputs. Everything stays under .demo/ and on this machine.
+# The quickstart's databases go to the local MariaDB that scripts/services.sh runs (started here),
+# reached as its restricted admin; the dedicated user's password is new at every run.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 demo="$root/.demo"
@@ -24,6 +26,42 @@ provider_installation {
 RC
 export TF_CLI_CONFIG_FILE="$demo/terraformrc"
 export TF_IN_AUTOMATION=1
+
+echo "==> starting the local database servers (scripts/services.sh)"
+"$root/scripts/services.sh" start
+eval "$("$root/scripts/services.sh" env)"
+export TF_VAR_mysql_host="$ZENMLPRO_TEST_MYSQL_HOST"
+export TF_VAR_mysql_port="$ZENMLPRO_TEST_MYSQL_PORT"
+export TF_VAR_mysql_admin_username="$ZENMLPRO_TEST_MYSQL_ADMIN_USER"
+export TF_VAR_mysql_admin_password="$ZENMLPRO_TEST_MYSQL_ADMIN_PASSWORD"
+TF_VAR_workspace_db_password="$(openssl rand -hex 24)"
+export TF_VAR_workspace_db_password
+
+# mysql_root SQL: runs SQL on the demo's MariaDB as its superuser (password from the environment,
+# not the command line).
+mysql_root() {
+  MYSQL_PWD="$ZENMLPRO_TEST_MYSQL_PASSWORD" mariadb --no-defaults -h "$ZENMLPRO_TEST_MYSQL_HOST" \
+    -P "$ZENMLPRO_TEST_MYSQL_PORT" -u "$ZENMLPRO_TEST_MYSQL_USER" -N -e "$1"
+}
+
+# The previous run's databases (kept by the default deletion policy `retain`, or left by a failed
+# run) would make this run's creates fail with "exists": drop those its state recorded, with the
+# users that hold privileges on them. Resource IDs are <server>/<database>.
+if [ -f "$work/terraform.tfstate" ]; then
+  terraform -chdir="$work" state list 2>/dev/null | grep -E '(^|\.)zenmlpro_database\.' | while IFS= read -r addr; do
+    id=$(terraform -chdir="$work" state show -no-color "$addr" | sed -n 's/^ *id *= *"\([^"]*\)".*/\1/p' | head -n 1)
+    db=${id#*/}
+    db=${db%%/*}
+    [[ "$db" =~ ^[a-z][a-z0-9_]{0,62}$ ]] || continue
+    echo "==> dropping $db from the previous demo run"
+    # GRANT ... ON `db`.* is stored with the name as given or with its underscores escaped.
+    mysql_root "SELECT CONCAT(QUOTE(User), '@', QUOTE(Host)) FROM mysql.db
+      WHERE Db IN ('$db', REPLACE('$db', '_', '\\\\_'))" | while IFS= read -r account; do
+      mysql_root "DROP USER IF EXISTS $account"
+    done
+    mysql_root "DROP DATABASE IF EXISTS \`$db\`"
+  done || true
+fi
 
 # A fresh copy of the example each run, so the demo always starts from an empty state.
 rm -rf "$work" && mkdir -p "$work"
