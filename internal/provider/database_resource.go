@@ -332,6 +332,10 @@ func (r *databaseResource) ValidateConfig(ctx context.Context, req resource.Vali
 		if resp.Diagnostics.HasError() {
 			return
 		}
+		if !u.PasswordWO.IsUnknown() && u.PasswordWO.ValueString() == "" && !u.PasswordWO.IsNull() {
+			resp.Diagnostics.AddAttributeError(path.Root("user").AtName("password_wo"), "Empty User Password",
+				"Attribute user.password_wo is empty. Give the user a password, e.g. from an ephemeral random_password or a secret manager.")
+		}
 		if u.PasswordWO.IsNull() {
 			p := path.Root("user").AtName("password_wo")
 			resp.Diagnostics.AddAttributeError(p, "Missing User Password",
@@ -715,7 +719,7 @@ func (r *databaseResource) Create(ctx context.Context, req resource.CreateReques
 
 	info, err := srv.Info(ctx)
 	if err != nil {
-		addServerError(&resp.Diagnostics, "Unsupported Database Server", "check the server version", slot, err)
+		addServerError(&resp.Diagnostics, "Unsupported Database Server", "connect and check the server version", slot, err)
 		return
 	}
 	for _, w := range info.Warnings {
@@ -769,7 +773,7 @@ func (r *databaseResource) Create(ctx context.Context, req resource.CreateReques
 
 	if user != nil {
 		account := user.account()
-		created, ok := r.ensureUser(ctx, srv, slot, account, password, adopt, &resp.Diagnostics)
+		created, ok := r.ensureUser(ctx, srv, slot, account, password, name, adopt, &resp.Diagnostics)
 		if !ok {
 			return
 		}
@@ -904,32 +908,47 @@ func (r *databaseResource) checkAdopted(db *databases.Database, plan databaseRes
 	return ok
 }
 
-// ensureUser creates the user with the password; an existing user is an error unless adopt is set, in
-// which case its password is set. created reports whether the user was created by this call.
-func (r *databaseResource) ensureUser(ctx context.Context, srv databases.Server, slot *databaseServerSlot, u databases.User, password string, adopt bool, diags *diag.Diagnostics) (created, ok bool) {
+// ensureUser creates the user with the password. An existing user is taken over (its password set)
+// when adopt is set, or when it already holds the full privilege profile on this database: MySQL
+// keeps grants when a database is dropped, so such a user is this database's own user, left behind
+// when the database was dropped outside Terraform. Otherwise an existing user is an error. created
+// reports whether this call created the user.
+func (r *databaseResource) ensureUser(ctx context.Context, srv databases.Server, slot *databaseServerSlot, u databases.User, password, database string,
+	adopt bool, diags *diag.Diagnostics) (created, ok bool) {
 	fields := map[string]any{"user": u.Name, "user_host": u.Host}
 	tflog.Info(ctx, "creating user", fields)
 	err := srv.CreateUser(ctx, u, password)
-	switch {
-	case err == nil:
+	if err == nil {
 		return true, true
-	case errors.Is(err, databases.ErrUserExists) && adopt:
-		tflog.Info(ctx, "adopting existing user: setting its password", fields)
-		if err := srv.SetPassword(ctx, u, password); err != nil {
-			addServerError(diags, "Unable to Set Password", fmt.Sprintf("set the password of user %s", describeUser(u)), slot, err)
-			return false, false
-		}
-		return false, true
-	case errors.Is(err, databases.ErrUserExists):
-		diags.AddAttributeError(path.Root("user").AtName("name"), "User Exists",
-			fmt.Sprintf("User %s exists already on server %q at %s, and the provider never takes over an existing user silently: "+
-				"import it with the database (terraform import <address> %s/%s/%s), or set adopt_existing = true to take it over (its password is then set).",
-				describeUser(u), slot.cfg.Name, hostPort(slot.cfg), slot.cfg.Name, "<database>", importUserPart(u)))
-		return false, false
-	default:
+	}
+	if !errors.Is(err, databases.ErrUserExists) {
 		addServerError(diags, "Unable to Create User", fmt.Sprintf("create user %s", describeUser(u)), slot, err)
 		return false, false
 	}
+	if !adopt {
+		grants, gerr := srv.DatabaseGrants(ctx, u, database)
+		if gerr != nil {
+			addServerError(diags, "Unable to Create User", fmt.Sprintf("read the privileges of the existing user %s", describeUser(u)), slot, gerr)
+			return false, false
+		}
+		if !grants.Complete {
+			diags.AddAttributeError(path.Root("user").AtName("name"), "User Exists",
+				fmt.Sprintf("User %s exists already on server %q at %s, and the provider never takes over an existing user silently: "+
+					"import it with the database (terraform import <address> %s/%s/%s), or set adopt_existing = true to take it over (its password is then set). "+
+					"On PostgreSQL this also happens when the database was dropped outside Terraform and its role was left behind.",
+					describeUser(u), slot.cfg.Name, hostPort(slot.cfg), slot.cfg.Name, database, importUserPart(u)))
+			return false, false
+		}
+		diags.AddWarning("Existing User Reused",
+			fmt.Sprintf("User %s existed already and held every privilege on database %q: it is taken to be this database's own user, left behind when "+
+				"the database was dropped outside Terraform. Its password was set to user.password_wo.", describeUser(u), database))
+	}
+	tflog.Info(ctx, "taking over the existing user: setting its password", fields)
+	if err := srv.SetPassword(ctx, u, password); err != nil {
+		addServerError(diags, "Unable to Set Password", fmt.Sprintf("set the password of user %s", describeUser(u)), slot, err)
+		return false, false
+	}
+	return false, true
 }
 
 func importUserPart(u databases.User) string {
@@ -1107,7 +1126,7 @@ func (r *databaseResource) updateUser(ctx context.Context, srv databases.Server,
 			if needCreate {
 				// A user found missing at refresh is ours to create again; one that reappeared meanwhile gets the password.
 				adopt := sameAccount || plan.AdoptExisting.ValueBool()
-				if _, ok := r.ensureUser(ctx, srv, slot, account, password, adopt, diags); !ok {
+				if _, ok := r.ensureUser(ctx, srv, slot, account, password, database, adopt, diags); !ok {
 					return false
 				}
 			} else {

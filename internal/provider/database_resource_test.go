@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"regexp"
 	"strconv"
 	"strings"
@@ -21,7 +22,8 @@ import (
 	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/testsupport"
 )
 
-// writeOnlyVersionChecks: write-only attributes (user.password_wo) need Terraform 1.11.
+// writeOnlyVersionChecks: write-only attributes (user.password_wo) need Terraform 1.11. The write-only
+// path is also exercised without the CLI by TestDatabaseResourceWriteOnlyPasswordProviderServer.
 var writeOnlyVersionChecks = []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_11_0)}
 
 // dbServer is one entry of database_servers in a test configuration.
@@ -29,20 +31,16 @@ type dbServer struct {
 	key     string
 	srv     *testsupport.Server
 	account testsupport.Account
-	// host overrides srv.Host (an HCL expression when hostExpr is set).
-	host     string
-	hostExpr bool
+	// hostExpr replaces the quoted host with an HCL expression.
+	hostExpr string
 	// extra is more HCL inside the entry, e.g. a tls block.
 	extra string
 }
 
 func (s dbServer) hcl() string {
 	host := strconv.Quote(s.srv.Host)
-	if s.host != "" {
-		host = strconv.Quote(s.host)
-	}
-	if s.hostExpr {
-		host = s.host
+	if s.hostExpr != "" {
+		host = s.hostExpr
 	}
 	return fmt.Sprintf(`    %s = {
       engine   = %q
@@ -77,8 +75,8 @@ func testPassword(t *testing.T, label string) string {
 }
 
 // forEachAdmin runs the test once as the server's superuser and once as its restricted admin
-// (CREATE, CREATE USER and GRANT OPTION only, like a managed cloud's master user), in parallel.
-func forEachAdmin(t *testing.T, srv *testsupport.Server, f func(t *testing.T, account testsupport.Account)) {
+// (database privileges, CREATE USER and GRANT OPTION only, like a managed cloud's master user).
+func forEachAdmin(t *testing.T, srv *testsupport.Server, f func(t *testing.T, admin testsupport.Account)) {
 	t.Helper()
 	for _, a := range srv.Admins() {
 		t.Run(strings.ReplaceAll(a.Label, " ", "_"), func(t *testing.T) {
@@ -93,59 +91,826 @@ func checkServer(f func() error) resource.TestCheckFunc {
 	return func(*terraform.State) error { return f() }
 }
 
-// helmValues decodes helm_database_values for comparisons.
-func helmValues(t *testing.T, s string) map[string]any {
-	t.Helper()
-	var m map[string]any
-	if err := json.Unmarshal([]byte(s), &m); err != nil {
-		t.Fatalf("helm_database_values is not JSON: %v: %s", err, s)
-	}
-	return m
+// helmValuesEqual checks helm_database_values against the expected document.
+func helmValuesEqual(want map[string]any) knownvalue.Check {
+	return knownvalue.StringFunc(func(got string) error {
+		var m map[string]any
+		if err := json.Unmarshal([]byte(got), &m); err != nil {
+			return fmt.Errorf("helm_database_values is not JSON: %v: %s", err, got)
+		}
+		w, _ := json.Marshal(want)
+		var wm map[string]any
+		_ = json.Unmarshal(w, &wm)
+		if !reflect.DeepEqual(m, wm) {
+			return fmt.Errorf("helm_database_values:\n got %s\nwant %s", got, w)
+		}
+		return nil
+	})
 }
 
-var (
-	_ = regexp.MustCompile
-	_ = knownvalue.Null
-	_ = plancheck.ExpectEmptyPlan
-	_ = statecheck.ExpectKnownValue
-	_ = tfjsonpath.New[string]
-)
+// checkLogin proves the password works and, for each of refused, that it does not.
+func checkLogin(srv *testsupport.Server, user, database, works string, refused ...string) resource.TestCheckFunc {
+	return checkServer(func() error {
+		if !srv.CanLogin(user, works, database) {
+			return fmt.Errorf("user %s cannot log in to %s with the configured password", user, database)
+		}
+		for _, pw := range refused {
+			if srv.CanLogin(user, pw, database) {
+				return fmt.Errorf("user %s can still log in to %s with an old password", user, database)
+			}
+		}
+		return nil
+	})
+}
 
-func TestAccDatabase_Smoke(t *testing.T) {
+// checkMySQLProfile checks, with SHOW GRANTS, that the user holds ALL PRIVILEGES on the database and
+// nothing else but USAGE.
+func checkMySQLProfile(srv *testsupport.Server, user, database string) resource.TestCheckFunc {
+	return checkServer(func() error {
+		grants := srv.Grants(user, "%")
+		all := false
+		for _, g := range grants {
+			switch {
+			case strings.HasPrefix(g, "GRANT USAGE ON *.* TO"):
+			// The grant names the database with its LIKE wildcards escaped (`zenml\_ws`), so that it covers this one database only.
+			case strings.HasPrefix(g, "GRANT ALL PRIVILEGES ON `"+strings.ReplaceAll(database, "_", `\_`)+"`.* TO"):
+				all = true
+			default:
+				return fmt.Errorf("user %s holds a privilege outside its database: %q (all grants: %q)", user, g, grants)
+			}
+		}
+		if !all {
+			return fmt.Errorf("user %s lacks ALL PRIVILEGES on `%s`.*: %q", user, database, grants)
+		}
+		return nil
+	})
+}
+
+func checkGone(srv *testsupport.Server, database, user, host string) resource.TestCheckFunc {
+	return checkServer(func() error {
+		if srv.DatabaseExists(database) {
+			return fmt.Errorf("database %s still exists on %s", database, srv.Addr())
+		}
+		if user != "" && srv.UserExists(user, host) {
+			return fmt.Errorf("user %s still exists on %s", user, srv.Addr())
+		}
+		return nil
+	})
+}
+
+const dbAddr = "zenmlpro_database.this"
+
+// revokeMySQL revokes a privilege on the database from 'user'@'%' as an operator would, on the grant
+// the provider made: it names the database with its LIKE wildcards escaped.
+func revokeMySQL(srv *testsupport.Server, privilege, user, database string) {
+	srv.Exec(fmt.Sprintf("REVOKE %s ON `%s`.* FROM '%s'@'%%'", privilege, strings.ReplaceAll(database, "_", `\_`), user))
+}
+
+// TestAccDatabase_MySQLLifecycle creates a workspace database with its user, imports it, rotates
+// the password, and restores a revoked privilege, a dropped user and a dropped database, as the
+// superuser and as the restricted admin.
+func TestAccDatabase_MySQLLifecycle(t *testing.T) {
+	t.Parallel()
 	srv := testsupport.MySQL(t)
-	name := testsupport.UniqueName(t, "ws")
-	user := testsupport.UniqueName(t, "u")
-	pw := testPassword(t, "smoke")
+	forEachAdmin(t, srv, func(t *testing.T, admin testsupport.Account) {
+		name := testsupport.UniqueName(t, "ws")
+		user := testsupport.UniqueName(t, "u")
+		pw1, pw2 := testPassword(t, "one"), testPassword(t, "two")
+		srv.CleanupDatabase(name)
+		srv.CleanupUser(user, "%")
+		config := func(extra, pw string, version int) string {
+			return providerConfig(dbServer{key: "main", srv: srv, account: admin}) + fmt.Sprintf(`
+resource "zenmlpro_database" "this" {
+  server          = "main"
+  name            = %q
+  component       = "workspace"
+  deletion_policy = "drop"
+  %s
+  user = {
+    name                = %q
+    password_wo         = %q
+    password_wo_version = %d
+  }
+}
+`, name, extra, user, pw, version)
+		}
+		storeURL := fmt.Sprintf("mysql://%s@%s/%s", user, srv.Addr(), name)
+		secret := strings.ReplaceAll(name, "_", "-") + "-db"
+		resource.Test(t, resource.TestCase{
+			PreCheck:                 func() { testAccPreCheck(t) },
+			ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+			TerraformVersionChecks:   writeOnlyVersionChecks,
+			CheckDestroy:             checkGone(srv, name, user, "%"),
+			Steps: []resource.TestStep{
+				{
+					Config: config("", pw1, 1),
+					ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(dbAddr, plancheck.ResourceActionCreate),
+						// Known at plan time: the server's configuration is.
+						plancheck.ExpectKnownValue(dbAddr, tfjsonpath.New("store_url"), knownvalue.StringExact(storeURL)),
+						plancheck.ExpectUnknownValue(dbAddr, tfjsonpath.New("server_version")),
+					}},
+					ConfigStateChecks: []statecheck.StateCheck{
+						statecheck.ExpectKnownValue(dbAddr, tfjsonpath.New("id"), knownvalue.StringExact("main/"+name)),
+						statecheck.ExpectKnownValue(dbAddr, tfjsonpath.New("engine"), knownvalue.StringExact("mysql")),
+						statecheck.ExpectKnownValue(dbAddr, tfjsonpath.New("server_version"), knownvalue.StringRegexp(regexp.MustCompile(`^\d+\.\d+\.\d+`))),
+						statecheck.ExpectKnownValue(dbAddr, tfjsonpath.New("character_set"), knownvalue.StringExact("utf8mb4")),
+						statecheck.ExpectKnownValue(dbAddr, tfjsonpath.New("collation"), knownvalue.StringRegexp(regexp.MustCompile(`^utf8mb4_`))),
+						statecheck.ExpectKnownValue(dbAddr, tfjsonpath.New("encoding"), knownvalue.Null()),
+						statecheck.ExpectKnownValue(dbAddr, tfjsonpath.New("deletion_policy"), knownvalue.StringExact("drop")),
+						statecheck.ExpectKnownValue(dbAddr, tfjsonpath.New("adopt_existing"), knownvalue.Bool(false)),
+						statecheck.ExpectKnownValue(dbAddr, tfjsonpath.New("store_url"), knownvalue.StringExact(storeURL)),
+						statecheck.ExpectKnownValue(dbAddr, tfjsonpath.New("helm_database_values"), helmValuesEqual(map[string]any{
+							"zenml": map[string]any{"database": map[string]any{
+								"url":               storeURL,
+								"passwordSecretRef": map[string]any{"name": secret, "key": "password"},
+							}},
+						})),
+						statecheck.ExpectKnownValue(dbAddr, tfjsonpath.New("user"), knownvalue.ObjectExact(map[string]knownvalue.Check{
+							"name":                knownvalue.StringExact(user),
+							"host":                knownvalue.StringExact("%"),
+							"password_wo":         knownvalue.Null(),
+							"password_wo_version": knownvalue.Int64Exact(1),
+							"exists":              knownvalue.Bool(true),
+							"missing_privileges":  knownvalue.ListExact([]knownvalue.Check{}),
+						})),
+					},
+					Check: resource.ComposeAggregateTestCheckFunc(
+						checkLogin(srv, user, name, pw1),
+						checkMySQLProfile(srv, user, name),
+					),
+				},
+				{
+					ResourceName:      dbAddr,
+					ImportState:       true,
+					ImportStateId:     "main/" + name + "/" + user + "@%",
+					ImportStateVerify: true,
+					// Not recorded on the server: the component, the policy, and the write-only password's version.
+					ImportStateVerifyIgnore: []string{"component", "helm_database_values", "deletion_policy", "user.password_wo", "user.password_wo_version"},
+				},
+				{
+					// A changed character set is a migration, not an update: the plan fails.
+					Config:      config(`character_set = "latin1"`, pw1, 1),
+					PlanOnly:    true,
+					ExpectError: regexp.MustCompile(`(?s)Database Setting Cannot Change.*character_set is "latin1".*has\s+"utf8mb4"`),
+				},
+				{
+					// Password rotation: a new version sets the new password in place.
+					Config: config("", pw2, 2),
+					ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(dbAddr, plancheck.ResourceActionUpdate),
+					}},
+					Check: checkLogin(srv, user, name, pw2, pw1),
+				},
+				{
+					// A privilege revoked outside Terraform shows as an update that grants it again.
+					PreConfig: func() { revokeMySQL(srv, "DELETE", user, name) },
+					Config:    config("", pw2, 2),
+					ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(dbAddr, plancheck.ResourceActionUpdate),
+						plancheck.ExpectKnownValue(dbAddr, tfjsonpath.New("user").AtMapKey("missing_privileges"), knownvalue.ListExact([]knownvalue.Check{})),
+					}},
+					Check: checkMySQLProfile(srv, user, name),
+				},
+				{
+					// A user dropped outside Terraform is created again, with the configured password.
+					PreConfig: func() { srv.DropUser(user, "%") },
+					Config:    config("", pw2, 2),
+					ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(dbAddr, plancheck.ResourceActionUpdate),
+						plancheck.ExpectKnownValue(dbAddr, tfjsonpath.New("user").AtMapKey("exists"), knownvalue.Bool(true)),
+					}},
+					Check: resource.ComposeAggregateTestCheckFunc(checkLogin(srv, user, name, pw2), checkMySQLProfile(srv, user, name)),
+				},
+				{
+					// A database dropped outside Terraform leaves the state and is created again; its user (which
+					// MySQL leaves with its grants) is this database's own and is reused.
+					PreConfig: func() { srv.DropDatabase(name) },
+					Config:    config("", pw2, 2),
+					ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(dbAddr, plancheck.ResourceActionCreate),
+					}},
+					Check: resource.ComposeAggregateTestCheckFunc(
+						checkServer(func() error {
+							if !srv.DatabaseExists(name) {
+								return fmt.Errorf("database %s was not created again", name)
+							}
+							return nil
+						}),
+						checkLogin(srv, user, name, pw2),
+					),
+				},
+			},
+		})
+	})
+}
+
+// TestAccDatabase_PostgresLifecycle does the same on PostgreSQL, where the user owns its database.
+func TestAccDatabase_PostgresLifecycle(t *testing.T) {
+	t.Parallel()
+	srv := testsupport.Postgres(t)
+	forEachAdmin(t, srv, func(t *testing.T, admin testsupport.Account) {
+		name := testsupport.UniqueName(t, "cp")
+		user := testsupport.UniqueName(t, "u")
+		pw1, pw2 := testPassword(t, "one"), testPassword(t, "two")
+		srv.CleanupDatabase(name)
+		srv.CleanupUser(user, "")
+		config := func(extra, pw string, version int) string {
+			return providerConfig(dbServer{key: "pg", srv: srv, account: admin}) + fmt.Sprintf(`
+resource "zenmlpro_database" "this" {
+  server          = "pg"
+  name            = %q
+  component       = "control_plane"
+  deletion_policy = "drop"
+  %s
+  user = {
+    name                = %q
+    password_wo         = %q
+    password_wo_version = %d
+  }
+}
+`, name, extra, user, pw, version)
+		}
+		owned := checkServer(func() error {
+			if owner := srv.DatabaseOwner(name); owner != user {
+				return fmt.Errorf("database %s is owned by %q, want %q", name, owner, user)
+			}
+			return nil
+		})
+		// The user can create tables in schema public, as ZenML's migrations do.
+		canMigrate := checkServer(func() error {
+			db := srv.DB(testsupport.Account{User: user, Password: pw2}, name)
+			defer func() { _ = db.Close() }()
+			if _, err := db.Exec("CREATE TABLE IF NOT EXISTS migration_probe (id integer); DROP TABLE migration_probe"); err != nil {
+				return fmt.Errorf("user %s cannot create a table in %s: %v", user, name, err)
+			}
+			return nil
+		})
+		resource.Test(t, resource.TestCase{
+			PreCheck:                 func() { testAccPreCheck(t) },
+			ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+			TerraformVersionChecks:   writeOnlyVersionChecks,
+			CheckDestroy:             checkGone(srv, name, user, ""),
+			Steps: []resource.TestStep{
+				{
+					Config: config("", pw1, 1),
+					ConfigStateChecks: []statecheck.StateCheck{
+						statecheck.ExpectKnownValue(dbAddr, tfjsonpath.New("id"), knownvalue.StringExact("pg/"+name)),
+						statecheck.ExpectKnownValue(dbAddr, tfjsonpath.New("engine"), knownvalue.StringExact("postgres")),
+						statecheck.ExpectKnownValue(dbAddr, tfjsonpath.New("server_version"), knownvalue.StringRegexp(regexp.MustCompile(`^1\d\.\d+`))),
+						statecheck.ExpectKnownValue(dbAddr, tfjsonpath.New("encoding"), knownvalue.StringExact("UTF8")),
+						statecheck.ExpectKnownValue(dbAddr, tfjsonpath.New("character_set"), knownvalue.Null()),
+						statecheck.ExpectKnownValue(dbAddr, tfjsonpath.New("collation"), knownvalue.Null()),
+						statecheck.ExpectKnownValue(dbAddr, tfjsonpath.New("store_url"), knownvalue.Null()),
+						statecheck.ExpectKnownValue(dbAddr, tfjsonpath.New("user").AtMapKey("host"), knownvalue.Null()),
+						statecheck.ExpectKnownValue(dbAddr, tfjsonpath.New("helm_database_values"), helmValuesEqual(map[string]any{
+							"zenml": map[string]any{"database": map[string]any{"external": map[string]any{
+								"type": "postgres", "host": srv.Host, "port": srv.Port, "username": user, "database": name,
+							}}},
+						})),
+					},
+					Check: resource.ComposeAggregateTestCheckFunc(checkLogin(srv, user, name, pw1), owned),
+				},
+				{
+					ResourceName:            dbAddr,
+					ImportState:             true,
+					ImportStateId:           "pg/" + name + "/" + user,
+					ImportStateVerify:       true,
+					ImportStateVerifyIgnore: []string{"component", "helm_database_values", "deletion_policy", "user.password_wo", "user.password_wo_version"},
+				},
+				{
+					Config: config("", pw2, 2),
+					ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(dbAddr, plancheck.ResourceActionUpdate),
+					}},
+					Check: resource.ComposeAggregateTestCheckFunc(checkLogin(srv, user, name, pw2, pw1), canMigrate),
+				},
+				{
+					PreConfig: func() { srv.RevokePrivilege(user, "", name, "CONNECT") },
+					Config:    config("", pw2, 2),
+					ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(dbAddr, plancheck.ResourceActionUpdate),
+					}},
+					Check: checkLogin(srv, user, name, pw2),
+				},
+				{
+					// Ownership taken away: as superuser, RevokeAll hands the database to the superuser; the
+					// restricted admin cannot take a database back from a superuser (PostgreSQL needs the rights
+					// of the current owner), so there an operator hands it to the admin account instead.
+					PreConfig: func() {
+						if admin == srv.Superuser {
+							srv.RevokeAll(user, "", name)
+							return
+						}
+						srv.Exec(fmt.Sprintf(`ALTER DATABASE %q OWNER TO %q`, name, admin.User))
+					},
+					Config:    config("", pw2, 2),
+					ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(dbAddr, plancheck.ResourceActionUpdate),
+					}},
+					Check: resource.ComposeAggregateTestCheckFunc(owned, canMigrate),
+				},
+				{
+					// The role dropped outside Terraform; as with ownership, by the admin account in the restricted run.
+					PreConfig: func() {
+						if admin == srv.Superuser {
+							srv.DropUser(user, "")
+							return
+						}
+						db := srv.DB(admin, name)
+						if _, err := db.Exec(fmt.Sprintf(`REASSIGN OWNED BY %q TO CURRENT_USER; DROP OWNED BY %q`, user, user)); err != nil {
+							t.Fatalf("handing the objects of %s to %s: %v", user, admin.User, err)
+						}
+						_ = db.Close()
+						db = srv.DB(admin, "")
+						if _, err := db.Exec(fmt.Sprintf(`DROP ROLE %q`, user)); err != nil {
+							t.Fatalf("dropping role %s as %s: %v", user, admin.User, err)
+						}
+						_ = db.Close()
+					},
+					Config: config("", pw2, 2),
+					ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(dbAddr, plancheck.ResourceActionUpdate),
+					}},
+					Check: resource.ComposeAggregateTestCheckFunc(checkLogin(srv, user, name, pw2), owned, canMigrate),
+				},
+				{
+					// PostgreSQL keeps no trace linking a left-behind role to a dropped database: the recreate
+					// refuses to take the role over silently...
+					PreConfig: func() { srv.DropDatabase(name) },
+					Config:    config("", pw2, 2),
+					ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(dbAddr, plancheck.ResourceActionCreate),
+					}},
+					ExpectError: regexp.MustCompile(`(?s)User Exists.*set\s+adopt_existing\s+=\s+true`),
+				},
+				{
+					// ...and takes it when told to.
+					Config: config("adopt_existing = true", pw2, 2),
+					Check:  resource.ComposeAggregateTestCheckFunc(checkLogin(srv, user, name, pw2), owned, canMigrate),
+				},
+			},
+		})
+	})
+}
+
+// TestAccDatabase_DeletionPolicies destroys databases under each policy and looks at the server.
+func TestAccDatabase_DeletionPolicies(t *testing.T) {
+	t.Parallel()
+	srv := testsupport.MySQL(t)
+	forEachAdmin(t, srv, func(t *testing.T, admin testsupport.Account) {
+		retained, empty, dropped, full := testsupport.UniqueName(t, "keep"), testsupport.UniqueName(t, "empty"), testsupport.UniqueName(t, "drop"), testsupport.UniqueName(t, "full")
+		retainedUser, fullUser := testsupport.UniqueName(t, "ku"), testsupport.UniqueName(t, "fu")
+		for _, n := range []string{retained, empty, dropped, full} {
+			srv.CleanupDatabase(n)
+		}
+		srv.CleanupUser(retainedUser, "%")
+		srv.CleanupUser(fullUser, "%")
+		pw := testPassword(t, "policy")
+		db := func(label, name, policy, user string) string {
+			u := ""
+			if user != "" {
+				u = fmt.Sprintf("user = {\n    name = %q\n    password_wo = %q\n  }", user, pw)
+			}
+			return fmt.Sprintf(`
+resource "zenmlpro_database" %q {
+  server          = "main"
+  name            = %q
+  component       = "workspace"
+  deletion_policy = %q
+  %s
+}
+`, label, name, policy, u)
+		}
+		base := providerConfig(dbServer{key: "main", srv: srv, account: admin}) +
+			db("retained", retained, "retain", retainedUser) + db("empty", empty, "drop_if_empty", "") + db("dropped", dropped, "drop", "")
+		resource.Test(t, resource.TestCase{
+			PreCheck:                 func() { testAccPreCheck(t) },
+			ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+			TerraformVersionChecks:   writeOnlyVersionChecks,
+			CheckDestroy: resource.ComposeAggregateTestCheckFunc(
+				checkServer(func() error {
+					if !srv.DatabaseExists(retained) || !srv.UserExists(retainedUser, "%") {
+						return fmt.Errorf("deletion_policy retain: database %s or its user is gone", retained)
+					}
+					if !srv.CanLogin(retainedUser, pw, retained) {
+						return fmt.Errorf("deletion_policy retain: the kept user cannot log in any more")
+					}
+					return nil
+				}),
+				checkGone(srv, empty, "", ""),
+				checkGone(srv, dropped, "", ""),
+				checkGone(srv, full, fullUser, "%"),
+			),
+			Steps: []resource.TestStep{
+				{Config: base + db("full", full, "drop_if_empty", fullUser)},
+				{
+					// drop_if_empty refuses a database with tables, and says how many.
+					PreConfig:   func() { srv.CreateTable(full, "t1"); srv.CreateTable(full, "t2") },
+					Config:      base,
+					ExpectError: regexp.MustCompile(`(?s)Database Not Empty.*holds 2 tables.*drop_if_empty`),
+				},
+				{
+					Check: checkServer(func() error {
+						if !srv.DatabaseExists(full) || !srv.UserExists(fullUser, "%") {
+							return fmt.Errorf("drop_if_empty dropped a database with tables, or its user")
+						}
+						return nil
+					}),
+					Config: base + db("full", full, "drop", fullUser),
+					ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction("zenmlpro_database.full", plancheck.ResourceActionUpdate),
+					}},
+				},
+				{
+					// drop drops the database with its tables, and its user.
+					Config: base,
+					Check:  checkGone(srv, full, fullUser, "%"),
+				},
+			},
+		})
+	})
+}
+
+// TestAccDatabase_AdoptExisting refuses an existing database (and user) without adopt_existing and
+// takes them over with it, setting the user's password.
+func TestAccDatabase_AdoptExisting(t *testing.T) {
+	t.Parallel()
+	srv := testsupport.MySQL(t)
+	forEachAdmin(t, srv, func(t *testing.T, admin testsupport.Account) {
+		name, user := testsupport.UniqueName(t, "adopt"), testsupport.UniqueName(t, "au")
+		oldPW, newPW := testPassword(t, "old"), testPassword(t, "new")
+		srv.CreateDatabase(name)
+		srv.CreateTable(name, "kept")
+		srv.CreateUser(user, "%", oldPW)
+		srv.CleanupDatabase(name)
+		srv.CleanupUser(user, "%")
+		config := func(adopt bool, withUser bool) string {
+			u := ""
+			if withUser {
+				u = fmt.Sprintf("user = {\n    name = %q\n    password_wo = %q\n  }", user, newPW)
+			}
+			return providerConfig(dbServer{key: "main", srv: srv, account: admin}) + fmt.Sprintf(`
+resource "zenmlpro_database" "this" {
+  server         = "main"
+  name           = %q
+  component      = "workspace"
+  adopt_existing = %t
+  %s
+}
+`, name, adopt, u)
+		}
+		resource.Test(t, resource.TestCase{
+			PreCheck:                 func() { testAccPreCheck(t) },
+			ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+			TerraformVersionChecks:   writeOnlyVersionChecks,
+			CheckDestroy: checkServer(func() error {
+				if !srv.DatabaseExists(name) {
+					return fmt.Errorf("the adopted database was dropped under deletion_policy retain")
+				}
+				return nil
+			}),
+			Steps: []resource.TestStep{
+				{
+					Config:      config(false, false),
+					ExpectError: regexp.MustCompile(`(?s)Database Exists.*import it, or set\s+adopt_existing`),
+				},
+				{
+					Config:      config(false, true),
+					ExpectError: regexp.MustCompile(`(?s)Database Exists.*import it, or set\s+adopt_existing`),
+					Check:       checkLogin(srv, user, name, oldPW),
+				},
+				{
+					Config: config(true, true),
+					ConfigStateChecks: []statecheck.StateCheck{
+						statecheck.ExpectKnownValue(dbAddr, tfjsonpath.New("adopt_existing"), knownvalue.Bool(true)),
+						statecheck.ExpectKnownValue(dbAddr, tfjsonpath.New("character_set"), knownvalue.StringExact("utf8mb4")),
+					},
+					Check: resource.ComposeAggregateTestCheckFunc(
+						checkLogin(srv, user, name, newPW, oldPW),
+						checkMySQLProfile(srv, user, name),
+						checkServer(func() error {
+							if srv.QueryValue("SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?", name) != "1" {
+								return fmt.Errorf("the adopted database lost its table")
+							}
+							return nil
+						}),
+					),
+				},
+			},
+		})
+	})
+}
+
+// TestAccDatabase_ImportBlock imports an existing database with an import block.
+func TestAccDatabase_ImportBlock(t *testing.T) {
+	t.Parallel()
+	srv := testsupport.MySQL(t)
+	name := testsupport.UniqueName(t, "imp")
+	srv.CleanupDatabase(name)
+	config := providerConfig(dbServer{key: "main", srv: srv, account: srv.Admin}) + fmt.Sprintf(`
+resource "zenmlpro_database" "this" {
+  server    = "main"
+  name      = %q
+  component = "workspace"
+}
+`, name)
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				PreConfig:          func() { srv.CreateDatabase(name) },
+				Config:             config,
+				ResourceName:       dbAddr,
+				ImportState:        true,
+				ImportStateKind:    resource.ImportBlockWithID,
+				ImportStateId:      "main/" + name,
+				ExpectNonEmptyPlan: true, // the component is recorded by an update after the import
+				ImportPlanChecks: resource.ImportPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(dbAddr, plancheck.ResourceActionUpdate),
+					plancheck.ExpectKnownValue(dbAddr, tfjsonpath.New("id"), knownvalue.StringExact("main/"+name)),
+					plancheck.ExpectKnownValue(dbAddr, tfjsonpath.New("character_set"), knownvalue.StringExact("utf8mb4")),
+					plancheck.ExpectKnownValue(dbAddr, tfjsonpath.New("deletion_policy"), knownvalue.StringExact("retain")),
+				}},
+			},
+		},
+	})
+}
+
+// TestAccDatabase_ServerUnknownAtPlan takes the server's host from a resource created in the same
+// apply: the plan works without connecting, and the database is created once the host is known.
+func TestAccDatabase_ServerUnknownAtPlan(t *testing.T) {
+	t.Parallel()
+	srv := testsupport.MySQL(t)
+	name, user := testsupport.UniqueName(t, "late"), testsupport.UniqueName(t, "lu")
+	pw := testPassword(t, "late")
 	srv.CleanupDatabase(name)
 	srv.CleanupUser(user, "%")
-	cfg := providerConfig(dbServer{key: "main", srv: srv, account: srv.Admin}) + fmt.Sprintf(`
-resource "zenmlpro_database" "ws" {
+	config := func(generation int) string {
+		return fmt.Sprintf(`
+resource "terraform_data" "db_host" {
+  input            = %q
+  triggers_replace = %d
+}
+`, srv.Host, generation) + providerConfig(dbServer{key: "main", srv: srv, account: srv.Admin, hostExpr: "terraform_data.db_host.output"}) + fmt.Sprintf(`
+resource "zenmlpro_database" "this" {
   server          = "main"
   name            = %q
   component       = "workspace"
   deletion_policy = "drop"
   user = {
-    name                = %q
-    password_wo         = %q
-    password_wo_version = 1
+    name        = %q
+    password_wo = %q
   }
 }
 `, name, user, pw)
+	}
+	storeURL := fmt.Sprintf("mysql://%s@%s/%s", user, srv.Addr(), name)
 	resource.Test(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		TerraformVersionChecks:   writeOnlyVersionChecks,
-		Steps: []resource.TestStep{{
-			Config: cfg,
-			ConfigStateChecks: []statecheck.StateCheck{
-				statecheck.ExpectKnownValue("zenmlpro_database.ws", tfjsonpath.New("id"), knownvalue.StringExact("main/"+name)),
+		CheckDestroy:             checkGone(srv, name, user, "%"),
+		Steps: []resource.TestStep{
+			{
+				Config: config(1),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(dbAddr, plancheck.ResourceActionCreate),
+					plancheck.ExpectKnownValue(dbAddr, tfjsonpath.New("engine"), knownvalue.StringExact("mysql")),
+					plancheck.ExpectKnownValue(dbAddr, tfjsonpath.New("id"), knownvalue.StringExact("main/"+name)),
+					plancheck.ExpectUnknownValue(dbAddr, tfjsonpath.New("store_url")),
+					plancheck.ExpectUnknownValue(dbAddr, tfjsonpath.New("helm_database_values")),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(dbAddr, tfjsonpath.New("store_url"), knownvalue.StringExact(storeURL)),
+				},
+				Check: checkLogin(srv, user, name, pw),
 			},
-			Check: checkServer(func() error {
-				if !srv.CanLogin(user, pw, name) {
-					return fmt.Errorf("cannot log in as %s", user)
-				}
-				return nil
-			}),
-		}},
+			{
+				// The host becomes unknown again (its resource is replaced): the refresh leaves the
+				// database alone instead of connecting, and the apply fills the values in again.
+				Config: config(2),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(dbAddr, plancheck.ResourceActionUpdate),
+					plancheck.ExpectUnknownValue(dbAddr, tfjsonpath.New("store_url")),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(dbAddr, tfjsonpath.New("store_url"), knownvalue.StringExact(storeURL)),
+				},
+			},
+		},
 	})
+}
+
+// TestAccDatabase_TLS connects to the MariaDB that requires TLS: verify_full with the right CA works,
+// the wrong CA and a disabled TLS fail clearly, and a client certificate login works with verify_ca.
+func TestAccDatabase_TLS(t *testing.T) {
+	t.Parallel()
+	srv := testsupport.MySQLTLS(t)
+	caBlock := func(ca, mode string) string {
+		m := ""
+		if mode != "" {
+			m = fmt.Sprintf("mode = %q\n", mode)
+		}
+		return fmt.Sprintf("      tls = {\n        %sca_certificate = <<-EOT\n%s\n        EOT\n      }", m, strings.TrimSpace(ca))
+	}
+	clientBlock := fmt.Sprintf("      tls = {\n        mode = \"verify_ca\"\n        ca_certificate = <<-EOT\n%s\n        EOT\n        client_certificate = <<-EOT\n%s\n        EOT\n        client_key = <<-EOT\n%s\n        EOT\n      }",
+		strings.TrimSpace(srv.TLS.CAPEM), strings.TrimSpace(srv.TLS.ClientCertPEM), strings.TrimSpace(srv.TLS.ClientKeyPEM))
+	db := func(name string) string {
+		return fmt.Sprintf(`
+resource "zenmlpro_database" "this" {
+  server          = "tls"
+  name            = %q
+  component       = "workspace"
+  deletion_policy = "drop"
+}
+`, name)
+	}
+	t.Run("verify_full", func(t *testing.T) {
+		t.Parallel()
+		name := testsupport.UniqueName(t, "tls")
+		srv.CleanupDatabase(name)
+		secret := strings.ReplaceAll(name, "_", "-") + "-db"
+		resource.Test(t, resource.TestCase{
+			PreCheck:                 func() { testAccPreCheck(t) },
+			ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+			CheckDestroy:             checkGone(srv, name, "", ""),
+			Steps: []resource.TestStep{{
+				Config: providerConfig(dbServer{key: "tls", srv: srv, account: srv.Admin, extra: caBlock(srv.TLS.CAPEM, "")}) + db(name),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(dbAddr, tfjsonpath.New("helm_database_values"), helmValuesEqual(map[string]any{
+						"zenml": map[string]any{"database": map[string]any{
+							"url":                 fmt.Sprintf("mysql://%s/%s", srv.Addr(), name),
+							"ssl":                 true,
+							"sslVerifyServerCert": true,
+							"sslCa":               map[string]any{"secretRef": map[string]any{"name": secret, "key": "ca.crt"}},
+						}},
+					})),
+				},
+				Check: checkServer(func() error {
+					if !srv.DatabaseExists(name) {
+						return fmt.Errorf("database %s was not created over TLS", name)
+					}
+					return nil
+				}),
+			}},
+		})
+	})
+	t.Run("wrong_ca", func(t *testing.T) {
+		t.Parallel()
+		name := testsupport.UniqueName(t, "tlsbad")
+		srv.CleanupDatabase(name)
+		resource.Test(t, resource.TestCase{
+			PreCheck:                 func() { testAccPreCheck(t) },
+			ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+			Steps: []resource.TestStep{{
+				Config: providerConfig(dbServer{key: "tls", srv: srv, account: srv.Admin, extra: caBlock(srv.TLS.WrongCAPEM, "verify_full")}) + db(name),
+				ExpectError: regexp.MustCompile(`(?s)Database Server Unreachable.*` + regexp.QuoteMeta(srv.Addr()) +
+					`.*(certificate signed by unknown authority|unknown authority|x509)`),
+			}},
+		})
+	})
+	t.Run("disabled_against_required_tls", func(t *testing.T) {
+		t.Parallel()
+		name := testsupport.UniqueName(t, "tlsoff")
+		srv.CleanupDatabase(name)
+		resource.Test(t, resource.TestCase{
+			PreCheck:                 func() { testAccPreCheck(t) },
+			ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+			Steps: []resource.TestStep{{
+				Config:      providerConfig(dbServer{key: "tls", srv: srv, account: srv.Admin}) + db(name),
+				ExpectError: regexp.MustCompile(`(?s)Database Server Unreachable.*` + regexp.QuoteMeta(srv.Addr())),
+			}},
+		})
+	})
+	t.Run("client_certificate", func(t *testing.T) {
+		t.Parallel()
+		name := testsupport.UniqueName(t, "tlsx")
+		srv.CleanupDatabase(name)
+		secret := strings.ReplaceAll(name, "_", "-") + "-db"
+		resource.Test(t, resource.TestCase{
+			PreCheck:                 func() { testAccPreCheck(t) },
+			ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+			CheckDestroy:             checkGone(srv, name, "", ""),
+			Steps: []resource.TestStep{{
+				Config: providerConfig(dbServer{key: "tls", srv: srv, account: srv.TLS.X509, extra: clientBlock}) + db(name),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(dbAddr, tfjsonpath.New("helm_database_values"), helmValuesEqual(map[string]any{
+						"zenml": map[string]any{"database": map[string]any{
+							"url":                 fmt.Sprintf("mysql://%s/%s", srv.Addr(), name),
+							"ssl":                 true,
+							"sslVerifyServerCert": false,
+							"sslCa":               map[string]any{"secretRef": map[string]any{"name": secret, "key": "ca.crt"}},
+							"sslCert":             map[string]any{"secretRef": map[string]any{"name": secret, "key": "tls.crt"}},
+							"sslKey":              map[string]any{"secretRef": map[string]any{"name": secret, "key": "tls.key"}},
+						}},
+					})),
+				},
+			}},
+		})
+	})
+}
+
+// TestAccDatabase_StoppedServer stops the server between two plans: the refresh fails with an error
+// naming host:port, and the database stays in the state (it is not taken to be gone).
+func TestAccDatabase_StoppedServer(t *testing.T) {
+	t.Parallel()
+	m := testsupport.StartMariaDB(t)
+	name := testsupport.UniqueName(t, "stop")
+	config := providerConfig(dbServer{key: "main", srv: m.Server, account: m.Admin}) + fmt.Sprintf(`
+resource "zenmlpro_database" "this" {
+  server          = "main"
+  name            = %q
+  component       = "workspace"
+  deletion_policy = "drop"
+}
+`, name)
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             checkGone(m.Server, name, "", ""),
+		Steps: []resource.TestStep{
+			{Config: config},
+			{
+				PreConfig:   m.Stop,
+				Config:      config,
+				PlanOnly:    true,
+				ExpectError: regexp.MustCompile(`(?s)Database Server Unreachable.*` + regexp.QuoteMeta(m.Addr()) + `.*(refused|connect)`),
+			},
+			{
+				// Back up: nothing to do, so the failed refresh did not drop the database from the state.
+				PreConfig: m.Start,
+				Config:    config,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectEmptyPlan(),
+				}},
+			},
+		},
+	})
+}
+
+// TestAccDatabase_TwentyInOneApply creates 20 databases with users on one server in one apply
+// (Terraform runs 10 operations at a time), on each engine.
+func TestAccDatabase_TwentyInOneApply(t *testing.T) {
+	t.Parallel()
+	for _, srv := range []*testsupport.Server{testsupport.MySQL(t), testsupport.Postgres(t)} {
+		t.Run(srv.Engine, func(t *testing.T) {
+			t.Parallel()
+			prefix := testsupport.UniqueName(t, "many")
+			userPrefix := "mu" + testPassword(t, "x")[len("pw-x-"):][:8]
+			pw := testPassword(t, "many")
+			var names, users []string
+			host := ""
+			component := "workspace"
+			if srv.Engine == testsupport.EngineMySQL {
+				host = "%"
+			} else {
+				component = "control_plane"
+			}
+			for i := range 20 {
+				names = append(names, fmt.Sprintf("%s_%d", prefix, i))
+				users = append(users, fmt.Sprintf("%s_%d", userPrefix, i))
+				srv.CleanupDatabase(names[i])
+				srv.CleanupUser(users[i], host)
+			}
+			config := providerConfig(dbServer{key: "main", srv: srv, account: srv.Admin}) + fmt.Sprintf(`
+resource "zenmlpro_database" "many" {
+  count           = 20
+  server          = "main"
+  name            = "%s_${count.index}"
+  component       = %q
+  deletion_policy = "drop"
+  user = {
+    name        = "%s_${count.index}"
+    password_wo = %q
+  }
+}
+`, prefix, component, userPrefix, pw)
+			resource.Test(t, resource.TestCase{
+				PreCheck:                 func() { testAccPreCheck(t) },
+				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+				TerraformVersionChecks:   writeOnlyVersionChecks,
+				CheckDestroy: checkServer(func() error {
+					for i := range names {
+						if srv.DatabaseExists(names[i]) || srv.UserExists(users[i], host) {
+							return fmt.Errorf("database %s or user %s is left after destroy", names[i], users[i])
+						}
+					}
+					return nil
+				}),
+				Steps: []resource.TestStep{{
+					Config: config,
+					Check: checkServer(func() error {
+						for i := range names {
+							if !srv.CanLogin(users[i], pw, names[i]) {
+								return fmt.Errorf("user %s cannot log in to database %s", users[i], names[i])
+							}
+						}
+						return nil
+					}),
+				}},
+			})
+		})
+	}
 }
