@@ -404,7 +404,7 @@ resource "zenmlpro_database" "this" {
 						}
 						srv.Exec(fmt.Sprintf(`ALTER DATABASE %q OWNER TO %q`, name, admin.User))
 					},
-					Config:    config("", pw2, 2),
+					Config: config("", pw2, 2),
 					ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 						plancheck.ExpectResourceAction(dbAddr, plancheck.ResourceActionUpdate),
 					}},
