@@ -1,0 +1,460 @@
+package databases
+
+import (
+	"context"
+	"crypto/tls"
+	"database/sql"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/go-sql-driver/mysql"
+)
+
+// MySQL and MariaDB error numbers the provider reacts to.
+const (
+	mysqlErrDBCreateExists   = 1007 // ER_DB_CREATE_EXISTS
+	mysqlErrCannotUser       = 1396 // ER_CANNOT_USER: CREATE USER of an existing user, ALTER USER of a missing one
+	mysqlErrParse            = 1064 // ER_PARSE_ERROR: the message quotes the statement
+	mysqlErrLockWaitTimeout  = 1205 // ER_LOCK_WAIT_TIMEOUT
+	mysqlErrLockDeadlock     = 1213 // ER_LOCK_DEADLOCK
+	mysqlErrUnknownSystemVar = 1193 // ER_UNKNOWN_SYSTEM_VARIABLE
+	mysqlErrTooManyConns     = 1040 // ER_CON_COUNT_ERROR
+	mysqlErrServerShutdown   = 1053 // ER_SERVER_SHUTDOWN
+	mysqlErrConnectionKilled = 1927 // ER_CONNECTION_KILLED (MariaDB)
+	mysqlErrAccessDenied     = 1045 // ER_ACCESS_DENIED_ERROR
+)
+
+// DefaultCharacterSet is the character set of MySQL databases when none is given.
+const DefaultCharacterSet = "utf8mb4"
+
+// mysqlDatabasePrivileges is the privilege profile of a dedicated user on its database: what
+// `GRANT ALL PRIVILEGES ON db.*` gives on MySQL 8 and MariaDB 10.6+, as information_schema
+// SCHEMA_PRIVILEGES lists it. MariaDB adds DELETE HISTORY (mariadbExtraPrivileges); newer servers may
+// list more (MariaDB 11.3's SHOW CREATE ROUTINE), which are granted but not required.
+var mysqlDatabasePrivileges = []string{
+	"ALTER", "ALTER ROUTINE", "CREATE", "CREATE ROUTINE", "CREATE TEMPORARY TABLES", "CREATE VIEW",
+	"DELETE", "DROP", "EVENT", "EXECUTE", "INDEX", "INSERT", "LOCK TABLES", "REFERENCES", "SELECT",
+	"SHOW VIEW", "TRIGGER", "UPDATE",
+}
+
+var mariadbExtraPrivileges = []string{"DELETE HISTORY"}
+
+// mysqlNamePattern bounds character set and collation names.
+var mysqlNamePattern = regexp.MustCompile(`^[A-Za-z0-9_]{1,64}$`)
+
+// mysqlTraits is what the provider learns about a MySQL server once per pool.
+type mysqlTraits struct {
+	raw     string
+	flavor  string
+	version Version
+	// literalWildcards is MySQL 8's partial_revokes: `_` and `%` in database-level grants are then
+	// literal characters, not wildcards.
+	literalWildcards bool
+}
+
+type mysqlServer struct {
+	base
+	traits lazy[mysqlTraits]
+}
+
+var _ Server = (*mysqlServer)(nil)
+
+func mysqlConnector(cfg ServerConfig, tlsConfig *tls.Config) (driver.Connector, error) {
+	mc := mysql.NewConfig()
+	mc.User = cfg.Username
+	mc.Passwd = cfg.Password
+	mc.Net = "tcp"
+	mc.Addr = cfg.Address()
+	mc.Timeout = cfg.ConnectTimeout
+	mc.TLS = tlsConfig
+	// Values are interpolated by the driver, which escapes them for the connection's SQL mode; the
+	// few statements that take string values (passwords on MySQL 8) need that.
+	mc.InterpolateParams = true
+	mc.Logger = &mysql.NopLogger{}
+	mc.Params = map[string]string{"autocommit": "1"}
+	c, err := mysql.NewConnector(mc)
+	if err != nil {
+		return nil, fmt.Errorf("database server %q: %w", cfg.Name, err)
+	}
+	return c, nil
+}
+
+// detect learns the flavour, version and grant semantics of the server, once per pool.
+func (s *mysqlServer) detect(ctx context.Context) (mysqlTraits, error) {
+	return s.traits.get(ctx, func(ctx context.Context) (mysqlTraits, error) {
+		var t mysqlTraits
+		err := s.withConn(ctx, func(conn *sql.Conn) error {
+			if err := conn.QueryRowContext(ctx, "SELECT VERSION()").Scan(&t.raw); err != nil {
+				return fmt.Errorf("read the server version: %w", err)
+			}
+			flavor, v, err := ParseServerVersion(MySQL, t.raw)
+			if err != nil {
+				return err
+			}
+			t.flavor, t.version = flavor, v
+			if flavor == FlavorMySQL {
+				var on sql.NullInt64
+				err := conn.QueryRowContext(ctx, "SELECT @@GLOBAL.partial_revokes").Scan(&on)
+				switch {
+				case err == nil:
+					t.literalWildcards = on.Valid && on.Int64 != 0
+				case codeIn(s.d, err, strconv.Itoa(mysqlErrUnknownSystemVar)):
+				default:
+					return fmt.Errorf("read partial_revokes: %w", err)
+				}
+			}
+			return nil
+		})
+		return t, err
+	})
+}
+
+// supported returns the server's traits, or an error when the server is not supported.
+func (s *mysqlServer) supported(ctx context.Context) (mysqlTraits, error) {
+	t, err := s.detect(ctx)
+	if err != nil {
+		return t, err
+	}
+	if _, err := CheckSupport(t.flavor, t.version); err != nil {
+		return t, fmt.Errorf("database server %q: %w", s.cfg.Name, err)
+	}
+	return t, nil
+}
+
+func (s *mysqlServer) Info(ctx context.Context) (ServerInfo, error) {
+	t, err := s.detect(ctx)
+	if err != nil {
+		return ServerInfo{}, err
+	}
+	info, err := ServerInfoFor(MySQL, t.raw)
+	if err != nil {
+		return ServerInfo{}, fmt.Errorf("database server %q: %w", s.cfg.Name, err)
+	}
+	return info, nil
+}
+
+func (s *mysqlServer) GetDatabase(ctx context.Context, name string) (*Database, error) {
+	if _, err := s.supported(ctx); err != nil {
+		return nil, err
+	}
+	var db *Database
+	err := s.withConn(ctx, func(conn *sql.Conn) error {
+		rows, err := conn.QueryContext(ctx, "SELECT SCHEMA_NAME, DEFAULT_CHARACTER_SET_NAME, DEFAULT_COLLATION_NAME "+
+			"FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?", name)
+		if err != nil {
+			return fmt.Errorf("look up database %q: %w", name, err)
+		}
+		defer func() { _ = rows.Close() }()
+		for rows.Next() {
+			var d Database
+			if err := rows.Scan(&d.Name, &d.CharacterSet, &d.Collation); err != nil {
+				return fmt.Errorf("look up database %q: %w", name, err)
+			}
+			// The column's collation may compare case-insensitively: keep only the exact name.
+			if d.Name == name {
+				db = &d
+			}
+		}
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("look up database %q: %w", name, err)
+		}
+		return nil
+	})
+	return db, err
+}
+
+func (s *mysqlServer) CreateDatabase(ctx context.Context, spec DatabaseSpec) error {
+	if _, err := s.supported(ctx); err != nil {
+		return err
+	}
+	qname, err := QuoteMySQLIdentifier(spec.Name)
+	if err != nil {
+		return fmt.Errorf("database name: %w", err)
+	}
+	charset := spec.CharacterSet
+	if charset == "" {
+		charset = DefaultCharacterSet
+	}
+	if !mysqlNamePattern.MatchString(charset) {
+		return fmt.Errorf("character set %q is not a character set name (letters, digits, underscore), e.g. utf8mb4", charset)
+	}
+	qcharset, err := QuoteMySQLIdentifier(charset)
+	if err != nil {
+		return fmt.Errorf("character set: %w", err)
+	}
+	stmt := "CREATE DATABASE " + qname + " CHARACTER SET " + qcharset
+	if spec.Collation != "" {
+		if !mysqlNamePattern.MatchString(spec.Collation) {
+			return fmt.Errorf("collation %q is not a collation name (letters, digits, underscore), e.g. utf8mb4_bin", spec.Collation)
+		}
+		qcollation, err := QuoteMySQLIdentifier(spec.Collation)
+		if err != nil {
+			return fmt.Errorf("collation: %w", err)
+		}
+		stmt += " COLLATE " + qcollation
+	}
+	return s.withConn(ctx, func(conn *sql.Conn) error {
+		err := s.exec(ctx, conn, fmt.Sprintf("create database %q", spec.Name), stmt)
+		if codeIn(s.d, err, strconv.Itoa(mysqlErrDBCreateExists)) {
+			return fmt.Errorf("database %q on server %q: %w", spec.Name, s.cfg.Name, ErrDatabaseExists)
+		}
+		return err
+	})
+}
+
+func (s *mysqlServer) TableCount(ctx context.Context, name string) (int, error) {
+	if _, err := s.supported(ctx); err != nil {
+		return 0, err
+	}
+	var n int
+	err := s.withConn(ctx, func(conn *sql.Conn) error {
+		err := conn.QueryRowContext(ctx, "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?",
+			name).Scan(&n)
+		if err != nil {
+			return fmt.Errorf("count the tables of database %q: %w", name, err)
+		}
+		return nil
+	})
+	return n, err
+}
+
+func (s *mysqlServer) DropDatabase(ctx context.Context, name string) error {
+	if _, err := s.supported(ctx); err != nil {
+		return err
+	}
+	qname, err := QuoteMySQLIdentifier(name)
+	if err != nil {
+		return fmt.Errorf("database name: %w", err)
+	}
+	return s.withConn(ctx, func(conn *sql.Conn) error {
+		return s.exec(ctx, conn, fmt.Sprintf("drop database %q", name), "DROP DATABASE IF EXISTS "+qname)
+	})
+}
+
+func (s *mysqlServer) UserExists(ctx context.Context, u User) (bool, error) {
+	if _, err := s.supported(ctx); err != nil {
+		return false, err
+	}
+	var exists bool
+	err := s.withConn(ctx, func(conn *sql.Conn) error {
+		var err error
+		exists, err = s.userExists(ctx, conn, u)
+		return err
+	})
+	return exists, err
+}
+
+func (s *mysqlServer) userExists(ctx context.Context, conn *sql.Conn, u User) (bool, error) {
+	var n int
+	err := conn.QueryRowContext(ctx, "SELECT COUNT(*) FROM mysql.user WHERE User = ? AND Host = ?",
+		u.Name, mysqlHost(u)).Scan(&n)
+	if err != nil {
+		return false, fmt.Errorf("look up user %s: %w", accountText(u), err)
+	}
+	return n > 0, nil
+}
+
+// accountText is a user as messages show it: 'name'@'host'.
+func accountText(u User) string { return fmt.Sprintf("'%s'@'%s'", u.Name, mysqlHost(u)) }
+
+// identifiedBy is the IDENTIFIED BY clause for a password and the secrets it carries. On MariaDB the
+// password travels as its mysql_native_password hash, so the server (and its general log) never sees
+// it; MySQL 8 takes the password itself (its default plugin, caching_sha2_password, has no
+// client-computable hash MySQL accepts in a statement) and masks it in its own logs.
+func identifiedBy(t mysqlTraits, password string) (clause string, args []any, secrets []string) {
+	if t.flavor == FlavorMariaDB {
+		hash := MySQLNativePasswordHash(password)
+		return " IDENTIFIED BY PASSWORD '" + hash + "'", nil, []string{password, hash}
+	}
+	return " IDENTIFIED BY ?", []any{password}, []string{password}
+}
+
+func (s *mysqlServer) CreateUser(ctx context.Context, u User, password string) error {
+	if password == "" {
+		return ErrEmptyPassword
+	}
+	t, err := s.supported(ctx)
+	if err != nil {
+		return err
+	}
+	account, err := QuoteMySQLAccount(u)
+	if err != nil {
+		return err
+	}
+	clause, args, secrets := identifiedBy(t, password)
+	return s.withConn(ctx, func(conn *sql.Conn) error {
+		err := s.execSecret(ctx, conn, "create user "+accountText(u), "CREATE USER "+account+clause, secrets, args...)
+		var se *StatementError
+		if errors.As(err, &se) && se.Code == strconv.Itoa(mysqlErrCannotUser) {
+			if exists, lookupErr := s.userExists(ctx, conn, u); lookupErr == nil && exists {
+				return fmt.Errorf("user %s on server %q: %w", accountText(u), s.cfg.Name, ErrUserExists)
+			}
+		}
+		return err
+	})
+}
+
+func (s *mysqlServer) SetPassword(ctx context.Context, u User, password string) error {
+	if password == "" {
+		return ErrEmptyPassword
+	}
+	t, err := s.supported(ctx)
+	if err != nil {
+		return err
+	}
+	account, err := QuoteMySQLAccount(u)
+	if err != nil {
+		return err
+	}
+	clause, args, secrets := identifiedBy(t, password)
+	return s.withConn(ctx, func(conn *sql.Conn) error {
+		return s.execSecret(ctx, conn, "set the password of user "+accountText(u), "ALTER USER "+account+clause,
+			secrets, args...)
+	})
+}
+
+func (s *mysqlServer) GrantDatabase(ctx context.Context, u User, database string) error {
+	t, err := s.supported(ctx)
+	if err != nil {
+		return err
+	}
+	account, err := QuoteMySQLAccount(u)
+	if err != nil {
+		return err
+	}
+	qdb, err := QuoteMySQLGrantDatabase(database, t.literalWildcards)
+	if err != nil {
+		return fmt.Errorf("database name: %w", err)
+	}
+	return s.withConn(ctx, func(conn *sql.Conn) error {
+		return s.exec(ctx, conn, fmt.Sprintf("grant all privileges on database %q to %s", database, accountText(u)),
+			"GRANT ALL PRIVILEGES ON "+qdb+".* TO "+account)
+	})
+}
+
+// DatabaseGrants compares the database-level privileges information_schema.SCHEMA_PRIVILEGES lists for
+// the user on the database (as escaped in the grant, or spelt literally) with the profile; Missing
+// names the privileges as the server does ("DELETE", "CREATE VIEW"), or is ["user"] when the user
+// does not exist. Privileges held through a global grant or (MySQL 8) a role are not counted.
+func (s *mysqlServer) DatabaseGrants(ctx context.Context, u User, database string) (Grants, error) {
+	t, err := s.supported(ctx)
+	if err != nil {
+		return Grants{}, err
+	}
+	grantee := "'" + u.Name + "'@'" + mysqlHost(u) + "'"
+	held := map[string]bool{}
+	userMissing := false
+	err = s.withConn(ctx, func(conn *sql.Conn) error {
+		exists, err := s.userExists(ctx, conn, u)
+		if err != nil || !exists {
+			userMissing = !exists
+			return err
+		}
+		rows, err := conn.QueryContext(ctx, "SELECT TABLE_SCHEMA, PRIVILEGE_TYPE FROM information_schema.SCHEMA_PRIVILEGES "+
+			"WHERE GRANTEE = ? AND TABLE_SCHEMA IN (?, ?)", grantee, database, escapeMySQLWildcards(database))
+		if err != nil {
+			return fmt.Errorf("read the privileges of %s: %w", accountText(u), err)
+		}
+		defer func() { _ = rows.Close() }()
+		for rows.Next() {
+			var schema, privilege string
+			if err := rows.Scan(&schema, &privilege); err != nil {
+				return fmt.Errorf("read the privileges of %s: %w", accountText(u), err)
+			}
+			if schema == database || schema == escapeMySQLWildcards(database) {
+				held[strings.ToUpper(privilege)] = true
+			}
+		}
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("read the privileges of %s: %w", accountText(u), err)
+		}
+		return nil
+	})
+	if err != nil {
+		return Grants{}, err
+	}
+	if userMissing {
+		return Grants{Missing: []string{"user"}}, nil
+	}
+	required := slices.Clone(mysqlDatabasePrivileges)
+	if t.flavor == FlavorMariaDB {
+		required = append(required, mariadbExtraPrivileges...)
+	}
+	slices.Sort(required)
+	var missing []string
+	for _, p := range required {
+		if !held[p] {
+			missing = append(missing, p)
+		}
+	}
+	return Grants{Complete: len(missing) == 0, Missing: missing}, nil
+}
+
+func (s *mysqlServer) DropUser(ctx context.Context, u User) error {
+	if _, err := s.supported(ctx); err != nil {
+		return err
+	}
+	account, err := QuoteMySQLAccount(u)
+	if err != nil {
+		return err
+	}
+	return s.withConn(ctx, func(conn *sql.Conn) error {
+		return s.exec(ctx, conn, "drop user "+accountText(u), "DROP USER IF EXISTS "+account)
+	})
+}
+
+// mysqlDialect classifies go-sql-driver/mysql errors.
+type mysqlDialect struct{}
+
+func (mysqlDialect) connectionFailure(err error) bool {
+	var netErr net.Error
+	switch {
+	case err == nil:
+		return false
+	case errors.As(err, new(*connectError)),
+		errors.Is(err, driver.ErrBadConn),
+		errors.Is(err, mysql.ErrInvalidConn),
+		errors.Is(err, io.EOF),
+		errors.Is(err, io.ErrUnexpectedEOF),
+		errors.As(err, &netErr):
+		return true
+	}
+	var me *mysql.MySQLError
+	if errors.As(err, &me) {
+		switch me.Number {
+		case mysqlErrTooManyConns, mysqlErrServerShutdown, mysqlErrConnectionKilled:
+			return true
+		}
+	}
+	return false
+}
+
+func (mysqlDialect) code(err error) string {
+	var me *mysql.MySQLError
+	if errors.As(err, &me) {
+		return strconv.Itoa(int(me.Number))
+	}
+	return ""
+}
+
+func (mysqlDialect) message(err error) string {
+	var me *mysql.MySQLError
+	if errors.As(err, &me) {
+		return me.Message
+	}
+	return ""
+}
+
+func (mysqlDialect) retryable(err error) bool {
+	var me *mysql.MySQLError
+	return errors.As(err, &me) && (me.Number == mysqlErrLockDeadlock || me.Number == mysqlErrLockWaitTimeout)
+}
+
+func (mysqlDialect) echoesStatement(code string) bool { return code == strconv.Itoa(mysqlErrParse) }
