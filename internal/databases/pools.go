@@ -190,23 +190,30 @@ func (e *UnreachableError) Error() string {
 func (e *UnreachableError) Unwrap() error { return e.Err }
 
 // lazy computes a value once, on first use; concurrent callers share one attempt, and a failed
-// attempt is not remembered (the next caller tries again).
+// attempt is not remembered (the next caller tries again). Callers that waited for an attempt whose
+// own context ended try again themselves rather than fail with another caller's cancellation.
 type lazy[T any] struct {
 	mu       sync.Mutex
 	done     bool
 	val      T
 	inflight chan struct{}
 	lastErr  error
+	// abandoned says that the last attempt failed because its caller's context ended.
+	abandoned bool
 }
 
 func (l *lazy[T]) get(ctx context.Context, compute func(context.Context) (T, error)) (T, error) {
 	var zero T
-	l.mu.Lock()
-	if l.done {
-		l.mu.Unlock()
-		return l.val, nil
-	}
-	if ch := l.inflight; ch != nil {
+	for {
+		l.mu.Lock()
+		if l.done {
+			l.mu.Unlock()
+			return l.val, nil
+		}
+		ch := l.inflight
+		if ch == nil {
+			break // l.mu stays locked: this caller computes
+		}
 		l.mu.Unlock()
 		select {
 		case <-ch:
@@ -214,11 +221,14 @@ func (l *lazy[T]) get(ctx context.Context, compute func(context.Context) (T, err
 			return zero, ctx.Err()
 		}
 		l.mu.Lock()
-		defer l.mu.Unlock()
-		if l.done {
-			return l.val, nil
+		done, val, err, abandoned := l.done, l.val, l.lastErr, l.abandoned
+		l.mu.Unlock()
+		if done {
+			return val, nil
 		}
-		return zero, l.lastErr
+		if !abandoned {
+			return zero, err
+		}
 	}
 	ch := make(chan struct{})
 	l.inflight = ch
@@ -230,6 +240,7 @@ func (l *lazy[T]) get(ctx context.Context, compute func(context.Context) (T, err
 	defer l.mu.Unlock()
 	l.inflight = nil
 	l.lastErr = err
+	l.abandoned = err != nil && ctx.Err() != nil
 	if err == nil {
 		l.val, l.done = val, true
 	}

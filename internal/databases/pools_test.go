@@ -353,3 +353,73 @@ func TestStatementErrorHidesStatement(t *testing.T) {
 		t.Errorf("StatementError = %q", e.Error())
 	}
 }
+
+func TestLazy(t *testing.T) {
+	var l lazy[int]
+	var calls atomic.Int32
+	release := make(chan struct{})
+	var wg sync.WaitGroup
+	results := make([]int, 10)
+	for i := range results {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			v, err := l.get(context.Background(), func(context.Context) (int, error) {
+				calls.Add(1)
+				<-release
+				return 42, nil
+			})
+			if err != nil {
+				t.Error(err)
+			}
+			results[i] = v
+		}()
+	}
+	time.Sleep(50 * time.Millisecond)
+	close(release)
+	wg.Wait()
+	if calls.Load() != 1 {
+		t.Errorf("10 concurrent callers computed %d times, want once", calls.Load())
+	}
+	for _, v := range results {
+		if v != 42 {
+			t.Fatalf("results = %v", results)
+		}
+	}
+
+	// A failure is not remembered.
+	var f lazy[int]
+	boom := errors.New("boom")
+	if _, err := f.get(context.Background(), func(context.Context) (int, error) { return 0, boom }); err != boom {
+		t.Fatalf("first attempt: %v", err)
+	}
+	if v, err := f.get(context.Background(), func(context.Context) (int, error) { return 7, nil }); err != nil || v != 7 {
+		t.Fatalf("second attempt = %d, %v; a failure must not be remembered", v, err)
+	}
+
+	// A waiter whose own context is fine does not inherit the first caller's cancellation.
+	var c lazy[int]
+	firstCtx, cancelFirst := context.WithCancel(context.Background())
+	started := make(chan struct{})
+	go func() {
+		_, _ = c.get(firstCtx, func(ctx context.Context) (int, error) {
+			close(started)
+			<-ctx.Done()
+			return 0, ctx.Err()
+		})
+	}()
+	<-started
+	waiter := make(chan error, 1)
+	go func() {
+		v, err := c.get(context.Background(), func(context.Context) (int, error) { return 9, nil })
+		if err == nil && v != 9 {
+			err = fmt.Errorf("value %d", v)
+		}
+		waiter <- err
+	}()
+	time.Sleep(20 * time.Millisecond)
+	cancelFirst()
+	if err := <-waiter; err != nil {
+		t.Errorf("the waiter failed with the first caller's cancellation: %v", err)
+	}
+}
