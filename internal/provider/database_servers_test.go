@@ -1,0 +1,433 @@
+package provider
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/base64"
+	"encoding/pem"
+	"fmt"
+	"math/big"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+
+	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/databases"
+)
+
+// testKeyPair returns a self-signed certificate and its key, in PEM.
+func testKeyPair(t *testing.T) (certPEM, keyPEM string) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "zenml test"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})),
+		string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}))
+}
+
+func heredoc(s string) string { return "<<-EOT\n" + strings.TrimSpace(s) + "\nEOT\n" }
+
+// TestAccDatabaseServers_Validation checks that every rule of database_servers and of
+// zenmlpro_database fails `terraform plan` (most at validate time) with the attribute, the rule and
+// the offending value. The servers are never contacted: nothing here connects at plan time.
+func TestAccDatabaseServers_Validation(t *testing.T) {
+	t.Parallel()
+	cert, key := testKeyPair(t)
+	_, otherKey := testKeyPair(t)
+	servers := func(mainExtra string) string {
+		return fmt.Sprintf(`
+provider "zenmlpro" {
+  database_servers = {
+    main = {
+      engine   = "mysql"
+      host     = "db.example.com"
+      username = "admin"
+      password = "not-used-at-plan"
+      %s
+    }
+    pg = {
+      engine   = "postgres"
+      host     = "pg.example.com"
+      username = "pgadmin"
+      password = "not-used-at-plan"
+    }
+  }
+}
+`, mainExtra)
+	}
+	db := func(body string) string {
+		return "resource \"zenmlpro_database\" \"this\" {\n" + body + "\n}\n"
+	}
+	ws := `server = "main"
+  name = "zenml_workspace_1"
+  component = "workspace"`
+	for _, tc := range []struct {
+		name   string
+		config string
+		want   string
+	}{
+		{"engine", strings.Replace(servers(""), `engine   = "mysql"`, `engine = "oracle"`, 1) + db(ws), `(?s)must be one of:.*"mysql".*"postgres".*got:\s+"oracle"`},
+		{"port", servers("port = 70000") + db(ws), `(?s)port value must be between 1 and 65535,\s+got:\s+70000`},
+		{"host_with_port", strings.Replace(servers(""), `"db.example.com"`, `"db.example.com:3306"`, 1) + db(ws), `(?s)Invalid Database Host.*"db.example.com:3306" has a port`},
+		{"host_with_scheme", strings.Replace(servers(""), `"db.example.com"`, `"mysql://db.example.com"`, 1) + db(ws), `(?s)Invalid Database Host.*has a\s+scheme.*e.g.\s+"db.example.com"`},
+		{"server_key", strings.Replace(servers(""), "    main = {", "    Main = {", 1) + db(ws), `(?s)must be 1 to 63\s+lower-case letters.*e.g.\s+"main"`},
+		{"tls_mode", servers(`tls = { mode = "strict" }`) + db(ws), `(?s)mode value must be one of:.*"verify_full".*got:\s+"strict"`},
+		{"ca_not_pem", servers(`tls = { ca_certificate = "not a pem" }`) + db(ws), `(?s)Invalid PEM Certificate.*holds no PEM\s+certificate`},
+		{"key_as_ca", servers(`tls = { ca_certificate = `+heredoc(key)+` }`) + db(ws), `(?s)Invalid PEM Certificate.*"PRIVATE\s+KEY"`},
+		{"client_cert_without_key", servers(`tls = { client_certificate = `+heredoc(cert)+` }`) + db(ws), `(?s)Invalid TLS Settings.*client_certificate is given\s+without\s+client_key`},
+		{"client_key_without_cert", servers(`tls = { client_key = `+heredoc(key)+` }`) + db(ws), `(?s)Invalid TLS Settings.*client_key is given without\s+client_certificate`},
+		{"client_key_mismatch", servers(`tls = {
+        client_certificate = `+heredoc(cert)+`
+        client_key = `+heredoc(otherKey)+`
+      }`) + db(ws), `(?s)client_key does not match\s+client_certificate`},
+		{"verify_ca_without_ca", servers(`tls = { mode = "verify_ca" }`) + db(ws), `(?s)mode "verify_ca" checks the server certificate against ca_certificate,\s+which is missing`},
+		{"disabled_with_ca", servers(`tls = {
+        mode = "disabled"
+        ca_certificate = `+heredoc(cert)+`
+      }`) + db(ws), `(?s)mode is "disabled" but certificates are given`},
+		{"required_with_ca", servers(`tls = {
+        mode = "required"
+        ca_certificate = `+heredoc(cert)+`
+      }`) + db(ws), `(?s)mode is "required", which does not check the server certificate`},
+		{"connect_timeout_unit", servers(`connect_timeout = "10"`) + db(ws), `(?s)Invalid Connect Timeout.*"10" is not a\s+duration.*"10s"`},
+		{"connect_timeout_range", servers(`connect_timeout = "1h"`) + db(ws), `(?s)"1h" is outside 1s to 5m0s`},
+		{"max_open_connections", servers(`max_open_connections = 0`) + db(ws), `(?s)max_open_connections value must be\s+between 1 and 100`},
+		{"database_name", servers("") + db(`server = "main"
+  name = "Zenml-WS"
+  component = "workspace"`), `(?s)Invalid Database Name.*"Zenml-WS" is not a safe database name: use 1\s+to 63 characters: lower-case letters, digits and underscores, not starting\s+with a digit, e.g. "zenml_workspace_1"`},
+		{"database_name_digit", servers("") + db(`server = "main"
+  name = "1zenml"
+  component = "workspace"`), `(?s)"1zenml" is not a safe database name`},
+		{"system_database", servers("") + db(`server = "main"
+  name = "mysql"
+  component = "workspace"`), `(?s)"mysql" is a system database`},
+		{"component", servers("") + db(`server = "main"
+  name = "zenml_pro"
+  component = "dashboard"`), `(?s)component value must be one of:.*"control_plane".*"workspace"`},
+		{"deletion_policy", servers("") + db(ws+`
+  deletion_policy = "delete"`), `(?s)deletion_policy value must be one of:.*"retain".*"drop_if_empty".*"drop"`},
+		{"workspace_on_postgres", servers("") + db(`server = "pg"
+  name = "zenml_workspace_1"
+  component = "workspace"`), `(?s)Workspace Database On PostgreSQL.*ZenML Pro supports MySQL 8.0\+ for the\s+Control Plane and for Workspace Servers, and PostgreSQL for the Control Plane\s+only: Workspace Servers are NOT supported on PostgreSQL`},
+		{"unknown_server", servers("") + db(`server = "other"
+  name = "zenml_pro"
+  component = "control_plane"`), `(?s)Unknown Database Server.*"other", which is not a key of the provider's\s+database_servers \(the configured keys are "main" or "pg"\)`},
+		{"user_without_password", servers("") + db(ws+`
+  user = { name = "zenml_ws1" }`), `(?s)Missing User Password.*password_wo = var.workspace_db_password`},
+		{"empty_password", servers("") + db(ws+`
+  user = {
+    name = "zenml_ws1"
+    password_wo = ""
+  }`), `(?s)Empty User Password`},
+		{"user_name", servers("") + db(ws+`
+  user = {
+    name = "zenml-ws1"
+    password_wo = "x"
+  }`), `(?s)Invalid User Name.*"zenml-ws1" is not a safe user name`},
+		{"user_is_admin", servers("") + db(ws+`
+  user = {
+    name = "admin"
+    password_wo = "x"
+  }`), `(?s)User Is The Admin User.*"admin", the admin user of server "main"`},
+		{"user_host", servers("") + db(ws+`
+  user = {
+    name = "zenml_ws1"
+    host = "10.0.0.1'; --"
+    password_wo = "x"
+  }`), `(?s)Invalid MySQL Account Host`},
+		{"user_host_on_postgres", servers("") + db(`server = "pg"
+  name = "zenml_pro"
+  component = "control_plane"
+  user = {
+    name = "zenml_cp"
+    host = "%"
+    password_wo = "x"
+  }`), `(?s)Attribute Not For This Engine.*user.host applies to MySQL servers only`},
+		{"character_set_on_postgres", servers("") + db(`server = "pg"
+  name = "zenml_pro"
+  component = "control_plane"
+  character_set = "utf8mb4"`), `(?s)Attribute Not For This Engine.*character_set applies to mysql servers only`},
+		{"encoding_on_mysql", servers("") + db(ws+`
+  encoding = "UTF8"`), `(?s)Attribute Not For This Engine.*encoding applies to postgres servers only`},
+		{"password_secret_on_control_plane", servers("") + db(`server = "main"
+  name = "zenml_pro"
+  component = "control_plane"
+  password_secret = { name = "zenml-pro-db" }`), `(?s)Password Secret Not Used.*zenml.database.external.password`},
+		{"password_secret_name", servers("") + db(ws+`
+  password_secret = { name = "zenml_db" }`), `(?s)Invalid Kubernetes Secret Name.*no underscores`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			resource.Test(t, resource.TestCase{
+				PreCheck:                 func() { testAccPreCheck(t) },
+				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+				TerraformVersionChecks:   writeOnlyVersionChecks,
+				Steps: []resource.TestStep{{
+					Config:      tc.config,
+					PlanOnly:    true,
+					// Terraform wraps long messages: any space may be a line break.
+					ExpectError: regexp.MustCompile(strings.ReplaceAll(tc.want, " ", `\s+`)),
+				}},
+			})
+		})
+	}
+}
+
+// TestAccDatabaseServers_ValidPlanDoesNotConnect plans databases on servers that do not exist, with
+// every TLS setting given: the plan succeeds because nothing connects at plan time.
+func TestAccDatabaseServers_ValidPlanDoesNotConnect(t *testing.T) {
+	t.Parallel()
+	cert, key := testKeyPair(t)
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: fmt.Sprintf(`
+provider "zenmlpro" {
+  database_servers = {
+    main = {
+      engine               = "mysql"
+      host                 = "db.invalid"
+      username             = "admin"
+      password             = "not-used-at-plan"
+      connect_timeout      = "2s"
+      max_open_connections = 8
+      tls = {
+        ca_certificate     = %s
+        client_certificate = %s
+        client_key         = %s
+      }
+    }
+  }
+}
+resource "zenmlpro_database" "this" {
+  server    = "main"
+  name      = "zenml_workspace_1"
+  component = "workspace"
+}
+`, heredoc(cert), heredoc(cert), heredoc(key)),
+			PlanOnly:           true,
+			ExpectNonEmptyPlan: true,
+		}},
+	})
+}
+
+func TestCheckDatabaseHost(t *testing.T) {
+	for _, ok := range []string{"db.example.com", "10.0.0.5", "::1", "2001:db8::1", "localhost", "my-db"} {
+		if err := checkDatabaseHost(ok); err != nil {
+			t.Errorf("checkDatabaseHost(%q) = %v", ok, err)
+		}
+	}
+	for host, want := range map[string]string{
+		"":                       "the host is empty",
+		"mysql://db":             "has a scheme",
+		"db.example.com:33":      "has a port",
+		"[::1]":                  "is not a bare host",
+		"db/zenml":               "is not a bare host",
+		"user@db":                "is not a bare host",
+		" db":                    "is not a bare host",
+		strings.Repeat("a", 254): "more than 253",
+	} {
+		if err := checkDatabaseHost(host); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("checkDatabaseHost(%q) = %v, want %q", host, err, want)
+		}
+	}
+}
+
+func TestTLSSettings(t *testing.T) {
+	cert, key := testKeyPair(t)
+	_, otherKey := testKeyPair(t)
+	for _, tc := range []struct {
+		name     string
+		t        tlsSettings
+		wantMode databases.TLSMode
+		want     string // "" = no problem
+	}{
+		{"empty block means verify_full with the system roots", tlsSettings{}, databases.TLSVerifyFull, ""},
+		{"a CA alone means verify_full", tlsSettings{ca: cert}, databases.TLSVerifyFull, ""},
+		{"client pair without CA", tlsSettings{cert: cert, key: key}, databases.TLSVerifyFull, ""},
+		{"verify_ca with CA", tlsSettings{modeSet: true, mode: "verify_ca", ca: cert}, databases.TLSVerifyCA, ""},
+		{"required", tlsSettings{modeSet: true, mode: "required"}, databases.TLSRequired, ""},
+		{"disabled", tlsSettings{modeSet: true, mode: "disabled"}, databases.TLSDisabled, ""},
+		{"verify_ca without CA", tlsSettings{modeSet: true, mode: "verify_ca"}, databases.TLSVerifyCA, "which is missing"},
+		{"disabled with a client pair", tlsSettings{modeSet: true, mode: "disabled", cert: cert, key: key}, databases.TLSDisabled, `mode is "disabled" but certificates are given`},
+		{"mismatched pair", tlsSettings{cert: cert, key: otherKey}, databases.TLSVerifyFull, "does not match"},
+		{"unknown mode", tlsSettings{modeSet: true, mode: "prefer"}, "prefer", "is not a TLS mode"},
+		{"garbage CA", tlsSettings{ca: "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"}, databases.TLSVerifyFull, "not a valid X.509 certificate"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := tc.t.effectiveMode(); got != tc.wantMode {
+				t.Errorf("effectiveMode = %q, want %q", got, tc.wantMode)
+			}
+			problems := tc.t.problems(true)
+			switch {
+			case tc.want == "" && len(problems) > 0:
+				t.Errorf("problems = %v, want none", problems)
+			case tc.want != "" && (len(problems) == 0 || !strings.Contains(problems[0].msg, tc.want)):
+				t.Errorf("problems = %v, want %q", problems, tc.want)
+			}
+			for _, p := range problems {
+				if strings.Contains(p.msg, "PRIVATE KEY-----") || strings.Contains(p.msg, strings.TrimSpace(key)[30:60]) {
+					t.Errorf("a problem quotes the private key: %s", p.msg)
+				}
+			}
+		})
+	}
+}
+
+// TestDatabaseServersFrom reads database_servers with unknown parts, as at plan time: nothing fails,
+// the known engine is kept for plan-time checks, and the server is not marked connectable.
+func TestDatabaseServersFrom(t *testing.T) {
+	ctx := context.Background()
+	tlsType := map[string]attr.Type{"mode": types.StringType, "ca_certificate": types.StringType, "client_certificate": types.StringType, "client_key": types.StringType}
+	serverType := map[string]attr.Type{
+		"engine": types.StringType, "host": types.StringType, "port": types.Int64Type, "username": types.StringType, "password": types.StringType,
+		"tls": types.ObjectType{AttrTypes: tlsType}, "connect_timeout": types.StringType, "max_open_connections": types.Int64Type,
+	}
+	entry := func(host types.String, port types.Int64, timeout types.String) attr.Value {
+		return types.ObjectValueMust(serverType, map[string]attr.Value{
+			"engine": types.StringValue("mysql"), "host": host, "port": port, "username": types.StringValue("admin"),
+			"password": types.StringValue("secret"), "tls": types.ObjectNull(tlsType), "connect_timeout": timeout,
+			"max_open_connections": types.Int64Null(),
+		})
+	}
+	m := types.MapValueMust(types.ObjectType{AttrTypes: serverType}, map[string]attr.Value{
+		"known":     entry(types.StringValue("db.example.com"), types.Int64Null(), types.StringNull()),
+		"late":      entry(types.StringUnknown(), types.Int64Value(3307), types.StringNull()),
+		"bad_port":  entry(types.StringValue("db.example.com"), types.Int64Value(0), types.StringNull()),
+		"bad_delay": entry(types.StringValue("db.example.com"), types.Int64Null(), types.StringValue("soon")),
+		"unknown":   types.ObjectUnknown(serverType),
+	})
+	got, diags := databaseServersFrom(ctx, m)
+	if diags.HasError() {
+		t.Fatal(diags)
+	}
+	if !got.keysKnown || strings.Join(got.keys(), ",") != "bad_delay,bad_port,known,late,unknown" {
+		t.Fatalf("keys = %v (known %t)", got.keys(), got.keysKnown)
+	}
+	k := got.slots["known"]
+	want := databases.ServerConfig{Name: "known", Engine: databases.MySQL, Host: "db.example.com", Port: 3306, Username: "admin", Password: "secret",
+		TLS: databases.TLS{Mode: databases.TLSDisabled}, ConnectTimeout: 10 * time.Second, MaxOpenConnections: 4}
+	if !k.known || k.problem != nil || k.cfg != want {
+		t.Errorf("known = %+v, want %+v", *k, want)
+	}
+	if l := got.slots["late"]; l.known || l.problem != nil || l.engine != databases.MySQL {
+		t.Errorf("late = %+v, want unknown, engine mysql, no problem", *l)
+	}
+	if u := got.slots["unknown"]; u.known || u.problem != nil || u.engine != "" {
+		t.Errorf("unknown = %+v", *u)
+	}
+	if p := got.slots["bad_port"].problem; p == nil || !strings.Contains(p.Error(), `database_servers["bad_port"].port is 0`) {
+		t.Errorf("bad_port problem = %v", p)
+	}
+	if p := got.slots["bad_delay"].problem; p == nil || !strings.Contains(p.Error(), `"soon" is not a duration`) {
+		t.Errorf("bad_delay problem = %v", p)
+	}
+
+	whole, diags := databaseServersFrom(ctx, types.MapUnknown(types.ObjectType{AttrTypes: serverType}))
+	if diags.HasError() || whole.keysKnown {
+		t.Errorf("an unknown map: keysKnown = %t, diags %v", whole.keysKnown, diags)
+	}
+	none, diags := databaseServersFrom(ctx, types.MapNull(types.ObjectType{AttrTypes: serverType}))
+	if diags.HasError() || !none.keysKnown || len(none.slots) != 0 {
+		t.Errorf("a null map: %+v, diags %v", none, diags)
+	}
+}
+
+func TestParseDatabaseImportID(t *testing.T) {
+	for _, tc := range []struct {
+		id, server, name string
+		user             *databases.User
+		wantErr          string
+	}{
+		{id: "main/zenml_workspace_1", server: "main", name: "zenml_workspace_1"},
+		{id: "main/zenml_workspace_1/zenml_ws1", server: "main", name: "zenml_workspace_1", user: &databases.User{Name: "zenml_ws1"}},
+		{id: "main/zenml_workspace_1/zenml_ws1@%", server: "main", name: "zenml_workspace_1", user: &databases.User{Name: "zenml_ws1", Host: "%"}},
+		{id: "pg/zenml_pro/zenml_cp", server: "pg", name: "zenml_pro", user: &databases.User{Name: "zenml_cp"}},
+		{id: "main/zenml_ws/u@10.0.0.0/255.255.0.0", wantErr: "is not in the form"},
+		{id: "zenml_workspace_1", wantErr: `is not in the form "<server>/<database>"`},
+		{id: "main/zenml_ws/u/x", wantErr: "is not in the form"},
+		{id: "Main/zenml_ws", wantErr: `the server "Main" is not a database_servers key`},
+		{id: "main/Zenml", wantErr: `"Zenml" is not a safe database name`},
+		{id: "main/zenml/Bad", wantErr: `"Bad" is not a safe user name`},
+		{id: "main/zenml/u@a b", wantErr: "is not a valid MySQL account host"},
+		{id: "", wantErr: "is not in the form"},
+	} {
+		server, name, user, err := parseDatabaseImportID(tc.id)
+		if tc.wantErr != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+				t.Errorf("parseDatabaseImportID(%q) error = %v, want %q", tc.id, err, tc.wantErr)
+			}
+			continue
+		}
+		if err != nil || server != tc.server || name != tc.name || (user == nil) != (tc.user == nil) || (user != nil && *user != *tc.user) {
+			t.Errorf("parseDatabaseImportID(%q) = %q, %q, %v, %v", tc.id, server, name, user, err)
+		}
+	}
+}
+
+// FuzzParseDatabaseImportID: any accepted ID splits into parts that pass the name rules and rebuild
+// the ID.
+func FuzzParseDatabaseImportID(f *testing.F) {
+	for _, s := range []string{"main/zenml_workspace_1", "main/zenml_workspace_1/zenml_ws1@%", "pg/zenml_pro/zenml_cp", "a/b/c@d@e", "//", "main/x/y@"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, id string) {
+		server, name, user, err := parseDatabaseImportID(id)
+		if err != nil {
+			return
+		}
+		rebuilt := server + "/" + name
+		if user != nil {
+			rebuilt += "/" + importUserPart(*user)
+		}
+		if rebuilt != id {
+			t.Errorf("parseDatabaseImportID(%q) rebuilds as %q", id, rebuilt)
+		}
+		if strings.ContainsAny(name+server, "`'\"\\ ;") {
+			t.Errorf("parseDatabaseImportID(%q) accepted unsafe characters", id)
+		}
+	})
+}
+
+// FuzzCheckPEM: the PEM checks never panic, and never quote the content of a block (a private key's
+// bytes must not reach an error message).
+func FuzzCheckPEM(f *testing.F) {
+	f.Add("CERTIFICATE", []byte("not a certificate"))
+	f.Add("PRIVATE KEY", []byte("secret key material"))
+	f.Add("RSA PRIVATE KEY", []byte{0x30, 0x82, 0x01})
+	f.Add("EC PRIVATE KEY", []byte{})
+	f.Fuzz(func(t *testing.T, typ string, body []byte) {
+		block := string(pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: body}))
+		encoded := base64.StdEncoding.EncodeToString(body)
+		for _, input := range []string{block, typ, block + block} {
+			for _, err := range []error{checkPEMCertificates(input), checkPEMPrivateKey(input)} {
+				if err != nil && len(encoded) >= 8 && strings.Contains(err.Error(), encoded[:8]) {
+					t.Errorf("error quotes the block's content: %v", err)
+				}
+			}
+		}
+	})
+}
