@@ -185,8 +185,8 @@ provider "zenmlpro" {
 				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 				TerraformVersionChecks:   writeOnlyVersionChecks,
 				Steps: []resource.TestStep{{
-					Config:      tc.config,
-					PlanOnly:    true,
+					Config:   tc.config,
+					PlanOnly: true,
 					// Terraform wraps long messages: any space may be a line break.
 					ExpectError: regexp.MustCompile(strings.ReplaceAll(tc.want, " ", `\s+`)),
 				}},
