@@ -5,12 +5,19 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"reflect"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/hashicorp/terraform-plugin-framework/providerserver"
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
+	"github.com/hashicorp/terraform-plugin-testing/config"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
@@ -912,5 +919,415 @@ resource "zenmlpro_database" "many" {
 				}},
 			})
 		})
+	}
+}
+
+// TestAccDatabase_NoSecretsInStateOrLogs creates databases with users on MySQL and PostgreSQL and
+// rotates their passwords with Terraform and the provider logging at TRACE level, then searches the
+// state files, the TRACE log and the servers' statement logs for every password used, failing if one
+// is found. (Not parallel: it sets the process's logging environment.)
+func TestAccDatabase_NoSecretsInStateOrLogs(t *testing.T) {
+	mysqlSrv, pgSrv := testsupport.MySQL(t), testsupport.Postgres(t)
+	dir := t.TempDir()
+	logFile := filepath.Join(dir, "terraform-trace.log")
+	work := filepath.Join(dir, "work")
+	if err := os.MkdirAll(work, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	// Terraform's own log (TF_ACC_LOG / TF_ACC_LOG_PATH) and the in-process provider's log (TF_LOG /
+	// TF_LOG_PATH; TF_ACC_LOG_PATH wins for it too) both go to logFile, at TRACE.
+	t.Setenv("TF_LOG", "TRACE")
+	t.Setenv("TF_LOG_PATH", logFile)
+	t.Setenv("TF_ACC_LOG", "TRACE")
+	t.Setenv("TF_ACC_LOG_PATH", logFile)
+	t.Setenv("TF_ACC_TEMP_DIR", work)
+	t.Setenv("TF_ACC_PERSIST_WORKING_DIR", "1")
+
+	myDB, myUser := testsupport.UniqueName(t, "sec"), testsupport.UniqueName(t, "su")
+	pgDB, pgUser := testsupport.UniqueName(t, "secpg"), testsupport.UniqueName(t, "spu")
+	mysqlSrv.CleanupDatabase(myDB)
+	mysqlSrv.CleanupUser(myUser, "%")
+	pgSrv.CleanupDatabase(pgDB)
+	pgSrv.CleanupUser(pgUser, "")
+	userPasswords := []string{testPassword(t, "my1"), testPassword(t, "my2"), testPassword(t, "pg1"), testPassword(t, "pg2")}
+	adminPasswords := []string{mysqlSrv.Admin.Password, pgSrv.Admin.Password}
+
+	// The recommended shape: admin passwords in sensitive variables, user passwords in ephemeral ones.
+	hcl := `
+variable "mysql_admin_password" {
+  type      = string
+  sensitive = true
+}
+variable "pg_admin_password" {
+  type      = string
+  sensitive = true
+}
+variable "mysql_user_password" {
+  type      = string
+  sensitive = true
+  ephemeral = true
+}
+variable "pg_user_password" {
+  type      = string
+  sensitive = true
+  ephemeral = true
+}
+variable "password_version" {
+  type = number
+}
+` + fmt.Sprintf(`
+provider "zenmlpro" {
+  database_servers = {
+    mysql = {
+      engine   = "mysql"
+      host     = %q
+      port     = %d
+      username = %q
+      password = var.mysql_admin_password
+    }
+    pg = {
+      engine   = "postgres"
+      host     = %q
+      port     = %d
+      username = %q
+      password = var.pg_admin_password
+    }
+  }
+}
+resource "zenmlpro_database" "mysql" {
+  server          = "mysql"
+  name            = %q
+  component       = "workspace"
+  deletion_policy = "drop"
+  user = {
+    name                = %q
+    password_wo         = var.mysql_user_password
+    password_wo_version = var.password_version
+  }
+}
+resource "zenmlpro_database" "pg" {
+  server          = "pg"
+  name            = %q
+  component       = "control_plane"
+  deletion_policy = "drop"
+  user = {
+    name                = %q
+    password_wo         = var.pg_user_password
+    password_wo_version = var.password_version
+  }
+}
+`, mysqlSrv.Host, mysqlSrv.Port, mysqlSrv.Admin.User, pgSrv.Host, pgSrv.Port, pgSrv.Admin.User, myDB, myUser, pgDB, pgUser)
+	vars := func(version int) config.Variables {
+		return config.Variables{
+			"mysql_admin_password": config.StringVariable(mysqlSrv.Admin.Password),
+			"pg_admin_password":    config.StringVariable(pgSrv.Admin.Password),
+			"mysql_user_password":  config.StringVariable(userPasswords[(version - 1)]),
+			"pg_user_password":     config.StringVariable(userPasswords[2+(version-1)]),
+			"password_version":     config.IntegerVariable(version),
+		}
+	}
+	// stateFiles reads every state file Terraform wrote, and requires that they record the databases.
+	stateFiles := func() (string, error) {
+		var all strings.Builder
+		err := filepath.WalkDir(work, func(p string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() || !strings.Contains(d.Name(), ".tfstate") {
+				return err
+			}
+			b, err := os.ReadFile(p)
+			all.Write(b)
+			return err
+		})
+		if err == nil && (!strings.Contains(all.String(), myDB) || !strings.Contains(all.String(), pgDB)) {
+			err = fmt.Errorf("no state file under %s records the databases", work)
+		}
+		return all.String(), err
+	}
+	noPasswordIn := func(what, text string, passwords []string) error {
+		for _, pw := range passwords {
+			if strings.Contains(text, pw) {
+				return fmt.Errorf("%s holds a password (%s...)", what, pw[:6])
+			}
+		}
+		return nil
+	}
+	checkState := checkServer(func() error {
+		state, err := stateFiles()
+		if err != nil {
+			return err
+		}
+		return noPasswordIn("the state", state, append(adminPasswords, userPasswords...))
+	})
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		TerraformVersionChecks:   writeOnlyVersionChecks,
+		Steps: []resource.TestStep{
+			{
+				Config: hcl, ConfigVariables: vars(1),
+				Check: resource.ComposeAggregateTestCheckFunc(checkState,
+					checkLogin(mysqlSrv, myUser, myDB, userPasswords[0]), checkLogin(pgSrv, pgUser, pgDB, userPasswords[2])),
+			},
+			{
+				Config: hcl, ConfigVariables: vars(2),
+				Check: resource.ComposeAggregateTestCheckFunc(checkState,
+					checkLogin(mysqlSrv, myUser, myDB, userPasswords[1], userPasswords[0]), checkLogin(pgSrv, pgUser, pgDB, userPasswords[3], userPasswords[2])),
+			},
+		},
+	})
+
+	raw, err := os.ReadFile(logFile)
+	if err != nil {
+		t.Fatalf("the TRACE log was not written: %v", err)
+	}
+	log := string(raw)
+	// The log is the one wanted: Terraform's TRACE lines and the provider's own, about these databases.
+	for _, want := range []string{"[TRACE]", "creating database", "setting a new password", myDB, pgUser} {
+		if !strings.Contains(log, want) {
+			t.Errorf("the TRACE log (%d bytes) lacks %q: it is not the log this test needs", len(log), want)
+		}
+	}
+	if err := noPasswordIn("the TRACE log "+logFile, log, append(adminPasswords, userPasswords...)); err != nil {
+		t.Error(err)
+	}
+	state, err := stateFiles()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := noPasswordIn("the state after destroy", state, append(adminPasswords, userPasswords...)); err != nil {
+		t.Error(err)
+	}
+	for _, srv := range []*testsupport.Server{mysqlSrv, pgSrv} {
+		b, err := os.ReadFile(srv.LogFile)
+		if err != nil {
+			t.Fatalf("reading the statement log of %s: %v", srv.Addr(), err)
+		}
+		serverLog := string(b)
+		if !strings.Contains(serverLog, myDB) && !strings.Contains(serverLog, pgDB) {
+			t.Errorf("the statement log %s does not record this test's statements", srv.LogFile)
+		}
+		if err := noPasswordIn("the statement log "+srv.LogFile, serverLog, userPasswords); err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+// objectValue builds a value of an object type: the given attributes, every other attribute null.
+func objectValue(t *testing.T, typ tftypes.Type, attrs map[string]tftypes.Value) tftypes.Value {
+	t.Helper()
+	obj, ok := typ.(tftypes.Object)
+	if !ok {
+		t.Fatalf("%s is not an object type", typ)
+	}
+	vals := map[string]tftypes.Value{}
+	for name, at := range obj.AttributeTypes {
+		if v, ok := attrs[name]; ok {
+			vals[name] = v
+			continue
+		}
+		vals[name] = tftypes.NewValue(at, nil)
+	}
+	for name := range attrs {
+		if _, ok := obj.AttributeTypes[name]; !ok {
+			t.Fatalf("no attribute %q in %s", name, typ)
+		}
+	}
+	return tftypes.NewValue(obj, vals)
+}
+
+func attrType(t *testing.T, typ tftypes.Type, name string) tftypes.Type {
+	t.Helper()
+	obj, ok := typ.(tftypes.Object)
+	if !ok || obj.AttributeTypes[name] == nil {
+		t.Fatalf("no attribute %q in %s", name, typ)
+	}
+	return obj.AttributeTypes[name]
+}
+
+func dynamicValue(t *testing.T, typ tftypes.Type, v tftypes.Value) *tfprotov6.DynamicValue {
+	t.Helper()
+	dv, err := tfprotov6.NewDynamicValue(typ, v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &dv
+}
+
+func noErrors(t *testing.T, what string, diags []*tfprotov6.Diagnostic) {
+	t.Helper()
+	for _, d := range diags {
+		if d.Severity == tfprotov6.DiagnosticSeverityError {
+			t.Fatalf("%s: %s: %s", what, d.Summary, d.Detail)
+		}
+	}
+}
+
+// TestDatabaseResourceWriteOnlyPasswordProviderServer drives the write-only password through the
+// provider server directly, as Terraform 1.11+ does, so that the path is exercised whatever Terraform
+// CLI runs the acceptance tests: the password reaches the server at create and at rotation, and never
+// the planned or the new state. It also sees the MariaDB warning of create.
+func TestDatabaseResourceWriteOnlyPasswordProviderServer(t *testing.T) {
+	t.Parallel()
+	srv := testsupport.MySQL(t)
+	ctx := t.Context()
+	name, user := testsupport.UniqueName(t, "wo"), testsupport.UniqueName(t, "wu")
+	pw1, pw2 := testPassword(t, "wo1"), testPassword(t, "wo2")
+	srv.CleanupDatabase(name)
+	srv.CleanupUser(user, "%")
+
+	server, err := providerserver.NewProtocol6WithError(New("test")())()
+	if err != nil {
+		t.Fatal(err)
+	}
+	schemas, err := server.GetProviderSchema(ctx, &tfprotov6.GetProviderSchemaRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	noErrors(t, "GetProviderSchema", schemas.Diagnostics)
+	providerType := schemas.Provider.ValueType()
+	resourceSchema := schemas.ResourceSchemas["zenmlpro_database"]
+	resourceType := resourceSchema.ValueType()
+	for _, a := range resourceSchema.Block.Attributes {
+		if a.Name == "user" {
+			for _, n := range a.NestedType.Attributes {
+				if n.Name == "password_wo" && (!n.WriteOnly || !n.Sensitive) {
+					t.Fatalf("user.password_wo is not write-only and sensitive in the schema: %+v", n)
+				}
+			}
+		}
+	}
+
+	serversType := attrType(t, providerType, "database_servers")
+	serverType := serversType.(tftypes.Map).ElementType
+	providerConfig := objectValue(t, providerType, map[string]tftypes.Value{
+		"database_servers": tftypes.NewValue(serversType, map[string]tftypes.Value{
+			"main": objectValue(t, serverType, map[string]tftypes.Value{
+				"engine":   tftypes.NewValue(tftypes.String, "mysql"),
+				"host":     tftypes.NewValue(tftypes.String, srv.Host),
+				"port":     tftypes.NewValue(tftypes.Number, srv.Port),
+				"username": tftypes.NewValue(tftypes.String, srv.Admin.User),
+				"password": tftypes.NewValue(tftypes.String, srv.Admin.Password),
+			}),
+		}),
+	})
+	configured, err := server.ConfigureProvider(ctx, &tfprotov6.ConfigureProviderRequest{TerraformVersion: "1.11.4", Config: dynamicValue(t, providerType, providerConfig)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	noErrors(t, "ConfigureProvider", configured.Diagnostics)
+
+	userType := attrType(t, resourceType, "user")
+	config := func(password string, version int) tftypes.Value {
+		return objectValue(t, resourceType, map[string]tftypes.Value{
+			"server":          tftypes.NewValue(tftypes.String, "main"),
+			"name":            tftypes.NewValue(tftypes.String, name),
+			"component":       tftypes.NewValue(tftypes.String, "workspace"),
+			"deletion_policy": tftypes.NewValue(tftypes.String, "drop"),
+			"user": objectValue(t, userType, map[string]tftypes.Value{
+				"name":                tftypes.NewValue(tftypes.String, user),
+				"password_wo":         tftypes.NewValue(tftypes.String, password),
+				"password_wo_version": tftypes.NewValue(tftypes.Number, version),
+			}),
+		})
+	}
+	// withoutPassword is the proposed new state: Terraform never sends the write-only value there.
+	withoutPassword := func(password string, version int) tftypes.Value {
+		v := config(password, version)
+		out, err := tftypes.Transform(v, func(p *tftypes.AttributePath, v tftypes.Value) (tftypes.Value, error) {
+			if p.Equal(tftypes.NewAttributePath().WithAttributeName("user").WithAttributeName("password_wo")) {
+				return tftypes.NewValue(tftypes.String, nil), nil
+			}
+			return v, nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	userValues := func(state *tfprotov6.DynamicValue) map[string]tftypes.Value {
+		t.Helper()
+		v, err := state.Unmarshal(resourceType)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var top, u map[string]tftypes.Value
+		if err := v.As(&top); err != nil {
+			t.Fatal(err)
+		}
+		if err := top["user"].As(&u); err != nil {
+			t.Fatal(err)
+		}
+		return u
+	}
+
+	validated, err := server.ValidateResourceConfig(ctx, &tfprotov6.ValidateResourceConfigRequest{
+		TypeName: "zenmlpro_database", Config: dynamicValue(t, resourceType, config(pw1, 1)),
+		ClientCapabilities: &tfprotov6.ValidateResourceConfigClientCapabilities{WriteOnlyAttributesAllowed: true},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	noErrors(t, "ValidateResourceConfig", validated.Diagnostics)
+
+	apply := func(prior *tfprotov6.DynamicValue, password string, version int) *tfprotov6.DynamicValue {
+		t.Helper()
+		planned, err := server.PlanResourceChange(ctx, &tfprotov6.PlanResourceChangeRequest{
+			TypeName: "zenmlpro_database", PriorState: prior,
+			ProposedNewState: dynamicValue(t, resourceType, withoutPassword(password, version)),
+			Config:           dynamicValue(t, resourceType, config(password, version)),
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		noErrors(t, "PlanResourceChange", planned.Diagnostics)
+		if pw := userValues(planned.PlannedState)["password_wo"]; !pw.IsNull() {
+			t.Fatalf("the planned state holds user.password_wo: %v", pw)
+		}
+		applied, err := server.ApplyResourceChange(ctx, &tfprotov6.ApplyResourceChangeRequest{
+			TypeName: "zenmlpro_database", PriorState: prior, PlannedState: planned.PlannedState,
+			Config: dynamicValue(t, resourceType, config(password, version)),
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		noErrors(t, "ApplyResourceChange", applied.Diagnostics)
+		if v, err := prior.Unmarshal(resourceType); err == nil && v.IsNull() {
+			warned := false
+			for _, d := range applied.Diagnostics {
+				warned = warned || (d.Severity == tfprotov6.DiagnosticSeverityWarning && strings.Contains(d.Detail, "MariaDB"))
+			}
+			if !warned && strings.Contains(srv.Version(), "MariaDB") {
+				t.Errorf("create on MariaDB gave no warning that ZenML documents MySQL 8.0+: %v", applied.Diagnostics)
+			}
+		}
+		u := userValues(applied.NewState)
+		if !u["password_wo"].IsNull() {
+			t.Fatalf("the new state holds user.password_wo: %v", u["password_wo"])
+		}
+		if raw, _ := json.Marshal(applied.NewState); strings.Contains(string(raw), password) {
+			t.Fatal("the new state holds the password")
+		}
+		return applied.NewState
+	}
+
+	state := apply(dynamicValue(t, resourceType, tftypes.NewValue(resourceType, nil)), pw1, 1)
+	if !srv.CanLogin(user, pw1, name) {
+		t.Fatalf("user %s cannot log in with the password given at create", user)
+	}
+	state = apply(state, pw2, 2)
+	if !srv.CanLogin(user, pw2, name) || srv.CanLogin(user, pw1, name) {
+		t.Fatalf("after rotation, user %s must log in with the new password only", user)
+	}
+
+	deleted, err := server.ApplyResourceChange(ctx, &tfprotov6.ApplyResourceChangeRequest{
+		TypeName: "zenmlpro_database", PriorState: state,
+		PlannedState: dynamicValue(t, resourceType, tftypes.NewValue(resourceType, nil)),
+		Config:       dynamicValue(t, resourceType, tftypes.NewValue(resourceType, nil)),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	noErrors(t, "ApplyResourceChange (delete)", deleted.Diagnostics)
+	if srv.DatabaseExists(name) || srv.UserExists(user, "%") {
+		t.Fatalf("deletion_policy drop left database %s or user %s", name, user)
 	}
 }
