@@ -184,7 +184,7 @@ func (r *databaseResource) Schema(_ context.Context, _ resource.SchemaRequest, r
 			"user": schema.SingleNestedAttribute{
 				Optional: true,
 				MarkdownDescription: "A dedicated user for ZenML, with every privilege on this database and nothing else, so that ZenML's migrations can run " +
-					"(MySQL: `GRANT ALL PRIVILEGES ON `db`.*`; PostgreSQL: the user owns the database, as PostgreSQL 15+ no longer lets PUBLIC create in " +
+					"(MySQL: ``GRANT ALL PRIVILEGES ON `<name>`.*``; PostgreSQL: the user owns the database, as PostgreSQL 15+ no longer lets PUBLIC create in " +
 					"schema `public`). A user deleted, or a privilege revoked, outside Terraform shows as a change in the next plan that restores it. " +
 					"The user is dropped only when its database is dropped or this attribute is removed; changing `name` or `host` creates the new user and " +
 					"drops the old one, keeping the database.",
@@ -256,7 +256,7 @@ func (r *databaseResource) Schema(_ context.Context, _ resource.SchemaRequest, r
 			},
 			"server_version": schema.StringAttribute{
 				Computed: true,
-				MarkdownDescription: "The server's version as it reports it, e.g. `8.0.36` or `10.11.6-MariaDB`, read at create and on every refresh. " +
+				MarkdownDescription: "The server's version, e.g. `8.0.36` (MySQL), `10.11.6-MariaDB` or `15.8` (PostgreSQL), read at create and on every refresh. " +
 					"MySQL older than 8.0 and MariaDB older than 10.6 are refused; MariaDB is accepted with a warning, since ZenML documents MySQL 8.0+.",
 			},
 			"store_url": schema.StringAttribute{
@@ -723,7 +723,8 @@ func (r *databaseResource) Create(ctx context.Context, req resource.CreateReques
 		return
 	}
 	for _, w := range info.Warnings {
-		resp.Diagnostics.AddWarning("Database Server Accepted With A Warning", fmt.Sprintf("Server %q at %s runs %s: %s.", slot.cfg.Name, hostPort(slot.cfg), info.Raw, w))
+		resp.Diagnostics.AddWarning("Database Server Accepted With A Warning",
+			fmt.Sprintf("Server %q at %s runs %s: %s.", slot.cfg.Name, hostPort(slot.cfg), info.Raw, strings.TrimSuffix(w, ".")))
 	}
 	tflog.Info(ctx, "database server version", map[string]any{"engine": string(info.Engine), "flavor": info.Flavor, "version": info.Version})
 	if info.Engine == databases.Postgres && plan.Component.ValueString() == string(checks.WorkspaceDatabase) {
@@ -819,7 +820,7 @@ func (r *databaseResource) Create(ctx context.Context, req resource.CreateReques
 		return
 	}
 	recordDatabase(&plan, db, info.Engine)
-	plan.ServerVersion = types.StringValue(info.Version)
+	plan.ServerVersion = types.StringValue(serverVersion(info))
 	plan.Engine = types.StringValue(string(info.Engine))
 	if plan.CharacterSet.IsUnknown() {
 		plan.CharacterSet = types.StringNull()
@@ -832,6 +833,14 @@ func (r *databaseResource) Create(ctx context.Context, req resource.CreateReques
 	}
 	r.finishPlanned(ctx, &plan, info.Engine, slot, &resp.Diagnostics)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+// serverVersion is the version recorded in state: the numeric version, marked when the server is MariaDB.
+func serverVersion(info databases.ServerInfo) string {
+	if info.Flavor == databases.FlavorMariaDB {
+		return info.Version + "-MariaDB"
+	}
+	return info.Version
 }
 
 // finishPlanned fills the values that were unknown in the plan once the server is known.
@@ -1004,7 +1013,7 @@ func (r *databaseResource) Read(ctx context.Context, req resource.ReadRequest, r
 		addServerError(&resp.Diagnostics, "Unable to Read Database", "read the server version", slot, err)
 		return
 	}
-	state.ServerVersion = types.StringValue(info.Version)
+	state.ServerVersion = types.StringValue(serverVersion(info))
 	state.Engine = types.StringValue(string(info.Engine))
 	state.ID = types.StringValue(server + "/" + name)
 	recordDatabase(&state, db, info.Engine)
