@@ -1,12 +1,13 @@
-# Quickstart: the offline part of a fully self-hosted ZenML Pro deployment, checked at plan time.
+# Quickstart: a fully self-hosted ZenML Pro deployment prepared and checked with Terraform.
 # A Control Plane at 0.13.0 with two Workspace Servers (0.93.2 and 0.93.1), images from ZenML's GCP
-# Artifact Registry, the two Helm charts, and endpoints under one parent domain.
+# Artifact Registry, the two Helm charts, endpoints under one parent domain, and a database with its
+# own user for each workspace on a MySQL-compatible server (databases.tf).
 #
-# `make demo` applies this with a locally built provider; nothing leaves the machine.
+# `make demo` applies this with a locally built provider against a local MariaDB; nothing leaves the machine.
 
 terraform {
-  # Provider-defined functions need Terraform 1.8 or OpenTofu 1.7 at least; the provider supports Terraform 1.11+.
-  required_version = ">= 1.8"
+  # The workspace database passwords are write-only attributes fed by an ephemeral variable: Terraform 1.11+.
+  required_version = ">= 1.11"
   required_providers {
     zenmlpro = {
       source = "zenmlpro-infra/zenmlpro"
@@ -14,15 +15,26 @@ terraform {
   }
 }
 
-provider "zenmlpro" {}
+provider "zenmlpro" {
+  # The admin connection to the database server; it never enters the state.
+  database_servers = {
+    demo = {
+      engine   = "mysql"
+      host     = var.mysql_host
+      port     = var.mysql_port
+      username = var.mysql_admin_username
+      password = var.mysql_admin_password
+    }
+  }
+}
 
 locals {
   control_plane_version = "0.13.0"
   image_source          = "zenml_gcp"
 
   workspaces = {
-    workspace-1 = { version = "0.93.2", host = "zenml-workspace-1.ml.example.com" }
-    workspace-2 = { version = "0.93.1", host = "zenml-workspace-2.ml.example.com" }
+    workspace-1 = { version = "0.93.2", host = "zenml-workspace-1.ml.example.com", database = "zenml_workspace_1", db_user = "zenml_ws1" }
+    workspace-2 = { version = "0.93.1", host = "zenml-workspace-2.ml.example.com", database = "zenml_workspace_2", db_user = "zenml_ws2" }
   }
 }
 
@@ -71,7 +83,7 @@ data "zenmlpro_endpoints" "this" {
   workspace_hosts = { for name, ws in local.workspaces : name => ws.host }
 }
 
-# A record in state of what was checked and decided, for reviewers: versions, references, endpoints.
+# A record in state of what was checked and decided, for reviewers: versions, references, endpoints, databases.
 resource "terraform_data" "deployment_record" {
   input = {
     control_plane = {
@@ -90,6 +102,8 @@ resource "terraform_data" "deployment_record" {
         image      = data.zenmlpro_image.workspace_server[name].uri
         chart      = "${data.zenmlpro_helm_chart.workspace[name].oci_reference}:${data.zenmlpro_helm_chart.workspace[name].version}"
         url        = data.zenmlpro_endpoints.this.workspace_urls[name]
+        database   = zenmlpro_database.workspace[name].store_url
+        db_server  = zenmlpro_database.workspace[name].server_version
       }
     }
     certificate_names    = data.zenmlpro_endpoints.this.certificate_names

@@ -53,3 +53,9 @@ output "functions" {
     api_image              = provider::zenmlpro::image_uri("control_plane_api", local.control_plane_version, local.image_source)
   }
 }
+
+# ZenML store URLs without the password: the workspace chart's zenml.database.url.
+output "database_store_urls" {
+  description = "The store URL of each workspace's database; the password comes from a Kubernetes secret."
+  value       = { for name, db in zenmlpro_database.workspace : name => db.store_url }
+}

@@ -7,11 +7,16 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reflect"
+	"strconv"
+	"strings"
 	"testing"
+
+	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/testsupport"
 )
 
 // TestAccQuickstart applies examples/quickstart, the configuration `make demo` runs, exactly as a user
-// would: a provider binary built from this tree, a CLI configuration with dev_overrides, and the real
+// would: a provider binary built from this tree, a CLI configuration with dev_overrides, the test
+// services' MariaDB (as its restricted admin) in the TF_VAR_ values `make demo` sets, and the real
 // `terraform apply`, `plan` and `output`. (terraform-plugin-testing cannot take this configuration as it
 // is: its state checks reject the example's for_each data sources.)
 func TestAccQuickstart(t *testing.T) {
@@ -22,6 +27,28 @@ func TestAccQuickstart(t *testing.T) {
 	tfBin := os.Getenv("TF_ACC_TERRAFORM_PATH")
 	if tfBin == "" {
 		tfBin = "terraform"
+	}
+	quickstartNeedsWriteOnly(t, tfBin)
+	srv := testsupport.MySQL(t)
+	workspaceDBs := map[string]struct{ database, user string }{
+		"workspace-1": {"zenml_workspace_1", "zenml_ws1"},
+		"workspace-2": {"zenml_workspace_2", "zenml_ws2"},
+	}
+	// The quickstart's names are fixed: drop what an earlier run or `make demo` left on the shared
+	// server (the default deletion policy keeps databases), now and after the test.
+	for _, db := range workspaceDBs {
+		srv.DropDatabase(db.database)
+		srv.DropUser(db.user, "%")
+		srv.CleanupDatabase(db.database)
+		srv.CleanupUser(db.user, "%")
+	}
+	workspacePassword := testPassword(t, "quickstart")
+	tfVars := []string{
+		"TF_VAR_mysql_host=" + srv.Host,
+		"TF_VAR_mysql_port=" + strconv.Itoa(srv.Port),
+		"TF_VAR_mysql_admin_username=" + srv.Admin.User,
+		"TF_VAR_mysql_admin_password=" + srv.Admin.Password,
+		"TF_VAR_workspace_db_password=" + workspacePassword,
 	}
 	dir := t.TempDir()
 	binDir := filepath.Join(dir, "bin")
@@ -34,7 +61,7 @@ func TestAccQuickstart(t *testing.T) {
 	run := func(name string, args ...string) []byte {
 		t.Helper()
 		cmd := exec.CommandContext(t.Context(), name, args...)
-		cmd.Env = append(os.Environ(), "TF_CLI_CONFIG_FILE="+filepath.Join(dir, "terraformrc"), "TF_IN_AUTOMATION=1", "CHECKPOINT_DISABLE=1")
+		cmd.Env = append(append(os.Environ(), "TF_CLI_CONFIG_FILE="+filepath.Join(dir, "terraformrc"), "TF_IN_AUTOMATION=1", "CHECKPOINT_DISABLE=1"), tfVars...)
 		var stderr bytes.Buffer
 		cmd.Stderr = &stderr
 		out, err := cmd.Output()
@@ -48,12 +75,16 @@ func TestAccQuickstart(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "terraformrc"), []byte(rc), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	for _, f := range []string{"main.tf", "outputs.tf"} {
-		b, err := os.ReadFile(filepath.Join("..", "..", "examples", "quickstart", f))
+	files, err := filepath.Glob(filepath.Join("..", "..", "examples", "quickstart", "*.tf"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no .tf files in examples/quickstart: %v", err)
+	}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := os.WriteFile(filepath.Join(work, f), b, 0o600); err != nil {
+		if err := os.WriteFile(filepath.Join(work, filepath.Base(f)), b, 0o600); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -108,6 +139,10 @@ func TestAccQuickstart(t *testing.T) {
 			"cookie_domain": "ml.example.com",
 			"needs_cors":    false,
 		},
+		"database_store_urls": map[string]any{
+			"workspace-1": "mysql://zenml_ws1@" + srv.Addr() + "/zenml_workspace_1",
+			"workspace-2": "mysql://zenml_ws2@" + srv.Addr() + "/zenml_workspace_2",
+		},
 		"functions": map[string]any{
 			"workspace_1_compatible": true,
 			"control_plane_released": "2026-01-30",
@@ -154,7 +189,57 @@ func TestAccQuickstart(t *testing.T) {
 	ws, _ := record["workspaces"].(map[string]any)
 	ws2, _ := ws["workspace-2"].(map[string]any)
 	if cp["chart"] != "oci://public.ecr.aws/zenml/zenml-pro:0.13.0" || cp["release_date"] != "2026-01-30" ||
-		ws2["chart"] != "oci://public.ecr.aws/zenml/zenml:0.93.1" || ws2["compatible"] != true {
+		ws2["chart"] != "oci://public.ecr.aws/zenml/zenml:0.93.1" || ws2["compatible"] != true ||
+		ws2["database"] != "mysql://zenml_ws2@"+srv.Addr()+"/zenml_workspace_2" || ws2["db_server"] != wantServerVersion(srv) {
 		t.Errorf("terraform_data.deployment_record does not hold the expected record: %v", record)
+	}
+
+	// The databases exist, each user logs in to its own database with the ephemeral password, and
+	// neither the password nor the admin's is in the state.
+	for name, db := range workspaceDBs {
+		if !srv.CanLogin(db.user, workspacePassword, db.database) {
+			t.Errorf("%s: user %s cannot log in to %s with the quickstart's password", name, db.user, db.database)
+		}
+	}
+	rawState, err := os.ReadFile(filepath.Join(work, "terraform.tfstate"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(rawState, []byte("zenml_workspace_1")) {
+		t.Error("the state does not record the workspace databases")
+	}
+	for _, pw := range []string{workspacePassword, srv.Admin.Password} {
+		if bytes.Contains(rawState, []byte(pw)) {
+			t.Errorf("the quickstart's state holds a password (%s...)", pw[:6])
+		}
+	}
+}
+
+// quickstartNeedsWriteOnly skips the quickstart on a CLI older than Terraform 1.11 (such as OpenTofu
+// 1.10): its database passwords are write-only attributes fed by an ephemeral variable. The write-only
+// path is exercised without the CLI by TestDatabaseResourceWriteOnlyPasswordProviderServer.
+func quickstartNeedsWriteOnly(t *testing.T, tfBin string) {
+	t.Helper()
+	out, err := exec.CommandContext(t.Context(), tfBin, "version", "-json").Output()
+	if err != nil {
+		t.Fatalf("%s version -json: %v", tfBin, err)
+	}
+	var v struct {
+		Version string `json:"terraform_version"`
+	}
+	if err := json.Unmarshal(out, &v); err != nil {
+		t.Fatalf("%s version -json: %v: %s", tfBin, err, out)
+	}
+	parts := strings.SplitN(v.Version, ".", 3)
+	if len(parts) < 2 {
+		t.Fatalf("%s reports version %q", tfBin, v.Version)
+	}
+	major, errMajor := strconv.Atoi(parts[0])
+	minor, errMinor := strconv.Atoi(parts[1])
+	if errMajor != nil || errMinor != nil {
+		t.Fatalf("%s reports version %q", tfBin, v.Version)
+	}
+	if major == 1 && minor < 11 {
+		t.Skipf("the quickstart needs Terraform 1.11+ (write-only attributes, ephemeral variables); %s is %s", tfBin, v.Version)
 	}
 }
