@@ -869,30 +869,30 @@ resource "zenmlpro_database" "this" {
 }
 
 // TestAccDatabase_TwentyInOneApply creates 20 databases with users on one server in one apply
-// (Terraform runs 10 operations at a time), on each engine.
+// (Terraform runs 10 operations at a time), on each engine, as the superuser and as the restricted admin.
 func TestAccDatabase_TwentyInOneApply(t *testing.T) {
 	t.Parallel()
 	for _, srv := range []*testsupport.Server{testsupport.MySQL(t), testsupport.Postgres(t)} {
 		t.Run(srv.Engine, func(t *testing.T) {
-			t.Parallel()
-			prefix := testsupport.UniqueName(t, "many")
-			userPrefix := "mu" + testPassword(t, "x")[len("pw-x-"):][:8]
-			pw := testPassword(t, "many")
-			var names, users []string
-			host := ""
-			component := "workspace"
-			if srv.Engine == testsupport.EngineMySQL {
-				host = "%"
-			} else {
-				component = "control_plane"
-			}
-			for i := range 20 {
-				names = append(names, fmt.Sprintf("%s_%d", prefix, i))
-				users = append(users, fmt.Sprintf("%s_%d", userPrefix, i))
-				srv.CleanupDatabase(names[i])
-				srv.CleanupUser(users[i], host)
-			}
-			config := providerConfig(dbServer{key: "main", srv: srv, account: srv.Admin}) + fmt.Sprintf(`
+			forEachAdmin(t, srv, func(t *testing.T, admin testsupport.Account) {
+				prefix := testsupport.UniqueName(t, "many")
+				userPrefix := "mu" + testPassword(t, "x")[len("pw-x-"):][:8]
+				pw := testPassword(t, "many")
+				var names, users []string
+				host := ""
+				component := "workspace"
+				if srv.Engine == testsupport.EngineMySQL {
+					host = "%"
+				} else {
+					component = "control_plane"
+				}
+				for i := range 20 {
+					names = append(names, fmt.Sprintf("%s_%d", prefix, i))
+					users = append(users, fmt.Sprintf("%s_%d", userPrefix, i))
+					srv.CleanupDatabase(names[i])
+					srv.CleanupUser(users[i], host)
+				}
+				config := providerConfig(dbServer{key: "main", srv: srv, account: admin}) + fmt.Sprintf(`
 resource "zenmlpro_database" "many" {
   count           = 20
   server          = "main"
@@ -905,29 +905,30 @@ resource "zenmlpro_database" "many" {
   }
 }
 `, prefix, component, userPrefix, pw)
-			resource.Test(t, resource.TestCase{
-				PreCheck:                 func() { testAccPreCheck(t) },
-				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-				TerraformVersionChecks:   writeOnlyVersionChecks,
-				CheckDestroy: checkServer(func() error {
-					for i := range names {
-						if srv.DatabaseExists(names[i]) || srv.UserExists(users[i], host) {
-							return fmt.Errorf("database %s or user %s is left after destroy", names[i], users[i])
-						}
-					}
-					return nil
-				}),
-				Steps: []resource.TestStep{{
-					Config: config,
-					Check: checkServer(func() error {
+				resource.Test(t, resource.TestCase{
+					PreCheck:                 func() { testAccPreCheck(t) },
+					ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+					TerraformVersionChecks:   writeOnlyVersionChecks,
+					CheckDestroy: checkServer(func() error {
 						for i := range names {
-							if !srv.CanLogin(users[i], pw, names[i]) {
-								return fmt.Errorf("user %s cannot log in to database %s", users[i], names[i])
+							if srv.DatabaseExists(names[i]) || srv.UserExists(users[i], host) {
+								return fmt.Errorf("database %s or user %s is left after destroy", names[i], users[i])
 							}
 						}
 						return nil
 					}),
-				}},
+					Steps: []resource.TestStep{{
+						Config: config,
+						Check: checkServer(func() error {
+							for i := range names {
+								if !srv.CanLogin(users[i], pw, names[i]) {
+									return fmt.Errorf("user %s cannot log in to database %s", users[i], names[i])
+								}
+							}
+							return nil
+						}),
+					}},
+				})
 			})
 		})
 	}
@@ -1208,7 +1209,11 @@ func TestDatabaseResourceWriteOnlyPasswordProviderServer(t *testing.T) {
 	}
 
 	serversType := attrType(t, providerType, "database_servers")
-	serverType := serversType.(tftypes.Map).ElementType
+	serversMap, ok := serversType.(tftypes.Map)
+	if !ok {
+		t.Fatalf("database_servers is a %s, not a map", serversType)
+	}
+	serverType := serversMap.ElementType
 	providerConfig := objectValue(t, providerType, map[string]tftypes.Value{
 		"database_servers": tftypes.NewValue(serversType, map[string]tftypes.Value{
 			"main": objectValue(t, serverType, map[string]tftypes.Value{
