@@ -19,6 +19,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 
 	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/databases"
 )
@@ -180,10 +181,14 @@ provider "zenmlpro" {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
+			var versionChecks []tfversion.TerraformVersionCheck
+			if strings.Contains(tc.config, "password_wo") {
+				versionChecks = writeOnlyVersionChecks
+			}
 			resource.Test(t, resource.TestCase{
 				PreCheck:                 func() { testAccPreCheck(t) },
 				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-				TerraformVersionChecks:   writeOnlyVersionChecks,
+				TerraformVersionChecks:   versionChecks,
 				Steps: []resource.TestStep{{
 					Config:   tc.config,
 					PlanOnly: true,
