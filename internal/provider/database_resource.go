@@ -186,8 +186,8 @@ func (r *databaseResource) Schema(_ context.Context, _ resource.SchemaRequest, r
 				MarkdownDescription: "A dedicated user for ZenML, with every privilege on this database and nothing else, so that ZenML's migrations can run " +
 					"(MySQL: ``GRANT ALL PRIVILEGES ON `<name>`.*``; PostgreSQL: the user owns the database, as PostgreSQL 15+ no longer lets PUBLIC create in " +
 					"schema `public`). A user deleted, or a privilege revoked, outside Terraform shows as a change in the next plan that restores it. " +
-					"The user is dropped only when its database is dropped or this attribute is removed; changing `name` or `host` creates the new user and " +
-					"drops the old one, keeping the database.",
+					"The user is dropped only when its database is dropped or this attribute is removed; on MySQL, changing `name` or `host` creates the new user and " +
+					"drops the old one, keeping the database (on PostgreSQL, where the old role owns ZenML's tables, a rename fails the plan and says how to rename the role instead).",
 				Attributes: map[string]schema.Attribute{
 					"name": schema.StringAttribute{
 						Required: true,
@@ -503,6 +503,16 @@ func (r *databaseResource) ModifyPlan(ctx context.Context, req resource.ModifyPl
 
 	r.planEngineAttributes(&plan, config, state, existing, engine, &resp.Diagnostics)
 	user := r.planUser(ctx, &plan, config, engine, lk.slot, &resp.Diagnostics)
+	if existing && engine == databases.Postgres && user != nil {
+		if old := userOf(ctx, state.User, &resp.Diagnostics); old != nil && !old.Name.IsUnknown() && !user.Name.IsUnknown() && old.Name.ValueString() != user.Name.ValueString() {
+			resp.Diagnostics.AddAttributeError(path.Root("user").AtName("name"), "User Rename Not Supported On PostgreSQL",
+				fmt.Sprintf("Attribute user.name changes from %q to %q on PostgreSQL server %q. The tables ZenML created belong to %q; a new role would own "+
+					"the database but not its tables, and dropping the old role would hand them to the admin user, breaking ZenML's next migration. "+
+					"Rename the role in SQL instead (ALTER ROLE %s RENAME TO %s), run terraform state rm on this resource and import it as %s/%s/%s "+
+					"(the first apply after the import sets its password).", old.Name.ValueString(), user.Name.ValueString(), plan.Server.ValueString(), old.Name.ValueString(),
+					old.Name.ValueString(), user.Name.ValueString(), plan.Server.ValueString(), plan.Name.ValueString(), user.Name.ValueString()))
+		}
+	}
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -997,6 +1007,15 @@ func (r *databaseResource) Read(ctx context.Context, req resource.ReadRequest, r
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	if movedEngine(state, slot) {
+		// The key now names a server of another engine: the database is on a server the provider no
+		// longer knows. Keep the state as it is; the plan replaces the resource (engine changes).
+		resp.Diagnostics.AddWarning("Database Server Changed Engine",
+			fmt.Sprintf("Server %q is now a %s server, but database %q was created on a %s server under that key. It cannot be read there; "+
+				"the plan creates the database on the new server and leaves the old one as it is.", server, slot.cfg.Engine, name, state.Engine.ValueString()))
+		resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+		return
+	}
 	tflog.Debug(ctx, "reading database")
 	db, err := srv.GetDatabase(ctx, name)
 	if err != nil {
@@ -1202,6 +1221,13 @@ func (r *databaseResource) Delete(ctx context.Context, req resource.DeleteReques
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	if movedEngine(state, slot) {
+		resp.Diagnostics.AddWarning("Database Not Dropped",
+			fmt.Sprintf("Database %q was created on a %s server under the key %q, which now names a %s server: the provider can no longer reach "+
+				"the old server, so the database (and its user) were left there as they are, whatever deletion_policy says. Drop them by hand if they are not needed.",
+				name, state.Engine.ValueString(), server, slot.cfg.Engine))
+		return
+	}
 	db, err := srv.GetDatabase(ctx, name)
 	if err != nil {
 		addServerError(&resp.Diagnostics, "Unable to Delete Database", fmt.Sprintf("look up database %q", name), slot, err)
@@ -1243,6 +1269,12 @@ func (r *databaseResource) Delete(ctx context.Context, req resource.DeleteReques
 			}
 		}
 	}
+}
+
+// movedEngine reports whether the server key now names a server of another engine than the one the
+// database was created on.
+func movedEngine(state databaseResourceModel, slot *databaseServerSlot) bool {
+	return !state.Engine.IsNull() && !state.Engine.IsUnknown() && state.Engine.ValueString() != string(slot.cfg.Engine)
 }
 
 // importIDFormat describes the accepted import IDs.

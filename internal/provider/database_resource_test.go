@@ -192,11 +192,17 @@ func TestAccDatabase_MySQLLifecycle(t *testing.T) {
 	srv := testsupport.MySQL(t)
 	forEachAdmin(t, srv, func(t *testing.T, admin testsupport.Account) {
 		name := testsupport.UniqueName(t, "ws")
-		user := testsupport.UniqueName(t, "u")
+		user, renamed := testsupport.UniqueName(t, "u"), testsupport.UniqueName(t, "r")
 		pw1, pw2 := testPassword(t, "one"), testPassword(t, "two")
 		srv.CleanupDatabase(name)
 		srv.CleanupUser(user, "%")
-		config := func(extra, pw string, version int) string {
+		srv.CleanupUser(renamed, "%")
+		// configFor renders the resource with the named user ("" for none).
+		configFor := func(extra, userName, pw string, version int) string {
+			userBlock := ""
+			if userName != "" {
+				userBlock = fmt.Sprintf("user = {\n    name = %q\n    password_wo = %q\n    password_wo_version = %d\n  }", userName, pw, version)
+			}
 			return providerConfig(dbServer{key: "main", srv: srv, account: admin}) + fmt.Sprintf(`
 resource "zenmlpro_database" "this" {
   server          = "main"
@@ -204,14 +210,11 @@ resource "zenmlpro_database" "this" {
   component       = "workspace"
   deletion_policy = "drop"
   %s
-  user = {
-    name                = %q
-    password_wo         = %q
-    password_wo_version = %d
-  }
+  %s
 }
-`, name, extra, user, pw, version)
+`, name, extra, userBlock)
 		}
+		config := func(extra, pw string, version int) string { return configFor(extra, user, pw, version) }
 		storeURL := fmt.Sprintf("mysql://%s@%s/%s", user, srv.Addr(), name)
 		secret := strings.ReplaceAll(name, "_", "-") + "-db"
 		resource.Test(t, resource.TestCase{
@@ -318,6 +321,47 @@ resource "zenmlpro_database" "this" {
 						checkLogin(srv, user, name, pw2),
 					),
 				},
+				{
+					// A new user name: the new user is created and granted, the old one dropped, the database kept.
+					PreConfig: func() { srv.CreateTable(name, "zenml_data") },
+					Config:    configFor("", renamed, pw2, 2),
+					ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(dbAddr, plancheck.ResourceActionUpdate),
+					}},
+					Check: resource.ComposeAggregateTestCheckFunc(
+						checkLogin(srv, renamed, name, pw2),
+						checkMySQLProfile(srv, renamed, name),
+						checkServer(func() error {
+							if srv.UserExists(user, "%") {
+								return fmt.Errorf("the old user %s was not dropped", user)
+							}
+							if srv.QueryValue("SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?", name) != "1" {
+								return fmt.Errorf("the database lost its table when its user was renamed")
+							}
+							return nil
+						}),
+					),
+				},
+				{
+					// No user any more: it is dropped, the database is kept.
+					Config: configFor("", "", "", 0),
+					ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(dbAddr, plancheck.ResourceActionUpdate),
+					}},
+					ConfigStateChecks: []statecheck.StateCheck{
+						statecheck.ExpectKnownValue(dbAddr, tfjsonpath.New("user"), knownvalue.Null()),
+						statecheck.ExpectKnownValue(dbAddr, tfjsonpath.New("store_url"), knownvalue.StringExact(fmt.Sprintf("mysql://%s/%s", srv.Addr(), name))),
+					},
+					Check: checkServer(func() error {
+						if srv.UserExists(renamed, "%") {
+							return fmt.Errorf("user %s was not dropped when the user attribute was removed", renamed)
+						}
+						if !srv.DatabaseExists(name) {
+							return fmt.Errorf("database %s was dropped with its user", name)
+						}
+						return nil
+					}),
+				},
 			},
 		})
 	})
@@ -333,7 +377,7 @@ func TestAccDatabase_PostgresLifecycle(t *testing.T) {
 		pw1, pw2 := testPassword(t, "one"), testPassword(t, "two")
 		srv.CleanupDatabase(name)
 		srv.CleanupUser(user, "")
-		config := func(extra, pw string, version int) string {
+		configFor := func(extra, user, pw string, version int) string {
 			return providerConfig(dbServer{key: "pg", srv: srv, account: admin}) + fmt.Sprintf(`
 resource "zenmlpro_database" "this" {
   server          = "pg"
@@ -349,6 +393,7 @@ resource "zenmlpro_database" "this" {
 }
 `, name, extra, user, pw, version)
 		}
+		config := func(extra, pw string, version int) string { return configFor(extra, user, pw, version) }
 		owned := checkServer(func() error {
 			if owner := srv.DatabaseOwner(name); owner != user {
 				return fmt.Errorf("database %s is owned by %q, want %q", name, owner, user)
@@ -466,6 +511,12 @@ resource "zenmlpro_database" "this" {
 					// ...and takes it when told to.
 					Config: config("adopt_existing = true", pw2, 2),
 					Check:  resource.ComposeAggregateTestCheckFunc(checkLogin(srv, user, name, pw2), owned, canMigrate),
+				},
+				{
+					// A new role would not own the tables ZenML created: the plan refuses and says what to do.
+					Config:      configFor("adopt_existing = true", "zenml_other", pw2, 2),
+					PlanOnly:    true,
+					ExpectError: regexp.MustCompile(`(?s)User Rename Not Supported On PostgreSQL.*ALTER ROLE`),
 				},
 			},
 		})
@@ -1356,4 +1407,52 @@ func TestDatabaseResourceWriteOnlyPasswordProviderServer(t *testing.T) {
 	if srv.DatabaseExists(name) || srv.UserExists(user, "%") {
 		t.Fatalf("deletion_policy drop left database %s or user %s", name, user)
 	}
+}
+
+// TestAccDatabase_EngineChangeReplaces points a server key at a server of the other engine: the
+// database is replaced (created on the new server), and the old one is left alone, with warnings.
+func TestAccDatabase_EngineChangeReplaces(t *testing.T) {
+	t.Parallel()
+	mysqlSrv, pgSrv := testsupport.MySQL(t), testsupport.Postgres(t)
+	name := testsupport.UniqueName(t, "move")
+	mysqlSrv.CleanupDatabase(name)
+	pgSrv.CleanupDatabase(name)
+	config := func(srv *testsupport.Server) string {
+		return providerConfig(dbServer{key: "main", srv: srv, account: srv.Admin}) + fmt.Sprintf(`
+resource "zenmlpro_database" "this" {
+  server          = "main"
+  name            = %q
+  component       = "control_plane"
+  deletion_policy = "drop"
+}
+`, name)
+	}
+	exists := func(srv *testsupport.Server, want bool) resource.TestCheckFunc {
+		return checkServer(func() error {
+			if got := srv.DatabaseExists(name); got != want {
+				return fmt.Errorf("database %s exists on %s: %t, want %t", name, srv.Addr(), got, want)
+			}
+			return nil
+		})
+	}
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             exists(pgSrv, false),
+		Steps: []resource.TestStep{
+			{
+				Config:            config(mysqlSrv),
+				ConfigStateChecks: []statecheck.StateCheck{statecheck.ExpectKnownValue(dbAddr, tfjsonpath.New("engine"), knownvalue.StringExact("mysql"))},
+			},
+			{
+				Config: config(pgSrv),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(dbAddr, plancheck.ResourceActionReplace),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{statecheck.ExpectKnownValue(dbAddr, tfjsonpath.New("engine"), knownvalue.StringExact("postgres"))},
+				// The old database is on a server the provider no longer knows: left as it is.
+				Check: resource.ComposeAggregateTestCheckFunc(exists(pgSrv, true), exists(mysqlSrv, true)),
+			},
+		},
+	})
 }
