@@ -617,7 +617,7 @@ func TestAccDatabase_AdoptExisting(t *testing.T) {
 		config := func(adopt bool, withUser bool) string {
 			u := ""
 			if withUser {
-				u = fmt.Sprintf("user = {\n    name = %q\n    password_wo = %q\n  }", user, newPW)
+				u = fmt.Sprintf("user = {\n    name = %q\n    password_wo = %q\n  }\n  password_secret = { name = \"zenml-ws-secrets\" }", user, newPW)
 			}
 			return providerConfig(dbServer{key: "main", srv: srv, account: admin}) + fmt.Sprintf(`
 resource "zenmlpro_database" "this" {
@@ -654,6 +654,15 @@ resource "zenmlpro_database" "this" {
 					ConfigStateChecks: []statecheck.StateCheck{
 						statecheck.ExpectKnownValue(dbAddr, tfjsonpath.New("adopt_existing"), knownvalue.Bool(true)),
 						statecheck.ExpectKnownValue(dbAddr, tfjsonpath.New("character_set"), knownvalue.StringExact("utf8mb4")),
+						statecheck.ExpectKnownValue(dbAddr, tfjsonpath.New("password_secret"), knownvalue.ObjectExact(map[string]knownvalue.Check{
+							"name": knownvalue.StringExact("zenml-ws-secrets"), "key": knownvalue.StringExact("password"),
+						})),
+						statecheck.ExpectKnownValue(dbAddr, tfjsonpath.New("helm_database_values"), helmValuesEqual(map[string]any{
+							"zenml": map[string]any{"database": map[string]any{
+								"url":               fmt.Sprintf("mysql://%s@%s/%s", user, srv.Addr(), name),
+								"passwordSecretRef": map[string]any{"name": "zenml-ws-secrets", "key": "password"},
+							}},
+						})),
 					},
 					Check: resource.ComposeAggregateTestCheckFunc(
 						checkLogin(srv, user, name, newPW, oldPW),
