@@ -531,10 +531,14 @@ func (r *databaseResource) warnRetainOnDestroy(ctx context.Context, req resource
 		return
 	}
 	if state.DeletionPolicy.IsNull() || state.DeletionPolicy.ValueString() == policyRetain {
+		kept := fmt.Sprintf("database %q stays", state.Name.ValueString())
+		if u := userOf(ctx, state.User, &resp.Diagnostics); u != nil {
+			kept = fmt.Sprintf("database %q and its user %s stay", state.Name.ValueString(), describeUser(u.account()))
+		}
 		resp.Diagnostics.AddWarning("Database Will Be Kept",
-			fmt.Sprintf("zenmlpro_database %s has deletion_policy \"retain\": destroying it removes it from the Terraform state only, and database %q "+
-				"(and its user) stays on server %q with its data. To drop it, first apply deletion_policy = \"drop_if_empty\" or \"drop\".",
-				state.ID.ValueString(), state.Name.ValueString(), state.Server.ValueString()))
+			fmt.Sprintf("zenmlpro_database %s has deletion_policy \"retain\": destroying it removes it from the Terraform state only, and %s "+
+				"on server %q with the data. To drop it, first apply deletion_policy = \"drop_if_empty\" or \"drop\".",
+				state.ID.ValueString(), kept, state.Server.ValueString()))
 	}
 }
 
