@@ -1,4 +1,30 @@
+variable "db_admin_password" {
+  type      = string
+  sensitive = true
+}
+
+variable "db_ca_certificate" {
+  description = "PEM of the CA that signed the database server's certificate (e.g. the RDS or Cloud SQL CA bundle)."
+  type        = string
+}
+
 provider "zenmlpro" {
+  # Admin connections to the database servers that hold ZenML Pro's databases, referred to by key in
+  # zenmlpro_database.server. The provider connects lazily, so the host may come from a database server
+  # created in the same apply. None of this enters the state.
+  database_servers = {
+    main = {
+      engine   = "mysql"
+      host     = "zenml-db.internal.example.com"
+      username = "zenml_admin"
+      password = var.db_admin_password
+      tls = {
+        mode           = "verify_full"
+        ca_certificate = var.db_ca_certificate
+      }
+    }
+  }
+
   # Compatibility between the Control Plane and the Workspace Servers is judged by release date. The
   # provider embeds the dates it knew when it was built; a newer release (or one listed without a date)
   # cannot be judged until its date is given here, and a date given here wins over the embedded one.
