@@ -152,5 +152,8 @@ type UnreachableError struct {
 	Server string // the database_servers key
 	Host   string
 	Port   int
-	Err    error // the cause, without the password
+	// LoginRefused is set when the server answered but refused the admin's credentials (MySQL 1045,
+	// PostgreSQL 28P01/28000): the server is there, the configuration is wrong.
+	LoginRefused bool
+	Err          error // the cause, without the password
 }

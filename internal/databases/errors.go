@@ -61,11 +61,13 @@ func (b *base) withConn(ctx context.Context, fn func(*sql.Conn) error) error {
 // admin password.
 func (b *base) unreachable(err error) error {
 	msg := connectHint(err, b.cfg) + err.Error()
+	code := b.d.code(err)
 	return &UnreachableError{
-		Server: b.cfg.Name,
-		Host:   b.cfg.Host,
-		Port:   b.cfg.Port,
-		Err:    &redactedError{msg: redact(msg, b.cfg.Password), err: err},
+		Server:       b.cfg.Name,
+		Host:         b.cfg.Host,
+		Port:         b.cfg.Port,
+		LoginRefused: code == "1045" || code == "28P01" || code == "28000",
+		Err:          &redactedError{msg: redact(msg, b.cfg.Password), err: err},
 	}
 }
 

@@ -798,3 +798,27 @@ func TestIntegrationMySQL8PasswordPath(t *testing.T) {
 		}
 	}
 }
+
+// TestIntegrationWrongAdminPassword: a server that answers but refuses the admin's credentials is
+// reported as such, with the address, so that the user fixes the configuration instead of the network.
+func TestIntegrationWrongAdminPassword(t *testing.T) {
+	for _, name := range []string{"mysql/restricted_admin", "postgres/restricted_admin"} {
+		t.Run(name, func(t *testing.T) {
+			tg := targetFor(t, name)
+			cfg := tg.config()
+			cfg.Password = "not-the-admin-password"
+			_, err := open(t, cfg).GetDatabase(testCtx(t), "zenml_workspace_1")
+			var ue *UnreachableError
+			if !errors.As(err, &ue) || !ue.LoginRefused {
+				t.Fatalf("GetDatabase with a wrong admin password = %v; want an *UnreachableError with LoginRefused", err)
+			}
+			want := fmt.Sprintf("database server %q at %s refused the admin login", cfg.Name, tg.ts.Addr())
+			if !strings.HasPrefix(err.Error(), want) {
+				t.Errorf("error %q does not start with %q", err, want)
+			}
+			if strings.Contains(err.Error(), cfg.Password) {
+				t.Errorf("error %q holds the password", err)
+			}
+		})
+	}
+}

@@ -182,8 +182,11 @@ func (e *UnreachableError) Error() string {
 	if e.Err != nil {
 		cause = e.Err.Error()
 	}
-	return fmt.Sprintf("cannot reach database server %q at %s: %s", e.Server,
-		net.JoinHostPort(e.Host, strconv.Itoa(e.Port)), cause)
+	addr := net.JoinHostPort(e.Host, strconv.Itoa(e.Port))
+	if e.LoginRefused {
+		return fmt.Sprintf("database server %q at %s refused the admin login: %s", e.Server, addr, cause)
+	}
+	return fmt.Sprintf("cannot reach database server %q at %s: %s", e.Server, addr, cause)
 }
 
 // Unwrap returns the cause.

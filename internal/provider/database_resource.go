@@ -422,10 +422,17 @@ func hostPort(cfg databases.ServerConfig) string {
 // host:port and the cause, never "the database is gone".
 func addServerError(diags *diag.Diagnostics, summary, action string, slot *databaseServerSlot, err error) {
 	var unreachable *databases.UnreachableError
+	if errors.As(err, &unreachable) && unreachable.LoginRefused {
+		diags.AddError("Database Server Refused the Admin Login",
+			fmt.Sprintf("Could not %s: the database server %q at %s answered but refused the admin login: %v. "+
+				"Check username and password in the provider's database_servers[%q] (and its tls settings, if the server requires TLS). "+
+				"Nothing was changed in the state.", action, slot.cfg.Name, hostPort(slot.cfg), unreachable.Err, slot.cfg.Name))
+		return
+	}
 	if errors.As(err, &unreachable) {
 		diags.AddError("Database Server Unreachable",
-			fmt.Sprintf("Could not %s: the database server %q at %s could not be reached or refused the admin login: %v. "+
-				"Check that the server is running and reachable from here and that the admin credentials in the provider's database_servers[%q] are right. "+
+			fmt.Sprintf("Could not %s: the database server %q at %s could not be reached: %v. "+
+				"Check that the server is running and reachable from here, and the provider's database_servers[%q]. "+
 				"Nothing was changed in the state.", action, slot.cfg.Name, hostPort(slot.cfg), unreachable.Err, slot.cfg.Name))
 		return
 	}

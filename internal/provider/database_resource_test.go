@@ -867,8 +867,9 @@ resource "zenmlpro_database" "this" {
 			PreCheck:                 func() { testAccPreCheck(t) },
 			ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 			Steps: []resource.TestStep{{
-				Config:      providerConfig(dbServer{key: "tls", srv: srv, account: srv.Admin}) + db(name),
-				ExpectError: regexp.MustCompile(`(?s)Database Server Unreachable.*` + regexp.QuoteMeta(srv.Addr())),
+				Config: providerConfig(dbServer{key: "tls", srv: srv, account: srv.Admin}) + db(name),
+				// MariaDB refuses a plain login to a server that requires TLS as it refuses a wrong password.
+				ExpectError: regexp.MustCompile(`(?s)Database Server Refused the Admin Login.*` + regexp.QuoteMeta(srv.Addr()) + `.*if the server requires TLS`),
 			}},
 		})
 	})
