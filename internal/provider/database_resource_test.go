@@ -178,12 +178,6 @@ func wantServerVersion(srv *testsupport.Server) string {
 	return numeric
 }
 
-// revokeMySQL revokes a privilege on the database from 'user'@'%' as an operator would, on the grant
-// the provider made: it names the database with its LIKE wildcards escaped.
-func revokeMySQL(srv *testsupport.Server, privilege, user, database string) {
-	srv.Exec(fmt.Sprintf("REVOKE %s ON `%s`.* FROM '%s'@'%%'", privilege, strings.ReplaceAll(database, "_", `\_`), user))
-}
-
 // TestAccDatabase_MySQLLifecycle creates a workspace database with its user, imports it, rotates
 // the password, and restores a revoked privilege, a dropped user and a dropped database, as the
 // superuser and as the restricted admin.
@@ -285,7 +279,7 @@ resource "zenmlpro_database" "this" {
 				},
 				{
 					// A privilege revoked outside Terraform shows as an update that grants it again.
-					PreConfig: func() { revokeMySQL(srv, "DELETE", user, name) },
+					PreConfig: func() { srv.RevokePrivilege(user, "%", name, "DELETE") },
 					Config:    config("", pw2, 2),
 					ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 						plancheck.ExpectResourceAction(dbAddr, plancheck.ResourceActionUpdate),

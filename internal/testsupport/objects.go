@@ -21,6 +21,14 @@ func (s *Server) quoteIdent(name string) string {
 	return "`" + strings.ReplaceAll(name, "`", "``") + "`"
 }
 
+// grantDatabase names a MySQL database in a database-level GRANT or REVOKE the way the provider grants
+// it: "_" and "%" are wildcards there, so they are escaped with a backslash. A revoke must name the
+// grant exactly as it was made, or the server answers "There is no such grant".
+func (s *Server) grantDatabase(name string) string {
+	r := strings.NewReplacer(`\`, `\\`, "_", `\_`, "%", `\%`)
+	return s.quoteIdent(r.Replace(name))
+}
+
 // quoteString quotes a string literal for the server.
 func (s *Server) quoteString(v string) string {
 	v = strings.ReplaceAll(v, "'", "''")
@@ -172,7 +180,7 @@ func (s *Server) Grant(name, host, database string) {
 		s.Exec("ALTER DATABASE " + s.quoteIdent(database) + " OWNER TO " + s.account(name, host))
 		return
 	}
-	s.Exec("GRANT ALL PRIVILEGES ON " + s.quoteIdent(database) + ".* TO " + s.account(name, host))
+	s.Exec("GRANT ALL PRIVILEGES ON " + s.grantDatabase(database) + ".* TO " + s.account(name, host))
 }
 
 // DropUser drops the user if it exists, as an operator would behind the provider's back. On
@@ -222,7 +230,7 @@ func (s *Server) dropUser(name, host string) error {
 func (s *Server) RevokeAll(name, host, database string) {
 	s.tb.Helper()
 	if s.Engine == EngineMySQL {
-		s.Exec("REVOKE ALL PRIVILEGES ON " + s.quoteIdent(database) + ".* FROM " + s.account(name, host))
+		s.Exec("REVOKE ALL PRIVILEGES ON " + s.grantDatabase(database) + ".* FROM " + s.account(name, host))
 		return
 	}
 	role, db, super := s.account(name, host), s.quoteIdent(database), s.quoteIdent(s.Superuser.User)
@@ -242,7 +250,7 @@ func (s *Server) RevokePrivilege(name, host, database, privilege string) {
 		s.tb.Fatalf("testsupport: %q is not a privilege name (upper-case words, e.g. DELETE)", privilege)
 	}
 	if s.Engine == EngineMySQL {
-		s.Exec("REVOKE " + privilege + " ON " + s.quoteIdent(database) + ".* FROM " + s.account(name, host))
+		s.Exec("REVOKE " + privilege + " ON " + s.grantDatabase(database) + ".* FROM " + s.account(name, host))
 		return
 	}
 	s.Exec("REVOKE " + privilege + " ON DATABASE " + s.quoteIdent(database) + " FROM " + s.account(name, host))

@@ -296,7 +296,7 @@ func TestObjectsOutOfBand(t *testing.T) {
 			}
 
 			if s.Engine == EngineMySQL {
-				if g := strings.Join(s.Grants(user, ""), "\n"); !strings.Contains(g, "GRANT ALL PRIVILEGES ON `"+db+"`.*") {
+				if g := strings.Join(s.Grants(user, ""), "\n"); !strings.Contains(g, "GRANT ALL PRIVILEGES ON `"+strings.ReplaceAll(db, "_", `\_`)+"`.*") {
 					t.Errorf("grants after Grant:\n%s", g)
 				}
 				s.RevokePrivilege(user, "", db, "DELETE")
