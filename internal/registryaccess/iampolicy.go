@@ -1,0 +1,211 @@
+package registryaccess
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// IAMPolicy is the google.iam.v1.Policy of an Artifact Registry repository as plain values. Etag is
+// the opaque value read with the policy; it is written back unchanged so that a concurrent change
+// makes the write fail (ABORTED or FAILED_PRECONDITION) instead of being lost.
+type IAMPolicy struct {
+	Version  int32
+	Etag     []byte
+	Bindings []Binding
+}
+
+// Binding binds members to a role, optionally under a condition.
+type Binding struct {
+	Role      string
+	Members   []string
+	Condition *Expr
+}
+
+// Expr is a google.type.Expr condition, kept as read.
+type Expr struct {
+	Expression  string
+	Title       string
+	Description string
+	Location    string
+}
+
+// Clone returns a deep copy of the policy.
+func (p *IAMPolicy) Clone() *IAMPolicy {
+	c := &IAMPolicy{Version: p.Version, Etag: slices.Clone(p.Etag)}
+	if p.Bindings != nil {
+		c.Bindings = make([]Binding, len(p.Bindings))
+		for i, b := range p.Bindings {
+			c.Bindings[i] = Binding{Role: b.Role, Members: slices.Clone(b.Members)}
+			if b.Condition != nil {
+				e := *b.Condition
+				c.Bindings[i].Condition = &e
+			}
+		}
+	}
+	return c
+}
+
+// sameMember compares IAM members; the e-mail part of a member is case-insensitive.
+func sameMember(a, b string) bool { return strings.EqualFold(a, b) }
+
+// IsDeletedFormOf reports whether m is the form IAM shows for member after its principal was
+// deleted: "deleted:" + member + "?uid=" + the numeric unique ID of the deleted principal.
+func IsDeletedFormOf(m, member string) bool {
+	rest, ok := strings.CutPrefix(m, "deleted:")
+	if !ok {
+		return false
+	}
+	base, uid, ok := strings.Cut(rest, "?uid=")
+	if !ok || uid == "" || strings.Trim(uid, "0123456789") != "" {
+		return false
+	}
+	return sameMember(base, member)
+}
+
+// HasMember reports whether the member is in an unconditional binding for the role. A member that
+// appears only in a conditional binding does not count.
+func HasMember(p *IAMPolicy, role, member string) bool {
+	for _, b := range p.Bindings {
+		if b.Condition == nil && b.Role == role && slices.ContainsFunc(b.Members, func(m string) bool { return sameMember(m, member) }) {
+			return true
+		}
+	}
+	return false
+}
+
+// DeletedMembers returns the deleted forms of the member ("deleted:serviceAccount:...?uid=...")
+// in unconditional bindings for the role. When the member itself is absent and these are present,
+// the principal was deleted and recreated: the grant has to be made again.
+func DeletedMembers(p *IAMPolicy, role, member string) []string {
+	var out []string
+	for _, b := range p.Bindings {
+		if b.Condition != nil || b.Role != role {
+			continue
+		}
+		for _, m := range b.Members {
+			if IsDeletedFormOf(m, member) {
+				out = append(out, m)
+			}
+		}
+	}
+	return out
+}
+
+// AddMember returns a copy of the policy with the member in the unconditional binding for the role
+// (created at the end when there is none), and whether anything changed. Deleted forms of the
+// same member in that binding are removed. Other members, roles and conditional bindings are
+// untouched; the input is not modified.
+func AddMember(p *IAMPolicy, role, member string) (*IAMPolicy, bool) {
+	out := p.Clone()
+	for i := range out.Bindings {
+		b := &out.Bindings[i]
+		if b.Condition != nil || b.Role != role {
+			continue
+		}
+		changed := false
+		kept := b.Members[:0]
+		for _, m := range b.Members {
+			if IsDeletedFormOf(m, member) {
+				changed = true
+				continue
+			}
+			kept = append(kept, m)
+		}
+		b.Members = kept
+		if !slices.ContainsFunc(b.Members, func(m string) bool { return sameMember(m, member) }) {
+			b.Members = append(b.Members, member)
+			changed = true
+		}
+		return out, changed
+	}
+	out.Bindings = append(out.Bindings, Binding{Role: role, Members: []string{member}})
+	return out, true
+}
+
+// RemoveMember returns a copy of the policy without the member in unconditional bindings for the
+// role, dropping a binding that becomes empty, and whether anything changed. Other members, roles
+// and conditional bindings are untouched; the input is not modified.
+func RemoveMember(p *IAMPolicy, role, member string) (*IAMPolicy, bool) {
+	out := p.Clone()
+	changed := false
+	var bindings []Binding
+	for _, b := range out.Bindings {
+		if b.Condition == nil && b.Role == role {
+			n := len(b.Members)
+			b.Members = slices.DeleteFunc(b.Members, func(m string) bool { return sameMember(m, member) })
+			if len(b.Members) != n {
+				changed = true
+				if len(b.Members) == 0 {
+					continue
+				}
+			}
+		}
+		bindings = append(bindings, b)
+	}
+	if bindings == nil && out.Bindings != nil {
+		bindings = []Binding{}
+	}
+	out.Bindings = bindings
+	return out, changed
+}
+
+// coveringRoles lists the repository roles that include the permissions of the access level; a
+// member bound to any of them already has the access.
+func (a Access) coveringRoles() []string {
+	switch a {
+	case AccessPull:
+		return []string{RoleReader, RoleWriter, RoleRepoAdmin, RoleAdmin}
+	case AccessPush:
+		return []string{RoleWriter, RoleRepoAdmin, RoleAdmin}
+	}
+	return nil
+}
+
+// PreexistingMember reports whether the member already has the access through an unconditional
+// binding of this repository's policy: for pull any of reader, writer, repoAdmin or admin, for push
+// writer, repoAdmin or admin. Access granted on the project or organisation is not visible here.
+func PreexistingMember(p *IAMPolicy, access Access, member string) bool {
+	for _, r := range access.coveringRoles() {
+		if HasMember(p, r, member) {
+			return true
+		}
+	}
+	return false
+}
+
+// MemberState is what Read finds of a grant's member.
+type MemberState int
+
+const (
+	// MemberAbsent: the member is not in the role's unconditional binding.
+	MemberAbsent MemberState = iota
+	// MemberCurrent: the member is in the role's unconditional binding.
+	MemberCurrent
+	// MemberPrincipalReplaced: only the deleted form of the member is there; the service account
+	// was deleted (and perhaps recreated), so the grant must be made again.
+	MemberPrincipalReplaced
+)
+
+func (s MemberState) String() string {
+	switch s {
+	case MemberAbsent:
+		return "absent"
+	case MemberCurrent:
+		return "current"
+	case MemberPrincipalReplaced:
+		return "principal deleted"
+	}
+	return fmt.Sprintf("MemberState(%d)", int(s))
+}
+
+// CheckMember reports the state of the grant's member for the role.
+func CheckMember(p *IAMPolicy, role, member string) MemberState {
+	switch {
+	case HasMember(p, role, member):
+		return MemberCurrent
+	case len(DeletedMembers(p, role, member)) > 0:
+		return MemberPrincipalReplaced
+	}
+	return MemberAbsent
+}
