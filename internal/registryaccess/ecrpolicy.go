@@ -427,13 +427,11 @@ func Find(p *PolicyDocument, sid string) (Statement, bool) {
 }
 
 // Upsert returns a copy of the policy in which the statement with stmt's Sid is replaced by stmt, or
-// stmt is appended when there is none. Other statements are untouched. The input is not modified.
-// Duplicate statements with the same Sid (which ECR would refuse) collapse into one.
+// stmt is appended when there is none. Other statements and the policy's Version are untouched (a
+// new policy starts from NewPolicyDocument). The input is not modified. Duplicate statements with
+// the same Sid (which ECR would refuse) collapse into one.
 func Upsert(p *PolicyDocument, stmt Statement) *PolicyDocument {
 	out := p.Clone()
-	if out.Version == "" {
-		out.Version = DefaultPolicyVersion
-	}
 	stmts := out.Statements[:0:0]
 	placed := false
 	for _, s := range out.Statements {

@@ -287,8 +287,8 @@ func TestRemoveAbsentAndNil(t *testing.T) {
 	if !empty || out.String() != `{"Statement":[]}` {
 		t.Fatalf("Remove on a zero policy = %s, %v", out, empty)
 	}
-	if got := Upsert(&PolicyDocument{}, NewStatement(roleA, AccessPull)); got.Version != DefaultPolicyVersion {
-		t.Fatalf("Upsert on a zero policy gives version %q", got.Version)
+	if got := Upsert(&PolicyDocument{Version: "2008-10-17"}, NewStatement(roleA, AccessPull)); got.Version != "2008-10-17" {
+		t.Fatalf("Upsert changed the version to %q", got.Version)
 	}
 	if NewPolicyDocument().String() != `{"Statement":[],"Version":"2012-10-17"}` {
 		t.Fatalf("NewPolicyDocument = %s", NewPolicyDocument())
@@ -443,6 +443,15 @@ func TestUpsertRemoveProperty(t *testing.T) {
 		slices.Reverse(shuffled.Statements)
 		if !Equivalent(up, mustParse(t, up.String())) || !Equivalent(up, shuffled) {
 			t.Fatalf("canonical text or order changed the meaning of %s", up)
+		}
+	}
+}
+
+func TestStatementStateString(t *testing.T) {
+	for s, want := range map[StatementState]string{StatementAbsent: "absent", StatementCurrent: "current",
+		StatementPrincipalReplaced: "principal replaced by a unique ID", StatementChanged: "changed", StatementState(9): "StatementState(9)"} {
+		if s.String() != want {
+			t.Errorf("String() = %q, want %q", s.String(), want)
 		}
 	}
 }

@@ -1,6 +1,9 @@
 package registryaccess
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 // FuzzParsePolicyDocument checks that the parser never panics and that parse, write, parse is
 // stable: the canonical text of a parsed policy parses to the same canonical text and meaning.
@@ -32,11 +35,49 @@ func FuzzParsePolicyDocument(f *testing.F) {
 		if !Equivalent(p, again) {
 			t.Fatalf("reparsed policy is not equivalent: %s", first)
 		}
-		up := Upsert(p, NewStatement("arn:aws:iam::123456789012:role/r", AccessPull))
-		if CheckStatement(up, "arn:aws:iam::123456789012:role/r", AccessPull) != StatementCurrent {
+		const arn = "arn:aws:iam::123456789012:role/r"
+		sid := StatementID(arn, AccessPull)
+		_, had := Find(p, sid)
+		up := Upsert(p, NewStatement(arn, AccessPull))
+		if CheckStatement(up, arn, AccessPull) != StatementCurrent {
 			t.Fatalf("after Upsert the statement is not current: %s", up)
 		}
-		_, _ = Remove(up, StatementID("arn:aws:iam::123456789012:role/r", AccessPull))
-		_ = Preexisting(p, "arn:aws:iam::123456789012:role/r", AccessPush)
+		back, empty := Remove(up, sid)
+		if _, ok := Find(back, sid); ok {
+			t.Fatalf("Remove left the statement: %s", back)
+		}
+		if !had && (!Equivalent(back, p) || empty != (len(p.Statements) == 0)) {
+			t.Fatalf("Upsert then Remove changed\n%s\ninto\n%s", p, back)
+		}
+		_ = Preexisting(p, arn, AccessPush)
+	})
+}
+
+// FuzzStatementID checks that every principal gets a Sid ECR accepts, distinct per access level.
+func FuzzStatementID(f *testing.F) {
+	f.Add("arn:aws:iam::123456789012:role/puller")
+	f.Add("")
+	f.Add("\xff\x00 é")
+	f.Fuzz(func(t *testing.T, arn string) {
+		pull, push := StatementID(arn, AccessPull), StatementID(arn, AccessPush)
+		if !ValidStatementID(pull) || !ValidStatementID(push) || pull == push || len(pull) != 28 {
+			t.Fatalf("StatementID(%q) = %q, %q", arn, pull, push)
+		}
+	})
+}
+
+// FuzzIsDeletedFormOf checks that the deleted form of any member is recognised and that a member
+// is never the deleted form of itself.
+func FuzzIsDeletedFormOf(f *testing.F) {
+	f.Add("serviceAccount:puller@my-project.iam.gserviceaccount.com", "123")
+	f.Add("deleted:x?uid=1", "")
+	f.Fuzz(func(t *testing.T, member, uid string) {
+		if IsDeletedFormOf(member, member) {
+			t.Fatalf("%q is its own deleted form", member)
+		}
+		want := uid != "" && strings.Trim(uid, "0123456789") == ""
+		if got := IsDeletedFormOf("deleted:"+member+"?uid="+uid, member); got != want && !strings.Contains(member, "?uid=") {
+			t.Fatalf("IsDeletedFormOf(deleted:%s?uid=%s) = %v, want %v", member, uid, got, want)
+		}
 	})
 }

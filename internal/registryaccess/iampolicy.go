@@ -92,12 +92,31 @@ func DeletedMembers(p *IAMPolicy, role, member string) []string {
 	return out
 }
 
+// conditionalVersion is the policy version that conditional bindings require.
+const conditionalVersion = 3
+
+// fixVersion raises the version to 3 when the policy has conditional bindings, as SetIamPolicy
+// requires. The adapter reads policies with requested version 3 so conditions are never dropped.
+func fixVersion(p *IAMPolicy) {
+	if p.Version >= conditionalVersion {
+		return
+	}
+	for _, b := range p.Bindings {
+		if b.Condition != nil {
+			p.Version = conditionalVersion
+			return
+		}
+	}
+}
+
 // AddMember returns a copy of the policy with the member in the unconditional binding for the role
-// (created at the end when there is none), and whether anything changed. Deleted forms of the
+// (created at the end when there is none), and whether the bindings changed. Deleted forms of the
 // same member in that binding are removed. Other members, roles and conditional bindings are
-// untouched; the input is not modified.
+// untouched; the input is not modified. The version is raised to 3 when there are conditional
+// bindings.
 func AddMember(p *IAMPolicy, role, member string) (*IAMPolicy, bool) {
 	out := p.Clone()
+	fixVersion(out)
 	for i := range out.Bindings {
 		b := &out.Bindings[i]
 		if b.Condition != nil || b.Role != role {
@@ -124,10 +143,12 @@ func AddMember(p *IAMPolicy, role, member string) (*IAMPolicy, bool) {
 }
 
 // RemoveMember returns a copy of the policy without the member in unconditional bindings for the
-// role, dropping a binding that becomes empty, and whether anything changed. Other members, roles
-// and conditional bindings are untouched; the input is not modified.
+// role, dropping a binding that becomes empty, and whether the bindings changed. Other members, roles
+// and conditional bindings are untouched; the input is not modified. The version is raised to 3
+// when there are conditional bindings.
 func RemoveMember(p *IAMPolicy, role, member string) (*IAMPolicy, bool) {
 	out := p.Clone()
+	fixVersion(out)
 	changed := false
 	var bindings []Binding
 	for _, b := range out.Bindings {

@@ -129,7 +129,7 @@ func TestAddRemoveMember(t *testing.T) {
 }
 
 func TestRemoveMemberAbsent(t *testing.T) {
-	in := &IAMPolicy{Bindings: []Binding{{Role: RoleReader, Members: []string{saOther}}, {Role: RoleReader, Members: []string{sa}, Condition: cond}}}
+	in := &IAMPolicy{Version: 3, Bindings: []Binding{{Role: RoleReader, Members: []string{saOther}}, {Role: RoleReader, Members: []string{sa}, Condition: cond}}}
 	out, changed := RemoveMember(in, RoleReader, sa)
 	if changed || !reflect.DeepEqual(out, in) {
 		t.Fatalf("RemoveMember of an absent member = %+v, %v", out, changed)
@@ -230,6 +230,36 @@ func TestAddRemoveMemberProperty(t *testing.T) {
 		}
 		if !reflect.DeepEqual(back, want) {
 			t.Fatalf("AddMember then RemoveMember changed\n%+v\ninto\n%+v", p, back)
+		}
+	}
+}
+
+func TestIAMVersionAndDuplicateBindings(t *testing.T) {
+	in := &IAMPolicy{Version: 1, Bindings: []Binding{
+		{Role: RoleReader, Members: []string{sa}},
+		{Role: RoleReader, Members: []string{saOther, sa}},
+	}}
+	out, changed := RemoveMember(in, RoleReader, sa)
+	want := []Binding{{Role: RoleReader, Members: []string{saOther}}}
+	if !changed || !reflect.DeepEqual(out.Bindings, want) || out.Version != 1 {
+		t.Fatalf("RemoveMember from duplicate bindings = %+v (version %d), %v", out.Bindings, out.Version, changed)
+	}
+	withCond := &IAMPolicy{Version: 1, Bindings: []Binding{{Role: RoleWriter, Members: []string{saOther}, Condition: cond}}}
+	if out, _ := AddMember(withCond, RoleReader, sa); out.Version != 3 {
+		t.Fatalf("AddMember kept version %d with a conditional binding", out.Version)
+	}
+	if out, _ := RemoveMember(withCond, RoleReader, sa); out.Version != 3 {
+		t.Fatalf("RemoveMember kept version %d with a conditional binding", out.Version)
+	}
+	if out, _ := AddMember(&IAMPolicy{}, RoleReader, sa); out.Version != 0 {
+		t.Fatalf("AddMember changed the version of an unconditional policy to %d", out.Version)
+	}
+	if withCond.Version != 1 {
+		t.Fatal("the input was modified")
+	}
+	for s, want := range map[MemberState]string{MemberAbsent: "absent", MemberCurrent: "current", MemberPrincipalReplaced: "principal deleted", MemberState(7): "MemberState(7)"} {
+		if s.String() != want {
+			t.Errorf("String() = %q, want %q", s.String(), want)
 		}
 	}
 }

@@ -211,6 +211,11 @@ func Do(ctx context.Context, b Backoff, classify Classifier, op func(context.Con
 	}
 }
 
+// ErrStatementLost reports that a policy read back after a write no longer holds the grant's
+// statement or member: a concurrent writer replaced the policy. The classifiers call it a conflict,
+// so Do writes again.
+var ErrStatementLost = errors.New("the policy read back after the write lacks the grant: a concurrent writer replaced it")
+
 // APIError is the shape of AWS SDK service errors (smithy.APIError): an error code and a message.
 type APIError interface {
 	error
@@ -226,9 +231,12 @@ type ECRClassifier struct {
 
 // Classify returns RetryPropagation for InvalidParameterException about a principal ECR cannot see
 // yet ("Invalid repository policy provided", "Principal not found", or naming the principal),
-// RetryThrottle for throttling and server errors, and Permanent for everything else, including
+// RetryConflict for ErrStatementLost, RetryThrottle for throttling and server errors, and Permanent for everything else, including
 // errors that carry no AWS error code.
 func (c ECRClassifier) Classify(err error) Kind {
+	if errors.Is(err, ErrStatementLost) {
+		return RetryConflict
+	}
 	var api APIError
 	if !errors.As(err, &api) {
 		return Permanent

@@ -269,6 +269,7 @@ func TestECRClassifier(t *testing.T) {
 		{apiErr{"RepositoryNotFoundException", "no repo"}, Permanent},
 		{apiErr{"AccessDeniedException", "Principal not found"}, Permanent},
 		{errors.New("Principal not found"), Permanent},
+		{fmt.Errorf("verify: %w", ErrStatementLost), RetryConflict},
 	}
 	for _, tt := range tests {
 		if got := c.Classify(tt.err); got != tt.want {

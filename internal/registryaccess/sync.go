@@ -82,13 +82,7 @@ func (c *Cache[T]) Get(ctx context.Context, key string, load func(context.Contex
 			e = &cacheEntry[T]{done: make(chan struct{})}
 			c.entries[key] = e
 			c.mu.Unlock()
-			e.val, e.err = load(ctx)
-			c.mu.Lock()
-			if e.err != nil && c.entries[key] == e {
-				delete(c.entries, key)
-			}
-			c.mu.Unlock()
-			close(e.done)
+			c.fill(ctx, key, e, load)
 			return e.val, e.err
 		}
 		c.mu.Unlock()
@@ -106,6 +100,23 @@ func (c *Cache[T]) Get(ctx context.Context, key string, load func(context.Contex
 		return e.val, e.err
 	}
 }
+
+// fill runs the load for e and publishes the result; a failed (or panicking) load is forgotten so
+// that the next Get tries again, and waiters are released in every case.
+func (c *Cache[T]) fill(ctx context.Context, key string, e *cacheEntry[T], load func(context.Context) (T, error)) {
+	e.err = errLoadPanicked
+	defer func() {
+		c.mu.Lock()
+		if e.err != nil && c.entries[key] == e {
+			delete(c.entries, key)
+		}
+		c.mu.Unlock()
+		close(e.done)
+	}()
+	e.val, e.err = load(ctx)
+}
+
+var errLoadPanicked = errors.New("loading the cached value panicked")
 
 // Put stores v as the value of key (for example the policy just written).
 func (c *Cache[T]) Put(key string, v T) {

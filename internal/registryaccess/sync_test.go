@@ -185,3 +185,19 @@ func TestCacheWaiterOutlivesCanceledLoader(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+func TestCachePanickingLoad(t *testing.T) {
+	var c Cache[int]
+	func() {
+		defer func() {
+			if recover() == nil {
+				t.Fatal("the panic was swallowed")
+			}
+		}()
+		_, _ = c.Get(context.Background(), "k", func(context.Context) (int, error) { panic("boom") })
+	}()
+	v, err := c.Get(context.Background(), "k", func(context.Context) (int, error) { return 3, nil })
+	if err != nil || v != 3 {
+		t.Fatalf("after a panicking load Get = %d, %v", v, err)
+	}
+}
