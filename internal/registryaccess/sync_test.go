@@ -173,12 +173,12 @@ func TestCacheWaiterOutlivesCanceledLoader(t *testing.T) {
 	}
 
 	// A waiter whose own context ends stops waiting.
-	block := make(chan struct{})
+	block, loading := make(chan struct{}), make(chan struct{})
 	defer close(block)
 	go func() {
-		_, _ = c.Get(context.Background(), "slow", func(context.Context) (string, error) { <-block; return "", nil })
+		_, _ = c.Get(context.Background(), "slow", func(context.Context) (string, error) { close(loading); <-block; return "", nil })
 	}()
-	time.Sleep(10 * time.Millisecond)
+	<-loading
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Millisecond)
 	defer cancel()
 	if _, err := c.Get(ctx, "slow", func(context.Context) (string, error) { return "x", nil }); !errors.Is(err, context.DeadlineExceeded) {
