@@ -127,6 +127,7 @@ func (p *zenmlproProvider) DataSources(_ context.Context) []func() datasource.Da
 		NewHelmChartDataSource,
 		NewEndpointsDataSource,
 		NewVersionCompatibilityDataSource,
+		NewRegistryAccessRequestDataSource,
 	}
 }
 

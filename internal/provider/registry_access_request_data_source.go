@@ -1,0 +1,475 @@
+package provider
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-framework/types/basetypes"
+
+	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/images"
+	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/registryaccess/principal"
+)
+
+var (
+	_ datasource.DataSource                   = (*registryAccessRequestDataSource)(nil)
+	_ datasource.DataSourceWithValidateConfig = (*registryAccessRequestDataSource)(nil)
+)
+
+// NewRegistryAccessRequestDataSource returns the zenmlpro_registry_access_request data source.
+func NewRegistryAccessRequestDataSource() datasource.DataSource {
+	return &registryAccessRequestDataSource{}
+}
+
+type registryAccessRequestDataSource struct{}
+
+type registryAccessRequestModel struct {
+	Workload     types.String `tfsdk:"workload"`
+	Principal    types.Object `tfsdk:"principal"`
+	Components   types.Set    `tfsdk:"components"`
+	Source       types.String `tfsdk:"source"`
+	Repositories types.List   `tfsdk:"repositories"`
+	Grantee      types.String `tfsdk:"grantee"`
+	Method       types.String `tfsdk:"method"`
+	RequestJSON  types.String `tfsdk:"request_json"`
+	RequestText  types.String `tfsdk:"request_text"`
+}
+
+type registryAccessPrincipalModel struct {
+	AWSIAMRoleARN       types.String `tfsdk:"aws_iam_role_arn"`
+	GCPServiceAccount   types.String `tfsdk:"gcp_service_account"`
+	GKEWorkloadIdentity types.Object `tfsdk:"gke_workload_identity"`
+}
+
+type registryAccessWorkloadIdentityModel struct {
+	Project        types.String `tfsdk:"project"`
+	Namespace      types.String `tfsdk:"namespace"`
+	ServiceAccount types.String `tfsdk:"service_account"`
+}
+
+var registryAccessRepositoryAttrTypes = map[string]attr.Type{
+	"component":     types.StringType,
+	"image_name":    types.StringType,
+	"repository":    types.StringType,
+	"registry_host": types.StringType,
+	"region":        types.StringType,
+	"arn":           types.StringType,
+	"location":      types.StringType,
+	"project":       types.StringType,
+	"repository_id": types.StringType,
+}
+
+func (d *registryAccessRequestDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_registry_access_request"
+}
+
+func (d *registryAccessRequestDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
+	workloads := make([]string, 0, len(principal.Workloads()))
+	for _, w := range principal.Workloads() {
+		workloads = append(workloads, fmt.Sprintf("`%s` (%s: %s)", w, w.Title(), w.PrincipalHint()))
+	}
+	components := make([]string, 0, len(principal.Components()))
+	for _, c := range principal.Components() {
+		names := make([]string, 0, 2)
+		for _, img := range c.Images() {
+			names = append(names, "`"+img.ImageName()+"`")
+		}
+		components = append(components, fmt.Sprintf("`%s` (%s, images %s)", c, c.Title(), strings.Join(names, " and ")))
+	}
+	optionalString := func(desc string) schema.StringAttribute {
+		return schema.StringAttribute{Computed: true, MarkdownDescription: desc}
+	}
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "The request for pull access to ZenML's private container registries, to send ZenML support: which " +
+			"ZenML repositories must grant access (with their regions), to which principal (an AWS IAM role, a GCP service account or " +
+			"a GKE Workload Identity member), and how it will be used. It builds the request only and contacts nothing.\n\n" +
+			"ZenML grants access on request (see \"Authenticating to ZenML Pro Container Registries\" in the ZenML Pro self-hosting " +
+			"documentation): AWS workloads get pull on ZenML's ECR repositories, GCP workloads read on ZenML's Artifact Registry " +
+			"repository, and other environments a JSON key for Docker.",
+		Attributes: map[string]schema.Attribute{
+			"workload": schema.StringAttribute{
+				Required:            true,
+				MarkdownDescription: "Where the ZenML Pro containers run, which decides the principal to give: " + strings.Join(workloads, "; ") + ".",
+				Validators:          []validator.String{stringvalidator.OneOf(principal.WorkloadNames()...)},
+			},
+			"principal": schema.SingleNestedAttribute{
+				Optional: true,
+				MarkdownDescription: fmt.Sprintf("The identity that pulls the images, with exactly one of `aws_iam_role_arn`, "+
+					"`gcp_service_account` or `gke_workload_identity`. Required for every workload except `%s`, which takes none. "+
+					"AWS workloads take `aws_iam_role_arn`; `%s` and `%s` take `gcp_service_account`; `%s` takes `gke_workload_identity` "+
+					"or the `gcp_service_account` the Kubernetes service account impersonates.",
+					principal.DockerCredentials, principal.CloudRun, principal.ComputeEngine, principal.GKEWorkloadIdentity),
+				Attributes: map[string]schema.Attribute{
+					"aws_iam_role_arn": schema.StringAttribute{
+						Optional: true,
+						MarkdownDescription: fmt.Sprintf("The ARN of an IAM role, `arn:PARTITION:iam::ACCOUNT:role/PATH/NAME` (account id of "+
+							"12 digits, optional path), e.g. `%s`. Partitions %s are accepted by the parser, but ZenML's ECR is in `aws`. "+
+							"Instance-profile, STS assumed-role and user ARNs and role IDs (`AROA...`) are refused with a hint to the role ARN.",
+							principal.ExampleAWSRoleARN, quotedList(principal.AWSPartitions())),
+						Validators: []validator.String{principalStringValidator{kind: principalAWSRole}},
+					},
+					"gcp_service_account": schema.StringAttribute{
+						Optional: true,
+						MarkdownDescription: fmt.Sprintf("The e-mail of a GCP service account, without the `serviceAccount:` prefix: "+
+							"user-managed `NAME@PROJECT.iam.gserviceaccount.com` (e.g. `%s`), the Compute Engine default "+
+							"`PROJECT_NUMBER-compute@developer.gserviceaccount.com` or the App Engine default `PROJECT@appspot.gserviceaccount.com`.",
+							principal.ExampleGCPServiceAccount),
+						Validators: []validator.String{principalStringValidator{kind: principalGCPServiceAccount}},
+					},
+					"gke_workload_identity": schema.SingleNestedAttribute{
+						Optional: true,
+						MarkdownDescription: fmt.Sprintf("A Kubernetes service account of a GKE cluster with Workload Identity, granted as the "+
+							"member `serviceAccount:PROJECT.svc.id.goog[NAMESPACE/KSA]`, e.g. `%s`.", principal.ExampleWorkloadIdentityUser),
+						Attributes: map[string]schema.Attribute{
+							"project": schema.StringAttribute{
+								Required: true,
+								MarkdownDescription: fmt.Sprintf("The project id of the cluster: 6 to 30 lower-case letters, digits and hyphens, "+
+									"starting with a letter, e.g. `%s`.", principal.ExampleGCPProject),
+								Validators: []validator.String{principalStringValidator{kind: principalProject}},
+							},
+							"namespace": schema.StringAttribute{
+								Required: true,
+								MarkdownDescription: fmt.Sprintf("The Kubernetes namespace of the service account, a DNS-1123 label, e.g. `%s`.",
+									principal.ExampleKubernetesNamespace),
+								Validators: []validator.String{principalStringValidator{kind: principalNamespace}},
+							},
+							"service_account": schema.StringAttribute{
+								Required: true,
+								MarkdownDescription: fmt.Sprintf("The name of the Kubernetes service account (not a GCP service account e-mail), "+
+									"a DNS-1123 subdomain, e.g. `%s`.", principal.ExampleKubernetesSA),
+								Validators: []validator.String{principalStringValidator{kind: principalKSA}},
+							},
+						},
+					},
+				},
+			},
+			"components": schema.SetAttribute{
+				ElementType: types.StringType,
+				Optional:    true,
+				Computed:    true,
+				MarkdownDescription: "The components whose images need access: " + strings.Join(components, ", ") + ". At least one. " +
+					"Defaults to both. `control_plane` only matters in the fully self-hosted scenario (in the hybrid scenario ZenML runs the Control Plane).",
+			},
+			"source": schema.StringAttribute{
+				Optional: true,
+				Computed: true,
+				MarkdownDescription: fmt.Sprintf("The ZenML registry: `%s` (%s) or `%s` (%s). Defaults to the one the workload can be "+
+					"granted on: `%s` for AWS workloads, `%s` for GCP workloads and `%s`. A value that contradicts the workload is an error.",
+					images.SourceZenMLAWS, images.SourceZenMLAWS.Title(), images.SourceZenMLGCP, images.SourceZenMLGCP.Title(),
+					images.SourceZenMLAWS, images.SourceZenMLGCP, principal.DockerCredentials),
+				Validators: []validator.String{stringvalidator.OneOf(string(images.SourceZenMLAWS), string(images.SourceZenMLGCP))},
+			},
+			"repositories": schema.ListNestedAttribute{
+				Computed: true,
+				MarkdownDescription: "The ZenML repositories that must grant access, one per image, in a fixed order (Control Plane " +
+					"API, Web UI, Workspace Server). The Control Plane images and the Workspace Server image are in different ECR regions.",
+				NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
+					"component":     optionalString("The image's component, e.g. `workspace_server` (as in `zenmlpro_image`)."),
+					"image_name":    optionalString("The image name, e.g. `zenml-pro-server`."),
+					"repository":    optionalString("The full repository without tag, e.g. `715803424590.dkr.ecr.eu-central-1.amazonaws.com/zenml-pro-server`."),
+					"registry_host": optionalString("The registry host, e.g. `europe-west3-docker.pkg.dev`."),
+					"region":        optionalString("ECR only: the AWS region of the repository, e.g. `eu-west-1`. Null for Artifact Registry."),
+					"arn":           optionalString("ECR only: the repository ARN, e.g. `arn:aws:ecr:eu-west-1:715803424590:repository/zenml-pro-api`. Null for Artifact Registry."),
+					"location":      optionalString("Artifact Registry only: the location, `europe-west3`. Null for ECR."),
+					"project":       optionalString("Artifact Registry only: the project, `zenml-cloud`. Null for ECR."),
+					"repository_id": optionalString("Artifact Registry only: the repository id, `zenml-pro`. Null for ECR."),
+				}},
+			},
+			"grantee": schema.StringAttribute{
+				Computed: true,
+				MarkdownDescription: "The normalised principal ZenML grants access to: the role ARN, the service account e-mail or the " +
+					"Workload Identity member (`serviceAccount:PROJECT.svc.id.goog[NAMESPACE/KSA]`). Null for `docker_credentials`.",
+			},
+			"method": schema.StringAttribute{
+				Computed: true,
+				MarkdownDescription: fmt.Sprintf("How access is granted: `%s`, `%s`, `%s` or `%s`.", principal.MethodAWSIAMRole,
+					principal.MethodGCPServiceAccount, principal.MethodGKEWorkloadIdentity, principal.MethodDockerCredentials),
+			},
+			"request_json": schema.StringAttribute{
+				Computed:            true,
+				MarkdownDescription: "The request as a JSON document with sorted keys, stable across runs, for a ticket system.",
+			},
+			"request_text": schema.StringAttribute{
+				Computed: true,
+				MarkdownDescription: "The message to send ZenML support: who (the principal, its kind, the workload, the AWS account id), " +
+					"what (pull access on which repositories and regions, which components) and how the access will be used.",
+			},
+		},
+	}
+}
+
+// ValidateConfig checks, for literal values, that workload, principal, components and source agree.
+func (d *registryAccessRequestDataSource) ValidateConfig(ctx context.Context, req datasource.ValidateConfigRequest, resp *datasource.ValidateConfigResponse) {
+	var m registryAccessRequestModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if !m.Components.IsNull() && !m.Components.IsUnknown() {
+		names, ok := setStrings(m.Components)
+		if ok {
+			if err := principal.CheckComponents(names); err != nil {
+				addRegistryAccessError(&resp.Diagnostics, err)
+			}
+		}
+	}
+	spec, known := registryAccessSpec(ctx, m, &resp.Diagnostics)
+	if !known || resp.Diagnostics.HasError() {
+		return
+	}
+	spec.Components = nil // checked above
+	if _, err := principal.BuildRequest(spec); err != nil {
+		var pe *principal.Error
+		if errors.As(err, &pe) {
+			return // the attribute validator reported it
+		}
+		var ie *principal.InputError
+		if errors.As(err, &ie) && (ie.Input == principal.InputWorkload || ie.Input == principal.InputSource && !validSource(spec.Source)) {
+			return // the OneOf validators reported it
+		}
+		addRegistryAccessError(&resp.Diagnostics, err)
+	}
+}
+
+func validSource(s string) bool {
+	return s == "" || s == string(images.SourceZenMLAWS) || s == string(images.SourceZenMLGCP)
+}
+
+func (d *registryAccessRequestDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
+	var m registryAccessRequestModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	// The validators checked literal values; values that were unknown then are checked here.
+	spec, known := registryAccessSpec(ctx, m, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if !known {
+		resp.Diagnostics.AddError("Unknown Configuration Value", "A value of zenmlpro_registry_access_request is still unknown at read time. "+
+			"This is a defect in the provider; please report it.")
+		return
+	}
+	r, err := principal.BuildRequest(spec)
+	if err != nil {
+		addRegistryAccessError(&resp.Diagnostics, err)
+		return
+	}
+	comps := make([]attr.Value, 0, len(r.Components))
+	for _, c := range r.Components {
+		comps = append(comps, types.StringValue(string(c)))
+	}
+	m.Components = types.SetValueMust(types.StringType, comps)
+	m.Source = types.StringValue(string(r.Source))
+	repoType := types.ObjectType{AttrTypes: registryAccessRepositoryAttrTypes}
+	repos := make([]attr.Value, 0, len(r.Repositories))
+	for _, repo := range r.Repositories {
+		obj, diags := types.ObjectValue(registryAccessRepositoryAttrTypes, map[string]attr.Value{
+			"component":     types.StringValue(repo.Component),
+			"image_name":    types.StringValue(repo.ImageName),
+			"repository":    types.StringValue(repo.Repository),
+			"registry_host": types.StringValue(repo.RegistryHost),
+			"region":        nullIfEmpty(repo.Region),
+			"arn":           nullIfEmpty(repo.ARN),
+			"location":      nullIfEmpty(repo.Location),
+			"project":       nullIfEmpty(repo.Project),
+			"repository_id": nullIfEmpty(repo.RepositoryID),
+		})
+		resp.Diagnostics.Append(diags...)
+		repos = append(repos, obj)
+	}
+	list, diags := types.ListValue(repoType, repos)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	m.Repositories = list
+	m.Grantee = nullIfEmpty(r.Principal)
+	m.Method = types.StringValue(string(r.Method))
+	m.RequestJSON = types.StringValue(r.JSON)
+	m.RequestText = types.StringValue(r.Text)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+}
+
+func nullIfEmpty(s string) types.String {
+	if s == "" {
+		return types.StringNull()
+	}
+	return types.StringValue(s)
+}
+
+// setStrings returns the elements of a known set of strings; false when an element is unknown.
+func setStrings(s types.Set) ([]string, bool) {
+	out := make([]string, 0, len(s.Elements()))
+	for _, e := range s.Elements() {
+		v, ok := e.(basetypes.StringValue)
+		if !ok || v.IsUnknown() {
+			return nil, false
+		}
+		out = append(out, v.ValueString())
+	}
+	return out, true
+}
+
+// registryAccessSpec converts the configuration into a request spec; false when a value it needs is unknown.
+func registryAccessSpec(ctx context.Context, m registryAccessRequestModel, diags *diag.Diagnostics) (principal.RequestSpec, bool) {
+	var spec principal.RequestSpec
+	if m.Workload.IsUnknown() || m.Source.IsUnknown() || m.Principal.IsUnknown() || m.Components.IsUnknown() {
+		return spec, false
+	}
+	spec.Workload = m.Workload.ValueString()
+	spec.Source = m.Source.ValueString()
+	if !m.Components.IsNull() {
+		names, ok := setStrings(m.Components)
+		if !ok {
+			return spec, false
+		}
+		spec.Components = names
+	}
+	if m.Principal.IsNull() {
+		return spec, true
+	}
+	spec.PrincipalSet = true
+	var p registryAccessPrincipalModel
+	diags.Append(m.Principal.As(ctx, &p, basetypes.ObjectAsOptions{})...)
+	if diags.HasError() || p.AWSIAMRoleARN.IsUnknown() || p.GCPServiceAccount.IsUnknown() || p.GKEWorkloadIdentity.IsUnknown() {
+		return spec, false
+	}
+	if !p.AWSIAMRoleARN.IsNull() {
+		spec.AWSIAMRoleARN = p.AWSIAMRoleARN.ValueStringPointer()
+	}
+	if !p.GCPServiceAccount.IsNull() {
+		spec.GCPServiceAccount = p.GCPServiceAccount.ValueStringPointer()
+	}
+	if !p.GKEWorkloadIdentity.IsNull() {
+		var wi registryAccessWorkloadIdentityModel
+		diags.Append(p.GKEWorkloadIdentity.As(ctx, &wi, basetypes.ObjectAsOptions{})...)
+		if diags.HasError() || wi.Project.IsUnknown() || wi.Namespace.IsUnknown() || wi.ServiceAccount.IsUnknown() {
+			return spec, false
+		}
+		spec.GKEWorkloadIdentity = &principal.WorkloadIdentity{
+			Project: wi.Project.ValueString(), Namespace: wi.Namespace.ValueString(), ServiceAccount: wi.ServiceAccount.ValueString(),
+		}
+	}
+	return spec, true
+}
+
+// registryAccessPath turns an input name such as "principal.gke_workload_identity.project" into a path.
+func registryAccessPath(input string) path.Path {
+	parts := strings.Split(input, ".")
+	p := path.Root(parts[0])
+	for _, name := range parts[1:] {
+		p = p.AtName(name)
+	}
+	return p
+}
+
+// registryAccessErrorSummary names the kind of an error of the principal package, for a diagnostic summary.
+func registryAccessErrorSummary(err error) string {
+	var pe *principal.Error
+	if errors.As(err, &pe) {
+		switch {
+		case strings.Contains(pe.Kind, "IAM role"):
+			return "Invalid IAM Role ARN"
+		case strings.Contains(pe.Kind, "service account e-mail"):
+			return "Invalid Service Account"
+		case pe.Field == principal.FieldProject:
+			return "Invalid Project ID"
+		case pe.Field == principal.FieldNamespace:
+			return "Invalid Kubernetes Namespace"
+		case pe.Field == principal.FieldServiceAccount:
+			return "Invalid Kubernetes Service Account"
+		}
+		return "Invalid Principal"
+	}
+	var ie *principal.InputError
+	if errors.As(err, &ie) {
+		switch ie.Input {
+		case principal.InputWorkload:
+			return "Invalid Workload"
+		case principal.InputSource:
+			return "Source Contradicts Workload"
+		case principal.InputComponents:
+			return "Invalid Components"
+		case principal.InputPrincipal:
+			return "Invalid Principal"
+		}
+		return "Principal Does Not Fit Workload"
+	}
+	return "Invalid Registry Access Request"
+}
+
+// addRegistryAccessError adds an error of the principal package as an error on the attribute it names.
+func addRegistryAccessError(diags *diag.Diagnostics, err error) {
+	var ie *principal.InputError
+	if !errors.As(err, &ie) {
+		diags.AddError(registryAccessErrorSummary(err), err.Error()+".")
+		return
+	}
+	p := registryAccessPath(ie.Input)
+	diags.AddAttributeError(p, registryAccessErrorSummary(err), fmt.Sprintf("Attribute %s: %s.", p, ie.Err))
+}
+
+type principalKind int
+
+const (
+	principalAWSRole principalKind = iota
+	principalGCPServiceAccount
+	principalProject
+	principalNamespace
+	principalKSA
+)
+
+// principalStringValidator checks one principal value with the parsers of the principal package.
+type principalStringValidator struct{ kind principalKind }
+
+func (v principalStringValidator) Description(context.Context) string {
+	switch v.kind {
+	case principalAWSRole:
+		return "value must be an IAM role ARN, e.g. " + principal.ExampleAWSRoleARN
+	case principalGCPServiceAccount:
+		return "value must be a GCP service account e-mail, e.g. " + principal.ExampleGCPServiceAccount
+	case principalProject:
+		return "value must be a GCP project id, e.g. " + principal.ExampleGCPProject
+	case principalNamespace:
+		return "value must be a Kubernetes namespace, e.g. " + principal.ExampleKubernetesNamespace
+	}
+	return "value must be a Kubernetes service account name, e.g. " + principal.ExampleKubernetesSA
+}
+
+func (v principalStringValidator) MarkdownDescription(ctx context.Context) string {
+	return v.Description(ctx)
+}
+
+func (v principalStringValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	s := req.ConfigValue.ValueString()
+	var err error
+	switch v.kind {
+	case principalAWSRole:
+		_, err = principal.ParseAWSRoleARN(s)
+	case principalGCPServiceAccount:
+		_, err = principal.ParseGCPServiceAccount(s)
+	case principalProject:
+		err = principal.CheckGCPProjectID(s)
+	case principalNamespace:
+		err = principal.CheckNamespace(s)
+	default:
+		err = principal.CheckKubernetesServiceAccount(s)
+	}
+	if err != nil {
+		resp.Diagnostics.AddAttributeError(req.Path, registryAccessErrorSummary(err), fmt.Sprintf("Attribute %s: %s.", req.Path, err))
+	}
+}

@@ -1,0 +1,387 @@
+package provider
+
+import (
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+)
+
+const (
+	testECRWest    = "715803424590.dkr.ecr.eu-west-1.amazonaws.com"
+	testECRCentral = "715803424590.dkr.ecr.eu-central-1.amazonaws.com"
+	testGAR        = "europe-west3-docker.pkg.dev"
+)
+
+// testECRRepo is the expected repositories element of an ECR repository.
+func testECRRepo(component, image, host, region string) (knownvalue.Check, map[string]any) {
+	repo := host + "/" + image
+	arn := fmt.Sprintf("arn:aws:ecr:%s:715803424590:repository/%s", region, image)
+	return knownvalue.ObjectExact(map[string]knownvalue.Check{
+			"component": knownvalue.StringExact(component), "image_name": knownvalue.StringExact(image),
+			"repository": knownvalue.StringExact(repo), "registry_host": knownvalue.StringExact(host),
+			"region": knownvalue.StringExact(region), "arn": knownvalue.StringExact(arn),
+			"location": knownvalue.Null(), "project": knownvalue.Null(), "repository_id": knownvalue.Null(),
+		}), map[string]any{"component": component, "image_name": image, "repository": repo, "registry_host": host,
+			"region": region, "arn": arn}
+}
+
+// testGARRepo is the expected repositories element of an Artifact Registry image.
+func testGARRepo(component, image string) (knownvalue.Check, map[string]any) {
+	repo := testGAR + "/zenml-cloud/zenml-pro/" + image
+	return knownvalue.ObjectExact(map[string]knownvalue.Check{
+			"component": knownvalue.StringExact(component), "image_name": knownvalue.StringExact(image),
+			"repository": knownvalue.StringExact(repo), "registry_host": knownvalue.StringExact(testGAR),
+			"region": knownvalue.Null(), "arn": knownvalue.Null(),
+			"location": knownvalue.StringExact("europe-west3"), "project": knownvalue.StringExact("zenml-cloud"),
+			"repository_id": knownvalue.StringExact("zenml-pro"),
+		}), map[string]any{"component": component, "image_name": image, "repository": repo, "registry_host": testGAR,
+			"location": "europe-west3", "project": "zenml-cloud", "repository_id": "zenml-pro"}
+}
+
+type testRequestExpect struct {
+	name, body string
+	repos      []func() (knownvalue.Check, map[string]any)
+	grantee    string // "" for null
+	method     string
+	source     string
+	components []string
+	extraJSON  map[string]any // principal_kind, aws_account_id, gcp_project
+	sentences  []string
+}
+
+func (e testRequestExpect) step() resource.TestStep {
+	addr := "data.zenmlpro_registry_access_request." + e.name
+	repoChecks := make([]knownvalue.Check, 0, len(e.repos))
+	repoJSON := make([]any, 0, len(e.repos))
+	for _, r := range e.repos {
+		c, j := r()
+		repoChecks = append(repoChecks, c)
+		repoJSON = append(repoJSON, j)
+	}
+	comps := make([]knownvalue.Check, 0, len(e.components))
+	compJSON := make([]any, 0, len(e.components))
+	for _, c := range e.components {
+		comps = append(comps, knownvalue.StringExact(c))
+		compJSON = append(compJSON, c)
+	}
+	wantJSON := map[string]any{"access": "pull", "components": compJSON, "method": e.method, "repositories": repoJSON,
+		"source": e.source, "workload": e.name}
+	var grantee knownvalue.Check = knownvalue.Null()
+	if e.grantee != "" {
+		grantee = knownvalue.StringExact(e.grantee)
+		wantJSON["principal"] = e.grantee
+	}
+	for k, v := range e.extraJSON {
+		wantJSON[k] = v
+	}
+	return resource.TestStep{
+		Config: fmt.Sprintf("data \"zenmlpro_registry_access_request\" %q {\n  workload = %q\n%s}\n", e.name, e.name, e.body),
+		ConfigStateChecks: []statecheck.StateCheck{
+			statecheck.ExpectKnownValue(addr, tfjsonpath.New("repositories"), knownvalue.ListExact(repoChecks)),
+			statecheck.ExpectKnownValue(addr, tfjsonpath.New("grantee"), grantee),
+			statecheck.ExpectKnownValue(addr, tfjsonpath.New("method"), knownvalue.StringExact(e.method)),
+			statecheck.ExpectKnownValue(addr, tfjsonpath.New("source"), knownvalue.StringExact(e.source)),
+			statecheck.ExpectKnownValue(addr, tfjsonpath.New("components"), knownvalue.SetExact(comps)),
+			statecheck.ExpectKnownValue(addr, tfjsonpath.New("request_text"), knownvalue.StringFunc(func(text string) error {
+				for _, s := range append(e.sentences, "Hello ZenML support,", "Authenticating to ZenML Pro Container Registries") {
+					if !strings.Contains(text, s) {
+						return fmt.Errorf("request_text lacks %q:\n%s", s, text)
+					}
+				}
+				return nil
+			})),
+			statecheck.ExpectKnownValue(addr, tfjsonpath.New("request_json"), knownvalue.StringFunc(func(doc string) error {
+				var got map[string]any
+				if err := json.Unmarshal([]byte(doc), &got); err != nil {
+					return err
+				}
+				if !reflect.DeepEqual(got, wantJSON) {
+					return fmt.Errorf("request_json:\n got %v\nwant %v", got, wantJSON)
+				}
+				return nil
+			})),
+		},
+	}
+}
+
+func testAccRequest(t *testing.T, e testRequestExpect) {
+	t.Helper()
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps:                    []resource.TestStep{e.step()},
+	})
+}
+
+var (
+	testECRAPI = func() (knownvalue.Check, map[string]any) {
+		return testECRRepo("control_plane_api", "zenml-pro-api", testECRWest, "eu-west-1")
+	}
+	testECRDashboard = func() (knownvalue.Check, map[string]any) {
+		return testECRRepo("control_plane_dashboard", "zenml-pro-dashboard", testECRWest, "eu-west-1")
+	}
+	testECRServer = func() (knownvalue.Check, map[string]any) {
+		return testECRRepo("workspace_server", "zenml-pro-server", testECRCentral, "eu-central-1")
+	}
+	testGARAPI       = func() (knownvalue.Check, map[string]any) { return testGARRepo("control_plane_api", "zenml-pro-api") }
+	testGARDashboard = func() (knownvalue.Check, map[string]any) {
+		return testGARRepo("control_plane_dashboard", "zenml-pro-dashboard")
+	}
+	testGARServer = func() (knownvalue.Check, map[string]any) { return testGARRepo("workspace_server", "zenml-pro-server") }
+)
+
+func TestAccRegistryAccessRequest_eksIRSA(t *testing.T) {
+	testAccRequest(t, testRequestExpect{
+		name:       "eks_irsa",
+		body:       "  principal = { aws_iam_role_arn = \"arn:aws:iam::123456789012:role/eks/zenml-pull\" }\n",
+		repos:      []func() (knownvalue.Check, map[string]any){testECRAPI, testECRDashboard, testECRServer},
+		grantee:    "arn:aws:iam::123456789012:role/eks/zenml-pull",
+		method:     "aws_iam_role",
+		source:     "zenml_aws",
+		components: []string{"control_plane", "workspace_server"},
+		extraJSON:  map[string]any{"principal_kind": "AWS IAM role", "aws_account_id": "123456789012"},
+		sentences: []string{
+			"- Principal (AWS IAM role): arn:aws:iam::123456789012:role/eks/zenml-pull",
+			"- Our AWS account id: 123456789012",
+			"- Workload: Amazon EKS with IAM roles for service accounts (IRSA) (eks_irsa).",
+			"in account 715803424590 (note the two regions)",
+			"  - 715803424590.dkr.ecr.eu-west-1.amazonaws.com/zenml-pro-api (zenml-pro-api, region eu-west-1, arn:aws:ecr:eu-west-1:715803424590:repository/zenml-pro-api)",
+			"  - 715803424590.dkr.ecr.eu-central-1.amazonaws.com/zenml-pro-server (zenml-pro-server, region eu-central-1, arn:aws:ecr:eu-central-1:715803424590:repository/zenml-pro-server)",
+			"ecr:BatchGetImage, ecr:GetDownloadUrlForLayer and ecr:BatchCheckLayerAvailability",
+			"The role is assumed by a Kubernetes service account of our Amazon EKS cluster through IAM roles for service accounts (IRSA)",
+			"Control Plane (API and Web UI, fully self-hosted scenario); Workspace Server",
+		},
+	})
+}
+
+func TestAccRegistryAccessRequest_ecsTask(t *testing.T) {
+	testAccRequest(t, testRequestExpect{
+		name:       "ecs_task",
+		body:       "  principal = { aws_iam_role_arn = \"arn:aws:iam::210987654321:role/ecsTaskExecutionRole\" }\n  components = [\"workspace_server\"]\n  source = \"zenml_aws\"\n",
+		repos:      []func() (knownvalue.Check, map[string]any){testECRServer},
+		grantee:    "arn:aws:iam::210987654321:role/ecsTaskExecutionRole",
+		method:     "aws_iam_role",
+		source:     "zenml_aws",
+		components: []string{"workspace_server"},
+		extraJSON:  map[string]any{"principal_kind": "AWS IAM role", "aws_account_id": "210987654321"},
+		sentences: []string{
+			"- Our AWS account id: 210987654321",
+			"The role is the task execution role of our Amazon ECS tasks; the ECS agent pulls the images with it.",
+			"for these components: Workspace Server.",
+		},
+	})
+}
+
+func TestAccRegistryAccessRequest_ec2InstanceProfile(t *testing.T) {
+	testAccRequest(t, testRequestExpect{
+		name:       "ec2_instance_profile",
+		body:       "  principal = { aws_iam_role_arn = \"arn:aws:iam::123456789012:role/zenml-vm\" }\n  components = [\"control_plane\"]\n",
+		repos:      []func() (knownvalue.Check, map[string]any){testECRAPI, testECRDashboard},
+		grantee:    "arn:aws:iam::123456789012:role/zenml-vm",
+		method:     "aws_iam_role",
+		source:     "zenml_aws",
+		components: []string{"control_plane"},
+		extraJSON:  map[string]any{"principal_kind": "AWS IAM role", "aws_account_id": "123456789012"},
+		sentences: []string{
+			"The role is the role of the instance profile attached to our EC2 instances",
+			"for these components: Control Plane (API and Web UI, fully self-hosted scenario).",
+		},
+	})
+}
+
+func TestAccRegistryAccessRequest_gkeWorkloadIdentity(t *testing.T) {
+	testAccRequest(t, testRequestExpect{
+		name:       "gke_workload_identity",
+		body:       "  principal = {\n    gke_workload_identity = { project = \"my-project\", namespace = \"zenml\", service_account = \"zenml-server\" }\n  }\n",
+		repos:      []func() (knownvalue.Check, map[string]any){testGARAPI, testGARDashboard, testGARServer},
+		grantee:    "serviceAccount:my-project.svc.id.goog[zenml/zenml-server]",
+		method:     "gke_workload_identity",
+		source:     "zenml_gcp",
+		components: []string{"control_plane", "workspace_server"},
+		extraJSON: map[string]any{"gcp_project": "my-project",
+			"principal_kind": "GKE Workload Identity member (Kubernetes service account \"zenml-server\" in namespace \"zenml\")"},
+		sentences: []string{
+			"- Principal (GKE Workload Identity member (Kubernetes service account \"zenml-server\" in namespace \"zenml\")): serviceAccount:my-project.svc.id.goog[zenml/zenml-server]",
+			"- Our GCP project: my-project",
+			"- Read access (roles/artifactregistry.reader) on the Artifact Registry repository projects/zenml-cloud/locations/europe-west3/repositories/zenml-pro, for these images:",
+			"  - europe-west3-docker.pkg.dev/zenml-cloud/zenml-pro/zenml-pro-dashboard",
+			"- The IAM member to add: serviceAccount:my-project.svc.id.goog[zenml/zenml-server]",
+			"Our GKE cluster uses Workload Identity",
+		},
+	})
+}
+
+func TestAccRegistryAccessRequest_gkeWithServiceAccount(t *testing.T) {
+	testAccRequest(t, testRequestExpect{
+		name:       "gke_workload_identity",
+		body:       "  principal = { gcp_service_account = \"gke-pull@my-project.iam.gserviceaccount.com\" }\n  components = [\"workspace_server\"]\n",
+		repos:      []func() (knownvalue.Check, map[string]any){testGARServer},
+		grantee:    "gke-pull@my-project.iam.gserviceaccount.com",
+		method:     "gcp_service_account",
+		source:     "zenml_gcp",
+		components: []string{"workspace_server"},
+		extraJSON:  map[string]any{"gcp_project": "my-project", "principal_kind": "GCP user-managed service account"},
+		sentences: []string{
+			"- The IAM member to add: serviceAccount:gke-pull@my-project.iam.gserviceaccount.com",
+			"the Kubernetes service account of the ZenML Pro pods impersonates this GCP service account",
+		},
+	})
+}
+
+func TestAccRegistryAccessRequest_cloudRun(t *testing.T) {
+	testAccRequest(t, testRequestExpect{
+		name:       "cloud_run",
+		body:       "  principal = { gcp_service_account = \"zenml-run@my-project.iam.gserviceaccount.com\" }\n  components = [\"workspace_server\"]\n  source = \"zenml_gcp\"\n",
+		repos:      []func() (knownvalue.Check, map[string]any){testGARServer},
+		grantee:    "zenml-run@my-project.iam.gserviceaccount.com",
+		method:     "gcp_service_account",
+		source:     "zenml_gcp",
+		components: []string{"workspace_server"},
+		extraJSON:  map[string]any{"gcp_project": "my-project", "principal_kind": "GCP user-managed service account"},
+		sentences: []string{
+			"- Principal (GCP user-managed service account): zenml-run@my-project.iam.gserviceaccount.com",
+			"The service account is the service identity of our Cloud Run services",
+		},
+	})
+}
+
+func TestAccRegistryAccessRequest_computeEngine(t *testing.T) {
+	testAccRequest(t, testRequestExpect{
+		name:       "compute_engine",
+		body:       "  principal = { gcp_service_account = \"123456789012-compute@developer.gserviceaccount.com\" }\n",
+		repos:      []func() (knownvalue.Check, map[string]any){testGARAPI, testGARDashboard, testGARServer},
+		grantee:    "123456789012-compute@developer.gserviceaccount.com",
+		method:     "gcp_service_account",
+		source:     "zenml_gcp",
+		components: []string{"control_plane", "workspace_server"},
+		extraJSON:  map[string]any{"gcp_project": "123456789012", "principal_kind": "GCP Compute Engine default service account"},
+		sentences: []string{
+			"- Principal (GCP Compute Engine default service account): 123456789012-compute@developer.gserviceaccount.com",
+			"- Our GCP project number: 123456789012",
+			"The service account is attached to our Compute Engine VMs",
+		},
+	})
+}
+
+func TestAccRegistryAccessRequest_dockerCredentials(t *testing.T) {
+	testAccRequest(t, testRequestExpect{
+		name:       "docker_credentials",
+		body:       "",
+		repos:      []func() (knownvalue.Check, map[string]any){testGARAPI, testGARDashboard, testGARServer},
+		method:     "docker_credentials",
+		source:     "zenml_gcp",
+		components: []string{"control_plane", "workspace_server"},
+		sentences: []string{
+			"we ask for Docker credentials, a JSON key of a service account with read access that you issue",
+			"user _json_key and the key file as password (docker login -u _json_key --password-stdin https://europe-west3-docker.pkg.dev)",
+			"user _json_key_base64 and the base64-encoded key in a Kubernetes image pull secret",
+			"projects/zenml-cloud/locations/europe-west3/repositories/zenml-pro",
+		},
+	})
+}
+
+// TestAccRegistryAccessRequest_unknownAtValidate feeds values that are unknown at validate time, so
+// that Read checks them.
+func TestAccRegistryAccessRequest_unknownAtValidate(t *testing.T) {
+	cfg := func(arn, source string) string {
+		return fmt.Sprintf(`
+resource "terraform_data" "v" {
+  input = { arn = %q, source = %q }
+}
+data "zenmlpro_registry_access_request" "r" {
+  workload  = "eks_irsa"
+  principal = { aws_iam_role_arn = terraform_data.v.output.arn }
+  source    = terraform_data.v.output.source
+}
+`, arn, source)
+	}
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{Config: cfg("arn:aws:iam::123456789012:instance-profile/web", "zenml_aws"),
+				ExpectError: regexp.MustCompile(`(?s)Invalid IAM Role ARN.*principal\.aws_iam_role_arn.*give the role ARN of the instance\s+profile`)},
+			{Config: cfg("arn:aws:iam::123456789012:role/web", "zenml_gcp"),
+				ExpectError: regexp.MustCompile(`(?s)Source Contradicts Workload.*contradicts workload\s+"eks_irsa"`)},
+			{Config: cfg("arn:aws:iam::123456789012:role/web", "zenml_aws"),
+				ConfigStateChecks: []statecheck.StateCheck{statecheck.ExpectKnownValue("data.zenmlpro_registry_access_request.r",
+					tfjsonpath.New("grantee"), knownvalue.StringExact("arn:aws:iam::123456789012:role/web"))}},
+		},
+	})
+}
+
+func TestAccRegistryAccessRequest_validation(t *testing.T) {
+	ds := func(body string) string {
+		return "data \"zenmlpro_registry_access_request\" \"r\" {\n" + body + "\n}\n"
+	}
+	arn := func(v string) string {
+		return ds(fmt.Sprintf("workload = \"eks_irsa\"\nprincipal = { aws_iam_role_arn = %q }", v))
+	}
+	sa := func(v string) string {
+		return ds(fmt.Sprintf("workload = \"cloud_run\"\nprincipal = { gcp_service_account = %q }", v))
+	}
+	wi := func(p, ns, ksa string) string {
+		return ds(fmt.Sprintf("workload = \"gke_workload_identity\"\nprincipal = { gke_workload_identity = { project = %q, namespace = %q, service_account = %q } }", p, ns, ksa))
+	}
+	cases := []struct{ config, want string }{
+		// IAM role ARN hints.
+		{arn("arn:aws:iam::123456789012:instance-profile/web"), `(?s)Invalid IAM Role ARN.*principal\.aws_iam_role_arn.*give the role ARN of the instance\s+profile\s+\(aws\s+iam\s+get-instance-profile`},
+		{arn("arn:aws:sts::123456789012:assumed-role/zenml-pull/i-0abc"), `(?s)STS assumed-role ARN.*give the role ARN:\s+arn:aws:iam::123456789012:role/zenml-pull`},
+		{arn("arn:aws:iam::123456789012:user/alice"), `(?s)this is an IAM user ARN; ZenML grants access to IAM roles\s+only`},
+		{arn("AROA1234567890ABCDEFG"), `(?s)this is a role ID \(AROA\.\.\.\), not an ARN; give the role\s+ARN`},
+		{arn("arn:aws:iam::12345678901:role/x"), `(?s)wrong account id length: 11\s+digits`},
+		{arn("arn:aws-iso:iam::123456789012:role/x"), `(?s)partition "aws-iso" is not accepted; use aws, aws-cn or\s+aws-us-gov`},
+		{arn("arn:aws:iam::123456789012:role/bad*name"), `(?s)role name "bad\*name" is not valid.*e\.g\.\s+"arn:aws:iam::123456789012:role/zenml-pro-pull"`},
+		{arn("arn:aws-cn:iam::123456789012:role/x"), `(?s)Principal Does Not Fit Workload.*IAM does not grant across\s+partitions`},
+		// Service account hints.
+		{sa("serviceAccount:zenml-run@my-project.iam.gserviceaccount.com"), `(?s)Invalid Service Account.*principal\.gcp_service_account.*remove the\s+"serviceAccount:"\s+prefix`},
+		{sa("Zenml-Run@my-project.iam.gserviceaccount.com"), `(?s)upper-case letters; service account e-mails are lower\s+case`},
+		{sa("alice@gmail.com"), `(?s)Google user or group e-mail.*not a service\s+account`},
+		{sa("abc@my-project.iam.gserviceaccount.com"), `(?s)the service account name "abc" is 3 characters long; it must be 6 to\s+30`},
+		{sa("serviceAccount:my-project.svc.id.goog[zenml/zenml-server]"), `(?s)GKE Workload Identity member, not a service account\s+e-mail`},
+		// Workload Identity parts.
+		{wi("my", "zenml", "zenml-server"), `(?s)Invalid Project ID.*principal\.gke_workload_identity\.project.*is 2 characters long`},
+		{wi("my-project", "Zenml", "zenml-server"), `(?s)Invalid Kubernetes Namespace.*principal\.gke_workload_identity\.namespace.*upper-case`},
+		{wi("my-project", "zenml", "zenml@my-project.iam.gserviceaccount.com"), `(?s)Invalid Kubernetes Service Account.*principal\.gke_workload_identity\.service_account.*not a GCP service\s+account`},
+		// Workload and principal.
+		{ds("workload = \"ecs_task\"\nprincipal = { gcp_service_account = \"zenml-run@my-project.iam.gserviceaccount.com\" }"),
+			`(?s)Principal Does Not Fit Workload.*principal\.gcp_service_account.*workload "ecs_task" does not take\s+principal\.gcp_service_account; it takes the ARN of the task execution\s+role`},
+		{ds("workload = \"cloud_run\"\nprincipal = { aws_iam_role_arn = \"arn:aws:iam::123456789012:role/x\" }"), `(?s)workload "cloud_run" does not take\s+principal\.aws_iam_role_arn`},
+		{ds("workload = \"compute_engine\"\nprincipal = { gke_workload_identity = { project = \"my-project\", namespace = \"zenml\", service_account = \"ksa\" } }"),
+			`(?s)workload "compute_engine" does not take\s+principal\.gke_workload_identity`},
+		{ds("workload = \"eks_irsa\""), `(?s)Invalid Principal.*workload "eks_irsa" needs a principal.*aws_iam_role_arn\s+=`},
+		{ds("workload = \"eks_irsa\"\nprincipal = {}"), `(?s)Invalid Principal.*none is set`},
+		{ds("workload = \"cloud_run\"\nprincipal = { aws_iam_role_arn = \"arn:aws:iam::123456789012:role/x\", gcp_service_account = \"zenml-run@my-project.iam.gserviceaccount.com\" }"),
+			`(?s)Invalid Principal.*aws_iam_role_arn and gcp_service_account are set`},
+		{ds("workload = \"docker_credentials\"\nprincipal = { aws_iam_role_arn = \"arn:aws:iam::123456789012:role/x\" }"), `(?s)workload "docker_credentials" takes no principal`},
+		// Source, components, workload.
+		{ds("workload = \"eks_irsa\"\nprincipal = { aws_iam_role_arn = \"arn:aws:iam::123456789012:role/x\" }\nsource = \"zenml_gcp\""),
+			`(?s)Source Contradicts Workload.*an AWS IAM role can be granted access on ZenML's ECR only`},
+		{ds("workload = \"cloud_run\"\nprincipal = { gcp_service_account = \"zenml-run@my-project.iam.gserviceaccount.com\" }\nsource = \"zenml_aws\""),
+			`(?s)Source Contradicts Workload.*Artifact Registry\s+only`},
+		{ds("workload = \"docker_credentials\"\nsource = \"zenml_aws\""), `(?s)the JSON key ZenML issues is a GCP key`},
+		{ds("workload = \"docker_credentials\"\nsource = \"private\""), `(?s)source.*value must be one of`},
+		{ds("workload = \"docker_credentials\"\ncomponents = []"), `(?s)Invalid Components.*it is empty: name at least one`},
+		{ds("workload = \"docker_credentials\"\ncomponents = [\"client\"]"), `(?s)"client" is not a component`},
+		{ds("workload = \"kubernetes\""), `(?s)workload.*value must be one of`},
+	}
+	steps := make([]resource.TestStep, 0, len(cases))
+	for _, c := range cases {
+		// Terraform wraps long messages: any blank in a pattern matches any white space.
+		want := strings.ReplaceAll(strings.ReplaceAll(c.want, `\s+`, " "), " ", `\s+`)
+		steps = append(steps, resource.TestStep{Config: c.config, ExpectError: regexp.MustCompile(want), PlanOnly: true})
+	}
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps:                    steps,
+	})
+}
