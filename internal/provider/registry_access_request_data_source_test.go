@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
@@ -384,4 +386,137 @@ func TestAccRegistryAccessRequest_validation(t *testing.T) {
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps:                    steps,
 	})
+}
+
+func TestAccRegistryAccessRequest_example(t *testing.T) {
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: testAccExample(t, "data-sources/zenmlpro_registry_access_request/data-source.tf"),
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownOutputValue("eks_repositories", knownvalue.ObjectExact(map[string]knownvalue.Check{
+					"zenml-pro-api": knownvalue.ObjectExact(map[string]knownvalue.Check{"region": knownvalue.StringExact("eu-west-1"),
+						"arn": knownvalue.StringExact("arn:aws:ecr:eu-west-1:715803424590:repository/zenml-pro-api")}),
+					"zenml-pro-dashboard": knownvalue.ObjectExact(map[string]knownvalue.Check{"region": knownvalue.StringExact("eu-west-1"),
+						"arn": knownvalue.StringExact("arn:aws:ecr:eu-west-1:715803424590:repository/zenml-pro-dashboard")}),
+					"zenml-pro-server": knownvalue.ObjectExact(map[string]knownvalue.Check{"region": knownvalue.StringExact("eu-central-1"),
+						"arn": knownvalue.StringExact("arn:aws:ecr:eu-central-1:715803424590:repository/zenml-pro-server")}),
+				})),
+				statecheck.ExpectKnownOutputValue("gke_member", knownvalue.StringExact("serviceAccount:my-project.svc.id.goog[zenml/zenml-server]")),
+				statecheck.ExpectKnownOutputValue("eks_request_text", knownvalue.StringRegexp(regexp.MustCompile(
+					`Principal \(AWS IAM role\): arn:aws:iam::123456789012:role/zenml-pro-pull\n- Our AWS account id: 123456789012\n`))),
+				statecheck.ExpectKnownOutputValue("gke_request_json", knownvalue.StringRegexp(regexp.MustCompile(
+					`"method": "gke_workload_identity"`))),
+				statecheck.ExpectKnownValue("data.zenmlpro_registry_access_request.docker", tfjsonpath.New("method"),
+					knownvalue.StringExact("docker_credentials")),
+			},
+		}},
+	})
+}
+
+// testValidateRequest runs the provider server's ValidateDataResourceConfig, as `terraform validate`
+// does, on a zenmlpro_registry_access_request configuration. principal holds "aws_iam_role_arn",
+// "gcp_service_account" and "gke_workload_identity" (a map[string]any of project, namespace and
+// service_account); nil means a null principal.
+func testValidateRequest(t *testing.T, workload any, principal map[string]any, components []any, source any) []*tfprotov6.Diagnostic {
+	t.Helper()
+	_, typ := testDataSourceType(t, NewRegistryAccessRequestDataSource())
+	vals := map[string]tftypes.Value{}
+	for name, at := range typ.AttributeTypes {
+		vals[name] = tftypes.NewValue(at, nil)
+	}
+	vals["workload"] = tftypes.NewValue(tftypes.String, workload)
+	vals["source"] = tftypes.NewValue(tftypes.String, source)
+	if components != nil {
+		elems := make([]tftypes.Value, 0, len(components))
+		for _, c := range components {
+			elems = append(elems, tftypes.NewValue(tftypes.String, c))
+		}
+		vals["components"] = tftypes.NewValue(typ.AttributeTypes["components"], elems)
+	}
+	if principal != nil {
+		pt, ok := typ.AttributeTypes["principal"].(tftypes.Object)
+		if !ok {
+			t.Fatal("principal is not an object")
+		}
+		wt, ok := pt.AttributeTypes["gke_workload_identity"].(tftypes.Object)
+		if !ok {
+			t.Fatal("gke_workload_identity is not an object")
+		}
+		pv := map[string]tftypes.Value{
+			"aws_iam_role_arn":      tftypes.NewValue(tftypes.String, principal["aws_iam_role_arn"]),
+			"gcp_service_account":   tftypes.NewValue(tftypes.String, principal["gcp_service_account"]),
+			"gke_workload_identity": tftypes.NewValue(wt, nil),
+		}
+		if wi, ok := principal["gke_workload_identity"].(map[string]any); ok {
+			wv := map[string]tftypes.Value{}
+			for _, k := range []string{"project", "namespace", "service_account"} {
+				wv[k] = tftypes.NewValue(tftypes.String, wi[k])
+			}
+			pv["gke_workload_identity"] = tftypes.NewValue(wt, wv)
+		}
+		vals["principal"] = tftypes.NewValue(pt, pv)
+	}
+	dv, err := tfprotov6.NewDynamicValue(typ, tftypes.NewValue(typ, vals))
+	if err != nil {
+		t.Fatal(err)
+	}
+	server, err := testAccProtoV6ProviderFactories["zenmlpro"]()
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := server.ValidateDataResourceConfig(t.Context(), &tfprotov6.ValidateDataResourceConfigRequest{
+		TypeName: "zenmlpro_registry_access_request", Config: &dv})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.Diagnostics
+}
+
+// The rules on literal values hold at `terraform validate`, before the provider is configured; unknown
+// values pass and are checked in Read.
+func TestRegistryAccessRequestValidate(t *testing.T) {
+	const role = "arn:aws:iam::123456789012:role/x"
+	cases := []struct {
+		name       string
+		workload   any
+		principal  map[string]any
+		components []any
+		source     any
+		summary    string
+		detail     string
+	}{
+		{"valid", "eks_irsa", map[string]any{"aws_iam_role_arn": role}, nil, nil, "", ""},
+		{"instance profile", "eks_irsa", map[string]any{"aws_iam_role_arn": "arn:aws:iam::123456789012:instance-profile/web"}, nil, nil,
+			"Invalid IAM Role ARN", "Attribute principal.aws_iam_role_arn: \"arn:aws:iam::123456789012:instance-profile/web\" is not an IAM role ARN: this is an instance-profile ARN"},
+		{"namespace", "gke_workload_identity", map[string]any{"gke_workload_identity": map[string]any{"project": "my-project", "namespace": "Zenml", "service_account": "ksa"}},
+			nil, nil, "Invalid Kubernetes Namespace", "Attribute principal.gke_workload_identity.namespace: \"Zenml\" is not a Kubernetes namespace"},
+		{"mismatch", "ecs_task", map[string]any{"gcp_service_account": "zenml-run@my-project.iam.gserviceaccount.com"}, nil, nil,
+			"Principal Does Not Fit Workload", "Attribute principal.gcp_service_account: workload \"ecs_task\" does not take principal.gcp_service_account"},
+		{"missing principal", "cloud_run", nil, nil, nil, "Invalid Principal", "Attribute principal: workload \"cloud_run\" needs a principal"},
+		{"two principals", "cloud_run", map[string]any{"aws_iam_role_arn": role, "gcp_service_account": "zenml-run@my-project.iam.gserviceaccount.com"}, nil, nil,
+			"Invalid Principal", "aws_iam_role_arn and gcp_service_account are set"},
+		{"source", "eks_irsa", map[string]any{"aws_iam_role_arn": role}, nil, "zenml_gcp", "Source Contradicts Workload", "Attribute source: source \"zenml_gcp\" contradicts"},
+		{"empty components", "docker_credentials", nil, []any{}, nil, "Invalid Components", "Attribute components: it is empty"},
+		{"unknown role", "eks_irsa", map[string]any{"aws_iam_role_arn": tftypes.UnknownValue}, nil, "zenml_gcp", "", ""},
+		{"unknown source", "eks_irsa", map[string]any{"aws_iam_role_arn": role}, nil, tftypes.UnknownValue, "", ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			diags := testValidateRequest(t, c.workload, c.principal, c.components, c.source)
+			if c.summary == "" {
+				if len(diags) != 0 {
+					t.Fatalf("want no diagnostics, got %+v", diags[0])
+				}
+				return
+			}
+			if len(diags) != 1 {
+				t.Fatalf("want one diagnostic, got %d: %+v", len(diags), diags)
+			}
+			if diags[0].Summary != c.summary || !strings.Contains(diags[0].Detail, c.detail) {
+				t.Fatalf("got %q: %q\nwant %q: ...%q...", diags[0].Summary, diags[0].Detail, c.summary, c.detail)
+			}
+		})
+	}
 }
