@@ -151,7 +151,7 @@ func TestAccRegistryAccessRequest_eksIRSA(t *testing.T) {
 		components: []string{"control_plane", "workspace_server"},
 		extraJSON:  map[string]any{"principal_kind": "AWS IAM role", "aws_account_id": "123456789012"},
 		sentences: []string{
-			"- Principal (AWS IAM role): arn:aws:iam::123456789012:role/eks/zenml-pull",
+			"- Principal: arn:aws:iam::123456789012:role/eks/zenml-pull\n- Kind of principal: AWS IAM role\n",
 			"- Our AWS account id: 123456789012",
 			"- Workload: Amazon EKS with IAM roles for service accounts (IRSA) (eks_irsa).",
 			"in account 715803424590 (note the two regions)",
@@ -209,9 +209,9 @@ func TestAccRegistryAccessRequest_gkeWorkloadIdentity(t *testing.T) {
 		source:     "zenml_gcp",
 		components: []string{"control_plane", "workspace_server"},
 		extraJSON: map[string]any{"gcp_project": "my-project",
-			"principal_kind": "GKE Workload Identity member (Kubernetes service account \"zenml-server\" in namespace \"zenml\")"},
+			"principal_kind": "GKE Workload Identity member: Kubernetes service account \"zenml-server\" in namespace \"zenml\" of a cluster in project \"my-project\""},
 		sentences: []string{
-			"- Principal (GKE Workload Identity member (Kubernetes service account \"zenml-server\" in namespace \"zenml\")): serviceAccount:my-project.svc.id.goog[zenml/zenml-server]",
+			"- Principal: serviceAccount:my-project.svc.id.goog[zenml/zenml-server]\n- Kind of principal: GKE Workload Identity member: Kubernetes service account \"zenml-server\" in namespace \"zenml\" of a cluster in project \"my-project\"\n",
 			"- Our GCP project: my-project",
 			"- Read access (roles/artifactregistry.reader) on the Artifact Registry repository projects/zenml-cloud/locations/europe-west3/repositories/zenml-pro, for these images:",
 			"  - europe-west3-docker.pkg.dev/zenml-cloud/zenml-pro/zenml-pro-dashboard",
@@ -249,7 +249,7 @@ func TestAccRegistryAccessRequest_cloudRun(t *testing.T) {
 		components: []string{"workspace_server"},
 		extraJSON:  map[string]any{"gcp_project": "my-project", "principal_kind": "GCP user-managed service account"},
 		sentences: []string{
-			"- Principal (GCP user-managed service account): zenml-run@my-project.iam.gserviceaccount.com",
+			"- Principal: zenml-run@my-project.iam.gserviceaccount.com\n- Kind of principal: GCP user-managed service account\n",
 			"The service account is the service identity of our Cloud Run services",
 		},
 	})
@@ -266,7 +266,7 @@ func TestAccRegistryAccessRequest_computeEngine(t *testing.T) {
 		components: []string{"control_plane", "workspace_server"},
 		extraJSON:  map[string]any{"gcp_project": "123456789012", "principal_kind": "GCP Compute Engine default service account"},
 		sentences: []string{
-			"- Principal (GCP Compute Engine default service account): 123456789012-compute@developer.gserviceaccount.com",
+			"- Principal: 123456789012-compute@developer.gserviceaccount.com\n- Kind of principal: GCP Compute Engine default service account\n",
 			"- Our GCP project number: 123456789012",
 			"The service account is attached to our Compute Engine VMs",
 		},
@@ -405,7 +405,7 @@ func TestAccRegistryAccessRequest_example(t *testing.T) {
 				})),
 				statecheck.ExpectKnownOutputValue("gke_member", knownvalue.StringExact("serviceAccount:my-project.svc.id.goog[zenml/zenml-server]")),
 				statecheck.ExpectKnownOutputValue("eks_request_text", knownvalue.StringRegexp(regexp.MustCompile(
-					`Principal \(AWS IAM role\): arn:aws:iam::123456789012:role/zenml-pro-pull\n- Our AWS account id: 123456789012\n`))),
+					`Principal: arn:aws:iam::123456789012:role/zenml-pro-pull\n- Kind of principal: AWS IAM role\n- Our AWS account id: 123456789012\n`))),
 				statecheck.ExpectKnownOutputValue("gke_request_json", knownvalue.StringRegexp(regexp.MustCompile(
 					`"method": "gke_workload_identity"`))),
 				statecheck.ExpectKnownValue("data.zenmlpro_registry_access_request.docker", tfjsonpath.New("method"),

@@ -337,7 +337,8 @@ func (r *Request) setPrincipal(spec RequestSpec) error {
 			return &InputError{Input: input, Err: err}
 		}
 		r.Method, r.Principal, r.GCPProject = MethodGKEWorkloadIdentity, wi.Member(), wi.Project
-		r.PrincipalKind = fmt.Sprintf("GKE Workload Identity member (Kubernetes service account %q in namespace %q)", wi.ServiceAccount, wi.Namespace)
+		r.PrincipalKind = fmt.Sprintf("GKE Workload Identity member: Kubernetes service account %q in namespace %q of a cluster in project %q",
+			wi.ServiceAccount, wi.Namespace, wi.Project)
 	}
 	return nil
 }
@@ -439,7 +440,7 @@ func (r *Request) document() string {
 		"access":       "pull",
 		"components":   comps,
 		"method":       string(r.Method),
-		"repositories": r.Repositories,
+		"repositories": repositoryMaps(r.Repositories),
 		"source":       string(r.Source),
 		"workload":     string(r.Workload),
 	}
@@ -461,6 +462,22 @@ func (r *Request) document() string {
 	return string(b)
 }
 
+// repositoryMaps turns repositories into maps, so that their keys are sorted in JSON as well; empty
+// fields are left out.
+func repositoryMaps(repos []Repository) []map[string]string {
+	out := make([]map[string]string, 0, len(repos))
+	for _, r := range repos {
+		m := map[string]string{"component": r.Component, "image_name": r.ImageName, "repository": r.Repository, "registry_host": r.RegistryHost}
+		for k, v := range map[string]string{"region": r.Region, "arn": r.ARN, "location": r.Location, "project": r.Project, "repository_id": r.RepositoryID} {
+			if v != "" {
+				m[k] = v
+			}
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
 func (r *Request) text() string {
 	var b strings.Builder
 	line := func(format string, args ...any) { fmt.Fprintf(&b, format+"\n", args...) }
@@ -472,7 +489,7 @@ func (r *Request) text() string {
 	line("")
 	line("Hello ZenML support,")
 	line("")
-	line("we deploy ZenML Pro self-hosted and ask for pull (read-only) access to %s for these components: %s.",
+	line("We deploy ZenML Pro on our own infrastructure and ask for pull (read-only) access to %s for these components: %s.",
 		r.Source.Title(), strings.Join(titles, "; "))
 	line("")
 	line("Who:")
@@ -480,7 +497,8 @@ func (r *Request) text() string {
 	if r.Method == MethodDockerCredentials {
 		line("- Principal: none of ours; we ask for Docker credentials, a JSON key of a service account with read access that you issue.")
 	} else {
-		line("- Principal (%s): %s", r.PrincipalKind, r.Principal)
+		line("- Principal: %s", r.Principal)
+		line("- Kind of principal: %s", r.PrincipalKind)
 	}
 	if r.AWSAccount != "" {
 		line("- Our AWS account id: %s", r.AWSAccount)

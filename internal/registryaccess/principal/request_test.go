@@ -38,7 +38,7 @@ func TestBuildRequestAWS(t *testing.T) {
 	}
 	for _, s := range []string{
 		"Hello ZenML support,",
-		"- Principal (AWS IAM role): arn:aws:iam::123456789012:role/eks/zenml-pull",
+		"- Principal: arn:aws:iam::123456789012:role/eks/zenml-pull\n- Kind of principal: AWS IAM role\n",
 		"- Our AWS account id: 123456789012",
 		"arn:aws:ecr:eu-central-1:715803424590:repository/zenml-pro-server",
 		"ecr:BatchGetImage, ecr:GetDownloadUrlForLayer and ecr:BatchCheckLayerAvailability",
@@ -56,6 +56,14 @@ func TestBuildRequestAWS(t *testing.T) {
 	repos, ok := doc["repositories"].([]any)
 	if !ok || len(repos) != 3 || doc["aws_account_id"] != "123456789012" || doc["method"] != "aws_iam_role" || doc["access"] != "pull" {
 		t.Fatalf("json: %s", r.JSON)
+	}
+	// Keys are sorted at every level: re-encoding the decoded document (maps sort their keys) gives the same text.
+	var anyDoc any
+	if err := json.Unmarshal([]byte(r.JSON), &anyDoc); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := json.MarshalIndent(anyDoc, "", "  "); string(b) != r.JSON {
+		t.Fatalf("JSON keys are not sorted:\n%s", r.JSON)
 	}
 	again, _ := BuildRequest(RequestSpec{Workload: "eks_irsa", PrincipalSet: true, AWSIAMRoleARN: str("arn:aws:iam::123456789012:role/eks/zenml-pull"),
 		Components: []string{"workspace_server", "control_plane"}})
