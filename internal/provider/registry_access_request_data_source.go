@@ -121,7 +121,8 @@ func (d *registryAccessRequestDataSource) Schema(_ context.Context, _ datasource
 						Optional: true,
 						MarkdownDescription: fmt.Sprintf("The e-mail of a GCP service account, without the `serviceAccount:` prefix: "+
 							"user-managed `NAME@PROJECT.iam.gserviceaccount.com` (e.g. `%s`), the Compute Engine default "+
-							"`PROJECT_NUMBER-compute@developer.gserviceaccount.com` or the App Engine default `PROJECT@appspot.gserviceaccount.com`.",
+							"`PROJECT_NUMBER-compute@developer.gserviceaccount.com`, the App Engine default `PROJECT@appspot.gserviceaccount.com` or "+
+							"the Cloud Run Service Agent `service-PROJECT_NUMBER@serverless-robot-prod.iam.gserviceaccount.com`.",
 							principal.ExampleGCPServiceAccount),
 						Validators: []validator.String{principalStringValidator{kind: principalGCPServiceAccount}},
 					},

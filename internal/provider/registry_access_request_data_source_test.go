@@ -349,6 +349,10 @@ func TestAccRegistryAccessRequest_validation(t *testing.T) {
 		{sa("alice@gmail.com"), `(?s)Google user or group e-mail.*not a service\s+account`},
 		{sa("abc@my-project.iam.gserviceaccount.com"), `(?s)the service account name "abc" is 3 characters long; it must be 6 to\s+30`},
 		{sa("serviceAccount:my-project.svc.id.goog[zenml/zenml-server]"), `(?s)GKE Workload Identity member, not a service account\s+e-mail`},
+		{sa("principal://iam.googleapis.com/projects/123456789012/locations/global/workloadIdentityPools/my-project.svc.id.goog/subject/ns/zenml/sa/zenml-server"),
+			`(?s)Workload Identity Federation principal identifier.*project "my-project", namespace "zenml", service account "zenml-server"`},
+		{sa("123456789012-compute@developer.gserviceaccount.co"), `(?s)Google user or group e-mail`},
+		{sa("compute@developer.gserviceaccount.com"), `(?s)PROJECT_NUMBER-compute@developer.gserviceaccount.com`},
 		// Workload Identity parts.
 		{wi("my", "zenml", "zenml-server"), `(?s)Invalid Project ID.*principal\.gke_workload_identity\.project.*is 2 characters long`},
 		{wi("my-project", "Zenml", "zenml-server"), `(?s)Invalid Kubernetes Namespace.*principal\.gke_workload_identity\.namespace.*upper-case`},

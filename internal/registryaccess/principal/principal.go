@@ -175,6 +175,10 @@ const (
 	ComputeEngineDefault GCPKind = "compute_engine_default"
 	// AppEngineDefault is the App Engine default service account: PROJECT@appspot.gserviceaccount.com.
 	AppEngineDefault GCPKind = "app_engine_default"
+	// CloudRunServiceAgent is the Cloud Run Service Agent of a project:
+	// service-PROJECT_NUMBER@serverless-robot-prod.iam.gserviceaccount.com. Cloud Run pulls images from
+	// other projects' Artifact Registry repositories with it.
+	CloudRunServiceAgent GCPKind = "cloud_run_service_agent"
 )
 
 // Title is the human name of the kind.
@@ -186,6 +190,8 @@ func (k GCPKind) Title() string {
 		return "Compute Engine default service account"
 	case AppEngineDefault:
 		return "App Engine default service account"
+	case CloudRunServiceAgent:
+		return "Cloud Run Service Agent"
 	}
 	return string(k)
 }
@@ -213,6 +219,7 @@ const (
 	domainUserManaged = ".iam.gserviceaccount.com"
 	domainCompute     = "developer.gserviceaccount.com"
 	domainAppEngine   = "appspot.gserviceaccount.com"
+	domainCloudRun    = "serverless-robot-prod.iam.gserviceaccount.com"
 )
 
 // ParseGCPServiceAccount reads a service account e-mail: user-managed
@@ -234,6 +241,13 @@ func ParseGCPServiceAccount(s string) (GCPServiceAccount, error) {
 				"principal (project %q, namespace %q, service account %q)", wi.Project, wi.Namespace, wi.ServiceAccount)
 		}
 		return fail("this looks like a GKE Workload Identity member, not a service account e-mail; give it as a Workload Identity principal (project, namespace, service account)")
+	case strings.HasPrefix(s, "principal://") || strings.HasPrefix(s, "principalSet://"):
+		if wi, ok := parseWorkloadIdentityPrincipal(s); ok {
+			return fail("this is a Workload Identity Federation principal identifier, not a service account e-mail; give it as a Workload Identity "+
+				"principal (project %q, namespace %q, service account %q)", wi.Project, wi.Namespace, wi.ServiceAccount)
+		}
+		return fail("this is a Workload Identity Federation principal identifier, not a service account e-mail; give the e-mail of a service account, " +
+			"or a GKE Workload Identity principal (project, namespace, service account)")
 	case strings.HasPrefix(s, "serviceAccount:"):
 		return fail("remove the \"serviceAccount:\" prefix and give the e-mail alone: %q", strings.TrimPrefix(s, "serviceAccount:"))
 	case strings.HasPrefix(s, "user:") || strings.HasPrefix(s, "group:") || strings.HasPrefix(s, "domain:"):
@@ -256,6 +270,13 @@ func ParseGCPServiceAccount(s string) (GCPServiceAccount, error) {
 				domainCompute, "123456789012-compute@"+domainCompute)
 		}
 		return GCPServiceAccount{Email: s, Kind: ComputeEngineDefault, Project: num}, nil
+	case domain == domainCloudRun:
+		num, found := strings.CutPrefix(local, "service-")
+		if !found || !projectNumber.MatchString(num) {
+			return fail("the Cloud Run Service Agent is service-PROJECT_NUMBER@%s, with the project number (digits) after \"service-\", e.g. %q",
+				domainCloudRun, "service-123456789012@"+domainCloudRun)
+		}
+		return GCPServiceAccount{Email: s, Kind: CloudRunServiceAgent, Project: num}, nil
 	case domain == domainAppEngine:
 		if why := checkProjectID(local); why != "" {
 			return fail("the App Engine default service account is PROJECT_ID@%s: %s", domainAppEngine, why)
@@ -383,6 +404,22 @@ func checkDNSLabel(s, what string) string {
 	return ""
 }
 
+// parseWorkloadIdentityPrincipal reads the principal identifier of Workload Identity Federation for GKE,
+// principal://iam.googleapis.com/projects/NUMBER/locations/global/workloadIdentityPools/PROJECT.svc.id.goog/subject/ns/NS/sa/KSA.
+func parseWorkloadIdentityPrincipal(s string) (WorkloadIdentity, bool) {
+	segs := strings.Split(strings.TrimPrefix(s, "principal://iam.googleapis.com/"), "/")
+	if len(segs) != 11 || segs[0] != "projects" || segs[2] != "locations" || segs[4] != "workloadIdentityPools" ||
+		segs[6] != "subject" || segs[7] != "ns" || segs[9] != "sa" {
+		return WorkloadIdentity{}, false
+	}
+	project, ok := strings.CutSuffix(segs[5], ".svc.id.goog")
+	if !ok {
+		return WorkloadIdentity{}, false
+	}
+	wi, err := NewWorkloadIdentity(project, segs[8], segs[10])
+	return wi, err == nil
+}
+
 // ParseWorkloadIdentityMember reads a GKE Workload Identity member,
 // serviceAccount:PROJECT.svc.id.goog[NAMESPACE/KSA].
 func ParseWorkloadIdentityMember(s string) (WorkloadIdentity, error) {
@@ -390,6 +427,9 @@ func ParseWorkloadIdentityMember(s string) (WorkloadIdentity, error) {
 		return WorkloadIdentity{}, &Error{Kind: "a GKE Workload Identity member", Input: s, Why: fmt.Sprintf(format, args...), Example: ExampleWorkloadIdentityUser}
 	}
 	rest, ok := strings.CutPrefix(s, "serviceAccount:")
+	if wi, isPrincipal := parseWorkloadIdentityPrincipal(s); isPrincipal {
+		return fail("this is the principal identifier of Workload Identity Federation for GKE; the member form is %q", wi.Member())
+	}
 	if !ok {
 		if strings.Contains(s, wiMemberSuffix) && !strings.Contains(s, ":") {
 			return fail("the \"serviceAccount:\" prefix is missing: %q", "serviceAccount:"+s)

@@ -62,6 +62,8 @@ func TestParseAWSRoleARN(t *testing.T) {
 	}
 }
 
+const wifPrincipal = "principal://iam.googleapis.com/projects/123456789012/locations/global/workloadIdentityPools/my-project.svc.id.goog/subject/ns/zenml/sa/zenml-server"
+
 func TestParseGCPServiceAccount(t *testing.T) {
 	valid := []struct {
 		in      string
@@ -73,6 +75,7 @@ func TestParseGCPServiceAccount(t *testing.T) {
 		{strings.Repeat("a", 30) + "@" + strings.Repeat("p", 30) + ".iam.gserviceaccount.com", UserManaged, strings.Repeat("p", 30)},
 		{"123456789012-compute@developer.gserviceaccount.com", ComputeEngineDefault, "123456789012"},
 		{"my-project@appspot.gserviceaccount.com", AppEngineDefault, "my-project"},
+		{"service-123456789012@serverless-robot-prod.iam.gserviceaccount.com", CloudRunServiceAgent, "123456789012"},
 	}
 	for _, c := range valid {
 		got, err := ParseGCPServiceAccount(c.in)
@@ -96,7 +99,10 @@ func TestParseGCPServiceAccount(t *testing.T) {
 		{"user:alice@example.com", "ZenML grants access to service accounts only"},
 		{"serviceAccount:my-project.svc.id.goog[zenml/zenml-server]", "GKE Workload Identity member, not a service account e-mail; give it as a Workload Identity principal (project \"my-project\", namespace \"zenml\", service account \"zenml-server\")"},
 		{"serviceAccount:x.svc.id.goog[", "looks like a GKE Workload Identity member"},
-		{"principal://iam.googleapis.com/x", "has no prefix such as \"principal:\""},
+		{"principal://iam.googleapis.com/x", "Workload Identity Federation principal identifier, not a service account e-mail; give the e-mail"},
+		{wifPrincipal, "give it as a Workload Identity principal (project \"my-project\", namespace \"zenml\", service account \"zenml-server\")"},
+		{"service-abc@serverless-robot-prod.iam.gserviceaccount.com", "the Cloud Run Service Agent is service-PROJECT_NUMBER@"},
+		{"other:x@y", "has no prefix such as \"other:\""},
 		{"abc@my-project.iam.gserviceaccount.com", "the service account name \"abc\" is 3 characters long; it must be 6 to 30"},
 		{strings.Repeat("a", 31) + "@my-project.iam.gserviceaccount.com", "is 31 characters long"},
 		{"1zenml-pull@my-project.iam.gserviceaccount.com", "starting with a letter"},
@@ -166,6 +172,7 @@ func TestParseWorkloadIdentityMember(t *testing.T) {
 	invalid := []struct{ in, want string }{
 		{"my-project.svc.id.goog[zenml/zenml-server]", "the \"serviceAccount:\" prefix is missing: \"serviceAccount:my-project.svc.id.goog[zenml/zenml-server]\""},
 		{"zenml-pull@my-project.iam.gserviceaccount.com", "has the form serviceAccount:PROJECT.svc.id.goog[NAMESPACE/KSA]"},
+		{wifPrincipal, "the member form is \"serviceAccount:my-project.svc.id.goog[zenml/zenml-server]\""},
 		{"serviceAccount:my-project.svc.id.goog", "go in brackets"},
 		{"serviceAccount:my-project.svc.id.goog[zenml/x", "go in brackets"},
 		{"serviceAccount:my-project.example.com[zenml/x]", "must be PROJECT.svc.id.goog"},

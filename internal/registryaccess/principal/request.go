@@ -566,6 +566,9 @@ func (r *Request) usage() string {
 		return "Our GKE cluster uses Workload Identity: the member above is the Kubernetes service account of the ZenML Pro pods, granted directly " +
 			"without a GCP service account in between."
 	case CloudRun:
+		if strings.HasSuffix(r.Principal, "@serverless-robot-prod.iam.gserviceaccount.com") {
+			return "The service account is the Cloud Run Service Agent of our project; Cloud Run pulls images from other projects' Artifact Registry repositories with it."
+		}
 		return "The service account is the service identity of our Cloud Run services that run ZenML Pro; they pull the images with it."
 	case ComputeEngine:
 		return "The service account is attached to our Compute Engine VMs; Docker on those VMs pulls the images with it (gcloud auth configure-docker europe-west3-docker.pkg.dev)."

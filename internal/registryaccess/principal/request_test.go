@@ -80,6 +80,8 @@ func TestBuildRequestGCP(t *testing.T) {
 	}{
 		{RequestSpec{Workload: "cloud_run", PrincipalSet: true, GCPServiceAccount: str("run-sa@my-project.iam.gserviceaccount.com"), Components: []string{"workspace_server"}},
 			MethodGCPServiceAccount, "run-sa@my-project.iam.gserviceaccount.com", "The IAM member to add: serviceAccount:run-sa@my-project.iam.gserviceaccount.com"},
+		{RequestSpec{Workload: "cloud_run", PrincipalSet: true, GCPServiceAccount: str("service-123456789012@serverless-robot-prod.iam.gserviceaccount.com"), Components: []string{"workspace_server"}},
+			MethodGCPServiceAccount, "service-123456789012@serverless-robot-prod.iam.gserviceaccount.com", "the Cloud Run Service Agent of our project"},
 		{RequestSpec{Workload: "compute_engine", PrincipalSet: true, GCPServiceAccount: str("123456789012-compute@developer.gserviceaccount.com"), Components: []string{"workspace_server"}},
 			MethodGCPServiceAccount, "123456789012-compute@developer.gserviceaccount.com", "Our GCP project number: 123456789012"},
 		{RequestSpec{Workload: "gke_workload_identity", PrincipalSet: true, GKEWorkloadIdentity: &WorkloadIdentity{"my-project", "zenml", "zenml-server"}, Components: []string{"workspace_server"}},
