@@ -112,7 +112,8 @@ func (d *registryAccessRequestDataSource) Schema(_ context.Context, _ datasource
 					"aws_iam_role_arn": schema.StringAttribute{
 						Optional: true,
 						MarkdownDescription: fmt.Sprintf("The ARN of an IAM role, `arn:PARTITION:iam::ACCOUNT:role/PATH/NAME` (account id of "+
-							"12 digits, optional path), e.g. `%s`. Partitions %s are accepted by the parser, but ZenML's ECR is in `aws`. "+
+							"12 digits, optional path), e.g. `%s`. The partition is %s; ZenML's ECR is in `aws`, so a role in another partition "+
+							"cannot be granted on it (use `docker_credentials` there). "+
 							"Instance-profile, STS assumed-role and user ARNs and role IDs (`AROA...`) are refused with a hint to the role ARN.",
 							principal.ExampleAWSRoleARN, quotedList(principal.AWSPartitions())),
 						Validators: []validator.String{principalStringValidator{kind: principalAWSRole}},
