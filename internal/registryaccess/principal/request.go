@@ -182,17 +182,17 @@ type RequestSpec struct {
 
 // Repository is one ZenML repository that must grant access.
 type Repository struct {
-	Component    string `json:"component"`
-	ImageName    string `json:"image_name"`
-	Repository   string `json:"repository"`
-	RegistryHost string `json:"registry_host"`
+	Component    string
+	ImageName    string
+	Repository   string
+	RegistryHost string
 	// ECR only.
-	Region string `json:"region,omitempty"`
-	ARN    string `json:"arn,omitempty"`
+	Region string
+	ARN    string
 	// Artifact Registry only.
-	Location     string `json:"location,omitempty"`
-	Project      string `json:"project,omitempty"`
-	RepositoryID string `json:"repository_id,omitempty"`
+	Location     string
+	Project      string
+	RepositoryID string
 }
 
 // Request is the access request to send ZenML.
