@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# The database servers the tests and `make demo` use, all on loopback:
+# The database servers and the AWS stand-in the tests and `make demo` use, all on loopback:
 #   MariaDB             127.0.0.1:33306  root / zenmlpro-root-pw-plain
 #   MariaDB with TLS    127.0.0.1:33307  same accounts; require_secure_transport=ON; certificates in .services/tls
 #   PostgreSQL 15       127.0.0.1:55432  postgres / zenmlpro-pg-pw (scram-sha-256 over TCP)
+#   moto (ECR, IAM, STS) 127.0.0.1:35000 access key / secret key `testing`, region eu-west-1; in memory
 # plus on each server a restricted admin `zenml_admin` / zenmlpro-admin-pw shaped like a managed
 # cloud's master user (MariaDB: CREATE, CREATE USER, GRANT OPTION..., no SUPER/FILE/PROCESS/RELOAD/
 # SHUTDOWN; PostgreSQL: CREATEDB CREATEROLE, not SUPERUSER). The TLS server also has
@@ -11,7 +12,8 @@
 # that search them for passwords); the setup statements here run with logging off.
 #
 # Usage: scripts/services.sh start|stop|status|env
-#   start   starts what is not running (idempotent; installs mariadb-server with apt-get if missing)
+#   start   starts what is not running (idempotent; installs mariadb-server with apt-get if missing;
+#           moto_server must be installed already: `pip install 'moto[server]==5.2.1'`)
 #   stop    stops the servers this checkout started (the data stays, start reuses it)
 #   status  one line per server; exit status 3 when one is not answering
 #   env     `export` lines for the tests: eval "$(scripts/services.sh env)"
@@ -21,7 +23,9 @@
 # refuses to run as root, so as root it runs as the `postgres` OS user with its data in
 # /tmp/zenmlpro-services-pg-<hash of the repository path> (every parent of which that user can enter);
 # .services/postgres is a symlink to it. As a non-root user PostgreSQL runs as that user in
-# .services/postgres itself.
+# .services/postgres itself. moto keeps its state in memory (gone when it stops); its pid and log are
+# in .services/moto. `env` prints the AWS settings as ZENMLPRO_TEST_AWS_* (never bare AWS_*), so a
+# test hands them to the provider explicitly.
 #
 # A port held by a process that is not one of this checkout's servers (another checkout's servers,
 # say) is left alone: the server moves to the next free port, and `env` prints the port it got.
@@ -42,6 +46,10 @@ admin_password=zenmlpro-admin-pw
 default_mysql_port=33306
 default_mysql_tls_port=33307
 default_pg_port=55432
+default_moto_port=35000
+aws_access_key=testing
+aws_secret_key=testing
+aws_region=eu-west-1
 
 # The restricted MariaDB admin's privileges, on *.* WITH GRANT OPTION: what a managed cloud gives its
 # master user (no SUPER, FILE, PROCESS, RELOAD, SHUTDOWN).
@@ -138,6 +146,7 @@ read_ports() {
   mysql_port=$default_mysql_port
   mysql_tls_port=$default_mysql_tls_port
   pg_port=$default_pg_port
+  moto_port=$default_moto_port
   if [ -f "$state/ports" ]; then
     # shellcheck disable=SC1091
     . "$state/ports"
@@ -146,7 +155,7 @@ read_ports() {
 
 write_ports() {
   mkdir -p "$state"
-  printf 'mysql_port=%s\nmysql_tls_port=%s\npg_port=%s\n' "$mysql_port" "$mysql_tls_port" "$pg_port" >"$state/ports.tmp"
+  printf 'mysql_port=%s\nmysql_tls_port=%s\npg_port=%s\nmoto_port=%s\n' "$mysql_port" "$mysql_tls_port" "$pg_port" "$moto_port" >"$state/ports.tmp"
   mv "$state/ports.tmp" "$state/ports"
 }
 
@@ -580,6 +589,98 @@ pg_stop() {
 }
 
 # ---------------------------------------------------------------------------------------------------
+# moto (AWS ECR, IAM and STS), in memory: its state is lost when it stops. The process is this
+# checkout's when its pid is in .services/moto/moto.pid and its command line runs moto on the recorded
+# port.
+
+motodir="$state/moto"
+
+need_moto() {
+  moto_cmd=()
+  local shim="${PYENV_ROOT:-$HOME/.pyenv}/shims/moto_server"
+  if command -v moto_server >/dev/null 2>&1; then
+    moto_cmd=("$(command -v moto_server)")
+  elif [ -x "$shim" ]; then
+    moto_cmd=("$shim")
+  elif command -v python3 >/dev/null 2>&1 && python3 -c 'import moto.server' >/dev/null 2>&1; then
+    moto_cmd=(python3 -m moto.server)
+  else
+    fail "moto_server (Python moto with its server extra) is not installed: install it with \`pip install 'moto[server]==5.2.1'\` (or \`pipx install 'moto[server]==5.2.1'\`) so that moto_server is on PATH"
+  fi
+}
+
+# moto_pid: prints the pid of this checkout's moto when it runs.
+moto_pid() {
+  local pid args
+  [ -r "$motodir/moto.pid" ] || return 1
+  pid=$(cat "$motodir/moto.pid")
+  [ -n "$pid" ] && [ -r "/proc/$pid/cmdline" ] || return 1
+  args=$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null) || return 1
+  case "$args" in
+  *moto*"-p $moto_port"*) echo "$pid" ;;
+  *) return 1 ;;
+  esac
+}
+
+moto_ready() { # PORT: true when moto's management API answers on 127.0.0.1:PORT
+  curl -fsS -o /dev/null --max-time 2 "http://127.0.0.1:$1/moto-api/" 2>/dev/null
+}
+
+# moto_answers: prints the port of this checkout's moto when it runs and answers.
+moto_answers() {
+  moto_pid >/dev/null && moto_ready "$moto_port" && echo "$moto_port"
+}
+
+moto_start() {
+  mkdir -p "$motodir"
+  local log="$motodir/moto.log" port pid
+  if port=$(moto_answers); then
+    say "moto already running on 127.0.0.1:$port (pid $(moto_pid))"
+    return
+  fi
+  if pid=$(moto_pid); then
+    say "moto (pid $pid) does not answer; restarting it"
+    kill_pids "$pid"
+  fi
+  rm -f "$motodir/moto.pid"
+  need_moto
+  moto_port=$(pick_port "$default_moto_port" "$moto_port")
+  say "starting moto on 127.0.0.1:$moto_port"
+  local t0 mark
+  t0=$(date +%s%N)
+  : >>"$log"
+  mark=$(wc -l <"$log")
+  # setsid does not fork here (a background job is no group leader), so $! is the server's pid.
+  setsid "${moto_cmd[@]}" -H 127.0.0.1 -p "$moto_port" </dev/null >>"$log" 2>&1 9>&- &
+  echo $! >"$motodir/moto.pid"
+  local i ok=0
+  for i in $(seq 1 240); do
+    if moto_ready "$moto_port"; then ok=1; break; fi
+    if [ "$i" -gt 8 ] && ! moto_pid >/dev/null; then break; fi
+    sleep 0.25
+  done
+  if [ $ok = 0 ]; then
+    tail -n +"$((mark + 1))" "$log" >"$motodir/start.tail" 2>/dev/null || true
+    local why="did not answer GET /moto-api/ on 127.0.0.1:$moto_port within 60 s"
+    moto_pid >/dev/null || why="exited while starting on 127.0.0.1:$moto_port"
+    fail "moto $why" "$motodir/start.tail"
+  fi
+  say "moto answered after $((($(date +%s%N) - t0) / 1000000)) ms"
+}
+
+moto_stop() {
+  local pid
+  if ! pid=$(moto_pid); then
+    say "moto is not running"
+    rm -f "$motodir/moto.pid"
+    return
+  fi
+  say "stopping moto"
+  kill_pids "$pid"
+  rm -f "$motodir/moto.pid"
+}
+
+# ---------------------------------------------------------------------------------------------------
 # Commands
 
 lock() {
@@ -609,7 +710,9 @@ cmd_start() {
   write_ports
   pg_start
   write_ports
-  say "ready in $((SECONDS - t0)) s: MariaDB 127.0.0.1:$mysql_port, MariaDB TLS 127.0.0.1:$mysql_tls_port, PostgreSQL 127.0.0.1:$pg_port"
+  moto_start
+  write_ports
+  say "ready in $((SECONDS - t0)) s: MariaDB 127.0.0.1:$mysql_port, MariaDB TLS 127.0.0.1:$mysql_tls_port, PostgreSQL 127.0.0.1:$pg_port, moto 127.0.0.1:$moto_port"
 }
 
 cmd_stop() {
@@ -619,6 +722,8 @@ cmd_stop() {
   mdb_stop plain
   mdb_stop tls
   if [ -n "$pgbin" ]; then pg_stop; fi
+  read_ports
+  moto_stop
 }
 
 need_postgres_bin_quiet() {
@@ -670,6 +775,16 @@ cmd_status() {
     printf 'postgres       stopped\n'
     rc=3
   fi
+  pids=$(moto_pid || true)
+  if moto_answers >/dev/null; then
+    printf 'moto           running   127.0.0.1:%s pid %s, in memory\n' "$moto_port" "$pids"
+  elif [ -n "$pids" ]; then
+    printf 'moto           NOT ANSWERING pid %s (log %s)\n' "$pids" "$motodir/moto.log"
+    rc=3
+  else
+    printf 'moto           stopped\n'
+    rc=3
+  fi
   return $rc
 }
 
@@ -695,7 +810,11 @@ cmd_env() {
     "ZENMLPRO_TEST_PG_PASSWORD=$pg_password" \
     "ZENMLPRO_TEST_PG_ADMIN_USER=$pg_admin_user" \
     "ZENMLPRO_TEST_PG_ADMIN_PASSWORD=$admin_password" \
-    "ZENMLPRO_TEST_PG_LOG=$pgdir/server.log"; do
+    "ZENMLPRO_TEST_PG_LOG=$pgdir/server.log" \
+    "ZENMLPRO_TEST_AWS_ENDPOINT=http://127.0.0.1:$moto_port" \
+    "ZENMLPRO_TEST_AWS_ACCESS_KEY_ID=$aws_access_key" \
+    "ZENMLPRO_TEST_AWS_SECRET_ACCESS_KEY=$aws_secret_key" \
+    "ZENMLPRO_TEST_AWS_REGION=$aws_region"; do
     printf 'export %s=%q\n' "${kv%%=*}" "${kv#*=}"
   done
 }
