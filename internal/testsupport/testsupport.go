@@ -2,6 +2,8 @@
 // loopback (MariaDB, MariaDB with TLS, PostgreSQL 15), the accounts on them (the superuser and a
 // restricted admin shaped like a managed cloud's master user), helpers that look at or change the
 // servers behind the provider's back, and throwaway MariaDB instances a test can stop and start.
+// AWS gives the moto_server the same script runs (ECR, IAM, STS) with SDK clients and helpers for
+// roles, repositories and repository policies (see aws.go for what moto does not check).
 //
 // The connection settings come from the environment that `scripts/services.sh env` prints (`make
 // test` starts the services and exports it). A test that finds the settings missing or the server
