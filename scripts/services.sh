@@ -617,7 +617,7 @@ moto_pid() {
   [ -n "$pid" ] && [ -r "/proc/$pid/cmdline" ] || return 1
   args=$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null) || return 1
   case "$args" in
-  *moto*"-p $moto_port"*) echo "$pid" ;;
+  *moto*" -p $moto_port "*) echo "$pid" ;;
   *) return 1 ;;
   esac
 }
