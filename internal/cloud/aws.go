@@ -1,0 +1,149 @@
+// Package cloud builds the AWS and Google Cloud API clients the provider's registry access grants
+// use. The clients are built lazily, once, at first use, and shared by every resource: building them
+// at provider configuration would contact the credential chain (or a metadata server) during a plan
+// that never needs a cloud. Nothing here touches the network until a client is used.
+//
+// It knows nothing about Terraform: the provider package adapts it.
+package cloud
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
+	"github.com/aws/aws-sdk-go-v2/service/ecr"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+)
+
+// MaxAWSRetries is the highest MaxRetries accepted.
+const MaxAWSRetries = 25
+
+// DefaultAWSMaxRetries is the SDK's own number of attempts minus one, used when MaxRetries is unset.
+const DefaultAWSMaxRetries = retry.DefaultMaxAttempts - 1
+
+// AssumeRoleSessionName is the session name of the role assumed with AssumeRoleARN.
+const AssumeRoleSessionName = "terraform-provider-zenmlpro"
+
+// AWSEndpoints overrides the URL of a service, e.g. "http://127.0.0.1:5000" for moto; empty means the
+// service's regular endpoint.
+type AWSEndpoints struct {
+	ECR string
+	IAM string
+	STS string
+}
+
+// AWSConfig is how the provider reaches AWS. The zero value uses the default credential chain and the
+// region from the environment or the shared config.
+type AWSConfig struct {
+	// Region of the ECR clients (IAM is global); empty means AWS_REGION or the profile's region.
+	Region string
+	// Profile is a named profile of the shared config and credentials files; empty means the default.
+	Profile string
+	// AssumeRoleARN is a role assumed (with STS, from the base credentials) for every call; empty means none.
+	AssumeRoleARN string
+	// Endpoints overrides service URLs.
+	Endpoints AWSEndpoints
+	// MaxRetries is the number of retries of a failed call; nil means DefaultAWSMaxRetries.
+	MaxRetries *int
+}
+
+// Validate checks the parts of the configuration that need no network.
+func (c AWSConfig) Validate() error {
+	if c.MaxRetries != nil && (*c.MaxRetries < 0 || *c.MaxRetries > MaxAWSRetries) {
+		return fmt.Errorf("max retries %d is outside 0 to %d", *c.MaxRetries, MaxAWSRetries)
+	}
+	return nil
+}
+
+// AWSClients builds the ECR, IAM and STS clients of one AWSConfig once, at first use, and shares them.
+// It is safe for concurrent use.
+type AWSClients struct {
+	cfg  AWSConfig
+	opts []func(*config.LoadOptions) error
+
+	once    sync.Once
+	clients *AWSServiceClients
+	err     error
+}
+
+// AWSServiceClients are the built clients.
+type AWSServiceClients struct {
+	// Config is the loaded SDK configuration (region, credentials, retryer).
+	Config aws.Config
+	ECR    *ecr.Client
+	IAM    *iam.Client
+	STS    *sts.Client
+}
+
+// NewAWSClients returns the lazy clients of cfg. extra load options are applied after the provider's
+// own (tests use them to pin static credentials or an HTTP client). It does not contact anything.
+func NewAWSClients(cfg AWSConfig, extra ...func(*config.LoadOptions) error) *AWSClients {
+	return &AWSClients{cfg: cfg, opts: extra}
+}
+
+// Config returns the configuration the clients are built from.
+func (a *AWSClients) Config() AWSConfig { return a.cfg }
+
+// Clients builds the clients on the first call and returns the same ones on every later call. A
+// failure to build (e.g. an unknown profile) is returned on every call.
+func (a *AWSClients) Clients(ctx context.Context) (*AWSServiceClients, error) {
+	a.once.Do(func() { a.clients, a.err = a.build(ctx) })
+	return a.clients, a.err
+}
+
+func (a *AWSClients) build(ctx context.Context) (*AWSServiceClients, error) {
+	if err := a.cfg.Validate(); err != nil {
+		return nil, err
+	}
+	maxRetries := DefaultAWSMaxRetries
+	if a.cfg.MaxRetries != nil {
+		maxRetries = *a.cfg.MaxRetries
+	}
+	opts := []func(*config.LoadOptions) error{
+		config.WithRetryer(func() aws.Retryer {
+			return retry.NewStandard(func(o *retry.StandardOptions) { o.MaxAttempts = maxRetries + 1 })
+		}),
+	}
+	if a.cfg.Region != "" {
+		opts = append(opts, config.WithRegion(a.cfg.Region))
+	}
+	if a.cfg.Profile != "" {
+		opts = append(opts, config.WithSharedConfigProfile(a.cfg.Profile))
+	}
+	opts = append(opts, a.opts...)
+	// The config is loaded with a context that cannot be cancelled by the first caller: the
+	// clients outlive it. Loading reads files and the environment only.
+	awsCfg, err := config.LoadDefaultConfig(context.WithoutCancel(ctx), opts...)
+	if err != nil {
+		return nil, fmt.Errorf("loading the AWS configuration: %w", err)
+	}
+	if awsCfg.Region == "" {
+		return nil, errors.New("no AWS region: set region in the provider's aws block, or AWS_REGION")
+	}
+	stsClient := sts.NewFromConfig(awsCfg, func(o *sts.Options) { setEndpoint(&o.BaseEndpoint, a.cfg.Endpoints.STS) })
+	if a.cfg.AssumeRoleARN != "" {
+		provider := stscreds.NewAssumeRoleProvider(stsClient, a.cfg.AssumeRoleARN, func(o *stscreds.AssumeRoleOptions) {
+			o.RoleSessionName = AssumeRoleSessionName
+		})
+		awsCfg.Credentials = aws.NewCredentialsCache(provider)
+		stsClient = sts.NewFromConfig(awsCfg, func(o *sts.Options) { setEndpoint(&o.BaseEndpoint, a.cfg.Endpoints.STS) })
+	}
+	return &AWSServiceClients{
+		Config: awsCfg,
+		ECR:    ecr.NewFromConfig(awsCfg, func(o *ecr.Options) { setEndpoint(&o.BaseEndpoint, a.cfg.Endpoints.ECR) }),
+		IAM:    iam.NewFromConfig(awsCfg, func(o *iam.Options) { setEndpoint(&o.BaseEndpoint, a.cfg.Endpoints.IAM) }),
+		STS:    stsClient,
+	}, nil
+}
+
+func setEndpoint(dst **string, url string) {
+	if url != "" {
+		*dst = aws.String(url)
+	}
+}
