@@ -211,3 +211,29 @@ func TestParsePolicyStatements(t *testing.T) {
 		t.Errorf("broken JSON parsed")
 	}
 }
+
+// TestAWSCleanup: roles and repositories a test creates are gone when it ends, also when the test
+// deleted them itself.
+func TestAWSCleanup(t *testing.T) {
+	t.Parallel()
+	s := AWS(t)
+	role, repo, deleted := UniqueName(t, "role"), UniqueName(t, "repo"), UniqueName(t, "repo")
+	t.Run("creates", func(t *testing.T) {
+		inner := AWS(t)
+		inner.CreateRole(role)
+		inner.CreateRepository(repo)
+		inner.SetRepositoryPolicy(repo, pullPolicy("A", "arn:aws:iam::123456789012:role/"+role))
+		inner.CreateRepository(deleted)
+		inner.DeleteRepository(deleted)
+	})
+	if s.RoleExists(role) {
+		t.Errorf("role %s outlived the test that created it", role)
+	}
+	for _, r := range []string{repo, deleted} {
+		_, err := s.ECR.DescribeRepositories(context.Background(), &ecr.DescribeRepositoriesInput{RepositoryNames: []string{r}})
+		var nf *ecrtypes.RepositoryNotFoundException
+		if !errors.As(err, &nf) {
+			t.Errorf("repository %s after the test that created it: %v, want RepositoryNotFoundException", r, err)
+		}
+	}
+}
