@@ -14,6 +14,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
+	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/cloud"
 	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/databases"
 	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/releases"
 )
@@ -43,11 +44,17 @@ type providerData struct {
 	// provider's database_servers attribute, possibly unknown at plan time.
 	pools           *databases.Pools
 	databaseServers databaseServers
+	// aws and gcp are the provider's cloud attributes: clients built lazily at first use, or why
+	// they cannot be used yet (unknown at plan time, or a rule broken by a value known only now).
+	aws lazyClients[*cloud.AWSClients]
+	gcp lazyClients[*cloud.GCPClients]
 }
 
 type providerModel struct {
-	Releases        types.Map `tfsdk:"releases"`
-	DatabaseServers types.Map `tfsdk:"database_servers"`
+	Releases        types.Map    `tfsdk:"releases"`
+	DatabaseServers types.Map    `tfsdk:"database_servers"`
+	AWS             types.Object `tfsdk:"aws"`
+	GCP             types.Object `tfsdk:"gcp"`
 }
 
 func (p *zenmlproProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
@@ -73,6 +80,8 @@ func (p *zenmlproProvider) Schema(_ context.Context, _ provider.SchemaRequest, r
 				Validators: []validator.Map{releasesValidator{}},
 			},
 			"database_servers": databaseServersAttribute(),
+			"aws":              awsAttribute(),
+			"gcp":              gcpAttribute(),
 		},
 	}
 }
@@ -108,7 +117,14 @@ func (p *zenmlproProvider) Configure(ctx context.Context, req provider.Configure
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	data := &providerData{catalog: catalog, pools: databases.NewPools(), databaseServers: servers}
+	awsClients, diags := awsClientsFrom(ctx, cfg.AWS)
+	resp.Diagnostics.Append(diags...)
+	gcpClients, diags := gcpClientsFrom(ctx, cfg.GCP)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	data := &providerData{catalog: catalog, pools: databases.NewPools(), databaseServers: servers, aws: awsClients, gcp: gcpClients}
 	resp.DataSourceData = data
 	resp.ResourceData = data
 }

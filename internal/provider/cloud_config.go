@@ -1,0 +1,419 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-framework/types/basetypes"
+
+	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/cloud"
+	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/registryaccess/principal"
+)
+
+// Examples used in descriptions and messages.
+const (
+	exampleAWSRegion        = "eu-central-1"
+	exampleAWSEndpoint      = "http://127.0.0.1:5000"
+	exampleAWSProfile       = "deploy"
+	exampleGCPEndpoint      = "artifactregistry.googleapis.com:443"
+	exampleLocalGCPEndpoint = "127.0.0.1:50051"
+)
+
+// awsRegionPattern matches AWS region names such as eu-central-1, us-gov-west-1 or cn-northwest-1.
+var awsRegionPattern = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]{1,2}$`)
+
+// awsEndpointServices are the services whose endpoint can be overridden, in schema order.
+var awsEndpointServices = []string{"ecr", "iam", "sts"}
+
+// awsAttribute is the provider's `aws` attribute.
+func awsAttribute() schema.Attribute {
+	endpoints := map[string]schema.Attribute{}
+	for _, s := range awsEndpointServices {
+		endpoints[s] = schema.StringAttribute{
+			Optional: true,
+			MarkdownDescription: fmt.Sprintf("URL of the %s API instead of the regular AWS endpoint, an absolute `http` or `https` URL "+
+				"without query or fragment, e.g. `%s` for a local moto server or a VPC interface endpoint's URL. Defaults to the regular endpoint "+
+				"(or `AWS_ENDPOINT_URL_%s`).", strings.ToUpper(s), exampleAWSEndpoint, strings.ToUpper(s)),
+			Validators: []validator.String{checkedString{"Invalid AWS Endpoint", "value must be an absolute http or https URL without query or fragment", checkAWSEndpoint}},
+		}
+	}
+	return schema.SingleNestedAttribute{
+		Optional: true,
+		MarkdownDescription: "How the provider reaches AWS (ECR, IAM and STS) for `zenmlpro_registry_access_grant` resources on ECR, e.g. " +
+			"`aws = { region = \"" + exampleAWSRegion + "\", assume_role_arn = \"" + principal.ExampleAWSRoleARN + "\" }`. " +
+			"Credentials come from the default AWS credential chain (environment variables, the shared config and credentials files, " +
+			"web identity, the ECS or EC2 metadata endpoints); the provider never stores them. Values may be unknown until apply: " +
+			"the clients are built lazily, at the first operation that needs AWS, once, and shared by every resource; a plan never contacts AWS " +
+			"for configuration. Without this attribute the default credential chain and region are used.",
+		Attributes: map[string]schema.Attribute{
+			"region": schema.StringAttribute{
+				Optional: true,
+				MarkdownDescription: "AWS region of the ECR API calls, e.g. `" + exampleAWSRegion + "`, `us-gov-west-1` or `cn-northwest-1` " +
+					"(a grant's own `ecr.region` wins for that grant). IAM is global. Defaults to `AWS_REGION` or the profile's region.",
+				Validators: []validator.String{checkedString{"Invalid AWS Region", "value must be an AWS region name such as " + exampleAWSRegion, checkAWSRegion}},
+			},
+			"profile": schema.StringAttribute{
+				Optional: true,
+				MarkdownDescription: "Named profile of the shared AWS config and credentials files, e.g. `" + exampleAWSProfile + "`. " +
+					"Defaults to `AWS_PROFILE`, else the `default` profile.",
+				Validators: []validator.String{checkedString{"Invalid AWS Profile", "value must be a profile name without brackets or surrounding blanks", checkAWSProfile}},
+			},
+			"assume_role_arn": schema.StringAttribute{
+				Optional: true,
+				MarkdownDescription: "ARN of an IAM role to assume (with STS `AssumeRole`, session name `" + cloud.AssumeRoleSessionName + "`) " +
+					"from the base credentials for every call, e.g. `" + principal.ExampleAWSRoleARN + "`. Partitions " +
+					quotedList(principal.AWSPartitions()) + " are accepted. Defaults to no role: the base credentials are used directly.",
+				Validators: []validator.String{checkedString{"Invalid Role ARN", "value must be an IAM role ARN", checkAssumeRoleARN}},
+			},
+			"endpoints": schema.SingleNestedAttribute{
+				Optional: true,
+				MarkdownDescription: "Service URLs that replace the regular AWS endpoints, for tests against a local server (moto) or for " +
+					"private endpoints, e.g. `endpoints = { ecr = \"" + exampleAWSEndpoint + "\", iam = \"" + exampleAWSEndpoint + "\", sts = \"" +
+					exampleAWSEndpoint + "\" }`. Each defaults to the regular endpoint.",
+				Attributes: endpoints,
+			},
+			"max_retries": schema.Int64Attribute{
+				Optional: true,
+				MarkdownDescription: fmt.Sprintf("How many times the AWS SDK retries a failed call (throttling, 5xx, network errors) with backoff, "+
+					"0 to %d. Defaults to `%d` (the SDK's default of %d attempts). Registry access grants retry IAM propagation and "+
+					"concurrent policy changes on their own, within their timeouts.", cloud.MaxAWSRetries, cloud.DefaultAWSMaxRetries, cloud.DefaultAWSMaxRetries+1),
+				Validators: []validator.Int64{int64validator.Between(0, cloud.MaxAWSRetries)},
+			},
+		},
+	}
+}
+
+// gcpAttribute is the provider's `gcp` attribute.
+func gcpAttribute() schema.Attribute {
+	return schema.SingleNestedAttribute{
+		Optional: true,
+		MarkdownDescription: "How the provider reaches Google Cloud (Artifact Registry) for `zenmlpro_registry_access_grant` resources on " +
+			"Artifact Registry, e.g. `gcp = { project = \"" + principal.ExampleGCPProject + "\" }`. Credentials are Application Default " +
+			"Credentials (`GOOGLE_APPLICATION_CREDENTIALS`, `gcloud auth application-default login`, or the metadata server on GCP) unless " +
+			"`credentials` is given. Values may be unknown until apply: the client is built lazily, at the first operation that needs " +
+			"Artifact Registry, once, and shared by every resource; a plan never contacts Google Cloud for configuration. " +
+			"Without this attribute Application Default Credentials and the regular endpoint are used.",
+		Validators: []validator.Object{gcpObjectValidator{}},
+		Attributes: map[string]schema.Attribute{
+			"project": schema.StringAttribute{
+				Optional: true,
+				MarkdownDescription: "Default GCP project id of grants that name none, 6 to 30 lower-case letters, digits and hyphens, " +
+					"e.g. `" + principal.ExampleGCPProject + "`. Defaults to none: each grant names its project.",
+				Validators: []validator.String{checkedString{"Invalid GCP Project", "value must be a GCP project id", principal.CheckGCPProjectID}},
+			},
+			"credentials": schema.StringAttribute{
+				Optional:  true,
+				Sensitive: true,
+				MarkdownDescription: "Contents (not the path) of a service account key JSON file (`\"type\": \"service_account\"`) or of an " +
+					"authorized user file (`\"type\": \"authorized_user\"`), e.g. `file(\"key.json\")`. It never enters the state, the logs " +
+					"or an error message. Defaults to Application Default Credentials; prefer those (or Workload Identity) to a key.",
+				Validators: []validator.String{checkedString{"Invalid GCP Credentials", "value must be a service account key or authorized user JSON document", checkCredentials}},
+			},
+			"artifact_registry_endpoint": schema.StringAttribute{
+				Optional: true,
+				MarkdownDescription: "gRPC endpoint of the Artifact Registry API as `HOST:PORT`, without scheme, e.g. `" + exampleGCPEndpoint +
+					"` (the regular one), a Private Service Connect endpoint, or `" + exampleLocalGCPEndpoint + "` for a local test server. " +
+					"Defaults to the regular endpoint.",
+				Validators: []validator.String{checkedString{"Invalid Artifact Registry Endpoint", "value must be HOST:PORT", checkGRPCEndpoint}},
+			},
+			"insecure": schema.BoolAttribute{
+				Optional: true,
+				MarkdownDescription: "For tests only: talk to `artifact_registry_endpoint` in plain text, without TLS and without credentials " +
+					"(a local fake server). Needs `artifact_registry_endpoint` and takes no `credentials`. Defaults to `false`.",
+			},
+		},
+	}
+}
+
+// awsModel is the aws attribute.
+type awsModel struct {
+	Region        types.String `tfsdk:"region"`
+	Profile       types.String `tfsdk:"profile"`
+	AssumeRoleARN types.String `tfsdk:"assume_role_arn"`
+	Endpoints     types.Object `tfsdk:"endpoints"`
+	MaxRetries    types.Int64  `tfsdk:"max_retries"`
+}
+
+type awsEndpointsModel struct {
+	ECR types.String `tfsdk:"ecr"`
+	IAM types.String `tfsdk:"iam"`
+	STS types.String `tfsdk:"sts"`
+}
+
+// gcpModel is the gcp attribute.
+type gcpModel struct {
+	Project                  types.String `tfsdk:"project"`
+	Credentials              types.String `tfsdk:"credentials"`
+	ArtifactRegistryEndpoint types.String `tfsdk:"artifact_registry_endpoint"`
+	Insecure                 types.Bool   `tfsdk:"insecure"`
+}
+
+// lazyClients is a provider cloud attribute as far as it is known at configuration: the clients
+// (built at first use), or why they cannot be used.
+type lazyClients[T any] struct {
+	clients T
+	// unknown is true while a value of the attribute is unknown (a plan).
+	unknown bool
+	// problem is a rule broken by a value that was unknown at validate time.
+	problem error
+	attr    string
+}
+
+// get returns the clients, or an error saying why the attribute cannot be used yet.
+func (l lazyClients[T]) get() (T, error) {
+	var zero T
+	switch {
+	case l.unknown:
+		return zero, fmt.Errorf("the provider's %s attribute is not known yet (it depends on values known after apply)", l.attr)
+	case l.problem != nil:
+		return zero, fmt.Errorf("the provider's %s attribute: %w", l.attr, l.problem)
+	}
+	return l.clients, nil
+}
+
+// awsClientsFrom reads the aws attribute. Rule problems of values that were unknown at validate
+// time are kept in problem, for the first use to report; diagnostics are decoding failures only.
+func awsClientsFrom(ctx context.Context, obj types.Object) (lazyClients[*cloud.AWSClients], diag.Diagnostics) {
+	out := lazyClients[*cloud.AWSClients]{attr: "aws"}
+	var diags diag.Diagnostics
+	if obj.IsUnknown() {
+		out.unknown = true
+		return out, diags
+	}
+	var cfg cloud.AWSConfig
+	if !obj.IsNull() {
+		var m awsModel
+		diags.Append(obj.As(ctx, &m, basetypes.ObjectAsOptions{})...)
+		var e awsEndpointsModel
+		if !m.Endpoints.IsNull() && !m.Endpoints.IsUnknown() {
+			diags.Append(m.Endpoints.As(ctx, &e, basetypes.ObjectAsOptions{})...)
+		}
+		if diags.HasError() {
+			return out, diags
+		}
+		if anyUnknown(m.Region, m.Profile, m.AssumeRoleARN, m.Endpoints, m.MaxRetries, e.ECR, e.IAM, e.STS) {
+			out.unknown = true
+			return out, diags
+		}
+		cfg = cloud.AWSConfig{
+			Region: m.Region.ValueString(), Profile: m.Profile.ValueString(), AssumeRoleARN: m.AssumeRoleARN.ValueString(),
+			Endpoints: cloud.AWSEndpoints{ECR: e.ECR.ValueString(), IAM: e.IAM.ValueString(), STS: e.STS.ValueString()},
+		}
+		if !m.MaxRetries.IsNull() {
+			n := int(m.MaxRetries.ValueInt64())
+			cfg.MaxRetries = &n
+		}
+		out.problem = checkAWSConfig(cfg)
+	}
+	out.clients = cloud.NewAWSClients(cfg)
+	return out, diags
+}
+
+// checkAWSConfig checks every rule of a known aws attribute.
+func checkAWSConfig(c cloud.AWSConfig) error {
+	checks := []struct {
+		attr, value string
+		check       func(string) error
+	}{
+		{"region", c.Region, checkAWSRegion}, {"profile", c.Profile, checkAWSProfile}, {"assume_role_arn", c.AssumeRoleARN, checkAssumeRoleARN},
+		{"endpoints.ecr", c.Endpoints.ECR, checkAWSEndpoint}, {"endpoints.iam", c.Endpoints.IAM, checkAWSEndpoint},
+		{"endpoints.sts", c.Endpoints.STS, checkAWSEndpoint},
+	}
+	for _, ch := range checks {
+		if ch.value == "" {
+			continue
+		}
+		if err := ch.check(ch.value); err != nil {
+			return fmt.Errorf("aws.%s: %w", ch.attr, err)
+		}
+	}
+	if err := c.Validate(); err != nil {
+		return fmt.Errorf("aws.max_retries: %w", err)
+	}
+	return nil
+}
+
+// gcpClientsFrom reads the gcp attribute, as awsClientsFrom does the aws one.
+func gcpClientsFrom(ctx context.Context, obj types.Object) (lazyClients[*cloud.GCPClients], diag.Diagnostics) {
+	out := lazyClients[*cloud.GCPClients]{attr: "gcp"}
+	var diags diag.Diagnostics
+	if obj.IsUnknown() {
+		out.unknown = true
+		return out, diags
+	}
+	var cfg cloud.GCPConfig
+	if !obj.IsNull() {
+		var m gcpModel
+		diags.Append(obj.As(ctx, &m, basetypes.ObjectAsOptions{})...)
+		if diags.HasError() {
+			return out, diags
+		}
+		if anyUnknown(m.Project, m.Credentials, m.ArtifactRegistryEndpoint, m.Insecure) {
+			out.unknown = true
+			return out, diags
+		}
+		cfg = cloud.GCPConfig{
+			Project: m.Project.ValueString(), CredentialsJSON: m.Credentials.ValueString(),
+			ArtifactRegistryEndpoint: m.ArtifactRegistryEndpoint.ValueString(), Insecure: m.Insecure.ValueBool(),
+		}
+		out.problem = checkGCPConfig(cfg)
+	}
+	out.clients = cloud.NewGCPClients(cfg)
+	return out, diags
+}
+
+// checkGCPConfig checks every rule of a known gcp attribute.
+func checkGCPConfig(c cloud.GCPConfig) error {
+	if c.Project != "" {
+		if err := principal.CheckGCPProjectID(c.Project); err != nil {
+			return fmt.Errorf("gcp.project: %w", err)
+		}
+	}
+	if c.CredentialsJSON != "" {
+		if err := checkCredentials(c.CredentialsJSON); err != nil {
+			return fmt.Errorf("gcp.credentials: %w", err)
+		}
+	}
+	if c.ArtifactRegistryEndpoint != "" {
+		if err := checkGRPCEndpoint(c.ArtifactRegistryEndpoint); err != nil {
+			return fmt.Errorf("gcp.artifact_registry_endpoint: %w", err)
+		}
+	}
+	if msg := insecureProblem(c.Insecure, c.ArtifactRegistryEndpoint != "", c.CredentialsJSON != ""); msg != "" {
+		return fmt.Errorf("gcp.insecure: %s", msg)
+	}
+	return nil
+}
+
+func anyUnknown(values ...attr.Value) bool {
+	for _, v := range values {
+		if v.IsUnknown() {
+			return true
+		}
+	}
+	return false
+}
+
+func checkAWSRegion(s string) error {
+	if !awsRegionPattern.MatchString(s) {
+		return fmt.Errorf("%q is not an AWS region name: lower-case letters and hyphens ending in a number, e.g. %q "+
+			"(not an availability zone such as \"eu-central-1a\")", s, exampleAWSRegion)
+	}
+	return nil
+}
+
+func checkAWSProfile(s string) error {
+	if s == "" || strings.TrimSpace(s) != s || strings.ContainsAny(s, "[]\t\r\n") {
+		return fmt.Errorf("%q is not a profile name: give the name as in [profile NAME] of ~/.aws/config, without brackets or surrounding "+
+			"blanks, e.g. %q", s, exampleAWSProfile)
+	}
+	return nil
+}
+
+func checkAssumeRoleARN(s string) error {
+	_, err := principal.ParseAWSRoleARN(s)
+	return err
+}
+
+func checkAWSEndpoint(s string) error {
+	u, err := url.Parse(s)
+	switch {
+	case err != nil || !u.IsAbs() || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "":
+		return fmt.Errorf("%q is not an absolute http or https URL; give the scheme and host, e.g. %q", s, exampleAWSEndpoint)
+	case u.User != nil:
+		return fmt.Errorf("%q holds user information; give the URL without it (credentials come from the credential chain), e.g. %q", s, exampleAWSEndpoint)
+	case u.RawQuery != "" || u.Fragment != "" || strings.HasSuffix(s, "?") || strings.HasSuffix(s, "#"):
+		return fmt.Errorf("%q has a query or fragment; give scheme, host and port only, e.g. %q", s, exampleAWSEndpoint)
+	}
+	return nil
+}
+
+func checkGRPCEndpoint(s string) error {
+	if strings.Contains(s, "://") {
+		return fmt.Errorf("%q has a scheme; give HOST:PORT without it, e.g. %q", s, exampleGCPEndpoint)
+	}
+	host, port, err := net.SplitHostPort(s)
+	if err != nil || host == "" || strings.ContainsAny(host, "/?#@ ") {
+		return fmt.Errorf("%q is not HOST:PORT; e.g. %q or %q", s, exampleGCPEndpoint, exampleLocalGCPEndpoint)
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+		return fmt.Errorf("%q has no valid port (1 to 65535); e.g. %q", s, exampleGCPEndpoint)
+	}
+	return nil
+}
+
+// checkCredentials checks a credentials JSON document without ever quoting it.
+func checkCredentials(s string) error {
+	_, err := cloud.CheckCredentialsJSON(s)
+	return err
+}
+
+// insecureProblem says why insecure cannot be used with the rest of the gcp attribute; "" if it can.
+func insecureProblem(insecure, endpoint, credentials bool) string {
+	switch {
+	case !insecure:
+		return ""
+	case !endpoint:
+		return "insecure = true needs artifact_registry_endpoint: plain text without credentials is for a local test server only, " +
+			"e.g. artifact_registry_endpoint = \"" + exampleLocalGCPEndpoint + "\""
+	case credentials:
+		return "insecure = true sends no credentials, so credentials would not be used; remove credentials, or set insecure = false"
+	}
+	return ""
+}
+
+// checkedString is a string validator running a check on a literal value at validate time.
+type checkedString struct {
+	summary, desc string
+	check         func(string) error
+}
+
+func (v checkedString) Description(context.Context) string { return v.desc }
+
+func (v checkedString) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+
+func (v checkedString) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	if err := v.check(req.ConfigValue.ValueString()); err != nil {
+		resp.Diagnostics.AddAttributeError(req.Path, v.summary, fmt.Sprintf("Attribute %s: %s.", req.Path, err))
+	}
+}
+
+// gcpObjectValidator checks insecure against the rest of a literal gcp object at validate time.
+type gcpObjectValidator struct{}
+
+func (gcpObjectValidator) Description(context.Context) string {
+	return "insecure = true needs artifact_registry_endpoint and takes no credentials"
+}
+
+func (v gcpObjectValidator) MarkdownDescription(ctx context.Context) string {
+	return v.Description(ctx)
+}
+
+func (gcpObjectValidator) ValidateObject(ctx context.Context, req validator.ObjectRequest, resp *validator.ObjectResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	var m gcpModel
+	resp.Diagnostics.Append(req.ConfigValue.As(ctx, &m, basetypes.ObjectAsOptions{})...)
+	if resp.Diagnostics.HasError() || anyUnknown(m.Insecure, m.ArtifactRegistryEndpoint, m.Credentials) {
+		return
+	}
+	if msg := insecureProblem(m.Insecure.ValueBool(), !m.ArtifactRegistryEndpoint.IsNull(), !m.Credentials.IsNull()); msg != "" {
+		p := req.Path.AtName("insecure")
+		resp.Diagnostics.AddAttributeError(p, "Invalid Insecure Setting", fmt.Sprintf("Attribute %s: %s.", p, msg))
+	}
+}
