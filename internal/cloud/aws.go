@@ -8,7 +8,6 @@ package cloud
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sync"
 
@@ -41,7 +40,9 @@ type AWSEndpoints struct {
 // AWSConfig is how the provider reaches AWS. The zero value uses the default credential chain and the
 // region from the environment or the shared config.
 type AWSConfig struct {
-	// Region of the ECR clients (IAM is global); empty means AWS_REGION or the profile's region.
+	// Region of the clients (IAM is global); empty means AWS_REGION or the profile's region. With
+	// none of them, calls fail unless they set a region of their own (a grant's ECR region does:
+	// ecr.Options.Region per call).
 	Region string
 	// Profile is a named profile of the shared config and credentials files; empty means the default.
 	Profile string
@@ -122,9 +123,6 @@ func (a *AWSClients) build(ctx context.Context) (*AWSServiceClients, error) {
 	awsCfg, err := config.LoadDefaultConfig(context.WithoutCancel(ctx), opts...)
 	if err != nil {
 		return nil, fmt.Errorf("loading the AWS configuration: %w", err)
-	}
-	if awsCfg.Region == "" {
-		return nil, errors.New("no AWS region: set region in the provider's aws block, or AWS_REGION")
 	}
 	stsClient := sts.NewFromConfig(awsCfg, func(o *sts.Options) { setEndpoint(&o.BaseEndpoint, a.cfg.Endpoints.STS) })
 	if a.cfg.AssumeRoleARN != "" {

@@ -238,7 +238,6 @@ func TestAWSClientsErrorsAtFirstUse(t *testing.T) {
 		want string
 	}{
 		"unknown profile": {AWSConfig{Region: "eu-west-1", Profile: "nope"}, "nope"},
-		"no region":       {AWSConfig{}, "no AWS region"},
 		"max retries":     {AWSConfig{Region: "eu-west-1", MaxRetries: &tooMany}, "outside 0 to 25"},
 	} {
 		t.Run(name, func(t *testing.T) {
@@ -250,6 +249,36 @@ func TestAWSClientsErrorsAtFirstUse(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// Without any region the clients build; a call that names its region (as a grant's ECR region does)
+// works, one that does not fails saying so.
+func TestAWSClientsWithoutRegion(t *testing.T) {
+	isolateAWS(t)
+	stub, u := startStub(t)
+	c, err := NewAWSClients(AWSConfig{Endpoints: endpointsAt(u)}, staticCredentials("AKIASTATIC")).Clients(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Config.Region != "" {
+		t.Fatalf("region = %q, want none", c.Config.Region)
+	}
+	_, err = c.ECR.DescribeRepositories(t.Context(), &ecr.DescribeRepositoriesInput{}, func(o *ecr.Options) { o.Region = "ap-south-1" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := stub.seen(); len(got) != 1 || got[0].region != "ap-south-1" {
+		t.Fatalf("requests = %+v, want one signed for ap-south-1", got)
+	}
+	// Without an endpoint override the endpoint cannot be resolved: the call fails before any request.
+	c, err = NewAWSClients(AWSConfig{}, staticCredentials("AKIASTATIC")).Clients(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.ECR.DescribeRepositories(t.Context(), &ecr.DescribeRepositoriesInput{})
+	if err == nil || !strings.Contains(err.Error(), "Missing Region") {
+		t.Fatalf("a call without region = %v, want a missing region error", err)
 	}
 }
 
