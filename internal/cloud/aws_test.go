@@ -21,6 +21,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+
+	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/testsupport"
 )
 
 // isolateAWS keeps the developer's AWS files, profile and environment credentials out of a test.
@@ -325,12 +327,10 @@ func TestAWSClientsClosedPort(t *testing.T) {
 	}
 }
 
-// With moto running (ZENMLPRO_TEST_AWS_ENDPOINT), the clients reach its STS and ECR.
+// The clients reach moto's STS and ECR (the test services; testsupport.AWS fails the test with how to
+// start them when they are not running).
 func TestAWSClientsMoto(t *testing.T) {
-	endpoint := os.Getenv("ZENMLPRO_TEST_AWS_ENDPOINT")
-	if endpoint == "" {
-		t.Skip("ZENMLPRO_TEST_AWS_ENDPOINT is not set (scripts/services.sh starts moto)")
-	}
+	endpoint := testsupport.AWS(t).Endpoint
 	isolateAWS(t)
 	c, err := NewAWSClients(AWSConfig{Region: "eu-central-1", Endpoints: endpointsAt(endpoint)}, staticCredentials("AKIAMOTO")).Clients(t.Context())
 	if err != nil {
