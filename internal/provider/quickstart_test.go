@@ -20,15 +20,7 @@ import (
 // `terraform apply`, `plan` and `output`. (terraform-plugin-testing cannot take this configuration as it
 // is: its state checks reject the example's for_each data sources.)
 func TestAccQuickstart(t *testing.T) {
-	if os.Getenv("TF_ACC") == "" {
-		t.Skip("acceptance test: set TF_ACC=1 (make test does)")
-	}
-	testAccPreCheck(t)
-	tfBin := os.Getenv("TF_ACC_TERRAFORM_PATH")
-	if tfBin == "" {
-		tfBin = "terraform"
-	}
-	quickstartNeedsWriteOnly(t, tfBin)
+	requireCLI(t)
 	srv := testsupport.MySQL(t)
 	workspaceDBs := map[string]struct{ database, user string }{
 		"workspace-1": {"zenml_workspace_1", "zenml_ws1"},
@@ -50,53 +42,28 @@ func TestAccQuickstart(t *testing.T) {
 		"TF_VAR_mysql_admin_password=" + srv.Admin.Password,
 		"TF_VAR_workspace_db_password=" + workspacePassword,
 	}
-	dir := t.TempDir()
-	binDir := filepath.Join(dir, "bin")
-	work := filepath.Join(dir, "quickstart")
-	for _, d := range []string{binDir, work} {
-		if err := os.MkdirAll(d, 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
-	run := func(name string, args ...string) []byte {
-		t.Helper()
-		cmd := exec.CommandContext(t.Context(), name, args...)
-		cmd.Env = append(append(os.Environ(), "TF_CLI_CONFIG_FILE="+filepath.Join(dir, "terraformrc"), "TF_IN_AUTOMATION=1", "CHECKPOINT_DISABLE=1"), tfVars...)
-		var stderr bytes.Buffer
-		cmd.Stderr = &stderr
-		out, err := cmd.Output()
-		if err != nil {
-			t.Fatalf("%s %v: %v\n%s\n%s", name, args, err, out, stderr.String())
-		}
-		return out
-	}
-	run("go", "build", "-o", filepath.Join(binDir, "terraform-provider-zenmlpro"), "../..")
-	rc := "provider_installation {\n  dev_overrides {\n    \"zenmlpro-infra/zenmlpro\" = \"" + binDir + "\"\n  }\n  direct {}\n}\n"
-	if err := os.WriteFile(filepath.Join(dir, "terraformrc"), []byte(rc), 0o600); err != nil {
-		t.Fatal(err)
-	}
 	files, err := filepath.Glob(filepath.Join("..", "..", "examples", "quickstart", "*.tf"))
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no .tf files in examples/quickstart: %v", err)
 	}
+	config := map[string][]byte{}
 	for _, f := range files {
 		b, err := os.ReadFile(f)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := os.WriteFile(filepath.Join(work, filepath.Base(f)), b, 0o600); err != nil {
-			t.Fatal(err)
-		}
+		config[filepath.Base(f)] = b
 	}
+	cli := newCLIWorkdir(t, config, tfVars...)
 
-	run(tfBin, "-chdir="+work, "apply", "-auto-approve", "-input=false", "-no-color")
+	cli.terraform("apply", "-auto-approve", "-input=false", "-no-color")
 	// A second plan changes nothing (exit code 0 with -detailed-exitcode; 2 would mean changes).
-	run(tfBin, "-chdir="+work, "plan", "-detailed-exitcode", "-input=false", "-no-color")
+	cli.terraform("plan", "-detailed-exitcode", "-input=false", "-no-color")
 
 	var outputs map[string]struct {
 		Value any `json:"value"`
 	}
-	if err := json.Unmarshal(run(tfBin, "-chdir="+work, "output", "-json"), &outputs); err != nil {
+	if err := json.Unmarshal(cli.terraform("output", "-json"), &outputs); err != nil {
 		t.Fatal(err)
 	}
 	gcp := "europe-west3-docker.pkg.dev/zenml-cloud/zenml-pro/"
@@ -176,7 +143,7 @@ func TestAccQuickstart(t *testing.T) {
 			} `json:"root_module"`
 		} `json:"values"`
 	}
-	if err := json.Unmarshal(run(tfBin, "-chdir="+work, "show", "-json"), &state); err != nil {
+	if err := json.Unmarshal(cli.terraform("show", "-json"), &state); err != nil {
 		t.Fatal(err)
 	}
 	var record map[string]any
@@ -201,7 +168,7 @@ func TestAccQuickstart(t *testing.T) {
 			t.Errorf("%s: user %s cannot log in to %s with the quickstart's password", name, db.user, db.database)
 		}
 	}
-	rawState, err := os.ReadFile(filepath.Join(work, "terraform.tfstate"))
+	rawState, err := os.ReadFile(filepath.Join(cli.work, "terraform.tfstate"))
 	if err != nil {
 		t.Fatal(err)
 	}

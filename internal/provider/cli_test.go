@@ -1,0 +1,81 @@
+package provider
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+)
+
+// cliWorkdir runs the real Terraform CLI (or TF_ACC_TERRAFORM_PATH) on a configuration in a fresh working
+// directory, against a provider binary built from this tree and found through dev_overrides: what
+// `make demo` does, for tests of whole configurations that terraform-plugin-testing cannot take as they are.
+type cliWorkdir struct {
+	t    *testing.T
+	tf   string   // the CLI binary
+	dir  string   // holds bin/, terraformrc and work/
+	work string   // the configuration's directory
+	env  []string // added to every command's environment
+}
+
+// requireCLI returns the CLI to run. Like resource.Test, it skips without TF_ACC; it fails when the CLI
+// is missing, and skips on a CLI older than the write-only attributes the configurations use need.
+func requireCLI(t *testing.T) string {
+	t.Helper()
+	if os.Getenv("TF_ACC") == "" {
+		t.Skip("acceptance test: set TF_ACC=1 (make test does)")
+	}
+	testAccPreCheck(t)
+	tf := os.Getenv("TF_ACC_TERRAFORM_PATH")
+	if tf == "" {
+		tf = "terraform"
+	}
+	quickstartNeedsWriteOnly(t, tf)
+	return tf
+}
+
+// newCLIWorkdir builds the provider and writes files (name -> content) into a new working directory.
+func newCLIWorkdir(t *testing.T, files map[string][]byte, env ...string) *cliWorkdir {
+	t.Helper()
+	c := &cliWorkdir{t: t, tf: requireCLI(t), dir: t.TempDir()}
+	binDir := filepath.Join(c.dir, "bin")
+	c.work = filepath.Join(c.dir, "work")
+	for _, d := range []string{binDir, c.work} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for name, content := range files {
+		if err := os.WriteFile(filepath.Join(c.work, name), content, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rc := "provider_installation {\n  dev_overrides {\n    \"zenmlpro-infra/zenmlpro\" = \"" + binDir + "\"\n  }\n  direct {}\n}\n"
+	if err := os.WriteFile(filepath.Join(c.dir, "terraformrc"), []byte(rc), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c.env = append([]string{"TF_CLI_CONFIG_FILE=" + filepath.Join(c.dir, "terraformrc"), "TF_IN_AUTOMATION=1", "CHECKPOINT_DISABLE=1"}, env...)
+	c.run("go", "build", "-o", filepath.Join(binDir, "terraform-provider-zenmlpro"), "../..")
+	return c
+}
+
+// run runs a command and returns its standard output; a failure fails the test with both outputs.
+func (c *cliWorkdir) run(name string, args ...string) []byte {
+	c.t.Helper()
+	cmd := exec.CommandContext(c.t.Context(), name, args...)
+	cmd.Env = append(os.Environ(), c.env...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		c.t.Fatalf("%s %v: %v\n%s\n%s", name, args, err, out, stderr.String())
+	}
+	return out
+}
+
+// terraform runs the CLI in the working directory.
+func (c *cliWorkdir) terraform(args ...string) []byte {
+	c.t.Helper()
+	return c.run(c.tf, append([]string{"-chdir=" + c.work}, args...)...)
+}
