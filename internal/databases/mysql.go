@@ -276,19 +276,28 @@ func identifiedBy(t mysqlTraits, password string) (clause string, args []any, se
 	return " IDENTIFIED BY ?", []any{password}, []string{password}
 }
 
-func (s *mysqlServer) CreateUser(ctx context.Context, u User, password string) error {
+// passwordStatement is what CreateUser and SetPassword share: the quoted account and the IDENTIFIED
+// clause for the server's flavour, with its arguments and the secrets to keep out of errors.
+func (s *mysqlServer) passwordStatement(ctx context.Context, u User, password string) (account, clause string, args []any, secrets []string, err error) {
 	if password == "" {
-		return ErrEmptyPassword
+		return "", "", nil, nil, ErrEmptyPassword
 	}
 	t, err := s.supported(ctx)
 	if err != nil {
-		return err
+		return "", "", nil, nil, err
 	}
-	account, err := QuoteMySQLAccount(u)
+	if account, err = QuoteMySQLAccount(u); err != nil {
+		return "", "", nil, nil, err
+	}
+	clause, args, secrets = identifiedBy(t, password)
+	return account, clause, args, secrets, nil
+}
+
+func (s *mysqlServer) CreateUser(ctx context.Context, u User, password string) error {
+	account, clause, args, secrets, err := s.passwordStatement(ctx, u, password)
 	if err != nil {
 		return err
 	}
-	clause, args, secrets := identifiedBy(t, password)
 	return s.withConn(ctx, func(conn *sql.Conn) error {
 		err := s.execSecret(ctx, conn, "create user "+accountText(u), "CREATE USER "+account+clause, secrets, args...)
 		var se *StatementError
@@ -302,18 +311,10 @@ func (s *mysqlServer) CreateUser(ctx context.Context, u User, password string) e
 }
 
 func (s *mysqlServer) SetPassword(ctx context.Context, u User, password string) error {
-	if password == "" {
-		return ErrEmptyPassword
-	}
-	t, err := s.supported(ctx)
+	account, clause, args, secrets, err := s.passwordStatement(ctx, u, password)
 	if err != nil {
 		return err
 	}
-	account, err := QuoteMySQLAccount(u)
-	if err != nil {
-		return err
-	}
-	clause, args, secrets := identifiedBy(t, password)
 	return s.withConn(ctx, func(conn *sql.Conn) error {
 		return s.execSecret(ctx, conn, "set the password of user "+accountText(u), "ALTER USER "+account+clause,
 			secrets, args...)

@@ -372,20 +372,28 @@ func passwordClause(password string) (clause string, secrets []string, err error
 	return " PASSWORD " + lit, []string{password, verifier}, nil
 }
 
-func (s *postgresServer) CreateUser(ctx context.Context, u User, password string) error {
+// passwordStatement is what CreateUser and SetPassword share: the quoted role and the PASSWORD clause
+// (a SCRAM verifier computed here), with the secrets to keep out of errors.
+func (s *postgresServer) passwordStatement(ctx context.Context, u User, password string) (qrole, clause string, secrets []string, err error) {
 	if password == "" {
-		return ErrEmptyPassword
+		return "", "", nil, ErrEmptyPassword
 	}
 	if _, err := s.supported(ctx); err != nil {
+		return "", "", nil, err
+	}
+	if qrole, err = QuotePostgresIdentifier(u.Name); err != nil {
+		return "", "", nil, fmt.Errorf("user name: %w", err)
+	}
+	if clause, secrets, err = passwordClause(password); err != nil {
+		return "", "", nil, fmt.Errorf("user %q: %w", u.Name, err)
+	}
+	return qrole, clause, secrets, nil
+}
+
+func (s *postgresServer) CreateUser(ctx context.Context, u User, password string) error {
+	qrole, clause, secrets, err := s.passwordStatement(ctx, u, password)
+	if err != nil {
 		return err
-	}
-	qrole, err := QuotePostgresIdentifier(u.Name)
-	if err != nil {
-		return fmt.Errorf("user name: %w", err)
-	}
-	clause, secrets, err := passwordClause(password)
-	if err != nil {
-		return fmt.Errorf("user %q: %w", u.Name, err)
 	}
 	return s.withConn(ctx, func(conn *sql.Conn) error {
 		err := s.execSecret(ctx, conn, fmt.Sprintf("create role %q", u.Name), "CREATE ROLE "+qrole+" LOGIN"+clause, secrets)
@@ -398,19 +406,9 @@ func (s *postgresServer) CreateUser(ctx context.Context, u User, password string
 }
 
 func (s *postgresServer) SetPassword(ctx context.Context, u User, password string) error {
-	if password == "" {
-		return ErrEmptyPassword
-	}
-	if _, err := s.supported(ctx); err != nil {
+	qrole, clause, secrets, err := s.passwordStatement(ctx, u, password)
+	if err != nil {
 		return err
-	}
-	qrole, err := QuotePostgresIdentifier(u.Name)
-	if err != nil {
-		return fmt.Errorf("user name: %w", err)
-	}
-	clause, secrets, err := passwordClause(password)
-	if err != nil {
-		return fmt.Errorf("user %q: %w", u.Name, err)
 	}
 	return s.withConn(ctx, func(conn *sql.Conn) error {
 		return s.execSecret(ctx, conn, fmt.Sprintf("set the password of role %q", u.Name), "ALTER ROLE "+qrole+clause, secrets)
