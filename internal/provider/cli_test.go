@@ -2,9 +2,12 @@ package provider
 
 import (
 	"bytes"
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -31,7 +34,7 @@ func requireCLI(t *testing.T) string {
 	if tf == "" {
 		tf = "terraform"
 	}
-	quickstartNeedsWriteOnly(t, tf)
+	cliNeedsWriteOnly(t, tf)
 	return tf
 }
 
@@ -78,4 +81,33 @@ func (c *cliWorkdir) run(name string, args ...string) []byte {
 func (c *cliWorkdir) terraform(args ...string) []byte {
 	c.t.Helper()
 	return c.run(c.tf, append([]string{"-chdir=" + c.work}, args...)...)
+}
+
+// cliNeedsWriteOnly skips on a CLI older than Terraform 1.11 (such as OpenTofu 1.10): the quickstart and
+// the README example feed write-only database passwords from ephemeral variables. The write-only
+// path is exercised without the CLI by TestDatabaseResourceWriteOnlyPasswordProviderServer.
+func cliNeedsWriteOnly(t *testing.T, tfBin string) {
+	t.Helper()
+	out, err := exec.CommandContext(t.Context(), tfBin, "version", "-json").Output()
+	if err != nil {
+		t.Fatalf("%s version -json: %v", tfBin, err)
+	}
+	var v struct {
+		Version string `json:"terraform_version"`
+	}
+	if err := json.Unmarshal(out, &v); err != nil {
+		t.Fatalf("%s version -json: %v: %s", tfBin, err, out)
+	}
+	parts := strings.SplitN(v.Version, ".", 3)
+	if len(parts) < 2 {
+		t.Fatalf("%s reports version %q", tfBin, v.Version)
+	}
+	major, errMajor := strconv.Atoi(parts[0])
+	minor, errMinor := strconv.Atoi(parts[1])
+	if errMajor != nil || errMinor != nil {
+		t.Fatalf("%s reports version %q", tfBin, v.Version)
+	}
+	if major == 1 && minor < 11 {
+		t.Skipf("the configuration needs Terraform 1.11+ (write-only attributes, ephemeral variables); %s is %s", tfBin, v.Version)
+	}
 }

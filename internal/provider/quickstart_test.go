@@ -4,11 +4,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"reflect"
 	"strconv"
-	"strings"
 	"testing"
 
 	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/testsupport"
@@ -179,34 +177,5 @@ func TestAccQuickstart(t *testing.T) {
 		if bytes.Contains(rawState, []byte(pw)) {
 			t.Errorf("the quickstart's state holds a password (%s...)", pw[:6])
 		}
-	}
-}
-
-// quickstartNeedsWriteOnly skips the quickstart on a CLI older than Terraform 1.11 (such as OpenTofu
-// 1.10): its database passwords are write-only attributes fed by an ephemeral variable. The write-only
-// path is exercised without the CLI by TestDatabaseResourceWriteOnlyPasswordProviderServer.
-func quickstartNeedsWriteOnly(t *testing.T, tfBin string) {
-	t.Helper()
-	out, err := exec.CommandContext(t.Context(), tfBin, "version", "-json").Output()
-	if err != nil {
-		t.Fatalf("%s version -json: %v", tfBin, err)
-	}
-	var v struct {
-		Version string `json:"terraform_version"`
-	}
-	if err := json.Unmarshal(out, &v); err != nil {
-		t.Fatalf("%s version -json: %v: %s", tfBin, err, out)
-	}
-	parts := strings.SplitN(v.Version, ".", 3)
-	if len(parts) < 2 {
-		t.Fatalf("%s reports version %q", tfBin, v.Version)
-	}
-	major, errMajor := strconv.Atoi(parts[0])
-	minor, errMinor := strconv.Atoi(parts[1])
-	if errMajor != nil || errMinor != nil {
-		t.Fatalf("%s reports version %q", tfBin, v.Version)
-	}
-	if major == 1 && minor < 11 {
-		t.Skipf("the quickstart needs Terraform 1.11+ (write-only attributes, ephemeral variables); %s is %s", tfBin, v.Version)
 	}
 }
