@@ -1,0 +1,342 @@
+package grant
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ecr"
+	"github.com/aws/smithy-go"
+
+	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/registryaccess"
+)
+
+// ECRAPI is the part of *ecr.Client the ECR grants use.
+type ECRAPI interface {
+	GetRepositoryPolicy(ctx context.Context, in *ecr.GetRepositoryPolicyInput, optFns ...func(*ecr.Options)) (*ecr.GetRepositoryPolicyOutput, error)
+	SetRepositoryPolicy(ctx context.Context, in *ecr.SetRepositoryPolicyInput, optFns ...func(*ecr.Options)) (*ecr.SetRepositoryPolicyOutput, error)
+	DeleteRepositoryPolicy(ctx context.Context, in *ecr.DeleteRepositoryPolicyInput, optFns ...func(*ecr.Options)) (*ecr.DeleteRepositoryPolicyOutput, error)
+	DescribeRepositories(ctx context.Context, in *ecr.DescribeRepositoriesInput, optFns ...func(*ecr.Options)) (*ecr.DescribeRepositoriesOutput, error)
+}
+
+// ECR error codes the grants look at.
+const (
+	codeRepositoryNotFound       = "RepositoryNotFoundException"
+	codeRepositoryPolicyNotFound = "RepositoryPolicyNotFoundException"
+)
+
+// ECRRepository names one ECR repository.
+type ECRRepository struct {
+	// Region is the AWS region of the registry, e.g. eu-central-1.
+	Region string
+	// RegistryID is the 12-digit account id of the registry; empty means the caller's account (use
+	// ResolveRegistryID first to learn it).
+	RegistryID string
+	// Name is the repository name, e.g. zenml/zenml-pro-server.
+	Name string
+}
+
+func (r ECRRepository) key() string { return r.Region + "/" + r.RegistryID + "/" + r.Name }
+
+func (r ECRRepository) String() string {
+	if r.RegistryID == "" {
+		return fmt.Sprintf("ECR repository %q in %s", r.Name, r.Region)
+	}
+	return fmt.Sprintf("ECR repository %q of registry %s in %s", r.Name, r.RegistryID, r.Region)
+}
+
+// Partition returns the AWS partition of the repository's region.
+func (r ECRRepository) Partition() string { return PartitionOfRegion(r.Region) }
+
+// ARN returns the repository ARN; it needs RegistryID.
+func (r ECRRepository) ARN() string {
+	return fmt.Sprintf("arn:%s:ecr:%s:%s:repository/%s", r.Partition(), r.Region, r.RegistryID, r.Name)
+}
+
+// PartitionOfRegion returns the AWS partition of a region name: aws-cn for cn-*, aws-us-gov for
+// us-gov-*, aws otherwise.
+func PartitionOfRegion(region string) string {
+	switch {
+	case strings.HasPrefix(region, "cn-"):
+		return "aws-cn"
+	case strings.HasPrefix(region, "us-gov-"):
+		return "aws-us-gov"
+	}
+	return "aws"
+}
+
+// ECRGrant is one grant: a principal's access to one repository.
+type ECRGrant struct {
+	Repository ECRRepository
+	// PrincipalARN is the IAM role ARN granted.
+	PrincipalARN string
+	Access       registryaccess.Access
+}
+
+// StatementID is the Sid of the statement the grant owns.
+func (g ECRGrant) StatementID() string { return registryaccess.StatementID(g.PrincipalARN, g.Access) }
+
+// ecrPolicy is a repository's policy as read: nil doc when the repository has none.
+type ecrPolicy struct {
+	doc    *registryaccess.PolicyDocument
+	exists bool
+}
+
+func (p ecrPolicy) document() *registryaccess.PolicyDocument {
+	if p.doc == nil {
+		return registryaccess.NewPolicyDocument()
+	}
+	return p.doc
+}
+
+// ECR applies grants to ECR repository policies. It is safe for concurrent use; one ECR value per
+// provider shares its locks and cache between every grant.
+type ECR struct {
+	api   ECRAPI
+	opts  Options
+	locks registryaccess.Locks
+	cache registryaccess.Cache[ecrPolicy]
+}
+
+// NewECR returns the ECR grant service of a client.
+func NewECR(api ECRAPI, opts Options) *ECR { return &ECR{api: api, opts: opts} }
+
+// RepositoryNotFoundError says that a repository does not exist.
+type RepositoryNotFoundError struct {
+	What string
+	Err  error
+}
+
+func (e *RepositoryNotFoundError) Error() string {
+	return e.What + " does not exist (or the credentials cannot see it): create it first, or check the name, region and registry"
+}
+
+func (e *RepositoryNotFoundError) Unwrap() error { return e.Err }
+
+func errorCode(err error) string {
+	var api smithy.APIError
+	if errors.As(err, &api) {
+		return api.ErrorCode()
+	}
+	return ""
+}
+
+func inRegion(region string) func(*ecr.Options) {
+	return func(o *ecr.Options) { o.Region = region }
+}
+
+func registryID(id string) *string {
+	if id == "" {
+		return nil
+	}
+	return aws.String(id)
+}
+
+// ResolveRegistryID returns the registry id of the repository: its own when set, else the id of the
+// caller's registry, read with DescribeRepositories (which also tells whether the repository exists).
+func (e *ECR) ResolveRegistryID(ctx context.Context, repo ECRRepository, timeout time.Duration) (string, error) {
+	var id string
+	_, err := e.opts.retry(ctx, timeout, registryaccess.ECRClassifier{}, "describing "+repo.String(), func(ctx context.Context) error {
+		out, err := e.api.DescribeRepositories(ctx, &ecr.DescribeRepositoriesInput{
+			RegistryId: registryID(repo.RegistryID), RepositoryNames: []string{repo.Name},
+		}, inRegion(repo.Region))
+		if err != nil {
+			return err
+		}
+		if len(out.Repositories) != 1 || aws.ToString(out.Repositories[0].RegistryId) == "" {
+			return fmt.Errorf("DescribeRepositories of %s answered %d repositories", repo, len(out.Repositories))
+		}
+		id = aws.ToString(out.Repositories[0].RegistryId)
+		return nil
+	})
+	if err != nil {
+		if errorCode(err) == codeRepositoryNotFound {
+			return "", &RepositoryNotFoundError{What: repo.String(), Err: err}
+		}
+		return "", fmt.Errorf("describing %s: %w", repo, err)
+	}
+	return id, nil
+}
+
+// read reads a repository's policy (no cache).
+func (e *ECR) read(ctx context.Context, repo ECRRepository) (ecrPolicy, error) {
+	out, err := e.api.GetRepositoryPolicy(ctx, &ecr.GetRepositoryPolicyInput{
+		RegistryId: registryID(repo.RegistryID), RepositoryName: aws.String(repo.Name),
+	}, inRegion(repo.Region))
+	switch code := errorCode(err); {
+	case code == codeRepositoryPolicyNotFound:
+		return ecrPolicy{}, nil
+	case code == codeRepositoryNotFound:
+		return ecrPolicy{}, &RepositoryNotFoundError{What: repo.String(), Err: err}
+	case err != nil:
+		return ecrPolicy{}, err
+	}
+	doc, err := registryaccess.ParsePolicyDocument(aws.ToString(out.PolicyText))
+	if err != nil {
+		return ecrPolicy{}, fmt.Errorf("the policy of %s cannot be read: %w", repo, err)
+	}
+	return ecrPolicy{doc: doc, exists: true}, nil
+}
+
+func (e *ECR) write(ctx context.Context, repo ECRRepository, doc *registryaccess.PolicyDocument) error {
+	_, err := e.api.SetRepositoryPolicy(ctx, &ecr.SetRepositoryPolicyInput{
+		RegistryId: registryID(repo.RegistryID), RepositoryName: aws.String(repo.Name), PolicyText: aws.String(doc.String()),
+	}, inRegion(repo.Region))
+	return err
+}
+
+func (e *ECR) deletePolicy(ctx context.Context, repo ECRRepository) error {
+	_, err := e.api.DeleteRepositoryPolicy(ctx, &ecr.DeleteRepositoryPolicyInput{
+		RegistryId: registryID(repo.RegistryID), RepositoryName: aws.String(repo.Name),
+	}, inRegion(repo.Region))
+	if errorCode(err) == codeRepositoryPolicyNotFound {
+		return nil
+	}
+	return err
+}
+
+// readRetrying reads with retries of throttling; a missing repository is returned as is.
+func (e *ECR) readRetrying(ctx context.Context, repo ECRRepository, timeout time.Duration) (ecrPolicy, error) {
+	var p ecrPolicy
+	_, err := e.opts.retry(ctx, timeout, registryaccess.ECRClassifier{}, "reading the policy of "+repo.String(), func(ctx context.Context) error {
+		var err error
+		p, err = e.read(ctx, repo)
+		return err
+	})
+	var nf *RepositoryNotFoundError
+	if errors.As(err, &nf) {
+		return p, nf
+	}
+	return p, err
+}
+
+// Grant makes sure the grant's statement is in the repository policy: it reads the policy, adds or
+// replaces the statement with the grant's Sid, writes the policy and reads it back, and does it
+// again if the statement is not there (a concurrent writer), all under the repository's lock and
+// within timeout. IAM propagation ("Invalid repository policy provided", "Principal not found") and
+// throttling are retried; anything else fails at once. Repository.RegistryID must be set.
+func (e *ECR) Grant(ctx context.Context, g ECRGrant, timeout time.Duration) (Result, error) {
+	repo := g.Repository
+	unlock := e.locks.Lock(repo.key())
+	defer unlock()
+	defer e.cache.Invalidate(repo.key())
+
+	var res Result
+	first := true
+	attempts, err := e.opts.retry(ctx, timeout, registryaccess.ECRClassifier{Principal: g.PrincipalARN}, "granting on "+repo.String(), func(ctx context.Context) error {
+		pol, err := e.read(ctx, repo)
+		if err != nil {
+			return err
+		}
+		doc := pol.document()
+		state := registryaccess.CheckStatement(doc, g.PrincipalARN, g.Access)
+		if first {
+			first = false
+			res.Adopted = state == registryaccess.StatementCurrent
+			res.Preexisting = res.Adopted || registryaccess.Preexisting(doc, g.PrincipalARN, g.Access)
+		}
+		if state != registryaccess.StatementCurrent {
+			next := registryaccess.Upsert(doc, registryaccess.NewStatement(g.PrincipalARN, g.Access))
+			e.opts.log(ctx, "writing the repository policy", map[string]any{
+				"repository": repo.String(), "statement_id": g.StatementID(), "found": state.String(), "statements": len(next.Statements)})
+			if err := e.write(ctx, repo, next); err != nil {
+				return err
+			}
+		}
+		back, err := e.read(ctx, repo)
+		if err != nil {
+			return err
+		}
+		if registryaccess.CheckStatement(back.document(), g.PrincipalARN, g.Access) != registryaccess.StatementCurrent {
+			return registryaccess.ErrStatementLost
+		}
+		return nil
+	})
+	res.Attempts = attempts
+	if err != nil {
+		var nf *RepositoryNotFoundError
+		if errors.As(err, &nf) {
+			return res, nf
+		}
+		return res, fmt.Errorf("granting %s access on %s to %s: %w", g.Access, repo, g.PrincipalARN, err)
+	}
+	return res, nil
+}
+
+// Check reports the state of the grant's statement. Reads of one repository are shared (cached)
+// until a Grant or Revoke on it. Preexisting tells whether other statements give the access too.
+func (e *ECR) Check(ctx context.Context, g ECRGrant, timeout time.Duration) (status Status, preexisting bool, err error) {
+	pol, err := e.cache.Get(ctx, g.Repository.key(), func(ctx context.Context) (ecrPolicy, error) {
+		return e.readRetrying(ctx, g.Repository, timeout)
+	})
+	var nf *RepositoryNotFoundError
+	switch {
+	case errors.As(err, &nf):
+		return RepositoryGone, false, nil
+	case err != nil:
+		return 0, false, fmt.Errorf("reading the policy of %s: %w", g.Repository, err)
+	}
+	doc := pol.document()
+	pre := registryaccess.Preexisting(doc, g.PrincipalARN, g.Access)
+	switch registryaccess.CheckStatement(doc, g.PrincipalARN, g.Access) {
+	case registryaccess.StatementCurrent:
+		return Current, pre, nil
+	case registryaccess.StatementPrincipalReplaced:
+		return PrincipalReplaced, pre, nil
+	case registryaccess.StatementChanged:
+		return Changed, pre, nil
+	}
+	return Absent, pre, nil
+}
+
+// Revoke removes the grant's statement, and deletes the policy when no statement is left. When
+// preexisting is true (the access existed before the grant), the statement is removed only if other
+// statements still give the access; otherwise it is left in place and Kept says why.
+func (e *ECR) Revoke(ctx context.Context, g ECRGrant, preexisting bool, timeout time.Duration) (RevokeResult, error) {
+	repo := g.Repository
+	unlock := e.locks.Lock(repo.key())
+	defer unlock()
+	defer e.cache.Invalidate(repo.key())
+
+	var res RevokeResult
+	_, err := e.opts.retry(ctx, timeout, registryaccess.ECRClassifier{}, "revoking on "+repo.String(), func(ctx context.Context) error {
+		res = RevokeResult{}
+		pol, err := e.read(ctx, repo)
+		if err != nil {
+			return err
+		}
+		doc := pol.document()
+		if _, ok := registryaccess.Find(doc, g.StatementID()); !ok {
+			res.AlreadyGone = true
+			return nil
+		}
+		if preexisting && !registryaccess.Preexisting(doc, g.PrincipalARN, g.Access) {
+			res.Kept = fmt.Sprintf("%s had %s access on %s before this grant was created, and no other statement gives it now: "+
+				"statement %s is left in place so that the access it had is not lost", g.PrincipalARN, g.Access, repo, g.StatementID())
+			return nil
+		}
+		next, empty := registryaccess.Remove(doc, g.StatementID())
+		e.opts.log(ctx, "removing a statement", map[string]any{"repository": repo.String(), "statement_id": g.StatementID(), "policy_empty": empty})
+		if empty {
+			if err := e.deletePolicy(ctx, repo); err != nil {
+				return err
+			}
+			res.PolicyDeleted = true
+		} else if err := e.write(ctx, repo, next); err != nil {
+			return err
+		}
+		res.Removed = true
+		return nil
+	})
+	var nf *RepositoryNotFoundError
+	if errors.As(err, &nf) {
+		return RevokeResult{AlreadyGone: true}, nil
+	}
+	if err != nil {
+		return res, fmt.Errorf("revoking %s access on %s from %s: %w", g.Access, repo, g.PrincipalARN, err)
+	}
+	return res, nil
+}
