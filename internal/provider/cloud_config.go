@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"fmt"
+	"github.com/aws/aws-sdk-go-v2/config"
 	"net"
 	"net/url"
 	"regexp"
@@ -185,7 +186,7 @@ func (l lazyClients[T]) get() (T, error) {
 
 // awsClientsFrom reads the aws attribute. Rule problems of values that were unknown at validate
 // time are kept in problem, for the first use to report; diagnostics are decoding failures only.
-func awsClientsFrom(ctx context.Context, obj types.Object) (lazyClients[*cloud.AWSClients], diag.Diagnostics) {
+func awsClientsFrom(ctx context.Context, obj types.Object, extra ...func(*config.LoadOptions) error) (lazyClients[*cloud.AWSClients], diag.Diagnostics) {
 	out := lazyClients[*cloud.AWSClients]{attr: "aws"}
 	var diags diag.Diagnostics
 	if obj.IsUnknown() {
@@ -217,7 +218,7 @@ func awsClientsFrom(ctx context.Context, obj types.Object) (lazyClients[*cloud.A
 		}
 		out.problem = checkAWSConfig(cfg)
 	}
-	out.clients = cloud.NewAWSClients(cfg)
+	out.clients = cloud.NewAWSClients(cfg, extra...)
 	return out, diags
 }
 

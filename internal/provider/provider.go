@@ -5,6 +5,8 @@ package provider
 import (
 	"context"
 
+	"github.com/aws/aws-sdk-go-v2/config"
+
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/function"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -16,6 +18,7 @@ import (
 
 	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/cloud"
 	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/databases"
+	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/grant"
 	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/releases"
 )
 
@@ -29,6 +32,10 @@ var (
 
 type zenmlproProvider struct {
 	version string
+	// grantOptions are the retry settings of registry access grants; tests shorten the backoff.
+	grantOptions grant.Options
+	// awsLoadOptions are extra AWS SDK load options; tests pin static credentials with them.
+	awsLoadOptions []func(*config.LoadOptions) error
 }
 
 // New returns the provider factory for providerserver.Serve and the tests.
@@ -48,6 +55,8 @@ type providerData struct {
 	// they cannot be used yet (unknown at plan time, or a rule broken by a value known only now).
 	aws lazyClients[*cloud.AWSClients]
 	gcp lazyClients[*cloud.GCPClients]
+	// grants are the registry access grant services, built from aws and gcp at first use.
+	grants *grantServices
 }
 
 type providerModel struct {
@@ -117,14 +126,15 @@ func (p *zenmlproProvider) Configure(ctx context.Context, req provider.Configure
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	awsClients, diags := awsClientsFrom(ctx, cfg.AWS)
+	awsClients, diags := awsClientsFrom(ctx, cfg.AWS, p.awsLoadOptions...)
 	resp.Diagnostics.Append(diags...)
 	gcpClients, diags := gcpClientsFrom(ctx, cfg.GCP)
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	data := &providerData{catalog: catalog, pools: databases.NewPools(), databaseServers: servers, aws: awsClients, gcp: gcpClients}
+	data := &providerData{catalog: catalog, pools: databases.NewPools(), databaseServers: servers, aws: awsClients, gcp: gcpClients,
+		grants: newGrantServices(p.grantOptions)}
 	resp.DataSourceData = data
 	resp.ResourceData = data
 }
@@ -133,6 +143,7 @@ func (p *zenmlproProvider) Resources(_ context.Context) []func() resource.Resour
 	return []func() resource.Resource{
 		// resources are listed one per line
 		NewDatabaseResource,
+		NewRegistryAccessGrantResource,
 	}
 }
 

@@ -110,45 +110,33 @@ func (d *registryAccessRequestDataSource) Schema(_ context.Context, _ datasource
 					principal.DockerCredentials, principal.CloudRun, principal.ComputeEngine, principal.GKEWorkloadIdentity),
 				Attributes: map[string]schema.Attribute{
 					"aws_iam_role_arn": schema.StringAttribute{
-						Optional: true,
-						MarkdownDescription: fmt.Sprintf("The ARN of an IAM role, `arn:PARTITION:iam::ACCOUNT:role/PATH/NAME` (account id of "+
-							"12 digits, optional path), e.g. `%s`. The partition is %s; ZenML's ECR is in `aws`, so a role in another partition "+
-							"cannot be granted on it (use `docker_credentials` there). "+
-							"Instance-profile, STS assumed-role and user ARNs and role IDs (`AROA...`) are refused with a hint to the role ARN.",
-							principal.ExampleAWSRoleARN, quotedList(principal.AWSPartitions())),
-						Validators: []validator.String{principalStringValidator{kind: principalAWSRole}},
+						Optional:            true,
+						MarkdownDescription: awsRoleARNDescription("ZenML's ECR is in `aws`, so a role in another partition cannot be granted on it (use `docker_credentials` there)."),
+						Validators:          []validator.String{principalStringValidator{kind: principalAWSRole}},
 					},
 					"gcp_service_account": schema.StringAttribute{
-						Optional: true,
-						MarkdownDescription: fmt.Sprintf("The e-mail of a GCP service account, without the `serviceAccount:` prefix: "+
-							"user-managed `NAME@PROJECT.iam.gserviceaccount.com` (e.g. `%s`), the Compute Engine default "+
-							"`PROJECT_NUMBER-compute@developer.gserviceaccount.com`, the App Engine default `PROJECT@appspot.gserviceaccount.com` or "+
-							"the Cloud Run Service Agent `service-PROJECT_NUMBER@serverless-robot-prod.iam.gserviceaccount.com`.",
-							principal.ExampleGCPServiceAccount),
-						Validators: []validator.String{principalStringValidator{kind: principalGCPServiceAccount}},
+						Optional:            true,
+						MarkdownDescription: gcpServiceAccountDescription(),
+						Validators:          []validator.String{principalStringValidator{kind: principalGCPServiceAccount}},
 					},
 					"gke_workload_identity": schema.SingleNestedAttribute{
-						Optional: true,
-						MarkdownDescription: fmt.Sprintf("A Kubernetes service account of a GKE cluster with Workload Identity, granted as the "+
-							"member `serviceAccount:PROJECT.svc.id.goog[NAMESPACE/KSA]`, e.g. `%s`.", principal.ExampleWorkloadIdentityUser),
+						Optional:            true,
+						MarkdownDescription: workloadIdentityDescription(),
 						Attributes: map[string]schema.Attribute{
 							"project": schema.StringAttribute{
-								Required: true,
-								MarkdownDescription: fmt.Sprintf("The project id of the cluster: 6 to 30 lower-case letters, digits and hyphens, "+
-									"starting with a letter, e.g. `%s`.", principal.ExampleGCPProject),
-								Validators: []validator.String{principalStringValidator{kind: principalProject}},
+								Required:            true,
+								MarkdownDescription: workloadIdentityProjectDescription(),
+								Validators:          []validator.String{principalStringValidator{kind: principalProject}},
 							},
 							"namespace": schema.StringAttribute{
-								Required: true,
-								MarkdownDescription: fmt.Sprintf("The Kubernetes namespace of the service account, a DNS-1123 label, e.g. `%s`.",
-									principal.ExampleKubernetesNamespace),
-								Validators: []validator.String{principalStringValidator{kind: principalNamespace}},
+								Required:            true,
+								MarkdownDescription: workloadIdentityNamespaceDescription(),
+								Validators:          []validator.String{principalStringValidator{kind: principalNamespace}},
 							},
 							"service_account": schema.StringAttribute{
-								Required: true,
-								MarkdownDescription: fmt.Sprintf("The name of the Kubernetes service account (not a GCP service account e-mail), "+
-									"a DNS-1123 subdomain, e.g. `%s`.", principal.ExampleKubernetesSA),
-								Validators: []validator.String{principalStringValidator{kind: principalKSA}},
+								Required:            true,
+								MarkdownDescription: workloadIdentityKSADescription(),
+								Validators:          []validator.String{principalStringValidator{kind: principalKSA}},
 							},
 						},
 					},

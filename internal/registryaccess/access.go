@@ -4,7 +4,10 @@
 // SDK packages.
 package registryaccess
 
-import "fmt"
+import (
+	"fmt"
+	"slices"
+)
 
 // Access is the level of registry access a grant gives.
 type Access string
@@ -49,7 +52,9 @@ func (a Access) ECRActions() []string {
 	case AccessPull:
 		return append([]string(nil), ecrPullActions...)
 	case AccessPush:
-		return append([]string(nil), ecrPushActions...)
+		out := append([]string(nil), ecrPushActions...)
+		slices.Sort(out)
+		return out
 	}
 	return nil
 }

@@ -1,0 +1,906 @@
+package provider
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/aws/smithy-go"
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/boolplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/listplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/objectplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-framework/types/basetypes"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/grant"
+	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/registryaccess"
+	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/registryaccess/principal"
+)
+
+var (
+	_ resource.Resource                   = (*registryAccessGrantResource)(nil)
+	_ resource.ResourceWithConfigure      = (*registryAccessGrantResource)(nil)
+	_ resource.ResourceWithValidateConfig = (*registryAccessGrantResource)(nil)
+	_ resource.ResourceWithModifyPlan     = (*registryAccessGrantResource)(nil)
+	_ resource.ResourceWithImportState    = (*registryAccessGrantResource)(nil)
+)
+
+// defaultGrantTimeout is the create and delete timeout of a grant when timeouts does not set one.
+const defaultGrantTimeout = registryaccess.DefaultTimeout
+
+// NewRegistryAccessGrantResource returns the zenmlpro_registry_access_grant resource.
+func NewRegistryAccessGrantResource() resource.Resource { return &registryAccessGrantResource{} }
+
+type registryAccessGrantResource struct {
+	data *providerData
+}
+
+type registryAccessGrantModel struct {
+	ID               types.String   `tfsdk:"id"`
+	ECR              types.Object   `tfsdk:"ecr"`
+	ArtifactRegistry types.Object   `tfsdk:"artifact_registry"`
+	Principal        types.Object   `tfsdk:"principal"`
+	Access           types.String   `tfsdk:"access"`
+	Timeouts         timeouts.Value `tfsdk:"timeouts"`
+	StatementID      types.String   `tfsdk:"statement_id"`
+	Actions          types.List     `tfsdk:"actions"`
+	Member           types.String   `tfsdk:"member"`
+	Role             types.String   `tfsdk:"role"`
+	Preexisting      types.Bool     `tfsdk:"preexisting"`
+}
+
+type grantECRModel struct {
+	Repository types.String `tfsdk:"repository"`
+	Region     types.String `tfsdk:"region"`
+	RegistryID types.String `tfsdk:"registry_id"`
+}
+
+type grantARModel struct {
+	Project    types.String `tfsdk:"project"`
+	Location   types.String `tfsdk:"location"`
+	Repository types.String `tfsdk:"repository"`
+}
+
+var (
+	grantECRAttrTypes       = map[string]attr.Type{"repository": types.StringType, "region": types.StringType, "registry_id": types.StringType}
+	grantARAttrTypes        = map[string]attr.Type{"project": types.StringType, "location": types.StringType, "repository": types.StringType}
+	grantWIAttrTypes        = map[string]attr.Type{"project": types.StringType, "namespace": types.StringType, "service_account": types.StringType}
+	grantPrincipalAttrTypes = map[string]attr.Type{
+		"aws_iam_role_arn": types.StringType, "gcp_service_account": types.StringType,
+		"gke_workload_identity": types.ObjectType{AttrTypes: grantWIAttrTypes},
+	}
+)
+
+func (r *registryAccessGrantResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_registry_access_grant"
+}
+
+// requiresReplaceIfPresenceChanges replaces the resource when a registry object is added or removed
+// (switching between ECR and Artifact Registry); changes inside it are handled by its attributes.
+func requiresReplaceIfPresenceChanges() planmodifier.Object {
+	return objectplanmodifier.RequiresReplaceIf(func(_ context.Context, req planmodifier.ObjectRequest, resp *objectplanmodifier.RequiresReplaceIfFuncResponse) {
+		resp.RequiresReplace = req.StateValue.IsNull() != req.PlanValue.IsNull()
+	}, "Adding or removing the registry object replaces the grant.", "Adding or removing the registry object replaces the grant.")
+}
+
+func (r *registryAccessGrantResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	replace := []planmodifier.String{stringplanmodifier.RequiresReplace()}
+	computedString := func(desc string) schema.StringAttribute {
+		return schema.StringAttribute{Computed: true, MarkdownDescription: desc, PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()}}
+	}
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "Access for one principal to one of your container registry repositories: one statement of an ECR repository " +
+			"policy, or one member of an Artifact Registry repository's IAM role binding. Use it for the mirrors of ZenML's images and for " +
+			"your pipeline images, granted to the same identities that ZenML grants access to its own registries (see " +
+			"`zenmlpro_registry_access_request`).\n\n" +
+			"The grant is non-authoritative: it owns its statement (a fixed `Sid` derived from principal and access) or its member, and " +
+			"never changes anything else in the policy. Every write reads the policy, changes only its own part, writes it (Artifact " +
+			"Registry: with the policy's etag) and reads it back; writes to one repository are serialised within the provider, and " +
+			"concurrent writers, IAM propagation of a principal created in the same apply, and throttling are retried within " +
+			"`timeouts.create`. Destroying it removes only its own statement or member (an ECR policy left empty is deleted); access the " +
+			"principal had before the grant was created (`preexisting`) is never taken away.",
+		Attributes: map[string]schema.Attribute{
+			"id": computedString("The grant's identity, also its import ID: `" + grantExampleECRID + "` for ECR or `" + grantExampleARID +
+				"` for Artifact Registry (repository, access and principal, separated by single spaces)."),
+			"ecr": schema.SingleNestedAttribute{
+				Optional: true,
+				MarkdownDescription: "An Amazon ECR repository, e.g. `ecr = { repository = \"" + grant.ExampleECRRepository + "\", region = \"" +
+					exampleAWSRegion + "\" }`. Exactly one of `ecr` and `artifact_registry`. Needs the provider's `aws` settings (or the default " +
+					"AWS credential chain) with `ecr:DescribeRepositories`, `ecr:GetRepositoryPolicy`, `ecr:SetRepositoryPolicy` and " +
+					"`ecr:DeleteRepositoryPolicy` on the repository.",
+				PlanModifiers: []planmodifier.Object{requiresReplaceIfPresenceChanges()},
+				Attributes: map[string]schema.Attribute{
+					"repository": schema.StringAttribute{
+						Required: true,
+						MarkdownDescription: "The repository name, without registry host or tag, e.g. `" + grant.ExampleECRRepository +
+							"` or `zenml/" + grant.ExampleECRRepository + "`. Changing it replaces the grant.",
+						Validators:    []validator.String{checkedString{"Invalid ECR Repository", "value must be an ECR repository name", grant.CheckECRRepositoryName}},
+						PlanModifiers: replace,
+					},
+					"region": schema.StringAttribute{
+						Required: true,
+						MarkdownDescription: "The AWS region of the registry, e.g. `" + exampleAWSRegion + "`; its partition must be the " +
+							"role's. Changing it replaces the grant.",
+						Validators:    []validator.String{checkedString{"Invalid AWS Region", "value must be an AWS region name", checkAWSRegion}},
+						PlanModifiers: replace,
+					},
+					"registry_id": schema.StringAttribute{
+						Optional: true,
+						Computed: true,
+						MarkdownDescription: "The registry id (the 12-digit AWS account id) that owns the repository, e.g. `" + grant.ExampleRegistryID +
+							"`. Defaults to the registry of the provider's credentials, learnt at create. Changing it replaces the grant.",
+						Validators:    []validator.String{checkedString{"Invalid Registry ID", "value must be a 12-digit AWS account id", grant.CheckRegistryID}},
+						PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown(), stringplanmodifier.RequiresReplace()},
+					},
+				},
+			},
+			"artifact_registry": schema.SingleNestedAttribute{
+				Optional: true,
+				MarkdownDescription: "A Google Artifact Registry repository, e.g. `artifact_registry = { project = \"" + principal.ExampleGCPProject +
+					"\", location = \"" + grant.ExampleARLocation + "\", repository = \"" + grant.ExampleARRepository + "\" }`. Exactly one of " +
+					"`ecr` and `artifact_registry`. Needs the provider's `gcp` settings (or Application Default Credentials) with " +
+					"`artifactregistry.repositories.getIamPolicy` and `artifactregistry.repositories.setIamPolicy` on the repository " +
+					"(e.g. `roles/artifactregistry.repoAdmin`).",
+				PlanModifiers: []planmodifier.Object{requiresReplaceIfPresenceChanges()},
+				Attributes: map[string]schema.Attribute{
+					"project": schema.StringAttribute{
+						Optional: true,
+						Computed: true,
+						MarkdownDescription: "The project id of the repository, e.g. `" + principal.ExampleGCPProject + "`. Defaults to the " +
+							"provider's `gcp.project`; one of them is required. Changing it replaces the grant.",
+						Validators:    []validator.String{checkedString{"Invalid GCP Project", "value must be a GCP project id", principal.CheckGCPProjectID}},
+						PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown(), stringplanmodifier.RequiresReplace()},
+					},
+					"location": schema.StringAttribute{
+						Required: true,
+						MarkdownDescription: "The location of the repository, a region such as `" + grant.ExampleARLocation + "` or a " +
+							"multi-region such as `europe`. Changing it replaces the grant.",
+						Validators:    []validator.String{checkedString{"Invalid Artifact Registry Location", "value must be a region or multi-region", grant.CheckARLocation}},
+						PlanModifiers: replace,
+					},
+					"repository": schema.StringAttribute{
+						Required: true,
+						MarkdownDescription: "The repository id, the last part of `LOCATION-docker.pkg.dev/PROJECT/REPOSITORY`, e.g. `" +
+							grant.ExampleARRepository + "`. Changing it replaces the grant.",
+						Validators:    []validator.String{checkedString{"Invalid Artifact Registry Repository", "value must be a repository id", grant.CheckARRepositoryID}},
+						PlanModifiers: replace,
+					},
+				},
+			},
+			"principal": schema.SingleNestedAttribute{
+				Required: true,
+				MarkdownDescription: "The identity granted access, with exactly one of `aws_iam_role_arn` (for `ecr`), `gcp_service_account` or " +
+					"`gke_workload_identity` (for `artifact_registry`); the same object as in `zenmlpro_registry_access_request`. " +
+					"Changing it replaces the grant.",
+				PlanModifiers: []planmodifier.Object{objectplanmodifier.RequiresReplace()},
+				Attributes: map[string]schema.Attribute{
+					"aws_iam_role_arn": schema.StringAttribute{
+						Optional:            true,
+						MarkdownDescription: awsRoleARNDescription("it must be in the partition of the repository's region."),
+						Validators:          []validator.String{principalStringValidator{kind: principalAWSRole}},
+					},
+					"gcp_service_account": schema.StringAttribute{
+						Optional:            true,
+						MarkdownDescription: gcpServiceAccountDescription(),
+						Validators:          []validator.String{principalStringValidator{kind: principalGCPServiceAccount}},
+					},
+					"gke_workload_identity": schema.SingleNestedAttribute{
+						Optional:            true,
+						MarkdownDescription: workloadIdentityDescription(),
+						Attributes: map[string]schema.Attribute{
+							"project": schema.StringAttribute{
+								Required: true, MarkdownDescription: workloadIdentityProjectDescription(),
+								Validators: []validator.String{principalStringValidator{kind: principalProject}},
+							},
+							"namespace": schema.StringAttribute{
+								Required: true, MarkdownDescription: workloadIdentityNamespaceDescription(),
+								Validators: []validator.String{principalStringValidator{kind: principalNamespace}},
+							},
+							"service_account": schema.StringAttribute{
+								Required: true, MarkdownDescription: workloadIdentityKSADescription(),
+								Validators: []validator.String{principalStringValidator{kind: principalKSA}},
+							},
+						},
+					},
+				},
+			},
+			"access": schema.StringAttribute{
+				Optional: true,
+				Computed: true,
+				Default:  stringdefault.StaticString(string(registryaccess.AccessPull)),
+				MarkdownDescription: fmt.Sprintf("`pull` (the default) or `push`, which includes pull. ECR actions: pull is %s; push adds %s. "+
+					"Artifact Registry roles: pull is `%s`, push `%s`. Changing it replaces the grant (a principal may have one grant of each "+
+					"access level on a repository).", codeList(registryaccess.AccessPull.ECRActions()), codeList(pushOnlyActions()),
+					registryaccess.RoleReader, registryaccess.RoleWriter),
+				Validators:    []validator.String{stringvalidator.OneOf(string(registryaccess.AccessPull), string(registryaccess.AccessPush))},
+				PlanModifiers: replace,
+			},
+			"timeouts": timeouts.Attributes(ctx, timeouts.Opts{
+				Create: true, Delete: true,
+				CreateDescription: "How long a create may retry IAM propagation, throttling and concurrent policy changes, e.g. `\"10m\"`. " +
+					"Defaults to `5m`; raise it when the principal is created in the same apply and the cloud is slow to propagate it.",
+				DeleteDescription: "How long a destroy may retry throttling and concurrent policy changes, e.g. `\"10m\"`. Defaults to `5m`.",
+			}),
+			"statement_id": computedString("ECR only: the `Sid` of the statement the grant owns, `ZenMLProPull` or `ZenMLProPush` followed by " +
+				"16 hex digits of the SHA-256 of the role ARN, e.g. `ZenMLProPull3f1c9a0b5d2e7f64`. Known at plan. Null for Artifact Registry."),
+			"actions": schema.ListAttribute{
+				Computed:            true,
+				ElementType:         types.StringType,
+				MarkdownDescription: "ECR only: the actions the statement allows, sorted. Known at plan. Null for Artifact Registry.",
+				PlanModifiers:       []planmodifier.List{listplanmodifier.UseStateForUnknown()},
+			},
+			"member": computedString("Artifact Registry only: the IAM member bound, `serviceAccount:EMAIL` or " +
+				"`serviceAccount:PROJECT.svc.id.goog[NAMESPACE/KSA]`. Known at plan. Null for ECR."),
+			"role": computedString("Artifact Registry only: the role the member is bound to, `" + registryaccess.RoleReader + "` (pull) or `" +
+				registryaccess.RoleWriter + "` (push). Known at plan. Null for ECR."),
+			"preexisting": schema.BoolAttribute{
+				Computed: true,
+				MarkdownDescription: "Whether the principal already had this access on the repository when the grant was created: through " +
+					"other statements or bindings (e.g. `ecr:*`, or `roles/artifactregistry.writer` for pull), or through the grant's own " +
+					"statement or member left in place earlier. When true, destroy removes the grant's statement or member only if other " +
+					"statements or bindings still give the access, so the access that was there before is never lost. For an imported " +
+					"grant it says whether other statements or bindings give the access too.",
+				PlanModifiers: []planmodifier.Bool{boolplanmodifier.UseStateForUnknown()},
+			},
+		},
+	}
+}
+
+const (
+	grantExampleECRID = "arn:aws:ecr:eu-central-1:123456789012:repository/zenml-pro-server pull arn:aws:iam::123456789012:role/zenml-pro-pull"
+	grantExampleARID  = "projects/my-project/locations/europe-west3/repositories/zenml-mirror pull serviceAccount:zenml-pull@my-project.iam.gserviceaccount.com"
+)
+
+func codeList(values []string) string {
+	q := make([]string, len(values))
+	for i, v := range values {
+		q[i] = "`" + v + "`"
+	}
+	return strings.Join(q, ", ")
+}
+
+// pushOnlyActions are the actions push adds to pull.
+func pushOnlyActions() []string {
+	pull := map[string]bool{}
+	for _, a := range registryaccess.AccessPull.ECRActions() {
+		pull[a] = true
+	}
+	var out []string
+	for _, a := range registryaccess.AccessPush.ECRActions() {
+		if !pull[a] {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+func (r *registryAccessGrantResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	r.data = configuredData(req.ProviderData, &resp.Diagnostics)
+}
+
+// grantSpec is a grant as configured, with every value known.
+type grantSpec struct {
+	ecr *grant.ECRGrant
+	ar  *grant.ARGrant
+	// arProjectFromProvider is true when artifact_registry.project was not set.
+	arProjectUnset bool
+}
+
+// principalValues are the principal object's values.
+type principalValues struct {
+	roleARN, serviceAccount string
+	wi                      *principal.WorkloadIdentity
+	count                   int
+}
+
+func readPrincipal(ctx context.Context, obj types.Object, diags *diag.Diagnostics) (principalValues, bool) {
+	var out principalValues
+	if obj.IsNull() || obj.IsUnknown() {
+		return out, !obj.IsUnknown()
+	}
+	var p registryAccessPrincipalModel
+	diags.Append(obj.As(ctx, &p, basetypes.ObjectAsOptions{})...)
+	if diags.HasError() || anyUnknown(p.AWSIAMRoleARN, p.GCPServiceAccount, p.GKEWorkloadIdentity) {
+		return out, false
+	}
+	if !p.AWSIAMRoleARN.IsNull() {
+		out.roleARN = p.AWSIAMRoleARN.ValueString()
+		out.count++
+	}
+	if !p.GCPServiceAccount.IsNull() {
+		out.serviceAccount = p.GCPServiceAccount.ValueString()
+		out.count++
+	}
+	if !p.GKEWorkloadIdentity.IsNull() {
+		var wi registryAccessWorkloadIdentityModel
+		diags.Append(p.GKEWorkloadIdentity.As(ctx, &wi, basetypes.ObjectAsOptions{})...)
+		if diags.HasError() || anyUnknown(wi.Project, wi.Namespace, wi.ServiceAccount) {
+			return out, false
+		}
+		out.wi = &principal.WorkloadIdentity{Project: wi.Project.ValueString(), Namespace: wi.Namespace.ValueString(), ServiceAccount: wi.ServiceAccount.ValueString()}
+		out.count++
+	}
+	return out, true
+}
+
+// checkGrantShape checks what the attribute validators cannot: one registry, one principal, the
+// principal's kind against the registry's, and the partitions. It reports at most one error per
+// rule; values still unknown are skipped. known is false when a value the spec needs is unknown.
+func checkGrantShape(ctx context.Context, m registryAccessGrantModel, defaultProject string, diags *diag.Diagnostics) (spec grantSpec, known bool) {
+	known = true
+	if m.ECR.IsUnknown() || m.ArtifactRegistry.IsUnknown() {
+		known = false
+	}
+	ecrSet, arSet := !m.ECR.IsNull(), !m.ArtifactRegistry.IsNull()
+	switch {
+	case ecrSet && arSet:
+		diags.AddAttributeError(path.Root("artifact_registry"), "Conflicting Registries",
+			"A grant is on one repository: set exactly one of ecr and artifact_registry, e.g. ecr = { repository = \""+
+				grant.ExampleECRRepository+"\", region = \""+exampleAWSRegion+"\" }.")
+		return spec, false
+	case !ecrSet && !arSet && known:
+		diags.AddAttributeError(path.Root("ecr"), "Missing Registry",
+			"Set exactly one of ecr and artifact_registry, e.g. ecr = { repository = \""+grant.ExampleECRRepository+"\", region = \""+
+				exampleAWSRegion+"\" } or artifact_registry = { project = \""+principal.ExampleGCPProject+"\", location = \""+
+				grant.ExampleARLocation+"\", repository = \""+grant.ExampleARRepository+"\" }.")
+		return spec, false
+	}
+	p, pKnown := readPrincipal(ctx, m.Principal, diags)
+	if diags.HasError() {
+		return spec, false
+	}
+	if !pKnown {
+		known = false
+	}
+	if pKnown && !m.Principal.IsNull() && p.count != 1 {
+		diags.AddAttributeError(path.Root("principal"), "Invalid Principal", fmt.Sprintf(
+			"Attribute principal: set exactly one of aws_iam_role_arn, gcp_service_account and gke_workload_identity (%d are set), "+
+				"e.g. principal = { aws_iam_role_arn = %q }.", p.count, principal.ExampleAWSRoleARN))
+		return spec, false
+	}
+	access, err := registryaccess.ParseAccess(m.Access.ValueString())
+	if m.Access.IsUnknown() || m.Access.IsNull() || err != nil {
+		known = false
+	}
+	switch {
+	case ecrSet:
+		if pKnown && p.count == 1 && p.roleARN == "" {
+			diags.AddAttributeError(path.Root("principal"), "Principal Does Not Fit Registry", fmt.Sprintf(
+				"Attribute principal: an ECR repository policy grants access to AWS principals: set principal.aws_iam_role_arn, e.g. %q. "+
+					"For a GCP service account or GKE Workload Identity, grant on an Artifact Registry repository (artifact_registry).",
+				principal.ExampleAWSRoleARN))
+			return spec, false
+		}
+		if m.ECR.IsUnknown() {
+			return spec, false
+		}
+		var e grantECRModel
+		diags.Append(m.ECR.As(ctx, &e, basetypes.ObjectAsOptions{UnhandledUnknownAsEmpty: true})...)
+		if diags.HasError() {
+			return spec, false
+		}
+		if anyUnknown(e.Repository, e.Region) {
+			known = false
+		}
+		role, roleErr := principal.ParseAWSRoleARN(p.roleARN)
+		if !e.Region.IsUnknown() && pKnown && roleErr == nil {
+			if want := grant.PartitionOfRegion(e.Region.ValueString()); role.Partition != want {
+				diags.AddAttributeError(path.Root("principal").AtName("aws_iam_role_arn"), "Partition Mismatch", fmt.Sprintf(
+					"Attribute principal.aws_iam_role_arn: the role is in partition %s but region %s is in partition %s; a repository "+
+						"policy cannot grant across partitions. Use a role of partition %s, e.g. %q.", role.Partition, e.Region.ValueString(),
+					want, want, strings.Replace(principal.ExampleAWSRoleARN, "arn:aws:", "arn:"+want+":", 1)))
+				return spec, false
+			}
+		}
+		if !known || roleErr != nil {
+			return spec, false
+		}
+		regID := ""
+		if !e.RegistryID.IsUnknown() && !e.RegistryID.IsNull() {
+			regID = e.RegistryID.ValueString()
+		}
+		spec.ecr = &grant.ECRGrant{
+			Repository:   grant.ECRRepository{Region: e.Region.ValueString(), RegistryID: regID, Name: e.Repository.ValueString()},
+			PrincipalARN: role.ARN(), Access: access,
+		}
+	case arSet:
+		if pKnown && p.count == 1 && p.roleARN != "" {
+			diags.AddAttributeError(path.Root("principal"), "Principal Does Not Fit Registry", fmt.Sprintf(
+				"Attribute principal: an Artifact Registry repository grants access to Google identities: set principal.gcp_service_account "+
+					"(e.g. %q) or principal.gke_workload_identity. For an AWS IAM role, grant on an ECR repository (ecr).",
+				principal.ExampleGCPServiceAccount))
+			return spec, false
+		}
+		if m.ArtifactRegistry.IsUnknown() {
+			return spec, false
+		}
+		var a grantARModel
+		diags.Append(m.ArtifactRegistry.As(ctx, &a, basetypes.ObjectAsOptions{UnhandledUnknownAsEmpty: true})...)
+		if diags.HasError() {
+			return spec, false
+		}
+		if anyUnknown(a.Location, a.Repository, a.Project) {
+			known = false
+		}
+		project := a.Project.ValueString()
+		if a.Project.IsNull() {
+			spec.arProjectUnset = true
+			project = defaultProject
+		}
+		if !known || project == "" {
+			return spec, false
+		}
+		g := &grant.ARGrant{Repository: grant.ARRepository{Project: project, Location: a.Location.ValueString(), Repository: a.Repository.ValueString()}, Access: access}
+		switch {
+		case p.serviceAccount != "":
+			sa, err := principal.ParseGCPServiceAccount(p.serviceAccount)
+			if err != nil {
+				return spec, false
+			}
+			g.Member = sa.Member()
+		case p.wi != nil:
+			wi, err := principal.NewWorkloadIdentity(p.wi.Project, p.wi.Namespace, p.wi.ServiceAccount)
+			if err != nil {
+				return spec, false
+			}
+			g.Member = wi.Member()
+		default:
+			return spec, false
+		}
+		spec.ar = g
+	}
+	return spec, known
+}
+
+func (r *registryAccessGrantResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
+	var m registryAccessGrantModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if m.Access.IsNull() {
+		m.Access = types.StringValue(string(registryaccess.AccessPull))
+	}
+	// The provider's default project is not known at validate time: a placeholder keeps the other checks going.
+	checkGrantShape(ctx, m, principal.ExampleGCPProject, &resp.Diagnostics)
+}
+
+// defaultProject is the provider's gcp.project ("" when unset or unknown) and whether it is unknown.
+func (r *registryAccessGrantResource) defaultProject() (string, bool) {
+	if r.data == nil {
+		return "", false
+	}
+	if r.data.gcp.unknown {
+		return "", true
+	}
+	if r.data.gcp.clients == nil {
+		return "", false
+	}
+	return r.data.gcp.clients.Config().Project, false
+}
+
+func (r *registryAccessGrantResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if req.Plan.Raw.IsNull() {
+		r.warnDestroy(ctx, req, resp)
+		return
+	}
+	if !req.State.Raw.IsNull() {
+		return // an update changes timeouts only; replacements are planned as creates
+	}
+	var plan registryAccessGrantModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	project, projectUnknown := r.defaultProject()
+	spec, known := checkGrantShape(ctx, plan, project, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if !plan.ArtifactRegistry.IsNull() && !plan.ArtifactRegistry.IsUnknown() {
+		var a grantARModel
+		resp.Diagnostics.Append(plan.ArtifactRegistry.As(ctx, &a, basetypes.ObjectAsOptions{UnhandledUnknownAsEmpty: true})...)
+		if a.Project.IsUnknown() {
+			switch {
+			case project != "":
+				a.Project = types.StringValue(project)
+			case !projectUnknown:
+				resp.Diagnostics.AddAttributeError(path.Root("artifact_registry").AtName("project"), "Missing Project",
+					"Attribute artifact_registry.project: the repository's project is required when the provider's gcp.project is not set, "+
+						"e.g. artifact_registry = { project = \""+principal.ExampleGCPProject+"\", location = \""+grant.ExampleARLocation+
+						"\", repository = \""+grant.ExampleARRepository+"\" }.")
+				return
+			}
+			obj, d := types.ObjectValueFrom(ctx, grantARAttrTypes, a)
+			resp.Diagnostics.Append(d...)
+			plan.ArtifactRegistry = obj
+		}
+	}
+	switch {
+	case !known:
+		// the values derived from unknown ones stay unknown
+	case spec.ecr != nil:
+		plan.StatementID = types.StringValue(spec.ecr.StatementID())
+		plan.Actions = stringList(spec.ecr.Access.ECRActions())
+		plan.Member, plan.Role = types.StringNull(), types.StringNull()
+		if spec.ecr.Repository.RegistryID != "" {
+			plan.ID = types.StringValue(spec.ecr.ID())
+		}
+	case spec.ar != nil:
+		plan.StatementID, plan.Actions = types.StringNull(), types.ListNull(types.StringType)
+		plan.Member, plan.Role = types.StringValue(spec.ar.Member), types.StringValue(spec.ar.Role())
+		plan.ID = types.StringValue(spec.ar.ID())
+	}
+	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
+}
+
+// warnDestroy tells, at plan time, that a grant whose access existed before may be left in place.
+func (r *registryAccessGrantResource) warnDestroy(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	var state registryAccessGrantModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() || !state.Preexisting.ValueBool() {
+		return
+	}
+	resp.Diagnostics.AddWarning("Pre-existing Access Is Kept",
+		fmt.Sprintf("%s: the principal had this access before the grant was created (preexisting = true). Destroying the grant removes its "+
+			"own statement or member only if other statements or bindings still give the access; otherwise it is left in place.", state.ID.ValueString()))
+}
+
+func stringList(values []string) types.List {
+	elems := make([]attr.Value, len(values))
+	for i, v := range values {
+		elems[i] = types.StringValue(v)
+	}
+	return types.ListValueMust(types.StringType, elems)
+}
+
+// services returns the grant service of the spec's cloud.
+func (r *registryAccessGrantResource) ecrService(ctx context.Context) (*grant.ECR, error) {
+	if r.data == nil {
+		return nil, errors.New("the provider is not configured")
+	}
+	return r.data.grants.ecr(ctx, r.data.aws)
+}
+
+func (r *registryAccessGrantResource) arService(ctx context.Context) (*grant.ArtifactRegistry, error) {
+	if r.data == nil {
+		return nil, errors.New("the provider is not configured")
+	}
+	return r.data.grants.artifactRegistry(ctx, r.data.gcp)
+}
+
+func (r *registryAccessGrantResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	var plan registryAccessGrantModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	timeout, d := plan.Timeouts.Create(ctx, defaultGrantTimeout)
+	resp.Diagnostics.Append(d...)
+	project, _ := r.defaultProject()
+	spec, known := checkGrantShape(ctx, plan, project, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if !known {
+		resp.Diagnostics.AddError("Unknown Configuration Value", "A value of zenmlpro_registry_access_grant is still unknown at apply time. "+
+			"This is a defect in the provider; please report it.")
+		return
+	}
+	var res grant.Result
+	switch {
+	case spec.ecr != nil:
+		svc, err := r.ecrService(ctx)
+		if err != nil {
+			addGrantError(&resp.Diagnostics, "ECR Client Unavailable", err, spec)
+			return
+		}
+		if spec.ecr.Repository.RegistryID == "" {
+			id, err := svc.ResolveRegistryID(ctx, spec.ecr.Repository, timeout)
+			if err != nil {
+				addGrantError(&resp.Diagnostics, "Registry Access Grant Failed", err, spec)
+				return
+			}
+			spec.ecr.Repository.RegistryID = id
+		}
+		res, err = svc.Grant(ctx, *spec.ecr, timeout)
+		if err != nil {
+			addGrantError(&resp.Diagnostics, "Registry Access Grant Failed", err, spec)
+			return
+		}
+		setECRState(ctx, &plan, *spec.ecr, &resp.Diagnostics)
+	case spec.ar != nil:
+		svc, err := r.arService(ctx)
+		if err != nil {
+			addGrantError(&resp.Diagnostics, "Artifact Registry Client Unavailable", err, spec)
+			return
+		}
+		res, err = svc.Grant(ctx, *spec.ar, timeout)
+		if err != nil {
+			addGrantError(&resp.Diagnostics, "Registry Access Grant Failed", err, spec)
+			return
+		}
+		setARState(ctx, &plan, *spec.ar, &resp.Diagnostics)
+	}
+	plan.Preexisting = types.BoolValue(res.Preexisting)
+	tflog.Info(ctx, "registry access granted", map[string]any{"id": plan.ID.ValueString(), "preexisting": res.Preexisting,
+		"adopted": res.Adopted, "attempts": res.Attempts})
+	if res.Adopted {
+		resp.Diagnostics.AddWarning("Existing Grant Adopted", fmt.Sprintf("%s: the grant's own %s was already there (left by an earlier grant, "+
+			"another configuration or by hand), so nothing was written and preexisting = true: destroying this grant will leave it in place "+
+			"unless other statements or bindings give the same access. If another Terraform configuration manages the same grant, "+
+			"keep only one of them.", plan.ID.ValueString(), spec.what()))
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+func (s grantSpec) what() string {
+	if s.ecr != nil {
+		return "statement " + s.ecr.StatementID()
+	}
+	return "member " + s.ar.Member + " in " + s.ar.Role()
+}
+
+func setECRState(ctx context.Context, m *registryAccessGrantModel, g grant.ECRGrant, diags *diag.Diagnostics) {
+	obj, d := types.ObjectValue(grantECRAttrTypes, map[string]attr.Value{
+		"repository": types.StringValue(g.Repository.Name), "region": types.StringValue(g.Repository.Region),
+		"registry_id": types.StringValue(g.Repository.RegistryID),
+	})
+	diags.Append(d...)
+	m.ECR = obj
+	m.ArtifactRegistry = types.ObjectNull(grantARAttrTypes)
+	m.ID = types.StringValue(g.ID())
+	m.StatementID = types.StringValue(g.StatementID())
+	m.Actions = stringList(g.Access.ECRActions())
+	m.Member, m.Role = types.StringNull(), types.StringNull()
+	_ = ctx
+}
+
+func setARState(ctx context.Context, m *registryAccessGrantModel, g grant.ARGrant, diags *diag.Diagnostics) {
+	obj, d := types.ObjectValue(grantARAttrTypes, map[string]attr.Value{
+		"project": types.StringValue(g.Repository.Project), "location": types.StringValue(g.Repository.Location),
+		"repository": types.StringValue(g.Repository.Repository),
+	})
+	diags.Append(d...)
+	m.ArtifactRegistry = obj
+	m.ECR = types.ObjectNull(grantECRAttrTypes)
+	m.ID = types.StringValue(g.ID())
+	m.StatementID, m.Actions = types.StringNull(), types.ListNull(types.StringType)
+	m.Member, m.Role = types.StringValue(g.Member), types.StringValue(g.Role())
+	_ = ctx
+}
+
+// stateSpec reads the grant from a state (Read and Delete): every value is known there.
+func stateSpec(ctx context.Context, m registryAccessGrantModel, diags *diag.Diagnostics) (grantSpec, bool) {
+	spec, known := checkGrantShape(ctx, m, "", diags)
+	if diags.HasError() {
+		return spec, false
+	}
+	if !known || (spec.ecr == nil && spec.ar == nil) || (spec.ecr != nil && spec.ecr.Repository.RegistryID == "") {
+		diags.AddError("Incomplete State", "The state of zenmlpro_registry_access_grant "+m.ID.ValueString()+" lacks a value it needs "+
+			"(registry, principal, access or registry id). Remove it with terraform state rm and import it again: terraform import ADDRESS '"+
+			m.ID.ValueString()+"'.")
+		return spec, false
+	}
+	return spec, true
+}
+
+func (r *registryAccessGrantResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	var state registryAccessGrantModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	spec, ok := stateSpec(ctx, state, &resp.Diagnostics)
+	if !ok {
+		return
+	}
+	var (
+		st          grant.Status
+		preexisting bool
+		err         error
+	)
+	switch {
+	case spec.ecr != nil:
+		var svc *grant.ECR
+		if svc, err = r.ecrService(ctx); err == nil {
+			st, preexisting, err = svc.Check(ctx, *spec.ecr, defaultGrantTimeout)
+		}
+	default:
+		var svc *grant.ArtifactRegistry
+		if svc, err = r.arService(ctx); err == nil {
+			st, preexisting, err = svc.Check(ctx, *spec.ar, defaultGrantTimeout)
+		}
+	}
+	if err != nil {
+		addGrantError(&resp.Diagnostics, "Reading Registry Access Failed", err, spec)
+		return
+	}
+	if st != grant.Current {
+		resp.Diagnostics.AddWarning("Registry Access Changed Outside Terraform", fmt.Sprintf("%s: %s. The grant is removed from the state; "+
+			"the next apply grants it again.", state.ID.ValueString(), driftReason(st, spec)))
+		resp.State.RemoveResource(ctx)
+		return
+	}
+	if state.Preexisting.IsNull() || state.Preexisting.IsUnknown() {
+		state.Preexisting = types.BoolValue(preexisting) // imported
+	}
+	if spec.ecr != nil {
+		setECRState(ctx, &state, *spec.ecr, &resp.Diagnostics)
+	} else {
+		setARState(ctx, &state, *spec.ar, &resp.Diagnostics)
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+}
+
+func driftReason(st grant.Status, spec grantSpec) string {
+	switch {
+	case st == grant.RepositoryGone && spec.ecr != nil:
+		return spec.ecr.Repository.String() + " does not exist any more"
+	case st == grant.RepositoryGone:
+		return spec.ar.Repository.String() + " does not exist any more"
+	case st == grant.Absent && spec.ecr != nil:
+		return "the repository policy has no statement " + spec.ecr.StatementID() + " any more (removed outside Terraform)"
+	case st == grant.Absent:
+		return "the repository's IAM policy has no member " + spec.ar.Member + " in " + spec.ar.Role() + " any more (removed outside Terraform)"
+	case st == grant.PrincipalReplaced && spec.ecr != nil:
+		return "statement " + spec.ecr.StatementID() + " names a unique ID (AROA...) instead of " + spec.ecr.PrincipalARN +
+			": the role was deleted, and a role created again under the same name has no access until the grant is made again"
+	case st == grant.PrincipalReplaced:
+		return "the binding of " + spec.ar.Role() + " holds deleted:" + spec.ar.Member + "?uid=...: the service account was deleted, and " +
+			"one created again under the same name has no access until the grant is made again"
+	}
+	return "statement " + spec.ecr.StatementID() + " was changed outside Terraform (effect, principal, actions or conditions)"
+}
+
+func (r *registryAccessGrantResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	// Only timeouts can change without replacement; the rest of the state stays.
+	var plan, state registryAccessGrantModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	state.Timeouts = plan.Timeouts
+	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+}
+
+func (r *registryAccessGrantResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
+	var state registryAccessGrantModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	timeout, d := state.Timeouts.Delete(ctx, defaultGrantTimeout)
+	resp.Diagnostics.Append(d...)
+	spec, ok := stateSpec(ctx, state, &resp.Diagnostics)
+	if !ok {
+		return
+	}
+	preexisting := state.Preexisting.ValueBool()
+	var (
+		res grant.RevokeResult
+		err error
+	)
+	switch {
+	case spec.ecr != nil:
+		var svc *grant.ECR
+		if svc, err = r.ecrService(ctx); err == nil {
+			res, err = svc.Revoke(ctx, *spec.ecr, preexisting, timeout)
+		}
+	default:
+		var svc *grant.ArtifactRegistry
+		if svc, err = r.arService(ctx); err == nil {
+			res, err = svc.Revoke(ctx, *spec.ar, preexisting, timeout)
+		}
+	}
+	if err != nil {
+		addGrantError(&resp.Diagnostics, "Revoking Registry Access Failed", err, spec)
+		return
+	}
+	tflog.Info(ctx, "registry access revoked", map[string]any{"id": state.ID.ValueString(), "removed": res.Removed,
+		"policy_deleted": res.PolicyDeleted, "already_gone": res.AlreadyGone, "kept": res.Kept != ""})
+	if res.Kept != "" {
+		resp.Diagnostics.AddWarning("Pre-existing Access Kept", state.ID.ValueString()+": "+res.Kept+".")
+	}
+}
+
+func (r *registryAccessGrantResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	id, err := grant.ParseImportID(req.ID)
+	if err != nil {
+		resp.Diagnostics.AddError("Invalid Import ID", err.Error()+".")
+		return
+	}
+	m := registryAccessGrantModel{
+		Preexisting: types.BoolNull(),
+		Timeouts:    timeouts.Value{Object: types.ObjectNull(map[string]attr.Type{"create": types.StringType, "delete": types.StringType})},
+	}
+	wiNull := types.ObjectNull(grantWIAttrTypes)
+	var principalAttrs map[string]attr.Value
+	if id.ECR != nil {
+		setECRState(ctx, &m, *id.ECR, &resp.Diagnostics)
+		m.Access = types.StringValue(string(id.ECR.Access))
+		principalAttrs = map[string]attr.Value{"aws_iam_role_arn": types.StringValue(id.ECR.PrincipalARN),
+			"gcp_service_account": types.StringNull(), "gke_workload_identity": wiNull}
+	} else {
+		setARState(ctx, &m, *id.AR, &resp.Diagnostics)
+		m.Access = types.StringValue(string(id.AR.Access))
+		principalAttrs = map[string]attr.Value{"aws_iam_role_arn": types.StringNull(), "gcp_service_account": types.StringNull(), "gke_workload_identity": wiNull}
+		if id.WorkloadIdentity != nil {
+			wi, d := types.ObjectValue(grantWIAttrTypes, map[string]attr.Value{"project": types.StringValue(id.WorkloadIdentity.Project),
+				"namespace": types.StringValue(id.WorkloadIdentity.Namespace), "service_account": types.StringValue(id.WorkloadIdentity.ServiceAccount)})
+			resp.Diagnostics.Append(d...)
+			principalAttrs["gke_workload_identity"] = wi
+		} else {
+			principalAttrs["gcp_service_account"] = types.StringValue(id.ServiceAccount)
+		}
+	}
+	p, d := types.ObjectValue(grantPrincipalAttrTypes, principalAttrs)
+	resp.Diagnostics.Append(d...)
+	m.Principal = p
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+}
+
+// addGrantError reports a failed grant operation with what to do about it.
+func addGrantError(diags *diag.Diagnostics, summary string, err error, spec grantSpec) {
+	var nf *grant.RepositoryNotFoundError
+	var rerr *registryaccess.RetryError
+	attrPath := path.Root("ecr").AtName("repository")
+	if spec.ar != nil {
+		attrPath = path.Root("artifact_registry").AtName("repository")
+	}
+	switch {
+	case errors.As(err, &nf):
+		diags.AddAttributeError(attrPath, "Repository Not Found", fmt.Sprintf("Attribute %s: %s.", attrPath, nf.Error()))
+		return
+	case errors.As(err, &rerr) && rerr.Kind == registryaccess.RetryPropagation:
+		who := ""
+		if spec.ecr != nil {
+			who = spec.ecr.PrincipalARN
+		} else if spec.ar != nil {
+			who = spec.ar.Member
+		}
+		diags.AddAttributeError(path.Root("principal"), "Principal Not Known To The Registry", fmt.Sprintf("%v.\n\nThe registry still "+
+			"refused %s when the time ran out. If the principal was created in this apply, IAM may need longer to propagate it: raise "+
+			"timeouts.create, e.g. timeouts = { create = \"10m\" }. Otherwise check that it exists.", err, who))
+		return
+	}
+	detail := err.Error() + "."
+	if hint := permissionHint(err, spec); hint != "" {
+		detail += "\n\n" + hint
+	}
+	diags.AddError(summary, detail)
+}
+
+// permissionHint says which permissions the provider's credentials need when the cloud refused them.
+func permissionHint(err error, spec grantSpec) string {
+	var api smithy.APIError
+	var se interface{ GRPCStatus() *status.Status }
+	switch {
+	case spec.ecr != nil && errors.As(err, &api) && strings.Contains(api.ErrorCode(), "AccessDenied"):
+		return "The provider's AWS credentials need ecr:DescribeRepositories, ecr:GetRepositoryPolicy, ecr:SetRepositoryPolicy and " +
+			"ecr:DeleteRepositoryPolicy on " + spec.ecr.Repository.String() + "."
+	case spec.ar != nil && errors.As(err, &se) && (se.GRPCStatus().Code() == codes.PermissionDenied || se.GRPCStatus().Code() == codes.Unauthenticated):
+		return "The provider's Google credentials need artifactregistry.repositories.getIamPolicy and " +
+			"artifactregistry.repositories.setIamPolicy on " + spec.ar.Repository.Name() + " (e.g. roles/artifactregistry.repoAdmin)."
+	}
+	return ""
+}
