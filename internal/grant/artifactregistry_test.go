@@ -1,0 +1,585 @@
+package grant_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"cloud.google.com/go/iam/apiv1/iampb"
+	"google.golang.org/genproto/googleapis/type/expr"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/grant"
+	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/registryaccess"
+	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/testsupport/arfake"
+)
+
+// Google publishes no Artifact Registry emulator: these tests run the real client against arfake.
+
+const (
+	reader    = registryaccess.RoleReader
+	writer    = registryaccess.RoleWriter
+	deletedID = "123456789012345678901"
+)
+
+var (
+	member = serviceAccount("zenml-pull")
+	other1 = serviceAccount("other-1")
+	other2 = serviceAccount("other-2")
+)
+
+// condition is a conditional binding's condition.
+var condition = &expr.Expr{Title: "office hours", Expression: `request.time.getHours("Europe/Berlin") < 18`}
+
+func mustGrantAR(t *testing.T, a *grant.ArtifactRegistry, g grant.ARGrant) grant.Result {
+	t.Helper()
+	res, err := a.Grant(context.Background(), g, timeout)
+	if err != nil {
+		t.Fatalf("Grant %s to %s: %v", g.Role(), g.Member, err)
+	}
+	return res
+}
+
+func mustRevokeAR(t *testing.T, a *grant.ArtifactRegistry, g grant.ARGrant, preexisting bool) grant.RevokeResult {
+	t.Helper()
+	res, err := a.Revoke(context.Background(), g, preexisting, timeout)
+	if err != nil {
+		t.Fatalf("Revoke %s from %s: %v", g.Role(), g.Member, err)
+	}
+	return res
+}
+
+func checkAR(t *testing.T, a *grant.ArtifactRegistry, g grant.ARGrant) (grant.Status, bool) {
+	t.Helper()
+	st, pre, err := a.Check(context.Background(), g, timeout)
+	if err != nil {
+		t.Fatalf("Check %s of %s: %v", g.Role(), g.Member, err)
+	}
+	return st, pre
+}
+
+func wantMembers(t *testing.T, f *arfake.Fake, repo grant.ARRepository, role string, want ...string) {
+	t.Helper()
+	got, ok := membersOf(f.Policy(repo.Name()), role)
+	if len(want) == 0 {
+		if ok {
+			t.Errorf("%s binding = %v, want no such binding", role, got)
+		}
+		return
+	}
+	slices.Sort(got)
+	want = slices.Clone(want)
+	slices.Sort(want)
+	if !slices.Equal(got, want) {
+		t.Errorf("%s members = %v, want %v", role, got, want)
+	}
+}
+
+func TestARGrantAddsMember(t *testing.T) {
+	t.Parallel()
+	for _, access := range registryaccess.Accesses {
+		t.Run(string(access), func(t *testing.T) {
+			t.Parallel()
+			f, c := startAR(t)
+			repo := addARRepository(f, "zenml")
+			// Other members of both roles, the member in a conditional binding of the role (which
+			// gives no unconditional access) and in an unrelated role.
+			f.PutPolicy(repo.Name(), &iampb.Policy{Version: 3, Bindings: []*iampb.Binding{
+				{Role: reader, Members: []string{other1}},
+				{Role: writer, Members: []string{other2}},
+				{Role: access.ArtifactRegistryRole(), Members: []string{member}, Condition: condition},
+				{Role: "roles/viewer", Members: []string{member}},
+			}})
+			before := f.Policy(repo.Name())
+			g := grant.ARGrant{Repository: repo, Member: member, Access: access}
+			if g.Role() != access.ArtifactRegistryRole() {
+				t.Fatalf("Role = %q", g.Role())
+			}
+
+			res := mustGrantAR(t, grant.NewArtifactRegistry(c, fastOptions()), g)
+			if res.Adopted || res.Preexisting || res.Attempts != 1 {
+				t.Errorf("Grant = %+v, want neither adopted nor preexisting, 1 attempt", res)
+			}
+			after := f.Policy(repo.Name())
+			prev, _ := membersOf(before, g.Role())
+			wantMembers(t, f, repo, g.Role(), append(prev, member)...)
+			if !sameBindings(bindingsWithout(before, g.Role()), bindingsWithout(after, g.Role())) {
+				t.Errorf("other bindings changed:\nbefore %v\nafter  %v", bindingsWithout(before, g.Role()), bindingsWithout(after, g.Role()))
+			}
+			if after.GetVersion() != 3 {
+				t.Errorf("policy version = %d, want 3 (it holds a conditional binding)", after.GetVersion())
+			}
+			if st, pre := checkAR(t, grant.NewArtifactRegistry(c, fastOptions()), g); st != grant.Current || pre {
+				t.Errorf("Check = %v, preexisting %v; want current, false", st, pre)
+			}
+
+			// Idempotent: nothing is written the second time.
+			sets, etag := f.Calls(arfake.SetIamPolicy), string(f.Etag(repo.Name()))
+			res = mustGrantAR(t, grant.NewArtifactRegistry(c, fastOptions()), g)
+			if !res.Adopted || !res.Preexisting || res.Attempts != 1 {
+				t.Errorf("second Grant = %+v, want adopted and preexisting in 1 attempt", res)
+			}
+			if f.Calls(arfake.SetIamPolicy) != sets || string(f.Etag(repo.Name())) != etag {
+				t.Errorf("the second Grant wrote the policy (%d writes before, %d after)", sets, f.Calls(arfake.SetIamPolicy))
+			}
+			wantMembers(t, f, repo, g.Role(), append(prev, member)...)
+
+			// Revoke removes our member only.
+			rev := mustRevokeAR(t, grant.NewArtifactRegistry(c, fastOptions()), g, false)
+			if !rev.Removed || rev.Kept != "" || rev.AlreadyGone || rev.PolicyDeleted {
+				t.Errorf("Revoke = %+v, want removed", rev)
+			}
+			if final := f.Policy(repo.Name()); !sameBindings(final.GetBindings(), before.GetBindings()) {
+				t.Errorf("after Revoke the bindings are %v, want them as before the grant: %v", final.GetBindings(), before.GetBindings())
+			}
+			rev = mustRevokeAR(t, grant.NewArtifactRegistry(c, fastOptions()), g, false)
+			if !rev.AlreadyGone || rev.Removed {
+				t.Errorf("Revoke again = %+v, want already gone", rev)
+			}
+		})
+	}
+}
+
+// The member was the only one of its binding: Revoke writes a policy without that binding.
+func TestARRevokeDropsEmptyBinding(t *testing.T) {
+	t.Parallel()
+	f, c := startAR(t)
+	repo := addARRepository(f, "zenml")
+	f.PutPolicy(repo.Name(), &iampb.Policy{Bindings: []*iampb.Binding{{Role: writer, Members: []string{other1}}}})
+	rec := &recordingIAM{IAMAPI: c}
+	a := grant.NewArtifactRegistry(rec, fastOptions())
+	g := grant.ARGrant{Repository: repo, Member: member, Access: registryaccess.AccessPull}
+	mustGrantAR(t, a, g)
+	wantMembers(t, f, repo, reader, member)
+
+	if rev := mustRevokeAR(t, a, g, false); !rev.Removed {
+		t.Fatalf("Revoke = %+v, want removed", rev)
+	}
+	written := rec.last()
+	for _, b := range written.GetBindings() {
+		if b.GetRole() == reader {
+			t.Errorf("Revoke wrote a %s binding with members %v, want the binding dropped", reader, b.GetMembers())
+		}
+	}
+	if ms, _ := membersOf(written, writer); !slices.Equal(ms, []string{other1}) {
+		t.Errorf("Revoke wrote writer members %v, want [%s]", ms, other1)
+	}
+	wantMembers(t, f, repo, reader)
+	wantMembers(t, f, repo, writer, other1)
+}
+
+func TestARPreexisting(t *testing.T) {
+	t.Parallel()
+
+	// The member has writer, which includes pull: a pull grant is preexisting, and its revoke
+	// removes the reader membership because writer still gives the access.
+	t.Run("through another role", func(t *testing.T) {
+		t.Parallel()
+		f, c := startAR(t)
+		repo := addARRepository(f, "zenml")
+		f.PutPolicy(repo.Name(), &iampb.Policy{Bindings: []*iampb.Binding{{Role: writer, Members: []string{member, other1}}}})
+		g := grant.ARGrant{Repository: repo, Member: member, Access: registryaccess.AccessPull}
+		if st, pre := checkAR(t, grant.NewArtifactRegistry(c, fastOptions()), g); st != grant.Absent || !pre {
+			t.Errorf("Check before the grant = %v, preexisting %v; want absent, true", st, pre)
+		}
+		res := mustGrantAR(t, grant.NewArtifactRegistry(c, fastOptions()), g)
+		if !res.Preexisting || res.Adopted {
+			t.Errorf("Grant = %+v, want preexisting, not adopted", res)
+		}
+		wantMembers(t, f, repo, reader, member)
+		if st, pre := checkAR(t, grant.NewArtifactRegistry(c, fastOptions()), g); st != grant.Current || !pre {
+			t.Errorf("Check after the grant = %v, preexisting %v; want current, true", st, pre)
+		}
+		rev := mustRevokeAR(t, grant.NewArtifactRegistry(c, fastOptions()), g, res.Preexisting)
+		if !rev.Removed || rev.Kept != "" {
+			t.Errorf("Revoke(preexisting) = %+v, want removed (writer still gives pull)", rev)
+		}
+		wantMembers(t, f, repo, reader)
+		wantMembers(t, f, repo, writer, member, other1)
+	})
+
+	// The member was in the reader binding already: the grant adopts it, and the revoke of a
+	// preexisting grant keeps it because nothing else would give the access.
+	t.Run("own membership", func(t *testing.T) {
+		t.Parallel()
+		f, c := startAR(t)
+		repo := addARRepository(f, "zenml")
+		f.PutPolicy(repo.Name(), &iampb.Policy{Bindings: []*iampb.Binding{{Role: reader, Members: []string{member, other1}}}})
+		g := grant.ARGrant{Repository: repo, Member: member, Access: registryaccess.AccessPull}
+		res := mustGrantAR(t, grant.NewArtifactRegistry(c, fastOptions()), g)
+		if !res.Preexisting || !res.Adopted {
+			t.Errorf("Grant = %+v, want adopted and preexisting", res)
+		}
+		sets := f.Calls(arfake.SetIamPolicy)
+		rev := mustRevokeAR(t, grant.NewArtifactRegistry(c, fastOptions()), g, true)
+		if rev.Removed || rev.Kept == "" || rev.AlreadyGone {
+			t.Errorf("Revoke(preexisting) = %+v, want the member kept with a reason", rev)
+		}
+		if !strings.Contains(rev.Kept, member) || !strings.Contains(rev.Kept, reader) {
+			t.Errorf("Kept = %q, want it to name the member and the role", rev.Kept)
+		}
+		if f.Calls(arfake.SetIamPolicy) != sets {
+			t.Error("Revoke(preexisting) that keeps the member wrote the policy")
+		}
+		wantMembers(t, f, repo, reader, member, other1)
+
+		rev = mustRevokeAR(t, grant.NewArtifactRegistry(c, fastOptions()), g, false)
+		if !rev.Removed {
+			t.Errorf("Revoke(not preexisting) = %+v, want removed", rev)
+		}
+		wantMembers(t, f, repo, reader, other1)
+	})
+
+	// A conditional binding is not unconditional access: the grant is not preexisting.
+	t.Run("conditional binding does not count", func(t *testing.T) {
+		t.Parallel()
+		f, c := startAR(t)
+		repo := addARRepository(f, "zenml")
+		f.PutPolicy(repo.Name(), &iampb.Policy{Version: 3, Bindings: []*iampb.Binding{{Role: writer, Members: []string{member}, Condition: condition}}})
+		g := grant.ARGrant{Repository: repo, Member: member, Access: registryaccess.AccessPull}
+		if res := mustGrantAR(t, grant.NewArtifactRegistry(c, fastOptions()), g); res.Preexisting {
+			t.Errorf("Grant = %+v, want not preexisting", res)
+		}
+	})
+}
+
+// Errors IAM answers while policies change concurrently, under load or before a new service
+// account has propagated are retried; the member is there at the end.
+func TestARGrantRetries(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		code codes.Code
+		kind registryaccess.Kind
+	}{
+		{codes.Aborted, registryaccess.RetryConflict},
+		{codes.FailedPrecondition, registryaccess.RetryConflict},
+		{codes.ResourceExhausted, registryaccess.RetryThrottle},
+		{codes.Unavailable, registryaccess.RetryThrottle},
+	}
+	for _, tc := range cases {
+		t.Run(tc.code.String(), func(t *testing.T) {
+			t.Parallel()
+			f, c := startAR(t)
+			repo := addARRepository(f, "zenml")
+			f.Fail(arfake.SetIamPolicy, tc.code, 2)
+			logs := &logRecorder{}
+			opts := fastOptions()
+			opts.Log = logs.log
+			res := mustGrantAR(t, grant.NewArtifactRegistry(c, opts), grant.ARGrant{Repository: repo, Member: member, Access: registryaccess.AccessPull})
+			if res.Attempts != 3 || f.Calls(arfake.SetIamPolicy) != 3 {
+				t.Errorf("Attempts = %d, SetIamPolicy calls = %d; want 3 and 3", res.Attempts, f.Calls(arfake.SetIamPolicy))
+			}
+			if got := logs.retries(tc.kind); got != 2 {
+				t.Errorf("logged %d retries of kind %v, want 2", got, tc.kind)
+			}
+			wantMembers(t, f, repo, reader, member)
+		})
+	}
+
+	t.Run("missing service account", func(t *testing.T) {
+		t.Parallel()
+		f, c := startAR(t)
+		repo := addARRepository(f, "zenml")
+		f.FailMissingServiceAccount(member, 2)
+		res := mustGrantAR(t, grant.NewArtifactRegistry(c, fastOptions()), grant.ARGrant{Repository: repo, Member: member, Access: registryaccess.AccessPush})
+		if res.Attempts != 3 || f.Calls(arfake.SetIamPolicy) != 3 {
+			t.Errorf("Attempts = %d, SetIamPolicy calls = %d; want 3 and 3", res.Attempts, f.Calls(arfake.SetIamPolicy))
+		}
+		wantMembers(t, f, repo, writer, member)
+	})
+
+	t.Run("reads", func(t *testing.T) {
+		t.Parallel()
+		f, c := startAR(t)
+		repo := addARRepository(f, "zenml")
+		g := grant.ARGrant{Repository: repo, Member: member, Access: registryaccess.AccessPull}
+		f.Fail(arfake.GetIamPolicy, codes.Unavailable, 2)
+		if st, _ := checkAR(t, grant.NewArtifactRegistry(c, fastOptions()), g); st != grant.Absent {
+			t.Errorf("Check = %v, want absent", st)
+		}
+		f.Fail(arfake.GetIamPolicy, codes.ResourceExhausted, 2)
+		if res := mustGrantAR(t, grant.NewArtifactRegistry(c, fastOptions()), g); res.Attempts != 3 {
+			t.Errorf("Grant Attempts = %d, want 3", res.Attempts)
+		}
+		f.Fail(arfake.SetIamPolicy, codes.Aborted, 2)
+		if rev := mustRevokeAR(t, grant.NewArtifactRegistry(c, fastOptions()), g, false); !rev.Removed {
+			t.Errorf("Revoke = %+v, want removed", rev)
+		}
+		wantMembers(t, f, repo, reader)
+	})
+}
+
+func TestARGrantGivesUpAtTheTimeout(t *testing.T) {
+	t.Parallel()
+	f, c := startAR(t)
+	repo := addARRepository(f, "zenml")
+	f.Fail(arfake.SetIamPolicy, codes.Aborted, 5000)
+	res, err := grant.NewArtifactRegistry(c, fastOptions()).Grant(context.Background(),
+		grant.ARGrant{Repository: repo, Member: member, Access: registryaccess.AccessPull}, 50*time.Millisecond)
+	var re *registryaccess.RetryError
+	if !errors.As(err, &re) || re.Reason != registryaccess.StopDeadline {
+		t.Fatalf("Grant error %v: want a RetryError stopped by the deadline", err)
+	}
+	if status.Code(err) != codes.Aborted || !strings.Contains(err.Error(), "gave up after") {
+		t.Errorf("error %q (code %v): want it to say it gave up and wrap ABORTED", err, status.Code(err))
+	}
+	if res.Attempts < 2 || res.Attempts != f.Calls(arfake.SetIamPolicy) {
+		t.Errorf("Attempts = %d, SetIamPolicy calls = %d; want several, one write each", res.Attempts, f.Calls(arfake.SetIamPolicy))
+	}
+	wantMembers(t, f, repo, reader)
+}
+
+func TestARPermissionDeniedFailsAtOnce(t *testing.T) {
+	t.Parallel()
+	f, c := startAR(t)
+	repo := addARRepository(f, "zenml")
+	g := grant.ARGrant{Repository: repo, Member: member, Access: registryaccess.AccessPull}
+	f.Fail(arfake.SetIamPolicy, codes.PermissionDenied, 1)
+	res, err := grant.NewArtifactRegistry(c, fastOptions()).Grant(context.Background(), g, timeout)
+	if status.Code(err) != codes.PermissionDenied {
+		t.Fatalf("Grant: %v, want PERMISSION_DENIED", err)
+	}
+	if res.Attempts != 1 || f.Calls(arfake.SetIamPolicy) != 1 {
+		t.Errorf("Attempts = %d, SetIamPolicy calls = %d; want 1 and 1", res.Attempts, f.Calls(arfake.SetIamPolicy))
+	}
+	if !strings.Contains(err.Error(), member) || strings.Contains(err.Error(), "gave up") {
+		t.Errorf("error %q: want it to name the member and not speak of retries", err)
+	}
+
+	f.Fail(arfake.GetIamPolicy, codes.PermissionDenied, 1)
+	reads := f.Calls(arfake.GetIamPolicy)
+	if _, _, err := grant.NewArtifactRegistry(c, fastOptions()).Check(context.Background(), g, timeout); status.Code(err) != codes.PermissionDenied {
+		t.Errorf("Check: %v, want PERMISSION_DENIED", err)
+	}
+	if got := f.Calls(arfake.GetIamPolicy) - reads; got != 1 {
+		t.Errorf("Check made %d reads, want 1", got)
+	}
+}
+
+// Someone else changes the policy between our read and our write: the write fails on the etag,
+// the grant reads again, and both changes are in the policy.
+func TestARConcurrentChangeIsKept(t *testing.T) {
+	t.Parallel()
+	f, c := startAR(t)
+	repo := addARRepository(f, "zenml")
+	var once sync.Once
+	f.BeforeWrite(func(resource string) {
+		once.Do(func() {
+			f.PutPolicy(resource, &iampb.Policy{Bindings: []*iampb.Binding{
+				{Role: reader, Members: []string{other1}},
+				{Role: writer, Members: []string{other2}},
+			}})
+		})
+	})
+	logs := &logRecorder{}
+	opts := fastOptions()
+	opts.Log = logs.log
+	res := mustGrantAR(t, grant.NewArtifactRegistry(c, opts), grant.ARGrant{Repository: repo, Member: member, Access: registryaccess.AccessPull})
+	if res.Attempts != 2 || f.Calls(arfake.SetIamPolicy) != 2 {
+		t.Errorf("Attempts = %d, SetIamPolicy calls = %d; want 2 and 2", res.Attempts, f.Calls(arfake.SetIamPolicy))
+	}
+	if logs.retries(registryaccess.RetryConflict) != 1 {
+		t.Errorf("logged %d conflict retries, want 1", logs.retries(registryaccess.RetryConflict))
+	}
+	wantMembers(t, f, repo, reader, other1, member)
+	wantMembers(t, f, repo, writer, other2)
+}
+
+func TestARDeletedMember(t *testing.T) {
+	t.Parallel()
+	f, c := startAR(t)
+	repo := addARRepository(f, "zenml")
+	a := grant.NewArtifactRegistry(c, fastOptions())
+	g := grant.ARGrant{Repository: repo, Member: member, Access: registryaccess.AccessPull}
+	f.PutPolicy(repo.Name(), &iampb.Policy{Bindings: []*iampb.Binding{{Role: reader, Members: []string{other1}}}})
+	mustGrantAR(t, a, g)
+	// The service account is deleted (and recreated): IAM shows the old one in its deleted form.
+	f.PlantDeletedMember(repo.Name(), reader, member, deletedID)
+	deleted := "deleted:" + member + "?uid=" + deletedID
+	wantMembers(t, f, repo, reader, other1, deleted)
+
+	if st, pre := checkAR(t, a, g); st != grant.PrincipalReplaced || pre {
+		t.Fatalf("Check = %v, preexisting %v; want principal replaced, false", st, pre)
+	}
+	res := mustGrantAR(t, a, g)
+	if res.Adopted || res.Preexisting {
+		t.Errorf("Grant = %+v, want neither adopted nor preexisting", res)
+	}
+	wantMembers(t, f, repo, reader, other1, member)
+	if st, _ := checkAR(t, a, g); st != grant.Current {
+		t.Errorf("Check after the new Grant = %v, want current", st)
+	}
+}
+
+func TestARRepositoryNotFound(t *testing.T) {
+	t.Parallel()
+	f, c := startAR(t)
+	repo := grant.ARRepository{Project: arProject, Location: arLocation, Repository: "missing"}
+	g := grant.ARGrant{Repository: repo, Member: member, Access: registryaccess.AccessPull}
+	a := grant.NewArtifactRegistry(c, fastOptions())
+
+	if st, pre := checkAR(t, a, g); st != grant.RepositoryGone || pre {
+		t.Errorf("Check = %v, preexisting %v; want repository gone, false", st, pre)
+	}
+	res, err := a.Grant(context.Background(), g, timeout)
+	var nf *grant.RepositoryNotFoundError
+	if !errors.As(err, &nf) || status.Code(err) != codes.NotFound {
+		t.Fatalf("Grant: %v, want a *grant.RepositoryNotFoundError wrapping NOT_FOUND", err)
+	}
+	if res.Attempts != 1 || !strings.Contains(err.Error(), repo.Name()) {
+		t.Errorf("Grant took %d attempts with error %q; want 1 and the repository named", res.Attempts, err)
+	}
+	if rev := mustRevokeAR(t, a, g, false); !rev.AlreadyGone || rev.Removed {
+		t.Errorf("Revoke = %+v, want already gone", rev)
+	}
+	if f.Calls(arfake.SetIamPolicy) != 0 {
+		t.Errorf("%d SetIamPolicy calls on a missing repository, want 0", f.Calls(arfake.SetIamPolicy))
+	}
+}
+
+// Twenty grants at once through one service: the repository lock serialises them, so there is
+// no etag conflict at all and every member is there.
+func TestARConcurrentGrantsOneService(t *testing.T) {
+	t.Parallel()
+	f, c := startAR(t)
+	repo := addARRepository(f, "zenml")
+	f.PutPolicy(repo.Name(), &iampb.Policy{Bindings: []*iampb.Binding{{Role: writer, Members: []string{other1}}}})
+	a := grant.NewArtifactRegistry(c, fastOptions())
+
+	const n = 20
+	members := make([]string, n)
+	results := make([]grant.Result, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		members[i] = serviceAccount(fmt.Sprintf("puller-%02d", i))
+		wg.Go(func() {
+			results[i], errs[i] = a.Grant(context.Background(), grant.ARGrant{Repository: repo, Member: members[i], Access: registryaccess.AccessPull}, timeout)
+		})
+	}
+	wg.Wait()
+	for i := range n {
+		if errs[i] != nil || results[i].Attempts != 1 {
+			t.Errorf("grant %d: %+v, %v; want success in 1 attempt", i, results[i], errs[i])
+		}
+	}
+	if got := f.Calls(arfake.SetIamPolicy); got != n {
+		t.Errorf("SetIamPolicy calls = %d, want %d (one write per grant, no conflict)", got, n)
+	}
+	wantMembers(t, f, repo, reader, members...)
+	wantMembers(t, f, repo, writer, other1)
+}
+
+// Two services, as two Terraform processes with their own locks, grant ten members each at once:
+// their writes conflict on the etag, are retried, and no member is lost. The first write is held
+// until the other service has written, so at least one conflict happens.
+func TestARConcurrentGrantsTwoServices(t *testing.T) {
+	t.Parallel()
+	f, c := startAR(t)
+	repo := addARRepository(f, "zenml")
+	var writes atomic.Int32
+	released := make(chan struct{})
+	f.BeforeWrite(func(string) {
+		switch writes.Add(1) {
+		case 1:
+			select {
+			case <-released:
+			case <-time.After(timeout):
+			}
+		case 2:
+			close(released)
+		}
+	})
+	logs := &logRecorder{}
+	opts := fastOptions()
+	opts.Log = logs.log
+	services := []*grant.ArtifactRegistry{grant.NewArtifactRegistry(c, opts), grant.NewArtifactRegistry(c, opts)}
+
+	const n = 20
+	members := make([]string, n)
+	results := make([]grant.Result, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		members[i] = serviceAccount(fmt.Sprintf("puller-%02d", i))
+		a := services[i%2]
+		wg.Go(func() {
+			results[i], errs[i] = a.Grant(context.Background(), grant.ARGrant{Repository: repo, Member: members[i], Access: registryaccess.AccessPull}, timeout)
+		})
+	}
+	wg.Wait()
+	attempts := 0
+	for i := range n {
+		if errs[i] != nil {
+			t.Errorf("grant %d: %v", i, errs[i])
+		}
+		attempts += results[i].Attempts
+	}
+	if attempts <= n || logs.retries(registryaccess.RetryConflict) == 0 {
+		t.Errorf("%d attempts for %d grants with %d conflict retries logged; want at least one conflict retried",
+			attempts, n, logs.retries(registryaccess.RetryConflict))
+	}
+	wantMembers(t, f, repo, reader, members...)
+}
+
+// Checks of many grants on one repository share one read, until a grant or revoke writes.
+func TestARCheckCache(t *testing.T) {
+	t.Parallel()
+	f, c := startAR(t)
+	repo := addARRepository(f, "zenml")
+	a := grant.NewArtifactRegistry(c, fastOptions())
+	g1 := grant.ARGrant{Repository: repo, Member: member, Access: registryaccess.AccessPull}
+	g2 := grant.ARGrant{Repository: repo, Member: other1, Access: registryaccess.AccessPush}
+
+	for _, g := range []grant.ARGrant{g1, g2, g1} {
+		if st, _ := checkAR(t, a, g); st != grant.Absent {
+			t.Fatalf("Check of %s = %v, want absent", g.Member, st)
+		}
+	}
+	if got := f.Calls(arfake.GetIamPolicy); got != 1 {
+		t.Errorf("three Checks on one repository made %d reads, want 1", got)
+	}
+
+	mustGrantAR(t, a, g1)
+	reads := f.Calls(arfake.GetIamPolicy)
+	if st, _ := checkAR(t, a, g1); st != grant.Current {
+		t.Errorf("Check after Grant = %v, want current (the grant must invalidate the cached read)", st)
+	}
+	checkAR(t, a, g2)
+	if got := f.Calls(arfake.GetIamPolicy) - reads; got != 1 {
+		t.Errorf("two Checks after the Grant made %d reads, want 1", got)
+	}
+
+	mustRevokeAR(t, a, g1, false)
+	if st, _ := checkAR(t, a, g1); st != grant.Absent {
+		t.Errorf("Check after Revoke = %v, want absent (the revoke must invalidate the cached read)", st)
+	}
+
+	// A failed read is not kept.
+	other := addARRepository(f, "other")
+	g3 := grant.ARGrant{Repository: other, Member: member, Access: registryaccess.AccessPull}
+	f.Fail(arfake.GetIamPolicy, codes.PermissionDenied, 1)
+	if _, _, err := a.Check(context.Background(), g3, timeout); status.Code(err) != codes.PermissionDenied {
+		t.Fatalf("Check: %v, want PERMISSION_DENIED", err)
+	}
+	if st, _ := checkAR(t, a, g3); st != grant.Absent {
+		t.Errorf("Check after a failed read = %v, want absent", st)
+	}
+}
+
+func TestARRepositoryName(t *testing.T) {
+	r := grant.ARRepository{Project: "p", Location: "l", Repository: "r"}
+	if got, want := r.Name(), arfake.RepositoryName("p", "l", "r"); got != want {
+		t.Errorf("Name = %q, want %q", got, want)
+	}
+	if got := r.String(); !strings.HasSuffix(got, "projects/p/locations/l/repositories/r") {
+		t.Errorf("String = %q", got)
+	}
+}
