@@ -507,29 +507,32 @@ func (r *registryAccessGrantResource) ModifyPlan(ctx context.Context, req resour
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	project, projectUnknown := r.defaultProject()
-	spec, known := checkGrantShape(ctx, plan, project, &resp.Diagnostics)
+	var config registryAccessGrantModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &config)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	if !plan.ArtifactRegistry.IsNull() && !plan.ArtifactRegistry.IsUnknown() {
+	project, projectUnknown := r.defaultProject()
+	if !plan.ArtifactRegistry.IsNull() && !plan.ArtifactRegistry.IsUnknown() && configProjectUnset(ctx, config, &resp.Diagnostics) {
 		var a grantARModel
 		resp.Diagnostics.Append(plan.ArtifactRegistry.As(ctx, &a, basetypes.ObjectAsOptions{UnhandledUnknownAsEmpty: true})...)
-		if a.Project.IsUnknown() {
-			switch {
-			case project != "":
-				a.Project = types.StringValue(project)
-			case !projectUnknown:
-				resp.Diagnostics.AddAttributeError(path.Root("artifact_registry").AtName("project"), "Missing Project",
-					"Attribute artifact_registry.project: the repository's project is required when the provider's gcp.project is not set, "+
-						"e.g. artifact_registry = { project = \""+principal.ExampleGCPProject+"\", location = \""+grant.ExampleARLocation+
-						"\", repository = \""+grant.ExampleARRepository+"\" }.")
-				return
-			}
-			obj, d := types.ObjectValueFrom(ctx, grantARAttrTypes, a)
-			resp.Diagnostics.Append(d...)
-			plan.ArtifactRegistry = obj
+		switch {
+		case project != "":
+			a.Project = types.StringValue(project)
+		case !projectUnknown:
+			resp.Diagnostics.AddAttributeError(path.Root("artifact_registry").AtName("project"), "Missing Project",
+				"Attribute artifact_registry.project: the repository's project is required when the provider's gcp.project is not set, "+
+					"e.g. artifact_registry = { project = \""+principal.ExampleGCPProject+"\", location = \""+grant.ExampleARLocation+
+					"\", repository = \""+grant.ExampleARRepository+"\" }.")
+			return
 		}
+		obj, d := types.ObjectValueFrom(ctx, grantARAttrTypes, a)
+		resp.Diagnostics.Append(d...)
+		plan.ArtifactRegistry = obj
+	}
+	spec, known := checkGrantShape(ctx, plan, project, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
 	}
 	switch {
 	case !known:
@@ -547,6 +550,16 @@ func (r *registryAccessGrantResource) ModifyPlan(ctx context.Context, req resour
 		plan.ID = types.StringValue(spec.ar.ID())
 	}
 	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
+}
+
+// configProjectUnset reports whether the configuration leaves artifact_registry.project unset.
+func configProjectUnset(ctx context.Context, config registryAccessGrantModel, diags *diag.Diagnostics) bool {
+	if config.ArtifactRegistry.IsNull() || config.ArtifactRegistry.IsUnknown() {
+		return false
+	}
+	var a grantARModel
+	diags.Append(config.ArtifactRegistry.As(ctx, &a, basetypes.ObjectAsOptions{UnhandledUnknownAsEmpty: true})...)
+	return a.Project.IsNull()
 }
 
 // warnDestroy tells, at plan time, that a grant whose access existed before may be left in place.

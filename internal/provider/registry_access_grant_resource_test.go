@@ -13,6 +13,9 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
 	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/grant"
@@ -314,6 +317,110 @@ func TestAccRegistryAccessGrant_ECRRepositoryNotFound(t *testing.T) {
 		Steps: []resource.TestStep{{
 			Config:      awsProviderBlock(aws.Endpoint, aws.Region) + ecrGrantBlock("g", "no-such-repository-here", aws.Region, role, "pull"),
 			ExpectError: regexp.MustCompile(`(?s)Repository Not Found.*ecr\.repository.*"no-such-repository-here".*does\s+not\s+exist.*create\s+it\s+first`),
+		}},
+	})
+}
+
+func TestAccRegistryAccessGrant_Validation(t *testing.T) {
+	t.Parallel()
+	const role = `arn:aws:iam::123456789012:role/zenml-pull`
+	const sa = `zenml-pull@my-project.iam.gserviceaccount.com`
+	step := func(body, want string) resource.TestStep {
+		return resource.TestStep{
+			Config:      "resource \"zenmlpro_registry_access_grant\" \"g\" {\n" + body + "\n}\n",
+			PlanOnly:    true,
+			ExpectError: regexp.MustCompile(want),
+		}
+	}
+	ecr := `ecr = { repository = "zenml-mirror", region = "eu-central-1" }` + "\n"
+	ar := `artifact_registry = { project = "my-project", location = "europe-west3", repository = "zenml-mirror" }` + "\n"
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			step(ecr+ar+`principal = { aws_iam_role_arn = "`+role+`" }`, `(?s)Conflicting Registries.*exactly\s+one\s+of\s+ecr\s+and\s+artifact_registry.*repository\s+=\s+"zenml-pro-server"`),
+			step(`principal = { aws_iam_role_arn = "`+role+`" }`, `(?s)Missing Registry.*exactly\s+one\s+of\s+ecr\s+and\s+artifact_registry`),
+			step(ecr+`principal = { gcp_service_account = "`+sa+`" }`, `(?s)Principal Does Not Fit Registry.*ECR\s+repository\s+policy\s+grants\s+access\s+to\s+AWS\s+principals.*aws_iam_role_arn`),
+			step(ar+`principal = { aws_iam_role_arn = "`+role+`" }`, `(?s)Principal Does Not Fit Registry.*Artifact\s+Registry.*gcp_service_account.*gke_workload_identity`),
+			step(ecr+`principal = { aws_iam_role_arn = "`+role+`", gcp_service_account = "`+sa+`" }`, `(?s)Invalid Principal.*exactly\s+one\s+of.*\(2\s+are\s+set\)`),
+			step(ecr+`principal = {}`, `(?s)Invalid Principal.*exactly\s+one\s+of.*\(0\s+are\s+set\)`),
+			step(`ecr = { repository = "zenml-mirror", region = "cn-north-1" }`+"\n"+`principal = { aws_iam_role_arn = "`+role+`" }`,
+				`(?s)Partition Mismatch.*principal\.aws_iam_role_arn.*partition\s+aws\s+but\s+region\s+cn-north-1\s+is\s+in\s+partition\s+aws-cn.*arn:aws-cn:iam::`),
+			step(ecr+`principal = { aws_iam_role_arn = "arn:aws:iam::123456789012:instance-profile/web" }`, `(?s)Invalid IAM Role ARN.*instance-profile.*role\s+ARN`),
+			step(ecr+`principal = { aws_iam_role_arn = "arn:aws:sts::123456789012:assumed-role/admin/x" }`, `(?s)assumed-role`),
+			step(`ecr = { repository = "123456789012.dkr.ecr.eu-central-1.amazonaws.com/zenml", region = "eu-central-1" }`+"\n"+`principal = { aws_iam_role_arn = "`+role+`" }`,
+				`(?s)Invalid ECR Repository.*ecr\.repository.*repository\s+URI;\s+give\s+the\s+repository\s+name\s+alone`),
+			step(`ecr = { repository = "zenml:0.93.2", region = "eu-central-1" }`+"\n"+`principal = { aws_iam_role_arn = "`+role+`" }`, `(?s)Invalid ECR Repository.*tag\s+or\s+digest`),
+			step(`ecr = { repository = "Zenml", region = "eu-central-1" }`+"\n"+`principal = { aws_iam_role_arn = "`+role+`" }`, `(?s)Invalid ECR Repository.*lower-case`),
+			step(`ecr = { repository = "zenml", region = "eu-central-1a" }`+"\n"+`principal = { aws_iam_role_arn = "`+role+`" }`, `(?s)Invalid AWS Region.*ecr\.region.*availability\s+zone`),
+			step(`ecr = { repository = "zenml", region = "eu-central-1", registry_id = "12345" }`+"\n"+`principal = { aws_iam_role_arn = "`+role+`" }`, `(?s)Invalid Registry ID.*ecr\.registry_id.*12-digit`),
+			step(`artifact_registry = { project = "my-project", location = "europe-west3-a", repository = "zenml" }`+"\n"+`principal = { gcp_service_account = "`+sa+`" }`,
+				`(?s)Invalid Artifact Registry Location.*artifact_registry\.location.*is\s+a\s+zone`),
+			step(`artifact_registry = { project = "my-project", location = "europe-west3-docker.pkg.dev", repository = "zenml" }`+"\n"+`principal = { gcp_service_account = "`+sa+`" }`,
+				`(?s)Invalid Artifact Registry Location.*registry\s+host`),
+			step(`artifact_registry = { project = "my-project", location = "europe-west3", repository = "my-project/zenml" }`+"\n"+`principal = { gcp_service_account = "`+sa+`" }`,
+				`(?s)Invalid Artifact Registry Repository.*artifact_registry\.repository.*is\s+a\s+path`),
+			step(`artifact_registry = { project = "My_Project", location = "europe-west3", repository = "zenml" }`+"\n"+`principal = { gcp_service_account = "`+sa+`" }`,
+				`(?s)Invalid GCP Project.*artifact_registry\.project`),
+			step(`artifact_registry = { location = "europe-west3", repository = "zenml" }`+"\n"+`principal = { gcp_service_account = "`+sa+`" }`,
+				`(?s)Missing Project.*artifact_registry\.project.*required\s+when\s+the\s+provider's\s+gcp\.project\s+is\s+not\s+set`),
+			step(ar+`principal = { gcp_service_account = "serviceAccount:`+sa+`" }`, `(?s)Invalid Service Account.*serviceAccount:`),
+			step(ar+`principal = { gke_workload_identity = { project = "my-project", namespace = "Zenml", service_account = "zenml-server" } }`, `(?s)Invalid Kubernetes Namespace`),
+			step(ecr+`principal = { aws_iam_role_arn = "`+role+`" }`+"\naccess = \"admin\"", `(?s)access.*value\s+must\s+be\s+one\s+of.*"pull".*"push"`),
+			step(ecr+`principal = { aws_iam_role_arn = "`+role+`" }`+"\ntimeouts = { create = \"5 minutes\" }", `(?s)Invalid Attribute Value Time Duration.*"5 minutes"`),
+		},
+	})
+}
+
+// TestAccRegistryAccessGrant_PlanShowsGrant checks what a reviewer sees in the plan before anything is
+// written: the statement id and actions (ECR), the member and role (Artifact Registry), the id, and
+// the project taken from the provider.
+func TestAccRegistryAccessGrant_PlanShowsGrant(t *testing.T) {
+	t.Parallel()
+	const role = "arn:aws:iam::123456789012:role/zenml-pull"
+	cfg := `
+provider "zenmlpro" {
+  gcp = { project = "default-project" }
+}
+resource "zenmlpro_registry_access_grant" "ecr" {
+  ecr       = { repository = "zenml-mirror", region = "eu-central-1", registry_id = "123456789012" }
+  principal = { aws_iam_role_arn = "` + role + `" }
+  access    = "push"
+}
+resource "zenmlpro_registry_access_grant" "gke" {
+  artifact_registry = { location = "europe-west3", repository = "zenml-mirror" }
+  principal = { gke_workload_identity = { project = "my-project", namespace = "zenml", service_account = "zenml-server" } }
+}
+`
+	sid := registryaccess.StatementID(role, registryaccess.AccessPush)
+	const ecrAddr, gkeAddr = "zenmlpro_registry_access_grant.ecr", "zenmlpro_registry_access_grant.gke"
+	pushActions := []knownvalue.Check{}
+	for _, a := range registryaccess.AccessPush.ECRActions() {
+		pushActions = append(pushActions, knownvalue.StringExact(a))
+	}
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config:             cfg,
+			PlanOnly:           true,
+			ExpectNonEmptyPlan: true,
+			ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPreRefresh: []plancheck.PlanCheck{
+				plancheck.ExpectResourceAction(ecrAddr, plancheck.ResourceActionCreate),
+				plancheck.ExpectKnownValue(ecrAddr, tfjsonpath.New("id"),
+					knownvalue.StringExact("arn:aws:ecr:eu-central-1:123456789012:repository/zenml-mirror push "+role)),
+				plancheck.ExpectKnownValue(ecrAddr, tfjsonpath.New("statement_id"), knownvalue.StringExact(sid)),
+				plancheck.ExpectKnownValue(ecrAddr, tfjsonpath.New("actions"), knownvalue.ListExact(pushActions)),
+				plancheck.ExpectKnownValue(ecrAddr, tfjsonpath.New("member"), knownvalue.Null()),
+				plancheck.ExpectUnknownValue(ecrAddr, tfjsonpath.New("preexisting")),
+				plancheck.ExpectKnownValue(gkeAddr, tfjsonpath.New("id"), knownvalue.StringExact(
+					"projects/default-project/locations/europe-west3/repositories/zenml-mirror pull serviceAccount:my-project.svc.id.goog[zenml/zenml-server]")),
+				plancheck.ExpectKnownValue(gkeAddr, tfjsonpath.New("member"), knownvalue.StringExact("serviceAccount:my-project.svc.id.goog[zenml/zenml-server]")),
+				plancheck.ExpectKnownValue(gkeAddr, tfjsonpath.New("role"), knownvalue.StringExact(registryaccess.RoleReader)),
+				plancheck.ExpectKnownValue(gkeAddr, tfjsonpath.New("artifact_registry").AtMapKey("project"), knownvalue.StringExact("default-project")),
+				plancheck.ExpectKnownValue(gkeAddr, tfjsonpath.New("statement_id"), knownvalue.Null()),
+				plancheck.ExpectKnownValue(gkeAddr, tfjsonpath.New("access"), knownvalue.StringExact("pull")),
+			}},
 		}},
 	})
 }
