@@ -51,8 +51,7 @@ func awsAttribute() schema.Attribute {
 	}
 	return schema.SingleNestedAttribute{
 		Optional: true,
-		MarkdownDescription: "How the provider reaches AWS (ECR, IAM and STS) for registry access grants on ECR (the `zenmlpro_registry_access_grant` resource, " +
-			"in development: this release validates the settings but no resource calls AWS yet), e.g. " +
+		MarkdownDescription: "How the provider reaches AWS (ECR, IAM and STS) for registry access grants on ECR (the `zenmlpro_registry_access_grant` resource with `ecr`), e.g. " +
 			"`aws = { region = \"" + exampleAWSRegion + "\", assume_role_arn = \"" + principal.ExampleAWSRoleARN + "\" }`. " +
 			"Credentials come from the default AWS credential chain (environment variables, the shared config and credentials files, " +
 			"web identity, the ECS or EC2 metadata endpoints); the provider never stores them. Values may be unknown until apply: " +
@@ -101,7 +100,7 @@ func gcpAttribute() schema.Attribute {
 	return schema.SingleNestedAttribute{
 		Optional: true,
 		MarkdownDescription: "How the provider reaches Google Cloud (Artifact Registry) for registry access grants on Artifact Registry (the " +
-			"`zenmlpro_registry_access_grant` resource, in development: this release validates the settings but no resource calls Google Cloud yet), e.g. `gcp = { project = \"" + principal.ExampleGCPProject + "\" }`. Credentials are Application Default " +
+			"`zenmlpro_registry_access_grant` resource with `artifact_registry`), e.g. `gcp = { project = \"" + principal.ExampleGCPProject + "\" }`. Credentials are Application Default " +
 			"Credentials (`GOOGLE_APPLICATION_CREDENTIALS`, `gcloud auth application-default login`, or the metadata server on GCP) unless " +
 			"`credentials` is given. Values may be unknown until apply: the client is built lazily, at the first operation that needs " +
 			"Artifact Registry, once, and shared by every resource; a plan never contacts Google Cloud for configuration. " +
