@@ -3,7 +3,9 @@
 # (dev_overrides: no `terraform init`, no download) and run a real `terraform apply` of
 # examples/quickstart, printing its outputs. Everything stays under .demo/ and on this machine.
 # The quickstart's databases go to the local MariaDB that scripts/services.sh runs (started here),
-# reached as its restricted admin; the dedicated user's password is new at every run.
+# reached as its restricted admin; the dedicated user's password is new at every run. Its registry
+# grants go to the local AWS stand-in (moto) the same script runs, where the demo first creates the
+# pods' IAM role and the mirror repositories.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 demo="$root/.demo"
@@ -36,6 +38,35 @@ export TF_VAR_mysql_admin_username="$ZENMLPRO_TEST_MYSQL_ADMIN_USER"
 export TF_VAR_mysql_admin_password="$ZENMLPRO_TEST_MYSQL_ADMIN_PASSWORD"
 TF_VAR_workspace_db_password="$(openssl rand -hex 24)"
 export TF_VAR_workspace_db_password
+
+# The local AWS stand-in: its endpoint and static credentials, for the provider's default credential chain.
+export AWS_ACCESS_KEY_ID="$ZENMLPRO_TEST_AWS_ACCESS_KEY_ID" AWS_SECRET_ACCESS_KEY="$ZENMLPRO_TEST_AWS_SECRET_ACCESS_KEY"
+export AWS_EC2_METADATA_DISABLED=true
+unset AWS_PROFILE AWS_SESSION_TOKEN
+export TF_VAR_aws_endpoint="$ZENMLPRO_TEST_AWS_ENDPOINT" TF_VAR_aws_region="$ZENMLPRO_TEST_AWS_REGION"
+export TF_VAR_zenml_pods_role_arn="arn:aws:iam::123456789012:role/zenml-pro-pods"
+
+# moto_call SERVICE REGION ARGS...: an unsigned-but-addressed call to moto (it does not check
+# signatures; the credential scope tells it the region and service).
+moto_call() {
+  local service=$1 region=$2
+  shift 2
+  curl -sS -X POST "$ZENMLPRO_TEST_AWS_ENDPOINT/" \
+    -H "Authorization: AWS4-HMAC-SHA256 Credential=$AWS_ACCESS_KEY_ID/20260101/$region/$service/aws4_request, SignedHeaders=host, Signature=0" \
+    "$@"
+}
+echo "==> creating the pods' IAM role and the mirror repositories on the local AWS stand-in"
+moto_call iam us-east-1 --data-urlencode Action=CreateRole --data-urlencode Version=2010-05-08 \
+  --data-urlencode RoleName=zenml-pro-pods \
+  --data-urlencode 'AssumeRolePolicyDocument={"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"eks.amazonaws.com"},"Action":"sts:AssumeRole"}]}' \
+  -o /dev/null
+for repo in zenml-pro-api zenml-pro-dashboard zenml-pro-server; do
+  # Fresh repositories at every run: an earlier run's (with its grants) is deleted first.
+  moto_call ecr "$TF_VAR_aws_region" -H 'X-Amz-Target: AmazonEC2ContainerRegistry_V20150921.DeleteRepository' \
+    -H 'Content-Type: application/x-amz-json-1.1' -d "{\"repositoryName\":\"$repo\",\"force\":true}" -o /dev/null
+  moto_call ecr "$TF_VAR_aws_region" -H 'X-Amz-Target: AmazonEC2ContainerRegistry_V20150921.CreateRepository' \
+    -H 'Content-Type: application/x-amz-json-1.1' -d "{\"repositoryName\":\"$repo\"}" -o /dev/null
+done
 
 # mysql_root SQL: runs SQL on the demo's MariaDB as its superuser (password from the environment,
 # not the command line).

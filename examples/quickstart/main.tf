@@ -1,9 +1,11 @@
-# Quickstart: a fully self-hosted ZenML Pro deployment prepared and checked with Terraform.
-# A Control Plane at 0.13.0 with two Workspace Servers (0.93.2 and 0.93.1), images from ZenML's GCP
-# Artifact Registry, the two Helm charts, endpoints under one parent domain, and a database with its
-# own user for each workspace on a MySQL-compatible server (databases.tf).
+# Quickstart: a fully self-hosted ZenML Pro deployment on EKS prepared and checked with Terraform.
+# A Control Plane at 0.13.0 with two Workspace Servers (0.93.2 and 0.93.1), images from ZenML's ECR,
+# the two Helm charts, endpoints under one parent domain, a database with its own user for each
+# workspace on a MySQL-compatible server (databases.tf), and registry access for the pods' IAM role:
+# the request to ZenML and pull on your own mirror repositories (registry.tf).
 #
-# `make demo` applies this with a locally built provider against a local MariaDB; nothing leaves the machine.
+# `make demo` applies this with a locally built provider against a local MariaDB and a local AWS
+# stand-in (moto); nothing leaves the machine.
 
 terraform {
   # The workspace database passwords are write-only attributes fed by an ephemeral variable: Terraform 1.11+.
@@ -26,11 +28,16 @@ provider "zenmlpro" {
       password = var.mysql_admin_password
     }
   }
+  # ECR of the mirror repositories, with the default AWS credential chain.
+  aws = {
+    region    = var.aws_region
+    endpoints = var.aws_endpoint == null ? null : { ecr = var.aws_endpoint, iam = var.aws_endpoint, sts = var.aws_endpoint }
+  }
 }
 
 locals {
   control_plane_version = "0.13.0"
-  image_source          = "zenml_gcp"
+  image_source          = "zenml_aws"
 
   workspaces = {
     workspace-1 = { version = "0.93.2", host = "zenml-workspace-1.ml.example.com", database = "zenml_workspace_1", db_user = "zenml_ws1" }
@@ -83,7 +90,8 @@ data "zenmlpro_endpoints" "this" {
   workspace_hosts = { for name, ws in local.workspaces : name => ws.host }
 }
 
-# A record in state of what was checked and decided, for reviewers: versions, references, endpoints, databases.
+# A record in state of what was checked and decided, for reviewers: versions, references, endpoints,
+# databases, registry access.
 resource "terraform_data" "deployment_record" {
   input = {
     control_plane = {
@@ -108,5 +116,13 @@ resource "terraform_data" "deployment_record" {
     }
     certificate_names    = data.zenmlpro_endpoints.this.certificate_names
     wildcard_certificate = data.zenmlpro_endpoints.this.wildcard_certificate
+    registry_access = {
+      zenml_grantee = data.zenmlpro_registry_access_request.zenml.grantee
+      mirror_grants = {
+        for repo, g in zenmlpro_registry_access_grant.mirror : repo => {
+          id = g.id, statement_id = g.statement_id, actions = g.actions, preexisting = g.preexisting
+        }
+      }
+    }
   }
 }

@@ -59,3 +59,13 @@ output "database_store_urls" {
   description = "The store URL of each workspace's database; the password comes from a Kubernetes secret."
   value       = { for name, db in zenmlpro_database.workspace : name => db.store_url }
 }
+
+output "zenml_registry_request" {
+  description = "The message to send ZenML support for pull access to its private registries."
+  value       = data.zenmlpro_registry_access_request.zenml.request_text
+}
+
+output "mirror_grants" {
+  description = "The statement each mirror repository's policy holds for the pods' role."
+  value       = { for repo, g in zenmlpro_registry_access_grant.mirror : repo => g.statement_id }
+}

@@ -235,8 +235,11 @@ func (e *ECR) Grant(ctx context.Context, g ECRGrant, timeout time.Duration) (Res
 		state := registryaccess.CheckStatement(doc, g.PrincipalARN, g.Access)
 		if first {
 			first = false
+			// A statement with the grant's own Sid was written by a grant of this provider (an earlier
+			// create whose state was lost, or another configuration): it is adopted but does not make the
+			// access preexisting, so destroy removes it. Only other statements do.
 			res.Adopted = state == registryaccess.StatementCurrent
-			res.Preexisting = res.Adopted || registryaccess.Preexisting(doc, g.PrincipalARN, g.Access)
+			res.Preexisting = registryaccess.Preexisting(doc, g.PrincipalARN, g.Access)
 		}
 		if state != registryaccess.StatementCurrent {
 			next := registryaccess.Upsert(doc, registryaccess.NewStatement(g.PrincipalARN, g.Access))

@@ -137,8 +137,8 @@ func TestECRGrantIsIdempotent(t *testing.T) {
 	before, _ := m.srv.RepositoryPolicy(repo.Name)
 
 	res := mustGrantECR(t, m.service(), g)
-	if !res.Adopted || !res.Preexisting || res.Attempts != 1 {
-		t.Errorf("second Grant = %+v, want adopted and preexisting (its own statement) in 1 attempt", res)
+	if !res.Adopted || res.Preexisting || res.Attempts != 1 {
+		t.Errorf("second Grant = %+v, want adopted, not preexisting (its own statement is not someone else's access), in 1 attempt", res)
 	}
 	sts := m.srv.PolicyStatements(repo.Name)
 	if len(sts) != 1 {
@@ -230,8 +230,9 @@ func TestECRPreexistingForeignStatement(t *testing.T) {
 	}
 }
 
-// The policy already holds a statement with the grant's own Sid (an earlier grant, or state lost):
-// it is adopted, and a revoke of a preexisting grant keeps it when nothing else gives the access.
+// The policy already holds a statement with the grant's own Sid (an earlier grant whose state was
+// lost): it is adopted but not preexisting. A revoke of a preexisting grant (other access was
+// there) still keeps it when nothing else gives the access any more.
 func TestECRPreexistingOwnStatementIsKept(t *testing.T) {
 	t.Parallel()
 	m := newMotoECR(t)
@@ -241,8 +242,8 @@ func TestECRPreexistingOwnStatementIsKept(t *testing.T) {
 	m.srv.SetRepositoryPolicy(repo.Name, policyJSON(statementJSON(g.StatementID(), role, pullActions...)))
 
 	res := mustGrantECR(t, m.service(), g)
-	if !res.Adopted || !res.Preexisting {
-		t.Errorf("Grant over our own Sid = %+v, want adopted and preexisting", res)
+	if !res.Adopted || res.Preexisting {
+		t.Errorf("Grant over our own Sid = %+v, want adopted, not preexisting", res)
 	}
 	rev := mustRevokeECR(t, m.service(), g, true)
 	if rev.Removed || rev.Kept == "" || rev.PolicyDeleted || rev.AlreadyGone {

@@ -55,9 +55,11 @@ func (s Status) String() string {
 
 // Result is what a Grant did.
 type Result struct {
-	// Preexisting is true when the principal already had the access before the grant's first write:
-	// through other statements or bindings, or through the grant's own statement or member left by an
-	// earlier grant.
+	// Preexisting is true when the principal already had the access before the grant's first write.
+	// ECR: through other statements than the grant's own (a statement with the grant's Sid was
+	// written by a grant and is adopted, not preexisting). Artifact Registry: through any
+	// unconditional binding of a covering role, the grant's own role included (a binding does not
+	// tell who added the member).
 	Preexisting bool
 	// Adopted is true when the grant's own statement or member was already there, so nothing was
 	// written.

@@ -3,12 +3,16 @@ package provider
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strconv"
+	"strings"
 	"testing"
 
+	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/registryaccess"
 	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/testsupport"
 )
 
@@ -33,7 +37,24 @@ func TestAccQuickstart(t *testing.T) {
 		srv.CleanupUser(db.user, "%")
 	}
 	workspacePassword := testPassword(t, "quickstart")
+	// The pods' role and the mirror repositories on moto, under names of this test's own.
+	aws := testsupport.AWS(t)
+	podsRole := aws.CreateRole(testsupport.UniqueName(t, "pods"))
+	mirrors := []string{testsupport.UniqueName(t, "mirror-api"), testsupport.UniqueName(t, "mirror-server")}
+	for _, m := range mirrors {
+		aws.CreateRepository(m)
+	}
+	mirrorsJSON, _ := json.Marshal(mirrors)
 	tfVars := []string{
+		"AWS_ACCESS_KEY_ID=" + aws.AccessKeyID,
+		"AWS_SECRET_ACCESS_KEY=" + aws.SecretAccessKey,
+		"AWS_SESSION_TOKEN=",
+		"AWS_PROFILE=",
+		"AWS_EC2_METADATA_DISABLED=true",
+		"TF_VAR_aws_endpoint=" + aws.Endpoint,
+		"TF_VAR_aws_region=" + aws.Region,
+		"TF_VAR_zenml_pods_role_arn=" + podsRole,
+		"TF_VAR_mirror_repositories=" + string(mirrorsJSON),
 		"TF_VAR_mysql_host=" + srv.Host,
 		"TF_VAR_mysql_port=" + strconv.Itoa(srv.Port),
 		"TF_VAR_mysql_admin_username=" + srv.Admin.User,
@@ -64,7 +85,9 @@ func TestAccQuickstart(t *testing.T) {
 	if err := json.Unmarshal(cli.terraform("output", "-json"), &outputs); err != nil {
 		t.Fatal(err)
 	}
-	gcp := "europe-west3-docker.pkg.dev/zenml-cloud/zenml-pro/"
+	const cpECR = "715803424590.dkr.ecr.eu-west-1.amazonaws.com/"
+	const wsECR = "715803424590.dkr.ecr.eu-central-1.amazonaws.com/"
+	sid := registryaccess.StatementID(podsRole, registryaccess.AccessPull)
 	reasons := func(ws, date string) []any {
 		return []any{
 			"pass: release order: Control Plane 0.13.0 (released 2026-01-30) is at least as new as Workspace Server " + ws + " (released " + date + ")",
@@ -78,12 +101,12 @@ func TestAccQuickstart(t *testing.T) {
 			"workspace-2": reasons("0.93.1", "2026-01-14"),
 		},
 		"control_plane_images": map[string]any{
-			"api":       gcp + "zenml-pro-api:0.13.0",
-			"dashboard": gcp + "zenml-pro-dashboard:0.13.0",
+			"api":       cpECR + "zenml-pro-api:0.13.0",
+			"dashboard": cpECR + "zenml-pro-dashboard:0.13.0",
 		},
 		"workspace_images": map[string]any{
-			"workspace-1": gcp + "zenml-pro-server:0.93.2",
-			"workspace-2": gcp + "zenml-pro-server:0.93.1",
+			"workspace-1": wsECR + "zenml-pro-server:0.93.2",
+			"workspace-2": wsECR + "zenml-pro-server:0.93.1",
 		},
 		"helm_charts": map[string]any{
 			"control_plane": map[string]any{"chart": "oci://public.ecr.aws/zenml/zenml-pro", "version": "0.13.0"},
@@ -111,8 +134,24 @@ func TestAccQuickstart(t *testing.T) {
 		"functions": map[string]any{
 			"workspace_1_compatible": true,
 			"control_plane_released": "2026-01-30",
-			"api_image":              gcp + "zenml-pro-api:0.13.0",
+			"api_image":              cpECR + "zenml-pro-api:0.13.0",
 		},
+		"mirror_grants": map[string]any{mirrors[0]: sid, mirrors[1]: sid},
+	}
+	// The request to ZenML is prose: it names the role, the account and ZenML's repositories in both regions.
+	if req, ok := outputs["zenml_registry_request"].Value.(string); !ok || !strings.Contains(req, "Principal: "+podsRole) ||
+		!strings.Contains(req, "Our AWS account id: "+aws.AccountID()) || !strings.Contains(req, cpECR+"zenml-pro-api ") ||
+		!strings.Contains(req, wsECR+"zenml-pro-server ") {
+		t.Errorf("output zenml_registry_request does not name the role, the account and ZenML's repositories:\n%v", outputs["zenml_registry_request"].Value)
+	}
+	delete(outputs, "zenml_registry_request")
+	// Each mirror's policy holds the pull statement for the role, and nothing else.
+	for _, m := range mirrors {
+		sts := aws.PolicyStatements(m)
+		if st, ok := sts[sid]; len(sts) != 1 || !ok || !slices.Equal(st.AWSPrincipals(), []string{podsRole}) ||
+			!slices.Equal(st.Actions(), registryaccess.AccessPull.ECRActions()) {
+			t.Errorf("repository %s: policy statements %+v, want only %s allowing pull to %s", m, sts, sid, podsRole)
+		}
 	}
 	for name, w := range want {
 		got, ok := outputs[name]
@@ -153,6 +192,13 @@ func TestAccQuickstart(t *testing.T) {
 	cp, _ := record["control_plane"].(map[string]any)
 	ws, _ := record["workspaces"].(map[string]any)
 	ws2, _ := ws["workspace-2"].(map[string]any)
+	access, _ := record["registry_access"].(map[string]any)
+	grants, _ := access["mirror_grants"].(map[string]any)
+	g0, _ := grants[mirrors[0]].(map[string]any)
+	if access["zenml_grantee"] != podsRole || len(grants) != 2 || g0["statement_id"] != sid || g0["preexisting"] != false ||
+		g0["id"] != fmt.Sprintf("arn:aws:ecr:%s:%s:repository/%s pull %s", aws.Region, aws.AccountID(), mirrors[0], podsRole) {
+		t.Errorf("the deployment record's registry_access is not as expected: %v", access)
+	}
 	if cp["chart"] != "oci://public.ecr.aws/zenml/zenml-pro:0.13.0" || cp["release_date"] != "2026-01-30" ||
 		ws2["chart"] != "oci://public.ecr.aws/zenml/zenml:0.93.1" || ws2["compatible"] != true ||
 		ws2["database"] != "mysql://zenml_ws2@"+srv.Addr()+"/zenml_workspace_2" || ws2["db_server"] != wantServerVersion(srv) {

@@ -113,7 +113,10 @@ func (r *registryAccessGrantResource) Schema(ctx context.Context, _ resource.Sch
 			"Registry: with the policy's etag) and reads it back; writes to one repository are serialised within the provider, and " +
 			"concurrent writers, IAM propagation of a principal created in the same apply, and throttling are retried within " +
 			"`timeouts.create`. Destroying it removes only its own statement or member (an ECR policy left empty is deleted); access the " +
-			"principal had before the grant was created (`preexisting`) is never taken away.",
+			"principal had before the grant was created (`preexisting`) is never taken away.\n\n" +
+			"An ECR repository policy only adds access to the repository: the role also needs `ecr:GetAuthorizationToken` in its own " +
+			"IAM policy to log in to the registry. Every argument but `timeouts` replaces the grant when changed; add " +
+			"`lifecycle { create_before_destroy = true }` when the principal must not lose access in between.",
 		Attributes: map[string]schema.Attribute{
 			"id": computedString("The grant's identity, also its import ID: `" + grantExampleECRID + "` for ECR or `" + grantExampleARID +
 				"` for Artifact Registry (repository, access and principal, separated by single spaces)."),
@@ -237,7 +240,8 @@ func (r *registryAccessGrantResource) Schema(ctx context.Context, _ resource.Sch
 				DeleteDescription: "How long a destroy may retry throttling and concurrent policy changes, e.g. `\"10m\"`. Defaults to `5m`.",
 			}),
 			"statement_id": computedString("ECR only: the `Sid` of the statement the grant owns, `ZenMLProPull` or `ZenMLProPush` followed by " +
-				"16 hex digits of the SHA-256 of the role ARN, e.g. `ZenMLProPull3f1c9a0b5d2e7f64`. Known at plan. Null for Artifact Registry."),
+				"16 hex digits of the SHA-256 of the role ARN, e.g. `" + registryaccess.StatementID(principal.ExampleAWSRoleARN, registryaccess.AccessPull) +
+				"` for `" + principal.ExampleAWSRoleARN + "`. Known at plan. Null for Artifact Registry."),
 			"actions": schema.ListAttribute{
 				Computed:            true,
 				ElementType:         types.StringType,
@@ -653,11 +657,17 @@ func (r *registryAccessGrantResource) Create(ctx context.Context, req resource.C
 	plan.Preexisting = types.BoolValue(res.Preexisting)
 	tflog.Info(ctx, "registry access granted", map[string]any{"id": plan.ID.ValueString(), "preexisting": res.Preexisting,
 		"adopted": res.Adopted, "attempts": res.Attempts})
-	if res.Adopted {
-		resp.Diagnostics.AddWarning("Existing Grant Adopted", fmt.Sprintf("%s: the grant's own %s was already there (left by an earlier grant, "+
-			"another configuration or by hand), so nothing was written and preexisting = true: destroying this grant will leave it in place "+
-			"unless other statements or bindings give the same access. If another Terraform configuration manages the same grant, "+
-			"keep only one of them.", plan.ID.ValueString(), spec.what()))
+	switch {
+	case res.Adopted && spec.ecr != nil:
+		resp.Diagnostics.AddWarning("Existing Statement Adopted", fmt.Sprintf("%s: statement %s was already in the policy: its Sid "+
+			"is the one this provider derives from the principal and access, so a grant wrote it before (a create whose state was lost, "+
+			"or another configuration). This grant now manages it, and destroying the grant removes it. If another Terraform "+
+			"configuration manages the same grant, keep only one of them.", plan.ID.ValueString(), spec.ecr.StatementID()))
+	case res.Adopted:
+		resp.Diagnostics.AddWarning("Existing Member Kept", fmt.Sprintf("%s: %s was already in the binding of %s, so nothing was "+
+			"written and preexisting = true (a binding does not tell who added a member): destroying this grant leaves the member in "+
+			"place unless another binding gives the same access. To have destroy remove it, remove the member by hand first and "+
+			"apply again.", plan.ID.ValueString(), spec.ar.Member, spec.ar.Role()))
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }

@@ -242,7 +242,7 @@ func TestAccRegistryAccessGrant_ECRPreexistingAccessKept(t *testing.T) {
 	aws.CreateRepository(legacyRepo)
 	legacy := fmt.Sprintf(`{"Sid":"Legacy","Effect":"Allow","Principal":{"AWS":%q},"Action":"ecr:*"}`, role)
 	aws.SetRepositoryPolicy(legacyRepo, policyOf(legacy))
-	// adopted: the grant's own statement is already there (an earlier grant whose state was lost).
+	// adopted: the grant's own statement is already there (an earlier create whose state was lost).
 	adoptedRepo := testsupport.UniqueName(t, "adopted")
 	aws.CreateRepository(adoptedRepo)
 	sid := registryaccess.StatementID(role, registryaccess.AccessPull)
@@ -257,15 +257,15 @@ func TestAccRegistryAccessGrant_ECRPreexistingAccessKept(t *testing.T) {
 		CheckDestroy: resource.ComposeAggregateTestCheckFunc(
 			// Our statement goes, the access that was there before stays.
 			checkSids(aws, legacyRepo, "Legacy"),
-			// The adopted statement was the only thing giving the access: it stays.
-			checkSids(aws, adoptedRepo, "SomeoneElse", sid),
+			// The adopted statement carries the grant's own Sid: it was a grant's, and goes.
+			checkSids(aws, adoptedRepo, "SomeoneElse"),
 		),
 		Steps: []resource.TestStep{
 			{
 				Config: cfg,
 				Check: resource.ComposeAggregateTestCheckFunc(
 					resource.TestCheckResourceAttr("zenmlpro_registry_access_grant.legacy", "preexisting", "true"),
-					resource.TestCheckResourceAttr("zenmlpro_registry_access_grant.adopted", "preexisting", "true"),
+					resource.TestCheckResourceAttr("zenmlpro_registry_access_grant.adopted", "preexisting", "false"),
 					checkSids(aws, legacyRepo, "Legacy", sid),
 					checkSids(aws, adoptedRepo, "SomeoneElse", sid),
 				),
