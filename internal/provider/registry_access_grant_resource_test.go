@@ -179,6 +179,16 @@ func TestAccRegistryAccessGrant_ECRLifecycle(t *testing.T) {
 				),
 			},
 			{
+				// The same statement written differently (actions reordered and in other case, the
+				// principal as a list, no Version change): compared semantically, the plan stays empty.
+				PreConfig: func() {
+					aws.SetRepositoryPolicy(repo, policyOf(pushStatementOf(aws, repo, pushSid), foreignStatement,
+						fmt.Sprintf(`{"Sid":%q,"Effect":"Allow","Principal":{"AWS":[%q]},"Action":["ECR:GetDownloadUrlForLayer","ecr:BatchCheckLayerAvailability","ecr:batchgetimage"]}`, pullSid, puller)))
+				},
+				Config:   both,
+				PlanOnly: true,
+			},
+			{
 				// Removing one grant leaves the other statement and the foreign one.
 				Config: onlyPush,
 				Check: resource.ComposeAggregateTestCheckFunc(
