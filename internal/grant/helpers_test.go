@@ -158,7 +158,11 @@ type recordingIAM struct {
 
 func (r *recordingIAM) SetIamPolicy(ctx context.Context, req *iampb.SetIamPolicyRequest, opts ...gax.CallOption) (*iampb.Policy, error) {
 	r.mu.Lock()
-	r.written = append(r.written, proto.Clone(req.GetPolicy()).(*iampb.Policy))
+	written, ok := proto.Clone(req.GetPolicy()).(*iampb.Policy)
+	if !ok {
+		panic("proto.Clone of a policy is not a policy")
+	}
+	r.written = append(r.written, written)
 	r.mu.Unlock()
 	return r.IAMAPI.SetIamPolicy(ctx, req, opts...)
 }

@@ -29,14 +29,14 @@ provider "zenmlpro" {
 `, endpoint)
 }
 
-func arGrantBlock(name, project, location, repo, principalHCL, access string) string {
+func arGrantBlock(name, repo, principalHCL, access string) string {
 	return fmt.Sprintf(`
 resource "zenmlpro_registry_access_grant" %q {
   artifact_registry = { project = %q, location = %q, repository = %q }
   principal         = %s
   access            = %q
 }
-`, name, project, location, repo, principalHCL, access)
+`, name, arProject, arLocation, repo, principalHCL, access)
 }
 
 // membersOf returns the sorted members of the role's unconditional binding.
@@ -101,9 +101,9 @@ func TestAccRegistryAccessGrant_ArtifactRegistryLifecycle(t *testing.T) {
 	name := arfake.RepositoryName(arProject, arLocation, "zenml-mirror")
 	fake.AddRepository(name)
 	plantForeign(fake, name)
-	both := gcpProviderBlock(endpoint) + arGrantBlock("wi", arProject, arLocation, "zenml-mirror", wiHCL, "pull") +
-		arGrantBlock("sa", arProject, arLocation, "zenml-mirror", saHCL, "push")
-	onlyWI := gcpProviderBlock(endpoint) + arGrantBlock("wi", arProject, arLocation, "zenml-mirror", wiHCL, "pull")
+	both := gcpProviderBlock(endpoint) + arGrantBlock("wi", "zenml-mirror", wiHCL, "pull") +
+		arGrantBlock("sa", "zenml-mirror", saHCL, "push")
+	onlyWI := gcpProviderBlock(endpoint) + arGrantBlock("wi", "zenml-mirror", wiHCL, "pull")
 	const wi, sa = "zenmlpro_registry_access_grant.wi", "zenmlpro_registry_access_grant.sa"
 
 	resource.Test(t, resource.TestCase{
@@ -186,8 +186,8 @@ func TestAccRegistryAccessGrant_ArtifactRegistryPreexistingKept(t *testing.T) {
 		{Role: registryaccess.RoleWriter, Members: []string{saMember}},
 		{Role: registryaccess.RoleReader, Members: []string{wiMember}},
 	}})
-	cfg := gcpProviderBlock(endpoint) + arGrantBlock("sa", arProject, arLocation, "zenml-mirror", saHCL, "pull") +
-		arGrantBlock("wi", arProject, arLocation, "zenml-mirror", wiHCL, "pull")
+	cfg := gcpProviderBlock(endpoint) + arGrantBlock("sa", "zenml-mirror", saHCL, "pull") +
+		arGrantBlock("wi", "zenml-mirror", wiHCL, "pull")
 	resource.Test(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
 		ProtoV6ProviderFactories: grantFactories("unused", "unused"),
@@ -260,25 +260,25 @@ func TestAccRegistryAccessGrant_ArtifactRegistryFaults(t *testing.T) {
 			{
 				// A service account created in the same apply is not known to IAM yet: retried.
 				PreConfig: func() { fake.FailMissingServiceAccount(saMember, 3) },
-				Config:    gcpProviderBlock(endpoint) + arGrantBlock("sa", arProject, arLocation, "zenml-mirror", saHCL, "pull"),
+				Config:    gcpProviderBlock(endpoint) + arGrantBlock("sa", "zenml-mirror", saHCL, "pull"),
 				Check:     checkMembers(fake, name, registryaccess.RoleReader, saMember),
 			},
 			{
 				// Permission denied is not retried and says which permissions are needed.
 				PreConfig: func() { fake.Fail(arfake.SetIamPolicy, codes.PermissionDenied, 1) },
-				Config: gcpProviderBlock(endpoint) + arGrantBlock("sa", arProject, arLocation, "zenml-mirror", saHCL, "pull") +
-					arGrantBlock("wi", arProject, arLocation, "zenml-mirror", wiHCL, "pull"),
+				Config: gcpProviderBlock(endpoint) + arGrantBlock("sa", "zenml-mirror", saHCL, "pull") +
+					arGrantBlock("wi", "zenml-mirror", wiHCL, "pull"),
 				ExpectError: regexp.MustCompile(`(?s)Registry Access Grant Failed.*PermissionDenied.*artifactregistry\.repositories\.setIamPolicy`),
 			},
 			{
-				Config: gcpProviderBlock(endpoint) + arGrantBlock("sa", arProject, arLocation, "zenml-mirror", saHCL, "pull") +
-					arGrantBlock("gone", arProject, arLocation, "no-such-repo", wiHCL, "pull"),
+				Config: gcpProviderBlock(endpoint) + arGrantBlock("sa", "zenml-mirror", saHCL, "pull") +
+					arGrantBlock("gone", "no-such-repo", wiHCL, "pull"),
 				ExpectError: regexp.MustCompile(`(?s)Repository Not Found.*artifact_registry\.repository.*no-such-repo.*does\s+not\s+exist`),
 			},
 			{
 				// The service account never appears: the create timeout ends the retries with the hint.
 				PreConfig: func() { fake.FailMissingServiceAccount(wiMember, 1_000_000) },
-				Config: gcpProviderBlock(endpoint) + arGrantBlock("sa", arProject, arLocation, "zenml-mirror", saHCL, "pull") + `
+				Config: gcpProviderBlock(endpoint) + arGrantBlock("sa", "zenml-mirror", saHCL, "pull") + `
 resource "zenmlpro_registry_access_grant" "wi" {
   artifact_registry = { project = "my-project", location = "europe-west3", repository = "zenml-mirror" }
   principal         = ` + wiHCL + `

@@ -672,13 +672,6 @@ func (r *registryAccessGrantResource) Create(ctx context.Context, req resource.C
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
 
-func (s grantSpec) what() string {
-	if s.ecr != nil {
-		return "statement " + s.ecr.StatementID()
-	}
-	return "member " + s.ar.Member + " in " + s.ar.Role()
-}
-
 func setECRState(ctx context.Context, m *registryAccessGrantModel, g grant.ECRGrant, diags *diag.Diagnostics) {
 	obj, d := types.ObjectValue(grantECRAttrTypes, map[string]attr.Value{
 		"repository": types.StringValue(g.Repository.Name), "region": types.StringValue(g.Repository.Region),
