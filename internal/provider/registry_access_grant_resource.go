@@ -504,7 +504,7 @@ func (r *registryAccessGrantResource) ModifyPlan(ctx context.Context, req resour
 		return
 	}
 	if !req.State.Raw.IsNull() {
-		return // an update changes timeouts only; replacements are planned as creates
+		return // an update changes timeouts only; Terraform plans a replacement again as a create, with no state
 	}
 	var plan registryAccessGrantModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)

@@ -189,6 +189,25 @@ func TestAccRegistryAccessGrant_ECRLifecycle(t *testing.T) {
 				PlanOnly: true,
 			},
 			{
+				// Changing the access replaces the grant: the pull statement goes, a push statement comes,
+				// and the plan already shows the new statement id and actions.
+				Config: awsProviderBlock(aws.Endpoint, aws.Region) + ecrGrantBlock("pull", repo, aws.Region, puller, "push") +
+					ecrGrantBlock("push", repo, aws.Region, pusher, "push"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(pull, plancheck.ResourceActionDestroyBeforeCreate),
+					plancheck.ExpectResourceAction(push, plancheck.ResourceActionNoop),
+					plancheck.ExpectKnownValue(pull, tfjsonpath.New("statement_id"),
+						knownvalue.StringExact(registryaccess.StatementID(puller, registryaccess.AccessPush))),
+					plancheck.ExpectUnknownValue(pull, tfjsonpath.New("preexisting")),
+				}},
+				Check: resource.ComposeAggregateTestCheckFunc(
+					checkSids(aws, repo, "SomeoneElse", pushSid, registryaccess.StatementID(puller, registryaccess.AccessPush)),
+					checkStatement(aws, repo, puller, registryaccess.AccessPush),
+					resource.TestCheckResourceAttr(pull, "actions.#", "7"),
+					resource.TestCheckResourceAttr(pull, "id", repoARN+" push "+puller),
+				),
+			},
+			{
 				// Removing one grant leaves the other statement and the foreign one.
 				Config: onlyPush,
 				Check: resource.ComposeAggregateTestCheckFunc(
