@@ -1,0 +1,54 @@
+package grant_test
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+
+	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/grant"
+	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/registryaccess"
+	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/testsupport/ecrfake"
+)
+
+// BenchmarkECRRefresh100Grants is the refresh of 100 grants on one repository, 10 at a time as
+// Terraform runs them: the budget (DESIGN.md) is one policy read per repository per refresh, reported
+// as policy-reads/op, next to the time one refresh takes.
+func BenchmarkECRRefresh100Grants(b *testing.B) {
+	fake := ecrfake.New(b)
+	fake.CreateRepository("zenml-mirror")
+	repo := grant.ECRRepository{Region: ecrfake.DefaultRegion, RegistryID: ecrfake.DefaultRegistryID, Name: "zenml-mirror"}
+	grants := make([]grant.ECRGrant, 100)
+	for i := range grants {
+		grants[i] = grant.ECRGrant{Repository: repo, Access: registryaccess.AccessPull,
+			PrincipalARN: fmt.Sprintf("arn:aws:iam::%s:role/puller-%03d", ecrfake.DefaultRegistryID, i)}
+	}
+	client := fake.Client()
+	setup := grant.NewECR(client, fastOptions())
+	for _, g := range grants {
+		if _, err := setup.Grant(context.Background(), g, timeout); err != nil {
+			b.Fatal(err)
+		}
+	}
+	before := fake.Calls(ecrfake.OpGetRepositoryPolicy)
+	b.ResetTimer()
+	for b.Loop() {
+		// Each refresh is a new provider process: a new service with an empty cache.
+		svc := grant.NewECR(client, fastOptions())
+		sem := make(chan struct{}, 10)
+		var wg sync.WaitGroup
+		for _, g := range grants {
+			wg.Add(1)
+			sem <- struct{}{}
+			go func() {
+				defer wg.Done()
+				defer func() { <-sem }()
+				if st, _, err := svc.Check(context.Background(), g, timeout); err != nil || st != grant.Current {
+					b.Errorf("Check = %v, %v", st, err)
+				}
+			}()
+		}
+		wg.Wait()
+	}
+	b.ReportMetric(float64(fake.Calls(ecrfake.OpGetRepositoryPolicy)-before)/float64(b.N), "policy-reads/op")
+}
