@@ -726,6 +726,12 @@ func (r *registryAccessGrantResource) Read(ctx context.Context, req resource.Rea
 	if !ok {
 		return
 	}
+	if r.data != nil && ((spec.ecr != nil && r.data.aws.unknown) || (spec.ar != nil && r.data.gcp.unknown)) {
+		// The provider's cloud settings depend on values known only after apply: the grant cannot be
+		// read in this plan, and is kept as it is (the apply reads and writes with the known settings).
+		tflog.Info(ctx, "registry access not refreshed: the provider's cloud settings are not known yet", map[string]any{"id": state.ID.ValueString()})
+		return
+	}
 	var (
 		st          grant.Status
 		preexisting bool

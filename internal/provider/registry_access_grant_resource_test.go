@@ -453,3 +453,44 @@ resource "zenmlpro_registry_access_grant" "gke" {
 		}},
 	})
 }
+
+// TestAccRegistryAccessGrant_ProviderUnknownAtPlan: the provider's aws settings depend on a value
+// known only after apply (here a terraform_data output, as a region from another module's resource
+// would be). The refresh of a plan keeps the grant as it is instead of failing, and the apply, with
+// the settings known, works.
+func TestAccRegistryAccessGrant_ProviderUnknownAtPlan(t *testing.T) {
+	t.Parallel()
+	aws := testsupport.AWS(t)
+	repo := testsupport.UniqueName(t, "grant")
+	aws.CreateRepository(repo)
+	role := aws.CreateRole(testsupport.UniqueName(t, "puller"))
+	cfg := func(trigger string) string {
+		return fmt.Sprintf(`
+resource "terraform_data" "region" {
+  input            = %q
+  triggers_replace = [%q]
+}
+provider "zenmlpro" {
+  aws = {
+    region    = terraform_data.region.output
+    endpoints = { ecr = %q, iam = %q, sts = %q }
+  }
+}
+`, aws.Region, trigger, aws.Endpoint, aws.Endpoint, aws.Endpoint) + ecrGrantBlock("g", repo, aws.Region, role, "pull")
+	}
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: grantFactories(aws.AccessKeyID, aws.SecretAccessKey),
+		CheckDestroy:             checkSids(aws, repo),
+		Steps: []resource.TestStep{
+			{Config: cfg("one"), Check: checkStatement(aws, repo, role, registryaccess.AccessPull)},
+			{
+				Config: cfg("two"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction("zenmlpro_registry_access_grant.g", plancheck.ResourceActionNoop),
+				}},
+				Check: checkStatement(aws, repo, role, registryaccess.AccessPull),
+			},
+		},
+	})
+}
