@@ -753,14 +753,20 @@ func (r *registryAccessGrantResource) Read(ctx context.Context, req resource.Rea
 		addGrantError(&resp.Diagnostics, "Reading Registry Access Failed", err, spec)
 		return
 	}
+	imported := state.Preexisting.IsNull() || state.Preexisting.IsUnknown()
+	if st != grant.Current && imported {
+		resp.Diagnostics.AddError("Cannot Import Registry Access", fmt.Sprintf("%s: %s. Only a grant that exists can be imported; "+
+			"check the ID (%s) or create the grant with terraform apply.", state.ID.ValueString(), driftReason(st, spec), grant.ImportFormats))
+		return
+	}
 	if st != grant.Current {
 		resp.Diagnostics.AddWarning("Registry Access Changed Outside Terraform", fmt.Sprintf("%s: %s. The grant is removed from the state; "+
 			"the next apply grants it again.", state.ID.ValueString(), driftReason(st, spec)))
 		resp.State.RemoveResource(ctx)
 		return
 	}
-	if state.Preexisting.IsNull() || state.Preexisting.IsUnknown() {
-		state.Preexisting = types.BoolValue(preexisting) // imported
+	if imported {
+		state.Preexisting = types.BoolValue(preexisting)
 	}
 	if spec.ecr != nil {
 		setECRState(ctx, &state, *spec.ecr, &resp.Diagnostics)
@@ -777,9 +783,9 @@ func driftReason(st grant.Status, spec grantSpec) string {
 	case st == grant.RepositoryGone:
 		return spec.ar.Repository.String() + " does not exist any more"
 	case st == grant.Absent && spec.ecr != nil:
-		return "the repository policy has no statement " + spec.ecr.StatementID() + " any more (removed outside Terraform)"
+		return "the repository policy has no statement " + spec.ecr.StatementID() + " (removed outside Terraform, or never created)"
 	case st == grant.Absent:
-		return "the repository's IAM policy has no member " + spec.ar.Member + " in " + spec.ar.Role() + " any more (removed outside Terraform)"
+		return "the repository's IAM policy has no member " + spec.ar.Member + " in " + spec.ar.Role() + " (removed outside Terraform, or never granted)"
 	case st == grant.PrincipalReplaced && spec.ecr != nil:
 		return "statement " + spec.ecr.StatementID() + " names a unique ID (AROA...) instead of " + spec.ecr.PrincipalARN +
 			": the role was deleted, and a role created again under the same name has no access until the grant is made again"

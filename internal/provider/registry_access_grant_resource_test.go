@@ -153,6 +153,19 @@ func TestAccRegistryAccessGrant_ECRLifecycle(t *testing.T) {
 				ImportStateVerify: true,
 			},
 			{
+				ResourceName:  pull,
+				ImportState:   true,
+				ImportStateId: repoARN + "/pull/" + puller,
+				ExpectError:   regexp.MustCompile(`(?s)Invalid Import ID.*three\s+parts\s+separated\s+by\s+single\s+spaces`),
+			},
+			{
+				// No push statement for this role: the import finds nothing and says so.
+				ResourceName:  pull,
+				ImportState:   true,
+				ImportStateId: repoARN + " push " + puller,
+				ExpectError:   regexp.MustCompile(`(?s)Cannot Import Registry Access.*no\s+statement\s+` + registryaccess.StatementID(puller, registryaccess.AccessPush) + `.*Only\s+a\s+grant\s+that\s+exists\s+can\s+be\s+imported`),
+			},
+			{
 				// The statement is removed outside Terraform: the refresh notices and the plan creates it again.
 				PreConfig:          func() { aws.SetRepositoryPolicy(repo, policyOf(foreignStatement, pushStatementOf(aws, repo, pushSid))) },
 				Config:             both,
