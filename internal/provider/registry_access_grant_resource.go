@@ -301,8 +301,6 @@ func (r *registryAccessGrantResource) Configure(_ context.Context, req resource.
 type grantSpec struct {
 	ecr *grant.ECRGrant
 	ar  *grant.ARGrant
-	// arProjectFromProvider is true when artifact_registry.project was not set.
-	arProjectUnset bool
 }
 
 // principalValues are the principal object's values.
@@ -383,92 +381,106 @@ func checkGrantShape(ctx context.Context, m registryAccessGrantModel, defaultPro
 	}
 	switch {
 	case ecrSet:
-		if pKnown && p.count == 1 && p.roleARN == "" {
-			diags.AddAttributeError(path.Root("principal"), "Principal Does Not Fit Registry", fmt.Sprintf(
-				"Attribute principal: an ECR repository policy grants access to AWS principals: set principal.aws_iam_role_arn, e.g. %q. "+
-					"For a GCP service account or GKE Workload Identity, grant on an Artifact Registry repository (artifact_registry).",
-				principal.ExampleAWSRoleARN))
-			return spec, false
-		}
-		if m.ECR.IsUnknown() {
-			return spec, false
-		}
-		var e grantECRModel
-		diags.Append(m.ECR.As(ctx, &e, basetypes.ObjectAsOptions{UnhandledUnknownAsEmpty: true})...)
-		if diags.HasError() {
-			return spec, false
-		}
-		if anyUnknown(e.Repository, e.Region) {
-			known = false
-		}
-		role, roleErr := principal.ParseAWSRoleARN(p.roleARN)
-		if !e.Region.IsUnknown() && pKnown && roleErr == nil {
-			if want := grant.PartitionOfRegion(e.Region.ValueString()); role.Partition != want {
-				diags.AddAttributeError(path.Root("principal").AtName("aws_iam_role_arn"), "Partition Mismatch", fmt.Sprintf(
-					"Attribute principal.aws_iam_role_arn: the role is in partition %s but region %s is in partition %s; a repository "+
-						"policy cannot grant across partitions. Use a role of partition %s, e.g. %q.", role.Partition, e.Region.ValueString(),
-					want, want, strings.Replace(principal.ExampleAWSRoleARN, "arn:aws:", "arn:"+want+":", 1)))
-				return spec, false
-			}
-		}
-		if !known || roleErr != nil {
-			return spec, false
-		}
-		regID := ""
-		if !e.RegistryID.IsUnknown() && !e.RegistryID.IsNull() {
-			regID = e.RegistryID.ValueString()
-		}
-		spec.ecr = &grant.ECRGrant{
-			Repository:   grant.ECRRepository{Region: e.Region.ValueString(), RegistryID: regID, Name: e.Repository.ValueString()},
-			PrincipalARN: role.ARN(), Access: access,
-		}
+		spec.ecr, known = ecrGrantSpec(ctx, m.ECR, p, pKnown, access, known, diags)
 	case arSet:
-		if pKnown && p.count == 1 && p.roleARN != "" {
-			diags.AddAttributeError(path.Root("principal"), "Principal Does Not Fit Registry", fmt.Sprintf(
-				"Attribute principal: an Artifact Registry repository grants access to Google identities: set principal.gcp_service_account "+
-					"(e.g. %q) or principal.gke_workload_identity. For an AWS IAM role, grant on an ECR repository (ecr).",
-				principal.ExampleGCPServiceAccount))
-			return spec, false
-		}
-		if m.ArtifactRegistry.IsUnknown() {
-			return spec, false
-		}
-		var a grantARModel
-		diags.Append(m.ArtifactRegistry.As(ctx, &a, basetypes.ObjectAsOptions{UnhandledUnknownAsEmpty: true})...)
-		if diags.HasError() {
-			return spec, false
-		}
-		if anyUnknown(a.Location, a.Repository, a.Project) {
-			known = false
-		}
-		project := a.Project.ValueString()
-		if a.Project.IsNull() {
-			spec.arProjectUnset = true
-			project = defaultProject
-		}
-		if !known || project == "" {
-			return spec, false
-		}
-		g := &grant.ARGrant{Repository: grant.ARRepository{Project: project, Location: a.Location.ValueString(), Repository: a.Repository.ValueString()}, Access: access}
-		switch {
-		case p.serviceAccount != "":
-			sa, err := principal.ParseGCPServiceAccount(p.serviceAccount)
-			if err != nil {
-				return spec, false
-			}
-			g.Member = sa.Member()
-		case p.wi != nil:
-			wi, err := principal.NewWorkloadIdentity(p.wi.Project, p.wi.Namespace, p.wi.ServiceAccount)
-			if err != nil {
-				return spec, false
-			}
-			g.Member = wi.Member()
-		default:
-			return spec, false
-		}
-		spec.ar = g
+		spec.ar, known = arGrantSpec(ctx, m.ArtifactRegistry, p, pKnown, access, known, defaultProject, diags)
 	}
 	return spec, known
+}
+
+// ecrGrantSpec checks the ecr object against the principal and builds the grant; nil when a value is
+// unknown or a rule is broken (reported in diags).
+func ecrGrantSpec(ctx context.Context, obj types.Object, p principalValues, pKnown bool, access registryaccess.Access, known bool,
+	diags *diag.Diagnostics) (*grant.ECRGrant, bool) {
+	if pKnown && p.count == 1 && p.roleARN == "" {
+		diags.AddAttributeError(path.Root("principal"), "Principal Does Not Fit Registry", fmt.Sprintf(
+			"Attribute principal: an ECR repository policy grants access to AWS principals: set principal.aws_iam_role_arn, e.g. %q. "+
+				"For a GCP service account or GKE Workload Identity, grant on an Artifact Registry repository (artifact_registry).",
+			principal.ExampleAWSRoleARN))
+		return nil, false
+	}
+	if obj.IsUnknown() {
+		return nil, false
+	}
+	var e grantECRModel
+	diags.Append(obj.As(ctx, &e, basetypes.ObjectAsOptions{UnhandledUnknownAsEmpty: true})...)
+	if diags.HasError() {
+		return nil, false
+	}
+	if anyUnknown(e.Repository, e.Region) {
+		known = false
+	}
+	role, roleErr := principal.ParseAWSRoleARN(p.roleARN)
+	if !e.Region.IsUnknown() && pKnown && roleErr == nil {
+		if want := grant.PartitionOfRegion(e.Region.ValueString()); role.Partition != want {
+			diags.AddAttributeError(path.Root("principal").AtName("aws_iam_role_arn"), "Partition Mismatch", fmt.Sprintf(
+				"Attribute principal.aws_iam_role_arn: the role is in partition %s but region %s is in partition %s; a repository "+
+					"policy cannot grant across partitions. Use a role of partition %s, e.g. %q.", role.Partition, e.Region.ValueString(),
+				want, want, strings.Replace(principal.ExampleAWSRoleARN, "arn:aws:", "arn:"+want+":", 1)))
+			return nil, false
+		}
+	}
+	if !known || roleErr != nil {
+		return nil, false
+	}
+	regID := ""
+	if !e.RegistryID.IsUnknown() && !e.RegistryID.IsNull() {
+		regID = e.RegistryID.ValueString()
+	}
+	return &grant.ECRGrant{
+		Repository:   grant.ECRRepository{Region: e.Region.ValueString(), RegistryID: regID, Name: e.Repository.ValueString()},
+		PrincipalARN: role.ARN(), Access: access,
+	}, true
+}
+
+// arGrantSpec checks the artifact_registry object against the principal and builds the grant, with
+// the provider's default project when the object names none; nil when a value is unknown or a rule
+// is broken (reported in diags).
+func arGrantSpec(ctx context.Context, obj types.Object, p principalValues, pKnown bool, access registryaccess.Access, known bool,
+	defaultProject string, diags *diag.Diagnostics) (*grant.ARGrant, bool) {
+	if pKnown && p.count == 1 && p.roleARN != "" {
+		diags.AddAttributeError(path.Root("principal"), "Principal Does Not Fit Registry", fmt.Sprintf(
+			"Attribute principal: an Artifact Registry repository grants access to Google identities: set principal.gcp_service_account "+
+				"(e.g. %q) or principal.gke_workload_identity. For an AWS IAM role, grant on an ECR repository (ecr).",
+			principal.ExampleGCPServiceAccount))
+		return nil, false
+	}
+	if obj.IsUnknown() {
+		return nil, false
+	}
+	var a grantARModel
+	diags.Append(obj.As(ctx, &a, basetypes.ObjectAsOptions{UnhandledUnknownAsEmpty: true})...)
+	if diags.HasError() {
+		return nil, false
+	}
+	if anyUnknown(a.Location, a.Repository, a.Project) {
+		known = false
+	}
+	project := a.Project.ValueString()
+	if a.Project.IsNull() {
+		project = defaultProject
+	}
+	if !known || project == "" {
+		return nil, false
+	}
+	g := &grant.ARGrant{Repository: grant.ARRepository{Project: project, Location: a.Location.ValueString(), Repository: a.Repository.ValueString()}, Access: access}
+	switch {
+	case p.serviceAccount != "":
+		sa, err := principal.ParseGCPServiceAccount(p.serviceAccount)
+		if err != nil {
+			return nil, false
+		}
+		g.Member = sa.Member()
+	case p.wi != nil:
+		wi, err := principal.NewWorkloadIdentity(p.wi.Project, p.wi.Namespace, p.wi.ServiceAccount)
+		if err != nil {
+			return nil, false
+		}
+		g.Member = wi.Member()
+	default:
+		return nil, false
+	}
+	return g, true
 }
 
 func (r *registryAccessGrantResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
