@@ -507,3 +507,40 @@ provider "zenmlpro" {
 		},
 	})
 }
+
+// TestAccRegistryAccessGrant_PrincipalUnknownAtPlan: the role comes from a resource of the same apply
+// (terraform_data stands in for aws_iam_role): the plan shows the statement id as known after apply,
+// and the apply grants it.
+func TestAccRegistryAccessGrant_PrincipalUnknownAtPlan(t *testing.T) {
+	t.Parallel()
+	aws := testsupport.AWS(t)
+	repo := testsupport.UniqueName(t, "grant")
+	aws.CreateRepository(repo)
+	role := aws.CreateRole(testsupport.UniqueName(t, "puller"))
+	cfg := awsProviderBlock(aws.Endpoint, aws.Region) + fmt.Sprintf(`
+resource "terraform_data" "role" {
+  input = %q
+}
+resource "zenmlpro_registry_access_grant" "g" {
+  ecr       = { repository = %q, region = %q }
+  principal = { aws_iam_role_arn = terraform_data.role.output }
+}
+`, role, repo, aws.Region)
+	const g = "zenmlpro_registry_access_grant.g"
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: grantFactories(aws.AccessKeyID, aws.SecretAccessKey),
+		CheckDestroy:             checkSids(aws, repo),
+		Steps: []resource.TestStep{{
+			Config: cfg,
+			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+				plancheck.ExpectUnknownValue(g, tfjsonpath.New("statement_id")),
+				plancheck.ExpectUnknownValue(g, tfjsonpath.New("id")),
+			}},
+			Check: resource.ComposeAggregateTestCheckFunc(
+				checkStatement(aws, repo, role, registryaccess.AccessPull),
+				resource.TestCheckResourceAttr(g, "statement_id", registryaccess.StatementID(role, registryaccess.AccessPull)),
+			),
+		}},
+	})
+}
