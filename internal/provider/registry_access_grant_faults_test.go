@@ -68,6 +68,25 @@ func TestAccRegistryAccessGrant_ECRFaults(t *testing.T) {
 				),
 			},
 			{
+				// Credentials without the permission: not retried, and the error names the permissions needed.
+				PreConfig: func() {
+					fake.Deny(ecrfake.OpSetRepositoryPolicy, 1)
+					setCalls = fake.Calls(ecrfake.OpSetRepositoryPolicy)
+				},
+				Config: grantCfg + ecrGrantBlock("denied", "zenml-mirror", ecrfake.DefaultRegion, other, "push"),
+				ExpectError: regexp.MustCompile(`(?s)Registry Access Grant Failed.*AccessDeniedException.*not\s+authorized.*` +
+					`credentials\s+need\s+ecr:DescribeRepositories,\s+ecr:GetRepositoryPolicy,\s+ecr:SetRepositoryPolicy\s+and\s+ecr:DeleteRepositoryPolicy`),
+			},
+			{
+				PreConfig: func() {
+					if got := fake.Calls(ecrfake.OpSetRepositoryPolicy) - setCalls; got != 1 {
+						t.Errorf("SetRepositoryPolicy was called %d times for a denied grant, want 1 (no retry)", got)
+					}
+				},
+				Config: grantCfg,
+				Check:  func(*terraform.State) error { return hasStatement() },
+			},
+			{
 				// A principal that never becomes visible: the create timeout ends the retries, and the
 				// error says what to do.
 				PreConfig: func() { fake.FailPrincipal(other, 1_000_000, ecrfake.MessageInvalidPolicy) },

@@ -10,6 +10,7 @@
 //     ("Invalid repository policy provided" or "Principal not found") for the first N calls, as ECR
 //     does while a role created a moment ago has not reached it (FailPrincipal);
 //   - throttling: ThrottlingException for the next N calls of any operation (Throttle);
+//   - missing permissions: AccessDeniedException for the next N calls of one operation (Deny);
 //   - a concurrent writer: right after a successful SetRepositoryPolicy the fake removes a given
 //     statement once, so a read-back does not find it (RemoveStatementOnce).
 //
@@ -66,6 +67,7 @@ const (
 	CodeThrottling               = "ThrottlingException"
 	CodeUnknownOperation         = "UnknownOperationException"
 	CodeMissingAuthentication    = "MissingAuthenticationTokenException"
+	CodeAccessDenied             = "AccessDeniedException"
 )
 
 // Messages ECR gives for a policy naming a principal IAM has not propagated yet; pass one to
@@ -89,6 +91,7 @@ type Server struct {
 	calls           map[string]int
 	principalFaults map[string]*principalFault
 	throttles       int
+	denials         map[string]int
 	removals        []string
 }
 
@@ -187,6 +190,17 @@ func (s *Server) FailPrincipal(principal string, n int, message string) {
 	s.principalFaults[principal] = &principalFault{remaining: n, message: message}
 }
 
+// Deny makes the next n calls of the operation fail with AccessDeniedException, as ECR answers
+// credentials without the permission (moto does not check permissions).
+func (s *Server) Deny(op string, n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.denials == nil {
+		s.denials = map[string]int{}
+	}
+	s.denials[op] = n
+}
+
 // Throttle makes the next n calls, of any operation, fail with ThrottlingException.
 func (s *Server) Throttle(n int) {
 	s.mu.Lock()
@@ -217,6 +231,9 @@ func (s *Server) PendingFaults() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	n := s.throttles + len(s.removals)
+	for _, d := range s.denials {
+		n += d
+	}
 	for _, f := range s.principalFaults {
 		n += f.remaining
 	}
@@ -311,6 +328,11 @@ func (s *Server) handle(r *http.Request, target, op string, body []byte) (any, *
 	if s.throttles > 0 {
 		s.throttles--
 		return nil, errorf(CodeThrottling, MessageThrottling)
+	}
+	if s.denials[op] > 0 {
+		s.denials[op]--
+		return nil, errorf(CodeAccessDenied, "User: arn:aws:sts::%s:assumed-role/deployer/terraform is not authorized to perform: ecr:%s "+
+			"on resource: arn:aws:ecr:%s:%s:repository/* because no identity-based policy allows the ecr:%s action", s.RegistryID, op, s.Region, s.RegistryID, op)
 	}
 	var in request
 	if err := json.Unmarshal(body, &in); err != nil {

@@ -228,6 +228,31 @@ func TestThrottle(t *testing.T) {
 
 // TestRemoveStatementOnce: a concurrent writer removes the statement right after the write that
 // added it, once.
+func TestDeny(t *testing.T) {
+	t.Parallel()
+	s := New(t)
+	c := s.Client()
+	s.CreateRepository("app")
+	s.PutPolicy("app", policy("A", roleA))
+	s.Deny(OpSetRepositoryPolicy, 1)
+	if _, err := get(c, "app"); err != nil {
+		t.Errorf("GetRepositoryPolicy is not denied: %v", err)
+	}
+	err := set(c, "app", policy("B", roleB))
+	if code, msg := apiCode(err); code != CodeAccessDenied || !strings.Contains(msg, "not authorized to perform: ecr:SetRepositoryPolicy") {
+		t.Errorf("denied SetRepositoryPolicy: %v (code %q), want %s", err, code, CodeAccessDenied)
+	}
+	if got, _ := s.Policy("app"); got != policy("A", roleA) {
+		t.Errorf("a denied call changed the policy: %s", got)
+	}
+	if s.PendingFaults() != 0 {
+		t.Errorf("PendingFaults = %d after the denial happened", s.PendingFaults())
+	}
+	if err := set(c, "app", policy("B", roleB)); err != nil {
+		t.Errorf("the call after the denial: %v", err)
+	}
+}
+
 func TestRemoveStatementOnce(t *testing.T) {
 	t.Parallel()
 	s := New(t)
