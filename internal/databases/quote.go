@@ -98,10 +98,13 @@ func checkQuotable(what, s string) error {
 	return nil
 }
 
-// mysqlHost is the host part of a MySQL account, "%" when not given.
+// DefaultUserHost is the host part of a MySQL account when none is given: any host.
+const DefaultUserHost = "%"
+
+// mysqlHost is the host part of a MySQL account, DefaultUserHost when not given.
 func mysqlHost(u User) string {
 	if u.Host == "" {
-		return "%"
+		return DefaultUserHost
 	}
 	return u.Host
 }

@@ -52,13 +52,6 @@ const (
 
 func deletionPolicies() []string { return []string{policyRetain, policyDropIfEmpty, policyDrop} }
 
-// Defaults of the engine-specific attributes.
-const (
-	defaultCharacterSet = "utf8mb4"
-	defaultEncoding     = "UTF8"
-	defaultUserHost     = "%"
-)
-
 type databaseResourceModel struct {
 	ID                 types.String `tfsdk:"id"`
 	Server             types.String `tfsdk:"server"`
@@ -162,7 +155,7 @@ func (r *databaseResource) Schema(_ context.Context, _ resource.SchemaRequest, r
 			"character_set": schema.StringAttribute{
 				Optional: true,
 				Computed: true,
-				MarkdownDescription: "MySQL only: the database's default character set, e.g. `utf8mb4`. Defaults to `" + defaultCharacterSet + "` on MySQL " +
+				MarkdownDescription: "MySQL only: the database's default character set, e.g. `utf8mb4`. Defaults to `" + databases.DefaultCharacterSet + "` on MySQL " +
 					"and is null on PostgreSQL. It is set at creation: a database whose character set differs from the configuration " +
 					"(changed outside Terraform, or a new value here) fails the plan, since converting a database is a migration, not an update.",
 				Validators: []validator.String{stringvalidator.RegexMatches(charsetPattern, "must be a MySQL character set name such as \"utf8mb4\"")},
@@ -177,7 +170,7 @@ func (r *databaseResource) Schema(_ context.Context, _ resource.SchemaRequest, r
 			"encoding": schema.StringAttribute{
 				Optional: true,
 				Computed: true,
-				MarkdownDescription: "PostgreSQL only: the database's encoding, e.g. `UTF8`. Defaults to `" + defaultEncoding + "` on PostgreSQL and is null on MySQL. " +
+				MarkdownDescription: "PostgreSQL only: the database's encoding, e.g. `UTF8`. Defaults to `" + databases.DefaultEncoding + "` on PostgreSQL and is null on MySQL. " +
 					"It is set at creation only.",
 				Validators: []validator.String{stringvalidator.RegexMatches(encodingPattern, "must be a PostgreSQL encoding name such as \"UTF8\"")},
 			},
@@ -199,7 +192,7 @@ func (r *databaseResource) Schema(_ context.Context, _ resource.SchemaRequest, r
 						Optional: true,
 						Computed: true,
 						MarkdownDescription: "MySQL only: the host part of the account, `user@host`: `%` (any host), an IP address, a pattern such as `10.0.%` " +
-							"or an address/netmask. Defaults to `" + defaultUserHost + "` on MySQL and is null on PostgreSQL, which has no host part.",
+							"or an address/netmask. Defaults to `" + databases.DefaultUserHost + "` on MySQL and is null on PostgreSQL, which has no host part.",
 						Validators: []validator.String{identifierValidator{kind: "MySQL account host", check: checks.CheckUserHost}},
 					},
 					"password_wo": schema.StringAttribute{
@@ -566,9 +559,9 @@ func (r *databaseResource) planEngineAttributes(plan *databaseResourceModel, con
 		st = *state
 	}
 	attrs := []engineAttr{
-		{"character_set", config.CharacterSet, st.CharacterSet, &plan.CharacterSet, defaultCharacterSet, databases.MySQL},
+		{"character_set", config.CharacterSet, st.CharacterSet, &plan.CharacterSet, databases.DefaultCharacterSet, databases.MySQL},
 		{"collation", config.Collation, st.Collation, &plan.Collation, "", databases.MySQL},
-		{"encoding", config.Encoding, st.Encoding, &plan.Encoding, defaultEncoding, databases.Postgres},
+		{"encoding", config.Encoding, st.Encoding, &plan.Encoding, databases.DefaultEncoding, databases.Postgres},
 	}
 	for _, a := range attrs {
 		switch {
@@ -626,7 +619,7 @@ func (r *databaseResource) planUser(ctx context.Context, plan *databaseResourceM
 	case engine == databases.Postgres:
 		u.Host = types.StringNull()
 	case engine == databases.MySQL && u.Host.IsNull():
-		u.Host = types.StringValue(defaultUserHost)
+		u.Host = types.StringValue(databases.DefaultUserHost)
 	case u.Host.IsNull():
 		u.Host = types.StringUnknown()
 	}
@@ -871,7 +864,7 @@ func (r *databaseResource) finishPlanned(ctx context.Context, m *databaseResourc
 	if user != nil {
 		if user.Host.IsUnknown() {
 			if engine == databases.MySQL {
-				user.Host = types.StringValue(defaultUserHost)
+				user.Host = types.StringValue(databases.DefaultUserHost)
 			} else {
 				user.Host = types.StringNull()
 			}
@@ -1054,7 +1047,7 @@ func (r *databaseResource) Read(ctx context.Context, req resource.ReadRequest, r
 		case info.Engine == databases.Postgres:
 			user.Host = types.StringNull()
 		case user.Host.IsNull():
-			user.Host = types.StringValue(defaultUserHost)
+			user.Host = types.StringValue(databases.DefaultUserHost)
 		}
 		account := user.account()
 		exists, err := srv.UserExists(ctx, account)

@@ -29,12 +29,10 @@ import (
 
 // Limits and defaults of a database_servers entry.
 const (
-	defaultConnectTimeout     = 10 * time.Second
-	minConnectTimeout         = time.Second
-	maxConnectTimeout         = 5 * time.Minute
-	defaultMaxOpenConnections = 4
-	maxMaxOpenConnections     = 100
-	exampleServerKey          = "main"
+	minConnectTimeout     = time.Second
+	maxConnectTimeout     = 5 * time.Minute
+	maxMaxOpenConnections = 100
+	exampleServerKey      = "main"
 )
 
 var serverKeyPattern = regexp.MustCompile(`^[a-z][a-z0-9_-]{0,62}$`)
@@ -158,13 +156,13 @@ func databaseServersAttribute() schema.Attribute {
 				"connect_timeout": schema.StringAttribute{
 					Optional: true,
 					MarkdownDescription: fmt.Sprintf("How long to wait for a connection to the server, as a duration such as `10s` or `1m`, "+
-						"from %s to %s. Defaults to `%s`.", minConnectTimeout, maxConnectTimeout, defaultConnectTimeout),
+						"from %s to %s. Defaults to `%s`.", minConnectTimeout, maxConnectTimeout, databases.DefaultConnectTimeout),
 					Validators: []validator.String{connectTimeoutValidator{}},
 				},
 				"max_open_connections": schema.Int64Attribute{
 					Optional: true,
 					MarkdownDescription: fmt.Sprintf("The most connections the provider opens to this server at once, shared by all resources, "+
-						"1 to %d. Defaults to `%d`.", maxMaxOpenConnections, defaultMaxOpenConnections),
+						"1 to %d. Defaults to `%d`.", maxMaxOpenConnections, databases.DefaultMaxOpenConnections),
 					Validators: []validator.Int64{int64validator.Between(1, maxMaxOpenConnections)},
 				},
 			},
@@ -319,7 +317,7 @@ func serverConfigOf(ctx context.Context, key string, sm databaseServerModel) (da
 		return cfg, true, fmt.Errorf("%s.username is empty; give the admin user, e.g. \"admin\"", prefix)
 	}
 	cfg.Password = sm.Password.ValueString()
-	cfg.ConnectTimeout = defaultConnectTimeout
+	cfg.ConnectTimeout = databases.DefaultConnectTimeout
 	if !sm.ConnectTimeout.IsNull() {
 		d, err := parseConnectTimeout(sm.ConnectTimeout.ValueString())
 		if err != nil {
@@ -327,11 +325,11 @@ func serverConfigOf(ctx context.Context, key string, sm databaseServerModel) (da
 		}
 		cfg.ConnectTimeout = d
 	}
-	cfg.MaxOpenConnections = defaultMaxOpenConnections
+	cfg.MaxOpenConnections = databases.DefaultMaxOpenConnections
 	if !sm.MaxOpenConnections.IsNull() {
 		n := sm.MaxOpenConnections.ValueInt64()
 		if n < 1 || n > maxMaxOpenConnections {
-			return cfg, true, fmt.Errorf("%s.max_open_connections is %d; use 1 to %d, e.g. %d", prefix, n, maxMaxOpenConnections, defaultMaxOpenConnections)
+			return cfg, true, fmt.Errorf("%s.max_open_connections is %d; use 1 to %d, e.g. %d", prefix, n, maxMaxOpenConnections, databases.DefaultMaxOpenConnections)
 		}
 		cfg.MaxOpenConnections = int(n)
 	}
