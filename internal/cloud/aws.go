@@ -54,14 +54,6 @@ type AWSConfig struct {
 	MaxRetries *int
 }
 
-// Validate checks the parts of the configuration that need no network.
-func (c AWSConfig) Validate() error {
-	if c.MaxRetries != nil && (*c.MaxRetries < 0 || *c.MaxRetries > MaxAWSRetries) {
-		return fmt.Errorf("max retries %d is outside 0 to %d", *c.MaxRetries, MaxAWSRetries)
-	}
-	return nil
-}
-
 // AWSClients builds the ECR, IAM and STS clients of one AWSConfig once, at first use, and shares them.
 // It is safe for concurrent use.
 type AWSClients struct {

@@ -29,19 +29,6 @@ type GCPConfig struct {
 	Insecure bool
 }
 
-// Validate checks the parts of the configuration that need no network.
-func (c GCPConfig) Validate() error {
-	if c.Insecure && c.ArtifactRegistryEndpoint == "" {
-		return errors.New("insecure needs an Artifact Registry endpoint: it is meant for a local test server only")
-	}
-	if c.CredentialsJSON != "" {
-		if _, err := CheckCredentialsJSON(c.CredentialsJSON); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 // Kinds of credentials JSON documents accepted, as named by their "type" field.
 const (
 	ServiceAccountCredentials = "service_account"

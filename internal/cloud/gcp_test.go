@@ -99,7 +99,7 @@ func TestGCPClientsRefuseBadConfigAtFirstUse(t *testing.T) {
 		cfg  GCPConfig
 		want string
 	}{
-		"insecure without endpoint": {GCPConfig{Insecure: true}, "insecure needs an Artifact Registry endpoint"},
+		"insecure without endpoint": {GCPConfig{Insecure: true}, "insecure: insecure = true needs artifact_registry_endpoint"},
 		"credentials not JSON":      {GCPConfig{CredentialsJSON: secretMarker}, "not a JSON object"},
 	} {
 		t.Run(name, func(t *testing.T) {

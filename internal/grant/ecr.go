@@ -81,8 +81,7 @@ func (g ECRGrant) StatementID() string { return registryaccess.StatementID(g.Pri
 
 // ecrPolicy is a repository's policy as read: nil doc when the repository has none.
 type ecrPolicy struct {
-	doc    *registryaccess.PolicyDocument
-	exists bool
+	doc *registryaccess.PolicyDocument
 }
 
 func (p ecrPolicy) document() *registryaccess.PolicyDocument {
@@ -178,7 +177,7 @@ func (e *ECR) read(ctx context.Context, repo ECRRepository) (ecrPolicy, error) {
 	if err != nil {
 		return ecrPolicy{}, fmt.Errorf("the policy of %s cannot be read: %w", repo, err)
 	}
-	return ecrPolicy{doc: doc, exists: true}, nil
+	return ecrPolicy{doc: doc}, nil
 }
 
 func (e *ECR) write(ctx context.Context, repo ECRRepository, doc *registryaccess.PolicyDocument) error {

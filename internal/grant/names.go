@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/cloud"
 	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/registryaccess"
 	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/registryaccess/principal"
 )
@@ -128,8 +129,8 @@ func ParseImportID(id string) (ImportID, error) {
 	}
 	if m := ecrRepositoryARNPattern.FindStringSubmatch(parts[0]); m != nil {
 		repo := ECRRepository{Region: m[2], RegistryID: m[3], Name: m[4]}
-		if err := checkAWSRegionName(repo.Region); err != nil {
-			return ImportID{}, err
+		if err := cloud.CheckAWSRegion(repo.Region); err != nil {
+			return ImportID{}, fmt.Errorf("the repository ARN %q: %w", parts[0], err)
 		}
 		if repo.Partition() != m[1] {
 			return ImportID{}, fmt.Errorf("the repository ARN %q names partition %s, but region %s is in partition %s", parts[0], m[1], repo.Region, repo.Partition())
@@ -180,13 +181,4 @@ func ParseImportID(id string) (ImportID, error) {
 	return ImportID{}, fmt.Errorf("the first part of the import ID, %q, is neither an ECR repository ARN "+
 		"(arn:aws:ecr:REGION:ACCOUNT:repository/NAME) nor an Artifact Registry repository name "+
 		"(projects/PROJECT/locations/LOCATION/repositories/REPOSITORY); give %s", parts[0], ImportFormats)
-}
-
-var awsRegionName = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]{1,2}$`)
-
-func checkAWSRegionName(s string) error {
-	if !awsRegionName.MatchString(s) {
-		return fmt.Errorf("%q is not an AWS region name, e.g. \"eu-central-1\"", s)
-	}
-	return nil
 }

@@ -3,13 +3,9 @@ package provider
 import (
 	"context"
 	"fmt"
-	"github.com/aws/aws-sdk-go-v2/config"
-	"net"
-	"net/url"
-	"regexp"
-	"strconv"
 	"strings"
 
+	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -22,18 +18,6 @@ import (
 	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/registryaccess/principal"
 )
 
-// Examples used in descriptions and messages.
-const (
-	exampleAWSRegion        = "eu-central-1"
-	exampleAWSEndpoint      = "http://127.0.0.1:5000"
-	exampleAWSProfile       = "deploy"
-	exampleGCPEndpoint      = "artifactregistry.googleapis.com:443"
-	exampleLocalGCPEndpoint = "127.0.0.1:50051"
-)
-
-// awsRegionPattern matches AWS region names such as eu-central-1, us-gov-west-1 or cn-northwest-1.
-var awsRegionPattern = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]{1,2}$`)
-
 // awsEndpointServices are the services whose endpoint can be overridden, in schema order.
 var awsEndpointServices = []string{"ecr", "iam", "sts"}
 
@@ -45,14 +29,14 @@ func awsAttribute() schema.Attribute {
 			Optional: true,
 			MarkdownDescription: fmt.Sprintf("URL of the %s API instead of the regular AWS endpoint, an absolute `http` or `https` URL "+
 				"without query or fragment, e.g. `%s` for a local moto server or a VPC interface endpoint's URL. Defaults to the regular endpoint "+
-				"(or `AWS_ENDPOINT_URL_%s`).", strings.ToUpper(s), exampleAWSEndpoint, strings.ToUpper(s)),
-			Validators: []validator.String{checkedString{"Invalid AWS Endpoint", "value must be an absolute http or https URL without query or fragment", checkAWSEndpoint}},
+				"(or `AWS_ENDPOINT_URL_%s`).", strings.ToUpper(s), cloud.ExampleAWSEndpoint, strings.ToUpper(s)),
+			Validators: []validator.String{checkedString{"Invalid AWS Endpoint", "value must be an absolute http or https URL without query or fragment", cloud.CheckAWSEndpoint}},
 		}
 	}
 	return schema.SingleNestedAttribute{
 		Optional: true,
 		MarkdownDescription: "How the provider reaches AWS (ECR, IAM and STS) for registry access grants on ECR (the `zenmlpro_registry_access_grant` resource with `ecr`), e.g. " +
-			"`aws = { region = \"" + exampleAWSRegion + "\", assume_role_arn = \"" + principal.ExampleAWSRoleARN + "\" }`. " +
+			"`aws = { region = \"" + cloud.ExampleAWSRegion + "\", assume_role_arn = \"" + principal.ExampleAWSRoleARN + "\" }`. " +
 			"Credentials come from the default AWS credential chain (environment variables, the shared config and credentials files, " +
 			"web identity, the ECS or EC2 metadata endpoints); the provider never stores them. Values may be unknown until apply: " +
 			"the clients are built lazily, at the first operation that needs AWS, once, and shared by every resource; a plan never contacts AWS " +
@@ -60,15 +44,15 @@ func awsAttribute() schema.Attribute {
 		Attributes: map[string]schema.Attribute{
 			"region": schema.StringAttribute{
 				Optional: true,
-				MarkdownDescription: "AWS region of the ECR API calls, e.g. `" + exampleAWSRegion + "`, `us-gov-west-1` or `cn-northwest-1` " +
+				MarkdownDescription: "AWS region of the ECR API calls, e.g. `" + cloud.ExampleAWSRegion + "`, `us-gov-west-1` or `cn-northwest-1` " +
 					"(a grant's own `ecr.region` wins for that grant). IAM is global. Defaults to `AWS_REGION` or the profile's region.",
-				Validators: []validator.String{checkedString{"Invalid AWS Region", "value must be an AWS region name such as " + exampleAWSRegion, checkAWSRegion}},
+				Validators: []validator.String{checkedString{"Invalid AWS Region", "value must be an AWS region name such as " + cloud.ExampleAWSRegion, cloud.CheckAWSRegion}},
 			},
 			"profile": schema.StringAttribute{
 				Optional: true,
-				MarkdownDescription: "Named profile of the shared AWS config and credentials files, e.g. `" + exampleAWSProfile + "`. " +
+				MarkdownDescription: "Named profile of the shared AWS config and credentials files, e.g. `" + cloud.ExampleAWSProfile + "`. " +
 					"Defaults to `AWS_PROFILE`, else the `default` profile.",
-				Validators: []validator.String{checkedString{"Invalid AWS Profile", "value must be a profile name without brackets or surrounding blanks", checkAWSProfile}},
+				Validators: []validator.String{checkedString{"Invalid AWS Profile", "value must be a profile name without brackets or surrounding blanks", cloud.CheckAWSProfile}},
 			},
 			"assume_role_arn": schema.StringAttribute{
 				Optional: true,
@@ -80,8 +64,8 @@ func awsAttribute() schema.Attribute {
 			"endpoints": schema.SingleNestedAttribute{
 				Optional: true,
 				MarkdownDescription: "Service URLs that replace the regular AWS endpoints, for tests against a local server (moto) or for " +
-					"private endpoints, e.g. `endpoints = { ecr = \"" + exampleAWSEndpoint + "\", iam = \"" + exampleAWSEndpoint + "\", sts = \"" +
-					exampleAWSEndpoint + "\" }`. Each defaults to the regular endpoint.",
+					"private endpoints, e.g. `endpoints = { ecr = \"" + cloud.ExampleAWSEndpoint + "\", iam = \"" + cloud.ExampleAWSEndpoint + "\", sts = \"" +
+					cloud.ExampleAWSEndpoint + "\" }`. Each defaults to the regular endpoint.",
 				Attributes: endpoints,
 			},
 			"max_retries": schema.Int64Attribute{
@@ -123,10 +107,10 @@ func gcpAttribute() schema.Attribute {
 			},
 			"artifact_registry_endpoint": schema.StringAttribute{
 				Optional: true,
-				MarkdownDescription: "gRPC endpoint of the Artifact Registry API as `HOST:PORT`, without scheme, e.g. `" + exampleGCPEndpoint +
-					"` (the regular one), a Private Service Connect endpoint, or `" + exampleLocalGCPEndpoint + "` for a local test server. " +
+				MarkdownDescription: "gRPC endpoint of the Artifact Registry API as `HOST:PORT`, without scheme, e.g. `" + cloud.ExampleGCPEndpoint +
+					"` (the regular one), a Private Service Connect endpoint, or `" + cloud.ExampleLocalGCPEndpoint + "` for a local test server. " +
 					"Defaults to the regular endpoint.",
-				Validators: []validator.String{checkedString{"Invalid Artifact Registry Endpoint", "value must be HOST:PORT", checkGRPCEndpoint}},
+				Validators: []validator.String{checkedString{"Invalid Artifact Registry Endpoint", "value must be HOST:PORT", cloud.CheckGRPCEndpoint}},
 			},
 			"insecure": schema.BoolAttribute{
 				Optional: true,
@@ -223,24 +207,8 @@ func awsClientsFrom(ctx context.Context, obj types.Object, extra ...func(*config
 
 // checkAWSConfig checks every rule of a known aws attribute.
 func checkAWSConfig(c cloud.AWSConfig) error {
-	checks := []struct {
-		attr, value string
-		check       func(string) error
-	}{
-		{"region", c.Region, checkAWSRegion}, {"profile", c.Profile, checkAWSProfile}, {"assume_role_arn", c.AssumeRoleARN, checkAssumeRoleARN},
-		{"endpoints.ecr", c.Endpoints.ECR, checkAWSEndpoint}, {"endpoints.iam", c.Endpoints.IAM, checkAWSEndpoint},
-		{"endpoints.sts", c.Endpoints.STS, checkAWSEndpoint},
-	}
-	for _, ch := range checks {
-		if ch.value == "" {
-			continue
-		}
-		if err := ch.check(ch.value); err != nil {
-			return fmt.Errorf("aws.%s: %w", ch.attr, err)
-		}
-	}
 	if err := c.Validate(); err != nil {
-		return fmt.Errorf("aws.max_retries: %w", err)
+		return fmt.Errorf("aws.%w", err)
 	}
 	return nil
 }
@@ -276,23 +244,8 @@ func gcpClientsFrom(ctx context.Context, obj types.Object) (lazyClients[*cloud.G
 
 // checkGCPConfig checks every rule of a known gcp attribute.
 func checkGCPConfig(c cloud.GCPConfig) error {
-	if c.Project != "" {
-		if err := principal.CheckGCPProjectID(c.Project); err != nil {
-			return fmt.Errorf("gcp.project: %w", err)
-		}
-	}
-	if c.CredentialsJSON != "" {
-		if err := checkCredentials(c.CredentialsJSON); err != nil {
-			return fmt.Errorf("gcp.credentials: %w", err)
-		}
-	}
-	if c.ArtifactRegistryEndpoint != "" {
-		if err := checkGRPCEndpoint(c.ArtifactRegistryEndpoint); err != nil {
-			return fmt.Errorf("gcp.artifact_registry_endpoint: %w", err)
-		}
-	}
-	if msg := insecureProblem(c.Insecure, c.ArtifactRegistryEndpoint != "", c.CredentialsJSON != ""); msg != "" {
-		return fmt.Errorf("gcp.insecure: %s", msg)
+	if err := c.Validate(); err != nil {
+		return fmt.Errorf("gcp.%w", err)
 	}
 	return nil
 }
@@ -306,72 +259,15 @@ func anyUnknown(values ...attr.Value) bool {
 	return false
 }
 
-func checkAWSRegion(s string) error {
-	if !awsRegionPattern.MatchString(s) {
-		return fmt.Errorf("%q is not an AWS region name: lower-case letters and hyphens ending in a number, e.g. %q "+
-			"(not an availability zone such as \"eu-central-1a\")", s, exampleAWSRegion)
-	}
-	return nil
-}
-
-func checkAWSProfile(s string) error {
-	if s == "" || strings.TrimSpace(s) != s || strings.ContainsAny(s, "[]\t\r\n") {
-		return fmt.Errorf("%q is not a profile name: give the name as in [profile NAME] of ~/.aws/config, without brackets or surrounding "+
-			"blanks, e.g. %q", s, exampleAWSProfile)
-	}
-	return nil
-}
-
 func checkAssumeRoleARN(s string) error {
 	_, err := principal.ParseAWSRoleARN(s)
 	return err
-}
-
-func checkAWSEndpoint(s string) error {
-	u, err := url.Parse(s)
-	switch {
-	case err != nil || !u.IsAbs() || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "":
-		return fmt.Errorf("%q is not an absolute http or https URL; give the scheme and host, e.g. %q", s, exampleAWSEndpoint)
-	case u.User != nil:
-		return fmt.Errorf("%q holds user information; give the URL without it (credentials come from the credential chain), e.g. %q", s, exampleAWSEndpoint)
-	case u.RawQuery != "" || u.Fragment != "" || strings.HasSuffix(s, "?") || strings.HasSuffix(s, "#"):
-		return fmt.Errorf("%q has a query or fragment; give scheme, host and port only, e.g. %q", s, exampleAWSEndpoint)
-	}
-	return nil
-}
-
-func checkGRPCEndpoint(s string) error {
-	if strings.Contains(s, "://") {
-		return fmt.Errorf("%q has a scheme; give HOST:PORT without it, e.g. %q", s, exampleGCPEndpoint)
-	}
-	host, port, err := net.SplitHostPort(s)
-	if err != nil || host == "" || strings.ContainsAny(host, "/?#@ ") {
-		return fmt.Errorf("%q is not HOST:PORT; e.g. %q or %q", s, exampleGCPEndpoint, exampleLocalGCPEndpoint)
-	}
-	if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
-		return fmt.Errorf("%q has no valid port (1 to 65535); e.g. %q", s, exampleGCPEndpoint)
-	}
-	return nil
 }
 
 // checkCredentials checks a credentials JSON document without ever quoting it.
 func checkCredentials(s string) error {
 	_, err := cloud.CheckCredentialsJSON(s)
 	return err
-}
-
-// insecureProblem says why insecure cannot be used with the rest of the gcp attribute; "" if it can.
-func insecureProblem(insecure, endpoint, credentials bool) string {
-	switch {
-	case !insecure:
-		return ""
-	case !endpoint:
-		return "insecure = true needs artifact_registry_endpoint: plain text without credentials is for a local test server only, " +
-			"e.g. artifact_registry_endpoint = \"" + exampleLocalGCPEndpoint + "\""
-	case credentials:
-		return "insecure = true sends no credentials, so credentials would not be used; remove credentials, or set insecure = false"
-	}
-	return ""
 }
 
 // checkedString is a string validator running a check on a literal value at validate time.
@@ -413,7 +309,7 @@ func (gcpObjectValidator) ValidateObject(ctx context.Context, req validator.Obje
 	if resp.Diagnostics.HasError() || anyUnknown(m.Insecure, m.ArtifactRegistryEndpoint, m.Credentials) {
 		return
 	}
-	if msg := insecureProblem(m.Insecure.ValueBool(), !m.ArtifactRegistryEndpoint.IsNull(), !m.Credentials.IsNull()); msg != "" {
+	if msg := cloud.InsecureProblem(m.Insecure.ValueBool(), !m.ArtifactRegistryEndpoint.IsNull(), !m.Credentials.IsNull()); msg != "" {
 		p := req.Path.AtName("insecure")
 		resp.Diagnostics.AddAttributeError(p, "Invalid Insecure Setting", fmt.Sprintf("Attribute %s: %s.", p, msg))
 	}

@@ -27,6 +27,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
+	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/cloud"
 	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/grant"
 	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/registryaccess"
 	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/registryaccess/principal"
@@ -123,7 +124,7 @@ func (r *registryAccessGrantResource) Schema(ctx context.Context, _ resource.Sch
 			"ecr": schema.SingleNestedAttribute{
 				Optional: true,
 				MarkdownDescription: "An Amazon ECR repository, e.g. `ecr = { repository = \"" + grant.ExampleECRRepository + "\", region = \"" +
-					exampleAWSRegion + "\" }`. Exactly one of `ecr` and `artifact_registry`. Needs the provider's `aws` settings (or the default " +
+					cloud.ExampleAWSRegion + "\" }`. Exactly one of `ecr` and `artifact_registry`. Needs the provider's `aws` settings (or the default " +
 					"AWS credential chain) with `ecr:DescribeRepositories`, `ecr:GetRepositoryPolicy`, `ecr:SetRepositoryPolicy` and " +
 					"`ecr:DeleteRepositoryPolicy` on the repository.",
 				PlanModifiers: []planmodifier.Object{requiresReplaceIfPresenceChanges()},
@@ -137,9 +138,9 @@ func (r *registryAccessGrantResource) Schema(ctx context.Context, _ resource.Sch
 					},
 					"region": schema.StringAttribute{
 						Required: true,
-						MarkdownDescription: "The AWS region of the registry, e.g. `" + exampleAWSRegion + "`; its partition must be the " +
+						MarkdownDescription: "The AWS region of the registry, e.g. `" + cloud.ExampleAWSRegion + "`; its partition must be the " +
 							"role's. Changing it replaces the grant.",
-						Validators:    []validator.String{checkedString{"Invalid AWS Region", "value must be an AWS region name", checkAWSRegion}},
+						Validators:    []validator.String{checkedString{"Invalid AWS Region", "value must be an AWS region name", cloud.CheckAWSRegion}},
 						PlanModifiers: replace,
 					},
 					"registry_id": schema.StringAttribute{
@@ -353,12 +354,12 @@ func checkGrantShape(ctx context.Context, m registryAccessGrantModel, defaultPro
 	case ecrSet && arSet:
 		diags.AddAttributeError(path.Root("artifact_registry"), "Conflicting Registries",
 			"A grant is on one repository: set exactly one of ecr and artifact_registry, e.g. ecr = { repository = \""+
-				grant.ExampleECRRepository+"\", region = \""+exampleAWSRegion+"\" }.")
+				grant.ExampleECRRepository+"\", region = \""+cloud.ExampleAWSRegion+"\" }.")
 		return spec, false
 	case !ecrSet && !arSet && known:
 		diags.AddAttributeError(path.Root("ecr"), "Missing Registry",
 			"Set exactly one of ecr and artifact_registry, e.g. ecr = { repository = \""+grant.ExampleECRRepository+"\", region = \""+
-				exampleAWSRegion+"\" } or artifact_registry = { project = \""+principal.ExampleGCPProject+"\", location = \""+
+				cloud.ExampleAWSRegion+"\" } or artifact_registry = { project = \""+principal.ExampleGCPProject+"\", location = \""+
 				grant.ExampleARLocation+"\", repository = \""+grant.ExampleARRepository+"\" }.")
 		return spec, false
 	}
@@ -652,7 +653,7 @@ func (r *registryAccessGrantResource) Create(ctx context.Context, req resource.C
 			addGrantError(&resp.Diagnostics, "Registry Access Grant Failed", err, spec)
 			return
 		}
-		setECRState(ctx, &plan, *spec.ecr, &resp.Diagnostics)
+		setECRState(&plan, *spec.ecr, &resp.Diagnostics)
 	case spec.ar != nil:
 		svc, err := r.arService(ctx)
 		if err != nil {
@@ -664,7 +665,7 @@ func (r *registryAccessGrantResource) Create(ctx context.Context, req resource.C
 			addGrantError(&resp.Diagnostics, "Registry Access Grant Failed", err, spec)
 			return
 		}
-		setARState(ctx, &plan, *spec.ar, &resp.Diagnostics)
+		setARState(&plan, *spec.ar, &resp.Diagnostics)
 	}
 	plan.Preexisting = types.BoolValue(res.Preexisting)
 	tflog.Info(ctx, "registry access granted", map[string]any{"id": plan.ID.ValueString(), "preexisting": res.Preexisting,
@@ -684,7 +685,7 @@ func (r *registryAccessGrantResource) Create(ctx context.Context, req resource.C
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
 
-func setECRState(ctx context.Context, m *registryAccessGrantModel, g grant.ECRGrant, diags *diag.Diagnostics) {
+func setECRState(m *registryAccessGrantModel, g grant.ECRGrant, diags *diag.Diagnostics) {
 	obj, d := types.ObjectValue(grantECRAttrTypes, map[string]attr.Value{
 		"repository": types.StringValue(g.Repository.Name), "region": types.StringValue(g.Repository.Region),
 		"registry_id": types.StringValue(g.Repository.RegistryID),
@@ -696,10 +697,9 @@ func setECRState(ctx context.Context, m *registryAccessGrantModel, g grant.ECRGr
 	m.StatementID = types.StringValue(g.StatementID())
 	m.Actions = stringList(g.Access.ECRActions())
 	m.Member, m.Role = types.StringNull(), types.StringNull()
-	_ = ctx
 }
 
-func setARState(ctx context.Context, m *registryAccessGrantModel, g grant.ARGrant, diags *diag.Diagnostics) {
+func setARState(m *registryAccessGrantModel, g grant.ARGrant, diags *diag.Diagnostics) {
 	obj, d := types.ObjectValue(grantARAttrTypes, map[string]attr.Value{
 		"project": types.StringValue(g.Repository.Project), "location": types.StringValue(g.Repository.Location),
 		"repository": types.StringValue(g.Repository.Repository),
@@ -710,7 +710,6 @@ func setARState(ctx context.Context, m *registryAccessGrantModel, g grant.ARGran
 	m.ID = types.StringValue(g.ID())
 	m.StatementID, m.Actions = types.StringNull(), types.ListNull(types.StringType)
 	m.Member, m.Role = types.StringValue(g.Member), types.StringValue(g.Role())
-	_ = ctx
 }
 
 // stateSpec reads the grant from a state (Read and Delete): every value is known there.
@@ -781,9 +780,9 @@ func (r *registryAccessGrantResource) Read(ctx context.Context, req resource.Rea
 		state.Preexisting = types.BoolValue(preexisting)
 	}
 	if spec.ecr != nil {
-		setECRState(ctx, &state, *spec.ecr, &resp.Diagnostics)
+		setECRState(&state, *spec.ecr, &resp.Diagnostics)
 	} else {
-		setARState(ctx, &state, *spec.ar, &resp.Diagnostics)
+		setARState(&state, *spec.ar, &resp.Diagnostics)
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 }
@@ -873,12 +872,12 @@ func (r *registryAccessGrantResource) ImportState(ctx context.Context, req resou
 	wiNull := types.ObjectNull(grantWIAttrTypes)
 	var principalAttrs map[string]attr.Value
 	if id.ECR != nil {
-		setECRState(ctx, &m, *id.ECR, &resp.Diagnostics)
+		setECRState(&m, *id.ECR, &resp.Diagnostics)
 		m.Access = types.StringValue(string(id.ECR.Access))
 		principalAttrs = map[string]attr.Value{"aws_iam_role_arn": types.StringValue(id.ECR.PrincipalARN),
 			"gcp_service_account": types.StringNull(), "gke_workload_identity": wiNull}
 	} else {
-		setARState(ctx, &m, *id.AR, &resp.Diagnostics)
+		setARState(&m, *id.AR, &resp.Diagnostics)
 		m.Access = types.StringValue(string(id.AR.Access))
 		principalAttrs = map[string]attr.Value{"aws_iam_role_arn": types.StringNull(), "gcp_service_account": types.StringNull(), "gke_workload_identity": wiNull}
 		if id.WorkloadIdentity != nil {
