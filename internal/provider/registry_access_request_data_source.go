@@ -368,16 +368,16 @@ func registryAccessPath(input string) path.Path {
 func registryAccessErrorSummary(err error) string {
 	var pe *principal.Error
 	if errors.As(err, &pe) {
-		switch {
-		case strings.Contains(pe.Kind, "IAM role"):
+		switch pe.Kind {
+		case principal.KindAWSRoleARN:
 			return "Invalid IAM Role ARN"
-		case strings.Contains(pe.Kind, "service account e-mail"):
+		case principal.KindGCPServiceAccount:
 			return "Invalid Service Account"
-		case pe.Field == principal.FieldProject:
+		case principal.KindGCPProjectID:
 			return "Invalid Project ID"
-		case pe.Field == principal.FieldNamespace:
+		case principal.KindKubernetesNamespace:
 			return "Invalid Kubernetes Namespace"
-		case pe.Field == principal.FieldServiceAccount:
+		case principal.KindKubernetesSA:
 			return "Invalid Kubernetes Service Account"
 		}
 		return "Invalid Principal"

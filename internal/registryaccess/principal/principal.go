@@ -23,10 +23,20 @@ const (
 	ExampleWorkloadIdentityUser = "serviceAccount:my-project.svc.id.goog[zenml/zenml-server]"
 )
 
+// Kinds of principal values, as an Error names what was expected.
+const (
+	KindAWSRoleARN             = "an IAM role ARN"
+	KindGCPServiceAccount      = "a GCP service account e-mail"
+	KindGCPProjectID           = "a GCP project id"
+	KindKubernetesNamespace    = "a Kubernetes namespace"
+	KindKubernetesSA           = "a Kubernetes service account name"
+	KindWorkloadIdentityMember = "a GKE Workload Identity member"
+)
+
 // Error says why an input is not a valid principal: the input, the rule it breaks (often with a hint
 // about what to give instead) and a valid example.
 type Error struct {
-	// Kind names what was expected, e.g. "an IAM role ARN".
+	// Kind names what was expected: one of the Kind* constants.
 	Kind string
 	// Input is the value given.
 	Input string
@@ -89,7 +99,7 @@ var (
 // with a hint to the role ARN.
 func ParseAWSRoleARN(s string) (AWSRole, error) {
 	fail := func(format string, args ...any) (AWSRole, error) {
-		return AWSRole{}, &Error{Kind: "an IAM role ARN", Input: s, Why: fmt.Sprintf(format, args...), Example: ExampleAWSRoleARN}
+		return AWSRole{}, &Error{Kind: KindAWSRoleARN, Input: s, Why: fmt.Sprintf(format, args...), Example: ExampleAWSRoleARN}
 	}
 	switch {
 	case s == "":
@@ -228,7 +238,7 @@ const (
 // (PROJECT@appspot.gserviceaccount.com). It returns the kind and the project.
 func ParseGCPServiceAccount(s string) (GCPServiceAccount, error) {
 	fail := func(format string, args ...any) (GCPServiceAccount, error) {
-		return GCPServiceAccount{}, &Error{Kind: "a GCP service account e-mail", Input: s, Why: fmt.Sprintf(format, args...), Example: ExampleGCPServiceAccount}
+		return GCPServiceAccount{}, &Error{Kind: KindGCPServiceAccount, Input: s, Why: fmt.Sprintf(format, args...), Example: ExampleGCPServiceAccount}
 	}
 	switch {
 	case s == "":
@@ -354,7 +364,7 @@ func CheckGCPProjectID(s string) error {
 		if strings.Contains(s, "@") {
 			why += " (give the project id alone, not an e-mail)"
 		}
-		return &Error{Kind: "a GCP project id", Input: s, Why: why, Example: ExampleGCPProject, Field: FieldProject}
+		return &Error{Kind: KindGCPProjectID, Input: s, Why: why, Example: ExampleGCPProject, Field: FieldProject}
 	}
 	return nil
 }
@@ -363,7 +373,7 @@ func CheckGCPProjectID(s string) error {
 // and hyphens, starting and ending with a letter or digit.
 func CheckNamespace(s string) error {
 	if why := checkDNSLabel(s, "namespace"); why != "" {
-		return &Error{Kind: "a Kubernetes namespace", Input: s, Why: why, Example: ExampleKubernetesNamespace, Field: FieldNamespace}
+		return &Error{Kind: KindKubernetesNamespace, Input: s, Why: why, Example: ExampleKubernetesNamespace, Field: FieldNamespace}
 	}
 	return nil
 }
@@ -372,7 +382,7 @@ func CheckNamespace(s string) error {
 // most 253 characters of dot-separated DNS-1123 labels.
 func CheckKubernetesServiceAccount(s string) error {
 	fail := func(why string) error {
-		return &Error{Kind: "a Kubernetes service account name", Input: s, Why: why, Example: ExampleKubernetesSA, Field: FieldServiceAccount}
+		return &Error{Kind: KindKubernetesSA, Input: s, Why: why, Example: ExampleKubernetesSA, Field: FieldServiceAccount}
 	}
 	switch {
 	case s == "":
@@ -424,7 +434,7 @@ func parseWorkloadIdentityPrincipal(s string) (WorkloadIdentity, bool) {
 // serviceAccount:PROJECT.svc.id.goog[NAMESPACE/KSA].
 func ParseWorkloadIdentityMember(s string) (WorkloadIdentity, error) {
 	fail := func(format string, args ...any) (WorkloadIdentity, error) {
-		return WorkloadIdentity{}, &Error{Kind: "a GKE Workload Identity member", Input: s, Why: fmt.Sprintf(format, args...), Example: ExampleWorkloadIdentityUser}
+		return WorkloadIdentity{}, &Error{Kind: KindWorkloadIdentityMember, Input: s, Why: fmt.Sprintf(format, args...), Example: ExampleWorkloadIdentityUser}
 	}
 	rest, ok := strings.CutPrefix(s, "serviceAccount:")
 	if wi, isPrincipal := parseWorkloadIdentityPrincipal(s); isPrincipal {

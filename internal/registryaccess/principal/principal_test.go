@@ -195,6 +195,13 @@ func checkErr(t *testing.T, fn, in string, err error, want, example string) {
 		t.Errorf("%s(%q): error %v, want *Error", fn, in, err)
 		return
 	}
+	// The kind goes with the example; the provider names its diagnostics by the kind.
+	kinds := map[string]string{ExampleAWSRoleARN: KindAWSRoleARN, ExampleGCPServiceAccount: KindGCPServiceAccount,
+		ExampleGCPProject: KindGCPProjectID, ExampleKubernetesNamespace: KindKubernetesNamespace, ExampleKubernetesSA: KindKubernetesSA,
+		ExampleWorkloadIdentityUser: KindWorkloadIdentityMember}
+	if pe.Kind != kinds[example] {
+		t.Errorf("%s(%q): kind %q, want %q", fn, in, pe.Kind, kinds[example])
+	}
 	msg := err.Error()
 	if !strings.Contains(msg, want) {
 		t.Errorf("%s(%q):\n got %s\nwant it to contain %s", fn, in, msg, want)
