@@ -104,12 +104,13 @@ type User struct {
 
 // Grants is the state of the dedicated user's privileges on its database.
 type Grants struct {
-	// Complete is true when the user holds the full privilege profile on the database (and, on
-	// PostgreSQL, owns it).
-	Complete bool
 	// Missing names what is missing, e.g. ["DELETE"] or ["ownership"], for messages and state.
 	Missing []string
 }
+
+// Complete reports whether the user holds the full privilege profile on the database (and, on
+// PostgreSQL, owns it): nothing is missing.
+func (g Grants) Complete() bool { return len(g.Missing) == 0 }
 
 // Server is one configured server. All methods connect lazily and share the server's pool.
 type Server interface {

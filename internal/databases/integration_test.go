@@ -218,7 +218,7 @@ func TestIntegrationLifecycle(t *testing.T) {
 				t.Error("the new user can use the database before any grant")
 			}
 			g, err := s.DatabaseGrants(ctx, u, db)
-			if err != nil || g.Complete || len(g.Missing) == 0 {
+			if err != nil || g.Complete() {
 				t.Fatalf("DatabaseGrants before the grant = %+v, %v; want incomplete", g, err)
 			}
 
@@ -226,7 +226,7 @@ func TestIntegrationLifecycle(t *testing.T) {
 			if err := s.GrantDatabase(ctx, u, db); err != nil {
 				t.Fatalf("GrantDatabase: %v", err)
 			}
-			if g, err := s.DatabaseGrants(ctx, u, db); err != nil || !g.Complete || len(g.Missing) != 0 {
+			if g, err := s.DatabaseGrants(ctx, u, db); err != nil || !g.Complete() {
 				t.Fatalf("DatabaseGrants after the grant = %+v, %v; want complete", g, err)
 			}
 			userDB := ts.DB(testsupport.Account{User: u.Name, Password: pw1}, db)
@@ -283,13 +283,13 @@ func TestIntegrationLifecycle(t *testing.T) {
 				ts.RevokePrivilege(u.Name, tsHost(u), db, revoked)
 			}
 			g, err = s.DatabaseGrants(ctx, u, db)
-			if err != nil || g.Complete || !slices.Equal(g.Missing, []string{revoked}) {
+			if err != nil || g.Complete() || !slices.Equal(g.Missing, []string{revoked}) {
 				t.Fatalf("DatabaseGrants after REVOKE %s = %+v, %v; want exactly %s missing", revoked, g, err, revoked)
 			}
 			if err := s.GrantDatabase(ctx, u, db); err != nil {
 				t.Fatalf("GrantDatabase to restore: %v", err)
 			}
-			if g, err := s.DatabaseGrants(ctx, u, db); err != nil || !g.Complete {
+			if g, err := s.DatabaseGrants(ctx, u, db); err != nil || !g.Complete() {
 				t.Fatalf("DatabaseGrants after restoring = %+v, %v", g, err)
 			}
 
@@ -315,7 +315,7 @@ func TestIntegrationLifecycle(t *testing.T) {
 			if err := s.DropUser(ctx, u); err != nil {
 				t.Fatalf("DropUser of a dropped user: %v", err)
 			}
-			if g, err := s.DatabaseGrants(ctx, u, db); err != nil || g.Complete || !slices.Equal(g.Missing, []string{"user"}) {
+			if g, err := s.DatabaseGrants(ctx, u, db); err != nil || g.Complete() || !slices.Equal(g.Missing, []string{"user"}) {
 				t.Fatalf("DatabaseGrants of a dropped user = %+v, %v; want [user] missing", g, err)
 			}
 
@@ -451,7 +451,7 @@ func TestIntegrationParallelCreates(t *testing.T) {
 			}
 			errs = run(func(s Server, name string) error {
 				g, err := s.DatabaseGrants(ctx, userOf(ts, name), name)
-				if err == nil && !g.Complete {
+				if err == nil && !g.Complete() {
 					err = fmt.Errorf("grants incomplete: %v", g.Missing)
 				}
 				return err
@@ -511,7 +511,7 @@ func TestIntegrationPostgresOwnership(t *testing.T) {
 			if err := s.GrantDatabase(ctx, u, db); err != nil {
 				t.Fatal(err)
 			}
-			if g, err := s.DatabaseGrants(ctx, u, db); err != nil || !g.Complete {
+			if g, err := s.DatabaseGrants(ctx, u, db); err != nil || !g.Complete() {
 				t.Fatalf("DatabaseGrants = %+v, %v", g, err)
 			}
 			// The schema public belongs to the database owner (pg_database_owner) on PostgreSQL 15.
@@ -524,13 +524,13 @@ func TestIntegrationPostgresOwnership(t *testing.T) {
 			ts.Exec(`ALTER DATABASE "` + db + `" OWNER TO "` + other + `"`)
 			ts.ExecIn(db, `REVOKE ALL ON SCHEMA public FROM pg_database_owner`)
 			g, err := s.DatabaseGrants(ctx, u, db)
-			if err != nil || g.Complete || !slices.Contains(g.Missing, "ownership") || !slices.Contains(g.Missing, "CREATE ON SCHEMA public") {
+			if err != nil || g.Complete() || !slices.Contains(g.Missing, "ownership") || !slices.Contains(g.Missing, "CREATE ON SCHEMA public") {
 				t.Fatalf("DatabaseGrants after losing ownership and schema privileges = %+v, %v", g, err)
 			}
 			if err := s.GrantDatabase(ctx, u, db); err != nil {
 				t.Fatalf("GrantDatabase to restore ownership: %v", err)
 			}
-			if g, err := s.DatabaseGrants(ctx, u, db); err != nil || !g.Complete || ts.DatabaseOwner(db) != u.Name {
+			if g, err := s.DatabaseGrants(ctx, u, db); err != nil || !g.Complete() || ts.DatabaseOwner(db) != u.Name {
 				t.Fatalf("after restoring: %+v, %v, owner %s", g, err, ts.DatabaseOwner(db))
 			}
 

@@ -395,7 +395,7 @@ func (s *mysqlServer) DatabaseGrants(ctx context.Context, u User, database strin
 			missing = append(missing, p)
 		}
 	}
-	return Grants{Complete: len(missing) == 0, Missing: missing}, nil
+	return Grants{Missing: missing}, nil
 }
 
 func (s *mysqlServer) DropUser(ctx context.Context, u User) error {

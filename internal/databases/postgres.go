@@ -569,7 +569,7 @@ func (s *postgresServer) DatabaseGrants(ctx context.Context, u User, database st
 			return Grants{}, err
 		}
 	}
-	return Grants{Complete: len(missing) == 0, Missing: missing}, nil
+	return Grants{Missing: missing}, nil
 }
 
 // DropUser drops the role. What it still owns or holds is handed to the admin first: in the admin

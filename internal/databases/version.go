@@ -147,3 +147,12 @@ func ServerInfoFor(engine Engine, raw string) (ServerInfo, error) {
 		Warnings: warnings,
 	}, nil
 }
+
+// VersionLabel is the version as the provider records it: the numeric version, followed by
+// "-MariaDB" on MariaDB, e.g. "8.0.36", "10.11.6-MariaDB", "15.8".
+func (i ServerInfo) VersionLabel() string {
+	if i.Flavor == FlavorMariaDB {
+		return i.Version + "-MariaDB"
+	}
+	return i.Version
+}

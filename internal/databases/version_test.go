@@ -121,3 +121,23 @@ func FuzzParseServerVersion(f *testing.F) {
 		}
 	})
 }
+
+func TestVersionLabel(t *testing.T) {
+	for raw, want := range map[string]string{
+		"8.0.36-log":                   "8.0.36",
+		"5.5.5-10.11.6-MariaDB-log":    "10.11.6-MariaDB",
+		"15.8 (Debian 15.8-0+deb12u1)": "15.8",
+	} {
+		engine := MySQL
+		if strings.Contains(raw, "Debian") {
+			engine = Postgres
+		}
+		info, err := ServerInfoFor(engine, raw)
+		if err != nil {
+			t.Fatalf("ServerInfoFor(%s, %q): %v", engine, raw, err)
+		}
+		if got := info.VersionLabel(); got != want {
+			t.Errorf("VersionLabel of %q = %q, want %q", raw, got, want)
+		}
+	}
+}

@@ -834,7 +834,7 @@ func (r *databaseResource) Create(ctx context.Context, req resource.CreateReques
 		return
 	}
 	recordDatabase(&plan, db, info.Engine)
-	plan.ServerVersion = types.StringValue(serverVersion(info))
+	plan.ServerVersion = types.StringValue(info.VersionLabel())
 	plan.Engine = types.StringValue(string(info.Engine))
 	if plan.CharacterSet.IsUnknown() {
 		plan.CharacterSet = types.StringNull()
@@ -847,14 +847,6 @@ func (r *databaseResource) Create(ctx context.Context, req resource.CreateReques
 	}
 	r.finishPlanned(ctx, &plan, info.Engine, slot, &resp.Diagnostics)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
-}
-
-// serverVersion is the version recorded in state: the numeric version, marked when the server is MariaDB.
-func serverVersion(info databases.ServerInfo) string {
-	if info.Flavor == databases.FlavorMariaDB {
-		return info.Version + "-MariaDB"
-	}
-	return info.Version
 }
 
 // finishPlanned fills the values that were unknown in the plan once the server is known.
@@ -954,7 +946,7 @@ func (r *databaseResource) ensureUser(ctx context.Context, srv databases.Server,
 			addServerError(diags, "Unable to Create User", fmt.Sprintf("read the privileges of the existing user %s", describeUser(u)), slot, gerr)
 			return false, false
 		}
-		if !grants.Complete {
+		if !grants.Complete() {
 			diags.AddAttributeError(path.Root("user").AtName("name"), "User Exists",
 				fmt.Sprintf("User %s exists already on server %q at %s, and the provider never takes over an existing user silently: "+
 					"import it with the database (terraform import <address> %s/%s/%s), or set adopt_existing = true to take it over (its password is then set). "+
@@ -1036,7 +1028,7 @@ func (r *databaseResource) Read(ctx context.Context, req resource.ReadRequest, r
 		addServerError(&resp.Diagnostics, "Unable to Read Database", "read the server version", slot, err)
 		return
 	}
-	state.ServerVersion = types.StringValue(serverVersion(info))
+	state.ServerVersion = types.StringValue(info.VersionLabel())
 	state.Engine = types.StringValue(string(info.Engine))
 	state.ID = types.StringValue(server + "/" + name)
 	recordDatabase(&state, db, info.Engine)
@@ -1064,13 +1056,8 @@ func (r *databaseResource) Read(ctx context.Context, req resource.ReadRequest, r
 				return
 			}
 			missing := []attr.Value{}
-			if !grants.Complete {
-				for _, m := range grants.Missing {
-					missing = append(missing, types.StringValue(m))
-				}
-				if len(missing) == 0 {
-					missing = append(missing, types.StringValue("ALL PRIVILEGES"))
-				}
+			for _, m := range grants.Missing {
+				missing = append(missing, types.StringValue(m))
 			}
 			user.MissingPrivileges = types.ListValueMust(types.StringType, missing)
 		}
