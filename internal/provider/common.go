@@ -8,6 +8,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-framework/types/basetypes"
 
 	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/releases"
@@ -34,6 +35,14 @@ func catalogOf(d *providerData) *releases.Catalog {
 		return releases.Embedded()
 	}
 	return d.catalog
+}
+
+// nullIfEmpty is the value of an optional computed string: null when the domain left it empty.
+func nullIfEmpty(s string) types.String {
+	if s == "" {
+		return types.StringNull()
+	}
+	return types.StringValue(s)
 }
 
 // quotedList renders values as a Markdown list of code spans: `a`, `b` or `c`.

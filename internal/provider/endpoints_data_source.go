@@ -199,11 +199,11 @@ func (d *endpointsDataSource) Read(ctx context.Context, req datasource.ReadReque
 	}
 
 	m.Scenario = types.StringValue(string(layout.Scenario))
-	m.WebUIURL = endpointsOptionalString(ep.WebUIURL)
-	m.ControlPlaneAPIURL = endpointsOptionalString(ep.ControlPlaneAPIURL)
-	m.CommonParentDomain = endpointsOptionalString(ep.CommonParentDomain)
-	m.CookieDomain = endpointsOptionalString(ep.CookieDomain)
-	m.WildcardCertificate = endpointsOptionalString(ep.WildcardCertificate)
+	m.WebUIURL = nullIfEmpty(ep.WebUIURL)
+	m.ControlPlaneAPIURL = nullIfEmpty(ep.ControlPlaneAPIURL)
+	m.CommonParentDomain = nullIfEmpty(ep.CommonParentDomain)
+	m.CookieDomain = nullIfEmpty(ep.CookieDomain)
+	m.WildcardCertificate = nullIfEmpty(ep.WildcardCertificate)
 	m.NeedsCORS = types.BoolValue(ep.NeedsCORS)
 	var diags diag.Diagnostics
 	m.WorkspaceURLs, diags = types.MapValueFrom(ctx, types.StringType, ep.WorkspaceURLs)
@@ -327,13 +327,6 @@ func addEndpointProblem(diags *diag.Diagnostics, at path.Path, rule checks.Endpo
 		detail = fmt.Sprintf("Attribute %s: %s", at, detail)
 	}
 	diags.AddAttributeError(at, endpointsSummaries[rule], detail)
-}
-
-func endpointsOptionalString(s string) types.String {
-	if s == "" {
-		return types.StringNull()
-	}
-	return types.StringValue(s)
 }
 
 // endpointsHostValidator applies the hostname rules to a literal host, with the private domains

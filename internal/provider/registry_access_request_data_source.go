@@ -223,15 +223,11 @@ func (d *registryAccessRequestDataSource) ValidateConfig(ctx context.Context, re
 			return // the attribute validator reported it
 		}
 		var ie *principal.InputError
-		if errors.As(err, &ie) && (ie.Input == principal.InputWorkload || ie.Input == principal.InputSource && !validSource(spec.Source)) {
+		if errors.As(err, &ie) && (ie.Input == principal.InputWorkload || ie.Input == principal.InputSource && spec.Source != "" && !images.Source(spec.Source).ZenML()) {
 			return // the OneOf validators reported it
 		}
 		addRegistryAccessError(&resp.Diagnostics, err)
 	}
-}
-
-func validSource(s string) bool {
-	return s == "" || s == string(images.SourceZenMLAWS) || s == string(images.SourceZenMLGCP)
 }
 
 func (d *registryAccessRequestDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
@@ -289,13 +285,6 @@ func (d *registryAccessRequestDataSource) Read(ctx context.Context, req datasour
 	m.RequestJSON = types.StringValue(r.JSON)
 	m.RequestText = types.StringValue(r.Text)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
-}
-
-func nullIfEmpty(s string) types.String {
-	if s == "" {
-		return types.StringNull()
-	}
-	return types.StringValue(s)
 }
 
 // setStrings returns the elements of a known set of strings; false when an element is unknown.

@@ -347,7 +347,7 @@ func (r *Request) setSource(s string) error {
 	if s == "" {
 		return nil
 	}
-	if s != string(images.SourceZenMLAWS) && s != string(images.SourceZenMLGCP) {
+	if !images.Source(s).ZenML() {
 		return inputErr(InputSource, "%q is not one of ZenML's registries: use %q or %q, or leave `source` out to derive it from the workload",
 			s, images.SourceZenMLAWS, images.SourceZenMLGCP)
 	}
