@@ -58,22 +58,20 @@ func (f *isCompatibleFunction) Run(ctx context.Context, req function.RunRequest,
 	if resp.Error != nil {
 		return
 	}
-	catalog := releases.Embedded()
+	// Each version is looked up on its own, so that an error names its argument.
+	var dated [2]releases.Release
 	for i, a := range []struct {
 		line    releases.Line
 		version string
 	}{{releases.ControlPlane, cp}, {releases.WorkspaceServer, ws}} {
-		if _, err := catalog.ReleaseDate(a.line, a.version); err != nil {
+		r, err := releases.Embedded().ReleaseDate(a.line, a.version)
+		if err != nil {
 			resp.Error = releaseFuncError(int64(i), err)
 			return
 		}
+		dated[i] = r
 	}
-	chk, err := catalog.Compatible(cp, ws)
-	if err != nil {
-		resp.Error = function.NewFuncError(err.Error() + embeddedCatalogNote)
-		return
-	}
-	resp.Error = resp.Result.Set(ctx, chk.Compatible)
+	resp.Error = resp.Result.Set(ctx, releases.CheckReleases(dated[0], dated[1]).Compatible)
 }
 
 // releaseFuncError is the function error for an argument the releases package refused. Errors about

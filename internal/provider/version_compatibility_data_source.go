@@ -173,15 +173,18 @@ func (d *versionCompatibilityDataSource) Read(ctx context.Context, req datasourc
 	cpPath := path.Root("control_plane_version")
 	wsPath := func(name string) path.Path { return path.Root("workspace_versions").AtMapKey(name) }
 	catalog := catalogOf(d.data)
-	cpVersion := m.ControlPlaneVersion.ValueString()
-	cp, err := catalog.ReleaseDate(releases.ControlPlane, cpVersion)
+	cp, err := catalog.ReleaseDate(releases.ControlPlane, m.ControlPlaneVersion.ValueString())
 	if err != nil {
 		addReleaseError(&resp.Diagnostics, cpPath, err)
 	}
+	dated := make(map[string]releases.Release, len(names))
 	for _, name := range names {
-		if _, err := catalog.ReleaseDate(releases.WorkspaceServer, workspaces[name]); err != nil {
+		ws, err := catalog.ReleaseDate(releases.WorkspaceServer, workspaces[name])
+		if err != nil {
 			addReleaseError(&resp.Diagnostics, wsPath(name), err)
+			continue
 		}
+		dated[name] = ws
 	}
 	if resp.Diagnostics.HasError() {
 		return
@@ -190,11 +193,7 @@ func (d *versionCompatibilityDataSource) Read(ctx context.Context, req datasourc
 	all := true
 	results := make(map[string]compatibilityResultModel, len(names))
 	for _, name := range names {
-		chk, err := catalog.Compatible(cpVersion, workspaces[name])
-		if err != nil {
-			addReleaseError(&resp.Diagnostics, wsPath(name), err)
-			continue
-		}
+		chk := releases.CheckReleases(cp, dated[name])
 		results[name] = compatibilityResultModel{
 			Version:     chk.WorkspaceServer.Version,
 			ReleaseDate: chk.WorkspaceServer.DateString(),

@@ -51,6 +51,13 @@ func (c *Catalog) Compatible(controlPlane, workspaceServer string) (Check, error
 	if err != nil {
 		return Check{}, err
 	}
+	return CheckReleases(cp, ws), nil
+}
+
+// CheckReleases applies every rule to a Control Plane release and a Workspace Server release as
+// Catalog.ReleaseDate returns them: exact versions with known dates. Compatible is this after the lookups;
+// a caller that has looked the releases up already, to tie an error to its input, calls it directly.
+func CheckReleases(cp, ws Release) Check {
 	res := Check{ControlPlane: cp, WorkspaceServer: ws, Compatible: true}
 
 	if cp.Date.Before(ws.Date) {
@@ -76,7 +83,7 @@ func (c *Catalog) Compatible(controlPlane, workspaceServer string) (Check, error
 				cp.Version, m.WorkspaceServer, ws.Version))
 		}
 	}
-	return res, nil
+	return res
 }
 
 // OldestCompatibleControlPlane returns the oldest Control Plane release with a known date that every rule
