@@ -206,11 +206,17 @@ func (k GCPKind) Title() string {
 	return string(k)
 }
 
+// ProjectNumbered reports whether the e-mail of a service account of the kind names its project by
+// number rather than by id.
+func (k GCPKind) ProjectNumbered() bool {
+	return k == ComputeEngineDefault || k == CloudRunServiceAgent
+}
+
 // GCPServiceAccount is a GCP service account, identified by its e-mail.
 type GCPServiceAccount struct {
 	Email string
 	Kind  GCPKind
-	// Project is the project id, or for the Compute Engine default service account the project number.
+	// Project is the project id, or the project number when Kind.ProjectNumbered.
 	Project string
 }
 

@@ -208,8 +208,10 @@ type Request struct {
 	PrincipalKind string
 	// AWSAccount is the account id of an IAM role.
 	AWSAccount string
-	// GCPProject is the project (id, or number for the Compute Engine default) of a GCP principal.
-	GCPProject   string
+	// GCPProject is the project (id, or number when gcpKind.ProjectNumbered) of a GCP principal.
+	GCPProject string
+	// gcpKind is the kind of a GCP service account principal.
+	gcpKind      GCPKind
 	Repositories []Repository
 	// JSON is a stable JSON document of the request, with sorted keys.
 	JSON string
@@ -321,7 +323,7 @@ func (r *Request) setPrincipal(spec RequestSpec) error {
 		if err != nil {
 			return &InputError{Input: InputGCPServiceAccount, Err: err}
 		}
-		r.Method, r.Principal, r.PrincipalKind, r.GCPProject = MethodGCPServiceAccount, sa.Email, "GCP "+sa.Kind.Title(), sa.Project
+		r.Method, r.Principal, r.PrincipalKind, r.GCPProject, r.gcpKind = MethodGCPServiceAccount, sa.Email, "GCP "+sa.Kind.Title(), sa.Project, sa.Kind
 	default:
 		if w != GKEWorkloadIdentity {
 			return mismatch(InputGKEWorkloadIdentity)
@@ -505,7 +507,7 @@ func (r *Request) text() string {
 	}
 	if r.GCPProject != "" {
 		what := "project"
-		if isDigits(r.GCPProject) {
+		if r.gcpKind.ProjectNumbered() {
 			what = "project number"
 		}
 		line("- Our GCP %s: %s", what, r.GCPProject)
@@ -566,22 +568,21 @@ func (r *Request) usage() string {
 		return "Our GKE cluster uses Workload Identity: the member above is the Kubernetes service account of the ZenML Pro pods, granted directly " +
 			"without a GCP service account in between."
 	case CloudRun:
-		if strings.HasSuffix(r.Principal, "@serverless-robot-prod.iam.gserviceaccount.com") {
+		if r.gcpKind == CloudRunServiceAgent {
 			return "The service account is the Cloud Run Service Agent of our project; Cloud Run pulls images from other projects' Artifact Registry repositories with it."
 		}
 		return "The service account is the service identity of our Cloud Run services that run ZenML Pro; they pull the images with it."
 	case ComputeEngine:
-		return "The service account is attached to our Compute Engine VMs; Docker on those VMs pulls the images with it (gcloud auth configure-docker europe-west3-docker.pkg.dev)."
-	}
-	host := "europe-west3-docker.pkg.dev"
-	if len(r.Repositories) > 0 {
-		host = r.Repositories[0].RegistryHost
+		return fmt.Sprintf("The service account is attached to our Compute Engine VMs; Docker on those VMs pulls the images with it (gcloud auth configure-docker %s).",
+			r.registryHost())
 	}
 	return fmt.Sprintf("We run outside AWS and GCP. Please issue a JSON key of a service account with read access to the repository above, "+
 		"and send it over a secure channel. We will log in with user _json_key and the key file as password (docker login -u _json_key "+
-		"--password-stdin https://%s), or with user _json_key_base64 and the base64-encoded key in a Kubernetes image pull secret.", host)
+		"--password-stdin https://%s), or with user _json_key_base64 and the base64-encoded key in a Kubernetes image pull secret.", r.registryHost())
 }
 
-func stripTicks(s string) string { return strings.ReplaceAll(s, "`", "") }
+// registryHost is the host of ZenML's registry that the request is about. A built request names at
+// least one repository, and all of them are in one registry for the GCP workloads that ask for it.
+func (r *Request) registryHost() string { return r.Repositories[0].RegistryHost }
 
-func isDigits(s string) bool { return s != "" && strings.Trim(s, "0123456789") == "" }
+func stripTicks(s string) string { return strings.ReplaceAll(s, "`", "") }

@@ -150,3 +150,35 @@ func TestBuildRequestErrors(t *testing.T) {
 		}
 	}
 }
+
+// The text follows the kind of the service account: a project id or number, the Cloud Run Service
+// Agent or a service identity, and the registry host of the request.
+func TestBuildRequestGCPText(t *testing.T) {
+	cases := []struct {
+		spec          RequestSpec
+		want, notWant string
+	}{
+		{RequestSpec{Workload: "compute_engine", PrincipalSet: true, GCPServiceAccount: str("123456789012-compute@developer.gserviceaccount.com")},
+			"- Our GCP project number: 123456789012\n", ""},
+		{RequestSpec{Workload: "compute_engine", PrincipalSet: true, GCPServiceAccount: str("123456789012-compute@developer.gserviceaccount.com")},
+			"(gcloud auth configure-docker europe-west3-docker.pkg.dev).", ""},
+		{RequestSpec{Workload: "cloud_run", PrincipalSet: true, GCPServiceAccount: str("run-sa@my-project.iam.gserviceaccount.com")},
+			"- Our GCP project: my-project\n", "Cloud Run Service Agent"},
+		{RequestSpec{Workload: "cloud_run", PrincipalSet: true, GCPServiceAccount: str("service-123456789012@serverless-robot-prod.iam.gserviceaccount.com")},
+			"- Our GCP project number: 123456789012\n", "service identity"},
+		{RequestSpec{Workload: "compute_engine", PrincipalSet: true, GCPServiceAccount: str("my-project@appspot.gserviceaccount.com")},
+			"- Our GCP project: my-project\n", "project number"},
+	}
+	for _, c := range cases {
+		r, err := BuildRequest(c.spec)
+		if err != nil {
+			t.Fatalf("%+v: %v", c.spec, err)
+		}
+		if !strings.Contains(r.Text, c.want) {
+			t.Errorf("%s: text lacks %q:\n%s", *c.spec.GCPServiceAccount, c.want, r.Text)
+		}
+		if c.notWant != "" && strings.Contains(r.Text, c.notWant) {
+			t.Errorf("%s: text holds %q:\n%s", *c.spec.GCPServiceAccount, c.notWant, r.Text)
+		}
+	}
+}
