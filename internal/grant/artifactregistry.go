@@ -214,8 +214,9 @@ func (a *ArtifactRegistry) Check(ctx context.Context, g ARGrant, timeout time.Du
 }
 
 // Revoke removes the member from the role's unconditional binding (dropping the binding when it
-// becomes empty). When preexisting is true, the member is removed only if another binding still
-// gives the access; otherwise it is left in place and Kept says why.
+// becomes empty), writing with the etag read, and reads the policy back. When preexisting is true,
+// the member is removed only if another binding still gives the access; otherwise it is left in
+// place and Kept says why.
 func (a *ArtifactRegistry) Revoke(ctx context.Context, g ARGrant, preexisting bool, timeout time.Duration) (RevokeResult, error) {
 	repo := g.Repository
 	unlock := a.locks.Lock(repo.Name())
@@ -242,6 +243,13 @@ func (a *ArtifactRegistry) Revoke(ctx context.Context, g ARGrant, preexisting bo
 		a.opts.log(ctx, "removing a member", map[string]any{"repository": repo.Name(), "role": g.Role(), "member": g.Member})
 		if err := a.write(ctx, repo, next); err != nil {
 			return err
+		}
+		back, err := a.read(ctx, repo)
+		if err != nil {
+			return err
+		}
+		if registryaccess.HasMember(back, g.Role(), g.Member) {
+			return errStatementBack
 		}
 		res.Removed = true
 		return nil

@@ -175,6 +175,36 @@ func TestARRevokeDropsEmptyBinding(t *testing.T) {
 	wantMembers(t, f, repo, writer, other1)
 }
 
+// A writer that sends no etag (e.g. a policy file applied by hand) may put back the policy it read
+// before the revoke: Revoke reads back, finds the member again and removes it again.
+func TestARRevokeWritesAgainWhenTheMemberComesBack(t *testing.T) {
+	t.Parallel()
+	f, c := startAR(t)
+	repo := addARRepository(f, "zenml")
+	f.PutPolicy(repo.Name(), &iampb.Policy{Bindings: []*iampb.Binding{{Role: reader, Members: []string{member, other1}}}})
+	restored := 0
+	f.AfterWrite(func(resource string, before *iampb.Policy) {
+		if restored == 0 {
+			restored++
+			before.Etag = nil
+			f.PutPolicy(resource, before)
+		}
+	})
+	logs := &logRecorder{}
+	opts := fastOptions()
+	opts.Log = logs.log
+	g := grant.ARGrant{Repository: repo, Member: member, Access: registryaccess.AccessPull}
+	rev, err := grant.NewArtifactRegistry(c, opts).Revoke(context.Background(), g, false, timeout)
+	if err != nil || !rev.Removed {
+		t.Fatalf("Revoke = %+v, %v", rev, err)
+	}
+	if restored != 1 || logs.retries(registryaccess.RetryConflict) != 1 || f.Calls(arfake.SetIamPolicy) != 2 {
+		t.Errorf("restored %d times, %d conflict retries, %d writes; want 1, 1, 2", restored, logs.retries(registryaccess.RetryConflict),
+			f.Calls(arfake.SetIamPolicy))
+	}
+	wantMembers(t, f, repo, reader, other1)
+}
+
 func TestARPreexisting(t *testing.T) {
 	t.Parallel()
 

@@ -294,7 +294,13 @@ func (e *ECR) Check(ctx context.Context, g ECRGrant, timeout time.Duration) (sta
 	return Absent, pre, nil
 }
 
-// Revoke removes the grant's statement, and deletes the policy when no statement is left. When
+// errStatementBack reports that a policy read back after a revoke still holds the grant's statement
+// or member: a concurrent writer put it back. It is retried as a conflict.
+var errStatementBack = fmt.Errorf("the policy read back after the revoke still holds the grant (a concurrent writer put it back): %w",
+	registryaccess.ErrStatementLost)
+
+// Revoke removes the grant's statement, and deletes the policy when no statement is left; it reads the
+// policy back and does it again if a concurrent writer put the statement back. When
 // preexisting is true (the access existed before the grant), the statement is removed only if other
 // statements still give the access; otherwise it is left in place and Kept says why.
 func (e *ECR) Revoke(ctx context.Context, g ECRGrant, preexisting bool, timeout time.Duration) (RevokeResult, error) {
@@ -329,6 +335,15 @@ func (e *ECR) Revoke(ctx context.Context, g ECRGrant, preexisting bool, timeout 
 			res.PolicyDeleted = true
 		} else if err := e.write(ctx, repo, next); err != nil {
 			return err
+		}
+		// ECR has no conditional writes: a writer that read the policy before this change may have
+		// written it back. The statement must be gone when read again.
+		back, err := e.read(ctx, repo)
+		if err != nil {
+			return err
+		}
+		if _, ok := registryaccess.Find(back.document(), g.StatementID()); ok {
+			return errStatementBack
 		}
 		res.Removed = true
 		return nil

@@ -585,6 +585,44 @@ func TestECRGrantWritesAgainWhenTheStatementIsLost(t *testing.T) {
 	}
 }
 
+// ECR has no conditional writes: a writer that read the policy before a revoke and writes it back
+// after it would bring the statement back. Revoke reads back and removes it again, whether the
+// policy was written (another statement stays) or deleted (ours was the last).
+func TestECRRevokeWritesAgainWhenTheStatementComesBack(t *testing.T) {
+	t.Parallel()
+	for _, withOther := range []bool{true, false} {
+		t.Run(fmt.Sprintf("other statement %t", withOther), func(t *testing.T) {
+			t.Parallel()
+			f := newFakeECR(t)
+			g := f.grant(registryaccess.AccessPull)
+			statements := []string{statementJSON(g.StatementID(), g.PrincipalARN, pullActions...)}
+			if withOther {
+				statements = append(statements, statementJSON("Other", "arn:aws:iam::123456789012:role/other", pullActions...))
+			}
+			f.fake.PutPolicy(f.repo.Name, policyJSON(statements...))
+			f.fake.RestoreOnce()
+			logs := &logRecorder{}
+			opts := fastOptions()
+			opts.Log = logs.log
+			res, err := grant.NewECR(f.fake.Client(), opts).Revoke(context.Background(), g, false, timeout)
+			if err != nil || !res.Removed {
+				t.Fatalf("Revoke = %+v, %v", res, err)
+			}
+			if f.fake.PendingFaults() != 0 || logs.retries(registryaccess.RetryConflict) != 1 {
+				t.Errorf("the restore did not happen (%d pending) or was not retried as a conflict (%d retries)",
+					f.fake.PendingFaults(), logs.retries(registryaccess.RetryConflict))
+			}
+			sts := f.statements(t)
+			if _, ok := sts[g.StatementID()]; ok {
+				t.Errorf("the statement is back after Revoke: %v", sts)
+			}
+			if _, ok := sts["Other"]; ok != withOther {
+				t.Errorf("policy = %v after Revoke, other statement expected: %t", sts, withOther)
+			}
+		})
+	}
+}
+
 // Errors that are not propagation, throttling or a lost statement fail at once.
 func TestECRPermanentErrorsFailAtOnce(t *testing.T) {
 	t.Parallel()

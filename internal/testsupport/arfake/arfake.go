@@ -69,6 +69,7 @@ type Fake struct {
 	missing  []fault
 	calls    map[Method]int
 	beforeW  func(resource string)
+	afterW   func(resource string, before *iampb.Policy)
 }
 
 // New returns a fake with no repositories, not serving; Start serves one.
@@ -223,6 +224,15 @@ func (f *Fake) BeforeWrite(hook func(resource string)) {
 	f.beforeW = hook
 }
 
+// AfterWrite sets a hook that SetIamPolicy calls, outside the fake's lock, after it stored a policy,
+// with the policy the repository had before: a test can put that back there (PutPolicy) to be a
+// writer that sends no etag and overwrites a change it never saw. nil removes the hook.
+func (f *Fake) AfterWrite(hook func(resource string, before *iampb.Policy)) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.afterW = hook
+}
+
 // Calls returns how many calls of method arrived, failed ones included.
 func (f *Fake) Calls(method Method) int {
 	f.mu.Lock()
@@ -348,14 +358,19 @@ func (f *Fake) SetIamPolicy(_ context.Context, req *iampb.SetIamPolicyRequest) (
 		hook(req.GetResource())
 	}
 	f.mu.Lock()
-	defer f.mu.Unlock()
 	cur := f.policies[req.GetResource()]
 	if etag := req.GetPolicy().GetEtag(); len(etag) > 0 && string(etag) != string(cur.GetEtag()) {
+		f.mu.Unlock()
 		return nil, status.Error(codes.FailedPrecondition,
 			"The etag of the policy does not match the current one: the policy was changed concurrently. Read it again and retry.")
 	}
 	f.store(req.GetResource(), clonePolicy(req.GetPolicy()))
-	return clonePolicy(f.policies[req.GetResource()]), nil
+	stored, after := clonePolicy(f.policies[req.GetResource()]), f.afterW
+	f.mu.Unlock()
+	if after != nil {
+		after(req.GetResource(), clonePolicy(cur))
+	}
+	return stored, nil
 }
 
 // acceptSet counts the call and checks everything but the etag; f.mu is held.

@@ -10,6 +10,7 @@
 //     ("Invalid repository policy provided" or "Principal not found") for the first N calls, as ECR
 //     does while a role created a moment ago has not reached it (FailPrincipal);
 //   - throttling: ThrottlingException for the next N calls of any operation (Throttle);
+//   - a concurrent writer that puts an older policy back right after a change (RestoreOnce);
 //   - missing permissions: AccessDeniedException for the next N calls of one operation (Deny);
 //   - a concurrent writer: right after a successful SetRepositoryPolicy the fake removes a given
 //     statement once, so a read-back does not find it (RemoveStatementOnce).
@@ -93,6 +94,7 @@ type Server struct {
 	throttles       int
 	denials         map[string]int
 	removals        []string
+	restores        int
 }
 
 type repository struct {
@@ -218,6 +220,16 @@ func (s *Server) RemoveStatementOnce(sid string) {
 	s.removals = append(s.removals, sid)
 }
 
+// RestoreOnce arranges for a concurrent writer that read the policy before a change and writes it
+// back after it: right after the next successful SetRepositoryPolicy or DeleteRepositoryPolicy, the
+// policy the repository had before that call is stored again, so a read-back still finds what the
+// call removed. It happens once per call of RestoreOnce.
+func (s *Server) RestoreOnce() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.restores++
+}
+
 // Calls is how many requests of the operation the fake received, failed ones included.
 func (s *Server) Calls(op string) int {
 	s.mu.Lock()
@@ -230,7 +242,7 @@ func (s *Server) Calls(op string) int {
 func (s *Server) PendingFaults() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	n := s.throttles + len(s.removals)
+	n := s.throttles + len(s.removals) + s.restores
 	for _, d := range s.denials {
 		n += d
 	}
@@ -364,7 +376,9 @@ func (s *Server) handle(r *http.Request, target, op string, body []byte) (any, *
 		}
 		out.PolicyText = repo.policy
 		if op == OpDeleteRepositoryPolicy {
+			before := repo.policy
 			repo.policy = ""
+			s.restore(repo, before)
 		}
 		return out, nil
 	default: // OpSetRepositoryPolicy
@@ -378,8 +392,10 @@ func (s *Server) handle(r *http.Request, target, op string, body []byte) (any, *
 		if e := s.principalFault(sts); e != nil {
 			return nil, e
 		}
+		before := repo.policy
 		repo.policy = *in.PolicyText
 		s.concurrentWriter(repo)
+		s.restore(repo, before)
 		out.PolicyText = *in.PolicyText
 		return out, nil
 	}
@@ -400,6 +416,14 @@ func (s *Server) principalFault(sts []map[string]json.RawMessage) *apiError {
 		}
 	}
 	return nil
+}
+
+// restore puts the policy the repository had before a change back, when RestoreOnce asked for it.
+func (s *Server) restore(repo *repository, before string) {
+	if s.restores > 0 {
+		s.restores--
+		repo.policy = before
+	}
 }
 
 // concurrentWriter removes the first pending Sid the stored policy holds.
