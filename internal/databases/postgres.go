@@ -229,6 +229,20 @@ func (s *postgresServer) CreateDatabase(ctx context.Context, spec DatabaseSpec) 
 	})
 }
 
+// databaseOwner looks up the owner of a database and whether it is a superuser; found is false when
+// the database does not exist.
+func databaseOwner(ctx context.Context, conn *sql.Conn, database string) (owner string, ownerIsSuper, found bool, err error) {
+	err = conn.QueryRowContext(ctx, "SELECT pg_get_userbyid(d.datdba), COALESCE(r.rolsuper, false) "+
+		"FROM pg_database d LEFT JOIN pg_roles r ON r.oid = d.datdba WHERE d.datname = $1", database).Scan(&owner, &ownerIsSuper)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return "", false, false, nil
+	case err != nil:
+		return "", false, false, fmt.Errorf("look up the owner of database %q: %w", database, err)
+	}
+	return owner, ownerIsSuper, true, nil
+}
+
 // withDatabase runs fn on a connection of its own to another database of the server; it returns
 // errDatabaseMissing when that database does not exist.
 func (s *postgresServer) withDatabase(ctx context.Context, database string, fn func(*pgx.Conn) error) error {
@@ -304,15 +318,12 @@ func (s *postgresServer) DropDatabase(ctx context.Context, name string) error {
 	return s.withConn(ctx, func(conn *sql.Conn) error {
 		if !t.superuser {
 			// Only the owner may drop a database: act as the owner when it is an ordinary role.
-			var owner string
-			var ownerIsSuper bool
-			err := conn.QueryRowContext(ctx, "SELECT pg_get_userbyid(d.datdba), COALESCE(r.rolsuper, false) "+
-				"FROM pg_database d LEFT JOIN pg_roles r ON r.oid = d.datdba WHERE d.datname = $1", name).Scan(&owner, &ownerIsSuper)
+			owner, ownerIsSuper, found, err := databaseOwner(ctx, conn, name)
 			switch {
-			case errors.Is(err, sql.ErrNoRows):
-				return nil
 			case err != nil:
-				return fmt.Errorf("look up the owner of database %q: %w", name, err)
+				return err
+			case !found:
+				return nil
 			}
 			if !ownerIsSuper {
 				if err := s.ensureMember(ctx, conn, t, owner); err != nil {
@@ -322,16 +333,14 @@ func (s *postgresServer) DropDatabase(ctx context.Context, name string) error {
 		}
 		err := s.exec(ctx, conn, fmt.Sprintf("drop database %q", name), "DROP DATABASE IF EXISTS "+qname)
 		if codeIn(s.d, err, pgErrObjectInUse) {
+			who := "other sessions are"
 			var sessions int
 			if countErr := conn.QueryRowContext(ctx, "SELECT count(*) FROM pg_stat_activity WHERE datname = $1",
-				name).Scan(&sessions); countErr != nil || sessions == 0 {
-				return fmt.Errorf("drop database %q: other sessions are connected to it; stop the clients "+
-					"using it (such as the ZenML server) and try again, the provider does not terminate sessions: %w",
-					name, ErrDatabaseInUse)
+				name).Scan(&sessions); countErr == nil && sessions > 0 {
+				who = fmt.Sprintf("%d other session(s) are", sessions)
 			}
-			return fmt.Errorf("drop database %q: %d other session(s) are connected to it; stop the clients "+
-				"using it (such as the ZenML server) and try again, the provider does not terminate sessions: %w",
-				name, sessions, ErrDatabaseInUse)
+			return fmt.Errorf("drop database %q: %s connected to it; stop the clients using it (such as the ZenML "+
+				"server) and try again, the provider does not terminate sessions: %w", name, who, ErrDatabaseInUse)
 		}
 		return err
 	})
@@ -435,15 +444,12 @@ func (s *postgresServer) GrantDatabase(ctx context.Context, u User, database str
 		if err := s.ensureMember(ctx, conn, t, u.Name); err != nil {
 			return err
 		}
-		var owner string
-		var ownerIsSuper bool
-		err := conn.QueryRowContext(ctx, "SELECT pg_get_userbyid(d.datdba), COALESCE(r.rolsuper, false) "+
-			"FROM pg_database d LEFT JOIN pg_roles r ON r.oid = d.datdba WHERE d.datname = $1", database).Scan(&owner, &ownerIsSuper)
+		owner, ownerIsSuper, found, err := databaseOwner(ctx, conn, database)
 		switch {
-		case errors.Is(err, sql.ErrNoRows):
-			return fmt.Errorf("grant database %q to %q: the database does not exist", database, u.Name)
 		case err != nil:
-			return fmt.Errorf("look up the owner of database %q: %w", database, err)
+			return err
+		case !found:
+			return fmt.Errorf("grant database %q to %q: the database does not exist", database, u.Name)
 		}
 		if owner != u.Name {
 			if !ownerIsSuper {
