@@ -1167,18 +1167,26 @@ func (r *databaseResource) updateUser(ctx context.Context, srv databases.Server,
 	}
 	if oldUser != nil && !sameAccount {
 		account := oldUser.account()
-		exists, err := srv.UserExists(ctx, account)
-		if err != nil {
-			addServerError(diags, "Unable to Drop User", fmt.Sprintf("look up user %s", describeUser(account)), slot, err)
-			return false
-		}
-		if exists {
-			tflog.Info(ctx, "dropping the user that the configuration no longer has", map[string]any{"user": account.Name, "user_host": account.Host})
-			if err := srv.DropUser(ctx, account); err != nil {
-				addServerError(diags, "Unable to Drop User", fmt.Sprintf("drop user %s", describeUser(account)), slot, err)
-				return false
-			}
-		}
+		return dropUser(ctx, srv, slot, account, "dropping the user that the configuration no longer has", fmt.Sprintf("drop user %s", describeUser(account)), diags)
+	}
+	return true
+}
+
+// dropUser drops the user when it exists; logMsg is logged before the drop, action names the drop in
+// an error. It reports whether it succeeded.
+func dropUser(ctx context.Context, srv databases.Server, slot *databaseServerSlot, account databases.User, logMsg, action string, diags *diag.Diagnostics) bool {
+	exists, err := srv.UserExists(ctx, account)
+	if err != nil {
+		addServerError(diags, "Unable to Drop User", fmt.Sprintf("look up user %s", describeUser(account)), slot, err)
+		return false
+	}
+	if !exists {
+		return true
+	}
+	tflog.Info(ctx, logMsg, map[string]any{"user": account.Name, "user_host": account.Host})
+	if err := srv.DropUser(ctx, account); err != nil {
+		addServerError(diags, "Unable to Drop User", action, slot, err)
+		return false
 	}
 	return true
 }
@@ -1247,18 +1255,8 @@ func (r *databaseResource) Delete(ctx context.Context, req resource.DeleteReques
 	}
 	if user != nil {
 		account := user.account()
-		exists, err := srv.UserExists(ctx, account)
-		if err != nil {
-			addServerError(&resp.Diagnostics, "Unable to Drop User", fmt.Sprintf("look up user %s", describeUser(account)), slot, err)
-			return
-		}
-		if exists {
-			tflog.Info(ctx, "dropping user with its database", map[string]any{"user": account.Name, "user_host": account.Host})
-			if err := srv.DropUser(ctx, account); err != nil {
-				addServerError(&resp.Diagnostics, "Unable to Drop User", fmt.Sprintf("drop user %s (its database %q was dropped)", describeUser(account), name), slot, err)
-				return
-			}
-		}
+		dropUser(ctx, srv, slot, account, "dropping user with its database",
+			fmt.Sprintf("drop user %s (its database %q was dropped)", describeUser(account), name), &resp.Diagnostics)
 	}
 }
 
