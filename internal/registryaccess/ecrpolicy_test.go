@@ -371,6 +371,7 @@ func TestPreexisting(t *testing.T) {
 		{"a deny for the principal wins", pol(`{"Effect":"Allow","Principal":{"AWS":"`+roleA+`"},"Action":`+allActions+`}`, `{"Effect":"Deny","Principal":{"AWS":"`+roleA+`"},"Action":"ecr:Get*"}`), AccessPull, false},
 		{"a deny for someone else does not matter", pol(`{"Effect":"Allow","Principal":{"AWS":"`+roleA+`"},"Action":`+allActions+`}`, `{"Effect":"Deny","Principal":{"AWS":"`+roleB+`"},"Action":"ecr:*"}`), AccessPull, true},
 		{"another grant's statement", pol(ourStatementJSON(t, roleB, AccessPush)), AccessPull, false},
+		{"the account root of the role does not count", pol(`{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::` + strings.Split(roleA, ":")[4] + `:root"},"Action":` + allActions + `}`), AccessPull, false},
 		{"service principal", pol(`{"Effect":"Allow","Principal":{"Service":"` + roleA + `"},"Action":` + allActions + `}`), AccessPull, false},
 	}
 	for _, tt := range tests {
