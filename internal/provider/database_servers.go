@@ -2,16 +2,10 @@ package provider
 
 import (
 	"context"
-	"crypto/tls"
-	"crypto/x509"
-	"encoding/pem"
-	"errors"
 	"fmt"
-	"net"
 	"regexp"
 	"sort"
 	"strings"
-	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/mapvalidator"
@@ -29,8 +23,6 @@ import (
 
 // Limits and defaults of a database_servers entry.
 const (
-	minConnectTimeout     = time.Second
-	maxConnectTimeout     = 5 * time.Minute
 	maxMaxOpenConnections = 100
 	exampleServerKey      = "main"
 )
@@ -156,7 +148,7 @@ func databaseServersAttribute() schema.Attribute {
 				"connect_timeout": schema.StringAttribute{
 					Optional: true,
 					MarkdownDescription: fmt.Sprintf("How long to wait for a connection to the server, as a duration such as `10s` or `1m`, "+
-						"from %s to %s. Defaults to `%s`.", minConnectTimeout, maxConnectTimeout, databases.DefaultConnectTimeout),
+						"from %s to %s. Defaults to `%s`.", databases.MinConnectTimeout, databases.MaxConnectTimeout, databases.DefaultConnectTimeout),
 					Validators: []validator.String{connectTimeoutValidator{}},
 				},
 				"max_open_connections": schema.Int64Attribute{
@@ -301,7 +293,7 @@ func serverConfigOf(ctx context.Context, key string, sm databaseServerModel) (da
 		return cfg, true, fmt.Errorf("%s.engine is %q; use %s", prefix, cfg.Engine, strings.Join(engineNames(), " or "))
 	}
 	cfg.Host = sm.Host.ValueString()
-	if err := checkDatabaseHost(cfg.Host); err != nil {
+	if err := databases.CheckHost(cfg.Host); err != nil {
 		return cfg, true, fmt.Errorf("%s.host: %w", prefix, err)
 	}
 	cfg.Port = cfg.Engine.DefaultPort()
@@ -319,7 +311,7 @@ func serverConfigOf(ctx context.Context, key string, sm databaseServerModel) (da
 	cfg.Password = sm.Password.ValueString()
 	cfg.ConnectTimeout = databases.DefaultConnectTimeout
 	if !sm.ConnectTimeout.IsNull() {
-		d, err := parseConnectTimeout(sm.ConnectTimeout.ValueString())
+		d, err := databases.ParseConnectTimeout(sm.ConnectTimeout.ValueString())
 		if err != nil {
 			return cfg, true, fmt.Errorf("%s.connect_timeout: %w", prefix, err)
 		}
@@ -335,164 +327,16 @@ func serverConfigOf(ctx context.Context, key string, sm databaseServerModel) (da
 	}
 	cfg.TLS = databases.TLS{Mode: databases.TLSDisabled}
 	if !sm.TLS.IsNull() {
-		t := tlsSettings{
-			modeSet: !tm.Mode.IsNull(), mode: tm.Mode.ValueString(),
-			ca: tm.CACertificate.ValueString(), cert: tm.ClientCertificate.ValueString(), key: tm.ClientKey.ValueString(),
+		t := databases.TLSSettings{
+			ModeSet: !tm.Mode.IsNull(), Mode: tm.Mode.ValueString(),
+			CA: tm.CACertificate.ValueString(), Cert: tm.ClientCertificate.ValueString(), Key: tm.ClientKey.ValueString(),
 		}
-		if p := t.problems(true); len(p) > 0 {
-			return cfg, true, fmt.Errorf("%s.tls.%s: %s", prefix, p[0].attr, p[0].msg)
+		if p := t.Problems(true); len(p) > 0 {
+			return cfg, true, fmt.Errorf("%s.tls.%s: %s", prefix, p[0].Attr, p[0].Msg)
 		}
-		cfg.TLS = databases.TLS{Mode: t.effectiveMode(), CACertificate: t.ca, ClientCertificate: t.cert, ClientKey: t.key}
+		cfg.TLS = databases.TLS{Mode: t.EffectiveMode(), CACertificate: t.CA, ClientCertificate: t.Cert, ClientKey: t.Key}
 	}
 	return cfg, true, nil
-}
-
-// checkDatabaseHost accepts a host name or an IP address without scheme, port or path.
-func checkDatabaseHost(host string) error {
-	const example = "use a host name or IP address without scheme or port, e.g. \"db.example.com\" or \"10.0.0.5\""
-	switch {
-	case host == "":
-		return fmt.Errorf("the host is empty; %s", example)
-	case strings.Contains(host, "://"):
-		return fmt.Errorf("%q has a scheme; %s", host, example)
-	case strings.ContainsAny(host, "/?#@ \t\r\n[]"):
-		return fmt.Errorf("%q is not a bare host; %s", host, example)
-	case strings.Contains(host, ":") && net.ParseIP(host) == nil:
-		return fmt.Errorf("%q has a port; give the port in `port` and %s", host, example)
-	case len(host) > 253:
-		return fmt.Errorf("the host has %d characters, more than 253; %s", len(host), example)
-	}
-	return nil
-}
-
-func parseConnectTimeout(s string) (time.Duration, error) {
-	d, err := time.ParseDuration(s)
-	if err != nil {
-		return 0, fmt.Errorf("%q is not a duration; use a number with a unit, e.g. \"10s\" or \"1m\"", s)
-	}
-	if d < minConnectTimeout || d > maxConnectTimeout {
-		return 0, fmt.Errorf("%q is outside %s to %s; use e.g. \"10s\"", s, minConnectTimeout, maxConnectTimeout)
-	}
-	return d, nil
-}
-
-// tlsSettings is a known tls object.
-type tlsSettings struct {
-	modeSet             bool
-	mode, ca, cert, key string
-}
-
-// effectiveMode is the mode the connection uses: the given one, else verify_full.
-func (t tlsSettings) effectiveMode() databases.TLSMode {
-	if t.modeSet {
-		return databases.TLSMode(t.mode)
-	}
-	return databases.TLSVerifyFull
-}
-
-type tlsProblem struct{ attr, msg string }
-
-// problems checks the TLS settings. With parse, PEM values that do not parse are problems too (the
-// attribute validators report those on their own, so the object validator leaves them out).
-func (t tlsSettings) problems(parse bool) []tlsProblem {
-	var out []tlsProblem
-	mode := t.effectiveMode()
-	if !isKnownTLSMode(string(mode)) {
-		if !parse {
-			return nil // reported by the mode's OneOf validator
-		}
-		return []tlsProblem{{"mode", fmt.Sprintf("%q is not a TLS mode; use %s, e.g. \"verify_full\"", mode, strings.Join(tlsModeNames(), ", "))}}
-	}
-	parsed := true
-	for _, v := range []struct {
-		attr, value string
-		check       func(string) error
-	}{{"ca_certificate", t.ca, checkPEMCertificates}, {"client_certificate", t.cert, checkPEMCertificates}, {"client_key", t.key, checkPEMPrivateKey}} {
-		if v.value == "" {
-			continue
-		}
-		if err := v.check(v.value); err != nil {
-			parsed = false
-			if parse {
-				out = append(out, tlsProblem{v.attr, v.attr + " " + err.Error()})
-			}
-		}
-	}
-	switch {
-	case mode == databases.TLSDisabled && (t.ca != "" || t.cert != "" || t.key != ""):
-		out = append(out, tlsProblem{"mode", "mode is \"disabled\" but certificates are given: they would not be used. " +
-			"Remove them, or set mode = \"verify_full\" to use them"})
-	case mode == databases.TLSRequired && t.ca != "":
-		out = append(out, tlsProblem{"ca_certificate", "mode is \"required\", which does not check the server certificate, so the CA would not be used. " +
-			"Set mode = \"verify_full\" (or \"verify_ca\") to check the server against it, or remove ca_certificate"})
-	case mode == databases.TLSVerifyCA && t.ca == "":
-		out = append(out, tlsProblem{"ca_certificate", "mode \"verify_ca\" checks the server certificate against ca_certificate, which is missing. " +
-			"Give the CA in PEM, e.g. ca_certificate = file(\"ca.pem\"), or use mode = \"verify_full\" to check against the system's trusted roots"})
-	}
-	switch {
-	case t.cert != "" && t.key == "":
-		out = append(out, tlsProblem{"client_key", "client_certificate is given without client_key; give both (PEM), or neither"})
-	case t.key != "" && t.cert == "":
-		out = append(out, tlsProblem{"client_certificate", "client_key is given without client_certificate; give both (PEM), or neither"})
-	case t.cert != "" && t.key != "" && parsed:
-		if _, err := tls.X509KeyPair([]byte(t.cert), []byte(t.key)); err != nil {
-			out = append(out, tlsProblem{"client_key", "client_key does not match client_certificate: give the private key of that certificate"})
-		}
-	}
-	return out
-}
-
-// checkPEMCertificates requires at least one PEM CERTIFICATE block, each a parsable X.509 certificate.
-func checkPEMCertificates(s string) error {
-	rest := []byte(s)
-	n := 0
-	for {
-		var block *pem.Block
-		block, rest = pem.Decode(rest)
-		if block == nil {
-			break
-		}
-		if block.Type != "CERTIFICATE" {
-			return fmt.Errorf("holds a PEM block of type %q; give certificates only (\"-----BEGIN CERTIFICATE-----\" ...)", block.Type)
-		}
-		if _, err := x509.ParseCertificate(block.Bytes); err != nil {
-			return fmt.Errorf("certificate %d is not a valid X.509 certificate: %v", n+1, err)
-		}
-		n++
-	}
-	if n == 0 {
-		return errors.New("holds no PEM certificate; give the certificate in PEM (\"-----BEGIN CERTIFICATE-----\" ...), e.g. file(\"ca.pem\")")
-	}
-	if strings.TrimSpace(string(rest)) != "" {
-		return errors.New("has text after the last PEM certificate; give PEM certificates only")
-	}
-	return nil
-}
-
-// checkPEMPrivateKey requires one PEM private key (PKCS #1, PKCS #8 or EC). It never quotes the key.
-func checkPEMPrivateKey(s string) error {
-	block, rest := pem.Decode([]byte(s))
-	if block == nil {
-		return errors.New("holds no PEM private key; give the key in PEM (\"-----BEGIN PRIVATE KEY-----\" ...), e.g. file(\"client-key.pem\")")
-	}
-	if strings.TrimSpace(string(rest)) != "" {
-		return errors.New("has more than one PEM block; give the one private key")
-	}
-	var err error
-	switch block.Type {
-	case "PRIVATE KEY":
-		_, err = x509.ParsePKCS8PrivateKey(block.Bytes)
-	case "RSA PRIVATE KEY":
-		_, err = x509.ParsePKCS1PrivateKey(block.Bytes)
-	case "EC PRIVATE KEY":
-		_, err = x509.ParseECPrivateKey(block.Bytes)
-	default:
-		return fmt.Errorf("holds a PEM block of type %q; give an unencrypted private key (PRIVATE KEY, RSA PRIVATE KEY or EC PRIVATE KEY)", block.Type)
-	}
-	if err != nil {
-		return fmt.Errorf("the %s block is not a valid private key", block.Type)
-	}
-	return nil
 }
 
 // databaseHostValidator checks a literal host at validate time.
@@ -510,7 +354,7 @@ func (databaseHostValidator) ValidateString(_ context.Context, req validator.Str
 	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
 		return
 	}
-	if err := checkDatabaseHost(req.ConfigValue.ValueString()); err != nil {
+	if err := databases.CheckHost(req.ConfigValue.ValueString()); err != nil {
 		resp.Diagnostics.AddAttributeError(req.Path, "Invalid Database Host", fmt.Sprintf("Attribute %s: %s.", req.Path, err))
 	}
 }
@@ -519,7 +363,7 @@ func (databaseHostValidator) ValidateString(_ context.Context, req validator.Str
 type connectTimeoutValidator struct{}
 
 func (connectTimeoutValidator) Description(context.Context) string {
-	return fmt.Sprintf("value must be a duration from %s to %s, e.g. 10s", minConnectTimeout, maxConnectTimeout)
+	return fmt.Sprintf("value must be a duration from %s to %s, e.g. 10s", databases.MinConnectTimeout, databases.MaxConnectTimeout)
 }
 
 func (v connectTimeoutValidator) MarkdownDescription(ctx context.Context) string {
@@ -530,7 +374,7 @@ func (connectTimeoutValidator) ValidateString(_ context.Context, req validator.S
 	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
 		return
 	}
-	if _, err := parseConnectTimeout(req.ConfigValue.ValueString()); err != nil {
+	if _, err := databases.ParseConnectTimeout(req.ConfigValue.ValueString()); err != nil {
 		resp.Diagnostics.AddAttributeError(req.Path, "Invalid Connect Timeout", fmt.Sprintf("Attribute %s: %s.", req.Path, err))
 	}
 }
@@ -550,7 +394,7 @@ func (pemCertificatesValidator) ValidateString(_ context.Context, req validator.
 	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
 		return
 	}
-	if err := checkPEMCertificates(req.ConfigValue.ValueString()); err != nil {
+	if err := databases.CheckPEMCertificates(req.ConfigValue.ValueString()); err != nil {
 		resp.Diagnostics.AddAttributeError(req.Path, "Invalid PEM Certificate", fmt.Sprintf("Attribute %s %s.", req.Path, err))
 	}
 }
@@ -570,7 +414,7 @@ func (pemPrivateKeyValidator) ValidateString(_ context.Context, req validator.St
 	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
 		return
 	}
-	if err := checkPEMPrivateKey(req.ConfigValue.ValueString()); err != nil {
+	if err := databases.CheckPEMPrivateKey(req.ConfigValue.ValueString()); err != nil {
 		resp.Diagnostics.AddAttributeError(req.Path, "Invalid PEM Private Key", fmt.Sprintf("Attribute %s %s.", req.Path, err))
 	}
 }
@@ -601,20 +445,11 @@ func (databaseTLSValidator) ValidateObject(ctx context.Context, req validator.Ob
 			return
 		}
 	}
-	t := tlsSettings{
-		modeSet: !tm.Mode.IsNull(), mode: tm.Mode.ValueString(),
-		ca: tm.CACertificate.ValueString(), cert: tm.ClientCertificate.ValueString(), key: tm.ClientKey.ValueString(),
+	t := databases.TLSSettings{
+		ModeSet: !tm.Mode.IsNull(), Mode: tm.Mode.ValueString(),
+		CA: tm.CACertificate.ValueString(), Cert: tm.ClientCertificate.ValueString(), Key: tm.ClientKey.ValueString(),
 	}
-	for _, p := range t.problems(false) {
-		resp.Diagnostics.AddAttributeError(req.Path.AtName(p.attr), "Invalid TLS Settings", fmt.Sprintf("Attribute %s: %s.", req.Path.AtName(p.attr), p.msg))
+	for _, p := range t.Problems(false) {
+		resp.Diagnostics.AddAttributeError(req.Path.AtName(p.Attr), "Invalid TLS Settings", fmt.Sprintf("Attribute %s: %s.", req.Path.AtName(p.Attr), p.Msg))
 	}
-}
-
-func isKnownTLSMode(m string) bool {
-	for _, k := range databases.TLSModes() {
-		if string(k) == m {
-			return true
-		}
-	}
-	return false
 }

@@ -7,7 +7,6 @@ import (
 	"crypto/rand"
 	"crypto/x509"
 	"crypto/x509/pkix"
-	"encoding/base64"
 	"encoding/pem"
 	"fmt"
 	"math/big"
@@ -239,69 +238,6 @@ resource "zenmlpro_database" "this" {
 	})
 }
 
-func TestCheckDatabaseHost(t *testing.T) {
-	for _, ok := range []string{"db.example.com", "10.0.0.5", "::1", "2001:db8::1", "localhost", "my-db"} {
-		if err := checkDatabaseHost(ok); err != nil {
-			t.Errorf("checkDatabaseHost(%q) = %v", ok, err)
-		}
-	}
-	for host, want := range map[string]string{
-		"":                       "the host is empty",
-		"mysql://db":             "has a scheme",
-		"db.example.com:33":      "has a port",
-		"[::1]":                  "is not a bare host",
-		"db/zenml":               "is not a bare host",
-		"user@db":                "is not a bare host",
-		" db":                    "is not a bare host",
-		strings.Repeat("a", 254): "more than 253",
-	} {
-		if err := checkDatabaseHost(host); err == nil || !strings.Contains(err.Error(), want) {
-			t.Errorf("checkDatabaseHost(%q) = %v, want %q", host, err, want)
-		}
-	}
-}
-
-func TestTLSSettings(t *testing.T) {
-	cert, key := testKeyPair(t)
-	_, otherKey := testKeyPair(t)
-	for _, tc := range []struct {
-		name     string
-		t        tlsSettings
-		wantMode databases.TLSMode
-		want     string // "" = no problem
-	}{
-		{"empty block means verify_full with the system roots", tlsSettings{}, databases.TLSVerifyFull, ""},
-		{"a CA alone means verify_full", tlsSettings{ca: cert}, databases.TLSVerifyFull, ""},
-		{"client pair without CA", tlsSettings{cert: cert, key: key}, databases.TLSVerifyFull, ""},
-		{"verify_ca with CA", tlsSettings{modeSet: true, mode: "verify_ca", ca: cert}, databases.TLSVerifyCA, ""},
-		{"required", tlsSettings{modeSet: true, mode: "required"}, databases.TLSRequired, ""},
-		{"disabled", tlsSettings{modeSet: true, mode: "disabled"}, databases.TLSDisabled, ""},
-		{"verify_ca without CA", tlsSettings{modeSet: true, mode: "verify_ca"}, databases.TLSVerifyCA, "which is missing"},
-		{"disabled with a client pair", tlsSettings{modeSet: true, mode: "disabled", cert: cert, key: key}, databases.TLSDisabled, `mode is "disabled" but certificates are given`},
-		{"mismatched pair", tlsSettings{cert: cert, key: otherKey}, databases.TLSVerifyFull, "does not match"},
-		{"unknown mode", tlsSettings{modeSet: true, mode: "prefer"}, "prefer", "is not a TLS mode"},
-		{"garbage CA", tlsSettings{ca: "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"}, databases.TLSVerifyFull, "not a valid X.509 certificate"},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			if got := tc.t.effectiveMode(); got != tc.wantMode {
-				t.Errorf("effectiveMode = %q, want %q", got, tc.wantMode)
-			}
-			problems := tc.t.problems(true)
-			switch {
-			case tc.want == "" && len(problems) > 0:
-				t.Errorf("problems = %v, want none", problems)
-			case tc.want != "" && (len(problems) == 0 || !strings.Contains(problems[0].msg, tc.want)):
-				t.Errorf("problems = %v, want %q", problems, tc.want)
-			}
-			for _, p := range problems {
-				if strings.Contains(p.msg, "PRIVATE KEY-----") || strings.Contains(p.msg, strings.TrimSpace(key)[30:60]) {
-					t.Errorf("a problem quotes the private key: %s", p.msg)
-				}
-			}
-		})
-	}
-}
-
 // TestDatabaseServersFrom reads database_servers with unknown parts, as at plan time: nothing fails,
 // the known engine is kept for plan-time checks, and the server is not marked connectable.
 func TestDatabaseServersFrom(t *testing.T) {
@@ -413,26 +349,6 @@ func FuzzParseDatabaseImportID(f *testing.F) {
 		}
 		if strings.ContainsAny(name+server, "`'\"\\ ;") {
 			t.Errorf("parseDatabaseImportID(%q) accepted unsafe characters", id)
-		}
-	})
-}
-
-// FuzzCheckPEM: the PEM checks never panic, and never quote the content of a block (a private key's
-// bytes must not reach an error message).
-func FuzzCheckPEM(f *testing.F) {
-	f.Add("CERTIFICATE", []byte("not a certificate"))
-	f.Add("PRIVATE KEY", []byte("secret key material"))
-	f.Add("RSA PRIVATE KEY", []byte{0x30, 0x82, 0x01})
-	f.Add("EC PRIVATE KEY", []byte{})
-	f.Fuzz(func(t *testing.T, typ string, body []byte) {
-		block := string(pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: body}))
-		encoded := base64.StdEncoding.EncodeToString(body)
-		for _, input := range []string{block, typ, block + block} {
-			for _, err := range []error{checkPEMCertificates(input), checkPEMPrivateKey(input)} {
-				if err != nil && len(encoded) >= 8 && strings.Contains(err.Error(), encoded[:8]) {
-					t.Errorf("error quotes the block's content: %v", err)
-				}
-			}
 		}
 	})
 }
