@@ -230,6 +230,16 @@ func (s *Server) RestoreOnce() {
 	s.restores++
 }
 
+// ClearFaults drops every injected fault that has not happened yet.
+func (s *Server) ClearFaults() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.throttles, s.removals, s.restores, s.denials = 0, nil, 0, nil
+	for _, f := range s.principalFaults {
+		f.remaining = 0
+	}
+}
+
 // Calls is how many requests of the operation the fake received, failed ones included.
 func (s *Server) Calls(op string) int {
 	s.mu.Lock()
