@@ -8,7 +8,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
@@ -22,14 +21,7 @@ const endpointsAddress = "data.zenmlpro_endpoints.test"
 // endpointsMessage matches a diagnostic as Terraform prints it: "Error: <summary>", the configuration
 // excerpt, then the detail, wrapped at any space.
 func endpointsMessage(summary, detail string) *regexp.Regexp {
-	wrapped := func(text string) string {
-		words := strings.Fields(text)
-		for i, w := range words {
-			words[i] = regexp.QuoteMeta(w)
-		}
-		return strings.Join(words, `\s+`)
-	}
-	return regexp.MustCompile(`(?s)Error: ` + wrapped(summary) + `\n.*` + wrapped(detail))
+	return regexp.MustCompile(`(?s)Error: ` + wrappedPhrase(summary) + `\n.*` + wrappedPhrase(detail))
 }
 
 // endpointsOutputs checks every output of the data source.
@@ -66,11 +58,8 @@ func endpointsOutputs(scenario, webUIURL, apiURL string, workspaceURLs map[strin
 }
 
 func TestAccEndpointsDataSource_commonSubdomain(t *testing.T) {
-	resource.Test(t, resource.TestCase{
-		PreCheck:                 func() { testAccPreCheck(t) },
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		Steps: []resource.TestStep{{
-			Config: `
+	testAccSteps(t, []resource.TestStep{{
+		Config: `
 data "zenmlpro_endpoints" "test" {
   web_ui_host            = "zenml.ml.example.com"
   control_plane_api_host = "zenml-api.ml.example.com"
@@ -79,22 +68,18 @@ data "zenmlpro_endpoints" "test" {
   }
 }
 `,
-			ConfigStateChecks: endpointsOutputs("self_hosted",
-				"https://zenml.ml.example.com", "https://zenml-api.ml.example.com",
-				map[string]string{"workspace-1": "https://zenml-workspace-1.ml.example.com"},
-				"ml.example.com", false,
-				[]string{"zenml-api.ml.example.com", "zenml-workspace-1.ml.example.com", "zenml.ml.example.com"},
-				"*.ml.example.com"),
-		}},
-	})
+		ConfigStateChecks: endpointsOutputs("self_hosted",
+			"https://zenml.ml.example.com", "https://zenml-api.ml.example.com",
+			map[string]string{"workspace-1": "https://zenml-workspace-1.ml.example.com"},
+			"ml.example.com", false,
+			[]string{"zenml-api.ml.example.com", "zenml-workspace-1.ml.example.com", "zenml.ml.example.com"},
+			"*.ml.example.com"),
+	}})
 }
 
 func TestAccEndpointsDataSource_separateDomains(t *testing.T) {
-	resource.Test(t, resource.TestCase{
-		PreCheck:                 func() { testAccPreCheck(t) },
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		Steps: []resource.TestStep{{
-			Config: `
+	testAccSteps(t, []resource.TestStep{{
+		Config: `
 data "zenmlpro_endpoints" "test" {
   scenario               = "self_hosted"
   control_plane_api_host = "zenml-api.site-one.com"
@@ -104,23 +89,19 @@ data "zenmlpro_endpoints" "test" {
   }
 }
 `,
-			ConfigStateChecks: endpointsOutputs("self_hosted",
-				"https://zenml.site-one.com", "https://zenml-api.site-one.com",
-				map[string]string{"ml": "https://ml-workspace.site-two.com"},
-				"", true,
-				[]string{"ml-workspace.site-two.com", "zenml-api.site-one.com", "zenml.site-one.com"},
-				""),
-		}},
-	})
+		ConfigStateChecks: endpointsOutputs("self_hosted",
+			"https://zenml.site-one.com", "https://zenml-api.site-one.com",
+			map[string]string{"ml": "https://ml-workspace.site-two.com"},
+			"", true,
+			[]string{"ml-workspace.site-two.com", "zenml-api.site-one.com", "zenml.site-one.com"},
+			""),
+	}})
 }
 
 func TestAccEndpointsDataSource_pathRouting(t *testing.T) {
-	resource.Test(t, resource.TestCase{
-		PreCheck:                 func() { testAccPreCheck(t) },
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		Steps: []resource.TestStep{
-			{
-				Config: `
+	testAccSteps(t, []resource.TestStep{
+		{
+			Config: `
 data "zenmlpro_endpoints" "test" {
   web_ui_host = "zenml.ml.example.com"
   workspace_hosts = {
@@ -129,23 +110,22 @@ data "zenmlpro_endpoints" "test" {
   }
 }
 `,
-				ConfigStateChecks: endpointsOutputs("self_hosted",
-					"https://zenml.ml.example.com", "https://zenml.ml.example.com/api/v1",
-					map[string]string{"workspace-1": "https://workspace-1.ml.example.com", "workspace-2": "https://eu.workspace-2.ml.example.com"},
-					"ml.example.com", false,
-					[]string{"eu.workspace-2.ml.example.com", "workspace-1.ml.example.com", "zenml.ml.example.com"},
-					""),
-			},
-			{
-				Config: `
+			ConfigStateChecks: endpointsOutputs("self_hosted",
+				"https://zenml.ml.example.com", "https://zenml.ml.example.com/api/v1",
+				map[string]string{"workspace-1": "https://workspace-1.ml.example.com", "workspace-2": "https://eu.workspace-2.ml.example.com"},
+				"ml.example.com", false,
+				[]string{"eu.workspace-2.ml.example.com", "workspace-1.ml.example.com", "zenml.ml.example.com"},
+				""),
+		},
+		{
+			Config: `
 data "zenmlpro_endpoints" "test" {
   web_ui_host = "zenml.example.co.uk"
 }
 `,
-				ConfigStateChecks: endpointsOutputs("self_hosted",
-					"https://zenml.example.co.uk", "https://zenml.example.co.uk/api/v1", map[string]string{},
-					"example.co.uk", false, []string{"zenml.example.co.uk"}, "*.example.co.uk"),
-			},
+			ConfigStateChecks: endpointsOutputs("self_hosted",
+				"https://zenml.example.co.uk", "https://zenml.example.co.uk/api/v1", map[string]string{},
+				"example.co.uk", false, []string{"zenml.example.co.uk"}, "*.example.co.uk"),
 		},
 	})
 }
@@ -153,12 +133,9 @@ data "zenmlpro_endpoints" "test" {
 func TestAccEndpointsDataSource_hybrid(t *testing.T) {
 	// ZenML serves the Web UI from its own domain: needs_cors is true whatever the workspace hosts share,
 	// and cookie_domain is what they share.
-	resource.Test(t, resource.TestCase{
-		PreCheck:                 func() { testAccPreCheck(t) },
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		Steps: []resource.TestStep{
-			{
-				Config: `
+	testAccSteps(t, []resource.TestStep{
+		{
+			Config: `
 data "zenmlpro_endpoints" "test" {
   scenario = "hybrid"
   workspace_hosts = {
@@ -167,25 +144,25 @@ data "zenmlpro_endpoints" "test" {
   }
 }
 `,
-				ConfigStateChecks: endpointsOutputs("hybrid", "", "",
-					map[string]string{"workspace-1": "https://workspace-1.ml.example.com", "workspace-2": "https://workspace-2.ml.example.com"},
-					"ml.example.com", true,
-					[]string{"workspace-1.ml.example.com", "workspace-2.ml.example.com"},
-					"*.ml.example.com"),
-			},
-			{
-				Config: `
+			ConfigStateChecks: endpointsOutputs("hybrid", "", "",
+				map[string]string{"workspace-1": "https://workspace-1.ml.example.com", "workspace-2": "https://workspace-2.ml.example.com"},
+				"ml.example.com", true,
+				[]string{"workspace-1.ml.example.com", "workspace-2.ml.example.com"},
+				"*.ml.example.com"),
+		},
+		{
+			Config: `
 data "zenmlpro_endpoints" "test" {
   scenario        = "hybrid"
   workspace_hosts = { "workspace-1" = "zenml-workspace-1.ml.example.com" }
 }
 `,
-				ConfigStateChecks: endpointsOutputs("hybrid", "", "",
-					map[string]string{"workspace-1": "https://zenml-workspace-1.ml.example.com"},
-					"ml.example.com", true, []string{"zenml-workspace-1.ml.example.com"}, "*.ml.example.com"),
-			},
-			{
-				Config: `
+			ConfigStateChecks: endpointsOutputs("hybrid", "", "",
+				map[string]string{"workspace-1": "https://zenml-workspace-1.ml.example.com"},
+				"ml.example.com", true, []string{"zenml-workspace-1.ml.example.com"}, "*.ml.example.com"),
+		},
+		{
+			Config: `
 data "zenmlpro_endpoints" "test" {
   scenario        = "hybrid"
   private_domains = ["corp.internal"]
@@ -195,35 +172,31 @@ data "zenmlpro_endpoints" "test" {
   }
 }
 `,
-				ConfigStateChecks: endpointsOutputs("hybrid", "", "",
-					map[string]string{"workspace-1": "https://zenml-workspace-1.ml.corp.internal", "workspace-2": "https://zenml-workspace-2.eu.corp.internal"},
-					"corp.internal", true,
-					[]string{"zenml-workspace-1.ml.corp.internal", "zenml-workspace-2.eu.corp.internal"}, ""),
-			},
+			ConfigStateChecks: endpointsOutputs("hybrid", "", "",
+				map[string]string{"workspace-1": "https://zenml-workspace-1.ml.corp.internal", "workspace-2": "https://zenml-workspace-2.eu.corp.internal"},
+				"corp.internal", true,
+				[]string{"zenml-workspace-1.ml.corp.internal", "zenml-workspace-2.eu.corp.internal"}, ""),
 		},
 	})
 }
 
 func TestAccEndpointsDataSource_privateDomains(t *testing.T) {
-	resource.Test(t, resource.TestCase{
-		PreCheck:                 func() { testAccPreCheck(t) },
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		Steps: []resource.TestStep{
-			{
-				// The layout below without the declaration fails, and says what to declare.
-				Config: `
+	testAccSteps(t, []resource.TestStep{
+		{
+			// The layout below without the declaration fails, and says what to declare.
+			Config: `
 data "zenmlpro_endpoints" "test" {
   web_ui_host            = "zenml.ml.corp.internal"
   control_plane_api_host = "zenml-api.ml.corp.internal"
 }
 `,
-				PlanOnly: true,
-				ExpectError: endpointsMessage("Invalid Hostname", `Attribute web_ui_host: "zenml.ml.corp.internal" is not a valid hostname (rule: known public suffix): `+
-					`its top-level domain "internal" is not on the Public Suffix List`),
-			},
-			{
-				// The page's recommended layout in an air-gapped site's private zone.
-				Config: `
+			PlanOnly: true,
+			ExpectError: endpointsMessage("Invalid Hostname", `Attribute web_ui_host: "zenml.ml.corp.internal" is not a valid hostname (rule: known public suffix): `+
+				`its top-level domain "internal" is not on the Public Suffix List`),
+		},
+		{
+			// The page's recommended layout in an air-gapped site's private zone.
+			Config: `
 data "zenmlpro_endpoints" "test" {
   private_domains        = ["corp.internal"]
   web_ui_host            = "zenml.ml.corp.internal"
@@ -233,43 +206,42 @@ data "zenmlpro_endpoints" "test" {
   }
 }
 `,
-				ConfigStateChecks: append(endpointsOutputs("self_hosted",
-					"https://zenml.ml.corp.internal", "https://zenml-api.ml.corp.internal",
-					map[string]string{"workspace-1": "https://zenml-workspace-1.ml.corp.internal"},
-					"ml.corp.internal", false,
-					[]string{"zenml-api.ml.corp.internal", "zenml-workspace-1.ml.corp.internal", "zenml.ml.corp.internal"},
-					"*.ml.corp.internal"),
-					statecheck.ExpectKnownValue(endpointsAddress, tfjsonpath.New("private_domains"),
-						knownvalue.SetExact([]knownvalue.Check{knownvalue.StringExact("corp.internal")}))),
-			},
-			{
-				// Hosts one label below the declared domain: the wildcard stays within it.
-				Config: `
+			ConfigStateChecks: append(endpointsOutputs("self_hosted",
+				"https://zenml.ml.corp.internal", "https://zenml-api.ml.corp.internal",
+				map[string]string{"workspace-1": "https://zenml-workspace-1.ml.corp.internal"},
+				"ml.corp.internal", false,
+				[]string{"zenml-api.ml.corp.internal", "zenml-workspace-1.ml.corp.internal", "zenml.ml.corp.internal"},
+				"*.ml.corp.internal"),
+				statecheck.ExpectKnownValue(endpointsAddress, tfjsonpath.New("private_domains"),
+					knownvalue.SetExact([]knownvalue.Check{knownvalue.StringExact("corp.internal")}))),
+		},
+		{
+			// Hosts one label below the declared domain: the wildcard stays within it.
+			Config: `
 data "zenmlpro_endpoints" "test" {
   private_domains = ["lan.example", "corp.internal"]
   web_ui_host     = "zenml.lan.example"
   workspace_hosts = { ws = "ws.lan.example" }
 }
 `,
-				ConfigStateChecks: endpointsOutputs("self_hosted",
-					"https://zenml.lan.example", "https://zenml.lan.example/api/v1",
-					map[string]string{"ws": "https://ws.lan.example"},
-					"lan.example", false, []string{"ws.lan.example", "zenml.lan.example"}, "*.lan.example"),
-			},
-			{
-				// A public Web UI host and a workspace in the private zone share no parent domain.
-				Config: `
+			ConfigStateChecks: endpointsOutputs("self_hosted",
+				"https://zenml.lan.example", "https://zenml.lan.example/api/v1",
+				map[string]string{"ws": "https://ws.lan.example"},
+				"lan.example", false, []string{"ws.lan.example", "zenml.lan.example"}, "*.lan.example"),
+		},
+		{
+			// A public Web UI host and a workspace in the private zone share no parent domain.
+			Config: `
 data "zenmlpro_endpoints" "test" {
   private_domains = ["corp.internal"]
   web_ui_host     = "zenml.ml.example.com"
   workspace_hosts = { ws = "ws.ml.corp.internal" }
 }
 `,
-				ConfigStateChecks: endpointsOutputs("self_hosted",
-					"https://zenml.ml.example.com", "https://zenml.ml.example.com/api/v1",
-					map[string]string{"ws": "https://ws.ml.corp.internal"},
-					"", true, []string{"ws.ml.corp.internal", "zenml.ml.example.com"}, ""),
-			},
+			ConfigStateChecks: endpointsOutputs("self_hosted",
+				"https://zenml.ml.example.com", "https://zenml.ml.example.com/api/v1",
+				map[string]string{"ws": "https://ws.ml.corp.internal"},
+				"", true, []string{"ws.ml.corp.internal", "zenml.ml.example.com"}, ""),
 		},
 	})
 }
@@ -380,11 +352,7 @@ func TestAccEndpointsDataSource_rules(t *testing.T) {
 			ExpectError: endpointsMessage(c.summary, c.message),
 		})
 	}
-	resource.Test(t, resource.TestCase{
-		PreCheck:                 func() { testAccPreCheck(t) },
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		Steps:                    steps,
-	})
+	testAccSteps(t, steps)
 }
 
 // endpointsFromApply passes values through terraform_data, whose output is unknown until apply.
@@ -398,25 +366,21 @@ func endpointsFromApply(values map[string]string, body string) string {
 }
 
 func TestAccEndpointsDataSource_unknownAtPlan(t *testing.T) {
-	resource.Test(t, resource.TestCase{
-		PreCheck:                 func() { testAccPreCheck(t) },
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		Steps: []resource.TestStep{
-			{
-				// Valid values known only at apply: the plan defers the read, apply fills every output.
-				Config: endpointsFromApply(map[string]string{"web": "zenml.ml.example.com", "scenario": "self_hosted"}, `
+	testAccSteps(t, []resource.TestStep{
+		{
+			// Valid values known only at apply: the plan defers the read, apply fills every output.
+			Config: endpointsFromApply(map[string]string{"web": "zenml.ml.example.com", "scenario": "self_hosted"}, `
   scenario        = terraform_data.scenario.output
   web_ui_host     = terraform_data.web.output
   workspace_hosts = { "workspace-1" = "zenml-workspace-1.ml.example.com" }`),
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectUnknownValue(endpointsAddress, tfjsonpath.New("web_ui_url")),
-				}},
-				ConfigStateChecks: endpointsOutputs("self_hosted",
-					"https://zenml.ml.example.com", "https://zenml.ml.example.com/api/v1",
-					map[string]string{"workspace-1": "https://zenml-workspace-1.ml.example.com"},
-					"ml.example.com", false,
-					[]string{"zenml-workspace-1.ml.example.com", "zenml.ml.example.com"}, "*.ml.example.com"),
-			},
+			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+				plancheck.ExpectUnknownValue(endpointsAddress, tfjsonpath.New("web_ui_url")),
+			}},
+			ConfigStateChecks: endpointsOutputs("self_hosted",
+				"https://zenml.ml.example.com", "https://zenml.ml.example.com/api/v1",
+				map[string]string{"workspace-1": "https://zenml-workspace-1.ml.example.com"},
+				"ml.example.com", false,
+				[]string{"zenml-workspace-1.ml.example.com", "zenml.ml.example.com"}, "*.ml.example.com"),
 		},
 	})
 }
@@ -424,24 +388,20 @@ func TestAccEndpointsDataSource_unknownAtPlan(t *testing.T) {
 func TestAccEndpointsDataSource_privateDomainsUnknownAtPlan(t *testing.T) {
 	// A host in a private zone passes validate and plan while the declaration is not known yet; apply
 	// checks it against the declared domain.
-	resource.Test(t, resource.TestCase{
-		PreCheck:                 func() { testAccPreCheck(t) },
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		Steps: []resource.TestStep{{
-			Config: endpointsFromApply(map[string]string{"zone": "corp.internal"}, `
+	testAccSteps(t, []resource.TestStep{{
+		Config: endpointsFromApply(map[string]string{"zone": "corp.internal"}, `
   private_domains = [terraform_data.zone.output]
   web_ui_host     = "zenml.ml.corp.internal"
   workspace_hosts = { "workspace-1" = "zenml-workspace-1.ml.corp.internal" }`),
-			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-				plancheck.ExpectUnknownValue(endpointsAddress, tfjsonpath.New("cookie_domain")),
-			}},
-			ConfigStateChecks: endpointsOutputs("self_hosted",
-				"https://zenml.ml.corp.internal", "https://zenml.ml.corp.internal/api/v1",
-				map[string]string{"workspace-1": "https://zenml-workspace-1.ml.corp.internal"},
-				"ml.corp.internal", false,
-				[]string{"zenml-workspace-1.ml.corp.internal", "zenml.ml.corp.internal"}, "*.ml.corp.internal"),
+		ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+			plancheck.ExpectUnknownValue(endpointsAddress, tfjsonpath.New("cookie_domain")),
 		}},
-	})
+		ConfigStateChecks: endpointsOutputs("self_hosted",
+			"https://zenml.ml.corp.internal", "https://zenml.ml.corp.internal/api/v1",
+			map[string]string{"workspace-1": "https://zenml-workspace-1.ml.corp.internal"},
+			"ml.corp.internal", false,
+			[]string{"zenml-workspace-1.ml.corp.internal", "zenml.ml.corp.internal"}, "*.ml.corp.internal"),
+	}})
 }
 
 func TestAccEndpointsDataSource_invalidUnknownAtPlan(t *testing.T) {
@@ -473,15 +433,11 @@ func TestAccEndpointsDataSource_invalidUnknownAtPlan(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			config := endpointsFromApply(c.values, c.body)
-			resource.Test(t, resource.TestCase{
-				PreCheck:                 func() { testAccPreCheck(t) },
-				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-				Steps: []resource.TestStep{
-					// Validate and plan pass: the value is not known yet.
-					{Config: config, PlanOnly: true, ExpectNonEmptyPlan: true},
-					// Apply fails with the message a literal value gets at validate time.
-					{Config: config, ExpectError: endpointsMessage(c.summary, c.message)},
-				},
+			testAccSteps(t, []resource.TestStep{
+				// Validate and plan pass: the value is not known yet.
+				{Config: config, PlanOnly: true, ExpectNonEmptyPlan: true},
+				// Apply fails with the message a literal value gets at validate time.
+				{Config: config, ExpectError: endpointsMessage(c.summary, c.message)},
 			})
 		})
 	}
@@ -489,36 +445,15 @@ func TestAccEndpointsDataSource_invalidUnknownAtPlan(t *testing.T) {
 
 func TestAccEndpointsDataSource_knownDuplicateBesideUnknown(t *testing.T) {
 	// A rule that the known values decide already fails the plan, though another value is unknown.
-	resource.Test(t, resource.TestCase{
-		PreCheck:                 func() { testAccPreCheck(t) },
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		Steps: []resource.TestStep{{
-			Config: endpointsFromApply(map[string]string{"api": "zenml-api.ml.example.com"}, `
+	testAccSteps(t, []resource.TestStep{{
+		Config: endpointsFromApply(map[string]string{"api": "zenml-api.ml.example.com"}, `
   web_ui_host            = "zenml.ml.example.com"
   control_plane_api_host = terraform_data.api.output
   workspace_hosts        = { a = "ws.ml.example.com", b = "ws.ml.example.com" }`),
-			PlanOnly:    true,
-			ExpectError: endpointsMessage("Duplicate Hostname", `workspace_hosts["a"] and workspace_hosts["b"] have the same host "ws.ml.example.com"`),
-		}},
-	})
+		PlanOnly:    true,
+		ExpectError: endpointsMessage("Duplicate Hostname", `workspace_hosts["a"] and workspace_hosts["b"] have the same host "ws.ml.example.com"`),
+	}})
 }
-
-// endpointsConfigType is the object type of the data source's configuration.
-var endpointsConfigType = tftypes.Object{AttributeTypes: map[string]tftypes.Type{
-	"web_ui_host":            tftypes.String,
-	"control_plane_api_host": tftypes.String,
-	"workspace_hosts":        tftypes.Map{ElementType: tftypes.String},
-	"scenario":               tftypes.String,
-	"private_domains":        tftypes.Set{ElementType: tftypes.String},
-	"web_ui_url":             tftypes.String,
-	"control_plane_api_url":  tftypes.String,
-	"workspace_urls":         tftypes.Map{ElementType: tftypes.String},
-	"common_parent_domain":   tftypes.String,
-	"cookie_domain":          tftypes.String,
-	"needs_cors":             tftypes.Bool,
-	"certificate_names":      tftypes.List{ElementType: tftypes.String},
-	"wildcard_certificate":   tftypes.String,
-}}
 
 // TestEndpointsValidateConfig calls the provider the way `terraform validate` does, with values that
 // are literal or not known yet.
@@ -612,33 +547,12 @@ func TestEndpointsValidateConfig(t *testing.T) {
 			want:   []string{`Invalid Private Domain | private_domains | Attribute private_domains: "corp" is not a valid private domain (rule: at least two labels)`},
 		},
 	}
-	server, err := testAccProtoV6ProviderFactories["zenmlpro"]()
-	if err != nil {
-		t.Fatal(err)
-	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			values := map[string]tftypes.Value{}
-			for name, typ := range endpointsConfigType.AttributeTypes {
-				values[name] = tftypes.NewValue(typ, nil)
-			}
-			for name, v := range c.config {
-				values[name] = v
-			}
-			config, err := tfprotov6.NewDynamicValue(endpointsConfigType, tftypes.NewValue(endpointsConfigType, values))
-			if err != nil {
-				t.Fatal(err)
-			}
-			resp, err := server.ValidateDataResourceConfig(t.Context(), &tfprotov6.ValidateDataResourceConfigRequest{
-				TypeName: "zenmlpro_endpoints", Config: &config,
-			})
-			if err != nil {
-				t.Fatal(err)
-			}
 			// Attributes are validated in no fixed order: compare sorted lists.
 			var got []string
-			for _, d := range resp.Diagnostics {
-				got = append(got, fmt.Sprintf("%s | %s | %s", d.Summary, endpointsProtoPath(d.Attribute), d.Detail))
+			for _, d := range testValidate(t, NewEndpointsDataSource(), c.config) {
+				got = append(got, fmt.Sprintf("%s | %s | %s", d.Summary, attributePathString(d.Attribute), d.Detail))
 			}
 			want := append([]string(nil), c.want...)
 			sort.Strings(got)
@@ -655,23 +569,6 @@ func TestEndpointsValidateConfig(t *testing.T) {
 	}
 }
 
-// endpointsProtoPath renders a protocol attribute path as web_ui_host or workspace_hosts["a"].
-func endpointsProtoPath(p *tftypes.AttributePath) string {
-	if p == nil {
-		return ""
-	}
-	var b strings.Builder
-	for _, step := range p.Steps() {
-		switch s := step.(type) {
-		case tftypes.AttributeName:
-			b.WriteString(string(s))
-		case tftypes.ElementKeyString:
-			fmt.Fprintf(&b, "[%q]", string(s))
-		}
-	}
-	return b.String()
-}
-
 func TestAccEndpointsDataSource_example(t *testing.T) {
 	example, err := os.ReadFile("../../examples/data-sources/zenmlpro_endpoints/data-source.tf")
 	if err != nil {
@@ -680,24 +577,20 @@ func TestAccEndpointsDataSource_example(t *testing.T) {
 	at := func(name, attr string, c knownvalue.Check) statecheck.StateCheck {
 		return statecheck.ExpectKnownValue("data.zenmlpro_endpoints."+name, tfjsonpath.New(attr), c)
 	}
-	resource.Test(t, resource.TestCase{
-		PreCheck:                 func() { testAccPreCheck(t) },
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		Steps: []resource.TestStep{{
-			Config: string(example),
-			ConfigStateChecks: []statecheck.StateCheck{
-				at("zenml", "cookie_domain", knownvalue.StringExact("ml.example.com")),
-				at("zenml", "wildcard_certificate", knownvalue.StringExact("*.ml.example.com")),
-				at("zenml", "needs_cors", knownvalue.Bool(false)),
-				at("zenml", "control_plane_api_url", knownvalue.StringExact("https://zenml-api.ml.example.com")),
-				at("zenml", "certificate_names", knownvalue.ListSizeExact(4)),
-				at("air_gapped", "cookie_domain", knownvalue.StringExact("ml.corp.internal")),
-				at("air_gapped", "wildcard_certificate", knownvalue.StringExact("*.ml.corp.internal")),
-				at("air_gapped", "control_plane_api_url", knownvalue.StringExact("https://zenml.ml.corp.internal/api/v1")),
-				at("air_gapped", "needs_cors", knownvalue.Bool(false)),
-				at("hybrid", "needs_cors", knownvalue.Bool(true)),
-				at("hybrid", "cookie_domain", knownvalue.StringExact("ml.example.com")),
-			},
-		}},
-	})
+	testAccSteps(t, []resource.TestStep{{
+		Config: string(example),
+		ConfigStateChecks: []statecheck.StateCheck{
+			at("zenml", "cookie_domain", knownvalue.StringExact("ml.example.com")),
+			at("zenml", "wildcard_certificate", knownvalue.StringExact("*.ml.example.com")),
+			at("zenml", "needs_cors", knownvalue.Bool(false)),
+			at("zenml", "control_plane_api_url", knownvalue.StringExact("https://zenml-api.ml.example.com")),
+			at("zenml", "certificate_names", knownvalue.ListSizeExact(4)),
+			at("air_gapped", "cookie_domain", knownvalue.StringExact("ml.corp.internal")),
+			at("air_gapped", "wildcard_certificate", knownvalue.StringExact("*.ml.corp.internal")),
+			at("air_gapped", "control_plane_api_url", knownvalue.StringExact("https://zenml.ml.corp.internal/api/v1")),
+			at("air_gapped", "needs_cors", knownvalue.Bool(false)),
+			at("hybrid", "needs_cors", knownvalue.Bool(true)),
+			at("hybrid", "cookie_domain", knownvalue.StringExact("ml.example.com")),
+		},
+	}})
 }

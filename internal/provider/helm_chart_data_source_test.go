@@ -54,38 +54,30 @@ func TestAccHelmChartDataSource_basic(t *testing.T) {
 		statecheck.ExpectKnownValue("data.zenmlpro_helm_chart.mirror_with_scheme", tfjsonpath.New("registry"), knownvalue.StringExact("oci://harbor.internal.example.com/zenml")),
 		statecheck.ExpectKnownValue("data.zenmlpro_helm_chart.control_plane", tfjsonpath.New("registry"), knownvalue.Null()),
 	)
-	resource.Test(t, resource.TestCase{
-		PreCheck:                 func() { testAccPreCheck(t) },
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		Steps: []resource.TestStep{{
-			Config: testAccHelmChartConfig("control_plane", "control_plane", "0.13.0", "") +
-				testAccHelmChartConfig("workspace", "workspace", "0.93.2", "") +
-				testAccHelmChartConfig("mirror_with_scheme", "control_plane", "0.13.0", "oci://harbor.internal.example.com/zenml") +
-				testAccHelmChartConfig("mirror_without_scheme", "workspace", "0.93.1", "registry.example.com:5000/charts"),
-			ConfigStateChecks: checks,
-		}},
-	})
+	testAccSteps(t, []resource.TestStep{{
+		Config: testAccHelmChartConfig("control_plane", "control_plane", "0.13.0", "") +
+			testAccHelmChartConfig("workspace", "workspace", "0.93.2", "") +
+			testAccHelmChartConfig("mirror_with_scheme", "control_plane", "0.13.0", "oci://harbor.internal.example.com/zenml") +
+			testAccHelmChartConfig("mirror_without_scheme", "workspace", "0.93.1", "registry.example.com:5000/charts"),
+		ConfigStateChecks: checks,
+	}})
 }
 
 // The image tag of a chart is the tag of the images it deploys.
 func TestAccHelmChartDataSource_imageTagMatchesImage(t *testing.T) {
-	resource.Test(t, resource.TestCase{
-		PreCheck:                 func() { testAccPreCheck(t) },
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		Steps: []resource.TestStep{{
-			Config: testAccHelmChartConfig("workspace", "workspace", "0.93.2", "") + `
+	testAccSteps(t, []resource.TestStep{{
+		Config: testAccHelmChartConfig("workspace", "workspace", "0.93.2", "") + `
 data "zenmlpro_image" "server" {
   component = "workspace_server"
   version   = data.zenmlpro_helm_chart.workspace.image_tag
   source    = "zenml_aws"
 }
 `,
-			ConfigStateChecks: []statecheck.StateCheck{
-				statecheck.ExpectKnownValue("data.zenmlpro_image.server", tfjsonpath.New("uri"),
-					knownvalue.StringExact("715803424590.dkr.ecr.eu-central-1.amazonaws.com/zenml-pro-server:0.93.2")),
-			},
-		}},
-	})
+		ConfigStateChecks: []statecheck.StateCheck{
+			statecheck.ExpectKnownValue("data.zenmlpro_image.server", tfjsonpath.New("uri"),
+				knownvalue.StringExact("715803424590.dkr.ecr.eu-central-1.amazonaws.com/zenml-pro-server:0.93.2")),
+		},
+	}})
 }
 
 func TestAccHelmChartDataSource_errors(t *testing.T) {
@@ -130,23 +122,15 @@ func TestAccHelmChartDataSource_errors(t *testing.T) {
 	for i := range steps {
 		steps[i].PlanOnly = true
 	}
-	resource.Test(t, resource.TestCase{
-		PreCheck:                 func() { testAccPreCheck(t) },
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		Steps:                    steps,
-	})
+	testAccSteps(t, steps)
 }
 
 // A version absent from the release catalog is a warning, not an error.
 func TestAccHelmChartDataSource_unlistedVersion(t *testing.T) {
-	resource.Test(t, resource.TestCase{
-		PreCheck:                 func() { testAccPreCheck(t) },
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		Steps: []resource.TestStep{{
-			Config:            testAccHelmChartConfig("test", "workspace", "0.93.9", ""),
-			ConfigStateChecks: testHelmChartChecks("test", "zenml", "oci://public.ecr.aws/zenml", "0.93.9"),
-		}},
-	})
+	testAccSteps(t, []resource.TestStep{{
+		Config:            testAccHelmChartConfig("test", "workspace", "0.93.9", ""),
+		ConfigStateChecks: testHelmChartChecks("test", "zenml", "oci://public.ecr.aws/zenml", "0.93.9"),
+	}})
 }
 
 func TestHelmChartDataSourceRead(t *testing.T) {
@@ -177,23 +161,19 @@ func TestHelmChartDataSourceRead(t *testing.T) {
 }
 
 func TestAccHelmChartDataSource_example(t *testing.T) {
-	resource.Test(t, resource.TestCase{
-		PreCheck:                 func() { testAccPreCheck(t) },
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		Steps: []resource.TestStep{{
-			Config: testAccExample(t, "data-sources/zenmlpro_helm_chart/data-source.tf"),
-			ConfigStateChecks: []statecheck.StateCheck{
-				statecheck.ExpectKnownOutputValue("helm_install",
-					knownvalue.StringExact("helm install zenml-pro oci://public.ecr.aws/zenml/zenml-pro --version 0.13.0")),
-				statecheck.ExpectKnownOutputValue("workspace_chart", knownvalue.ObjectExact(map[string]knownvalue.Check{
-					"repository": knownvalue.StringExact("oci://harbor.internal.example.com/zenml"),
-					"chart":      knownvalue.StringExact("zenml"),
-					"version":    knownvalue.StringExact("0.93.2"),
-					"image_tag":  knownvalue.StringExact("0.93.2"),
-				})),
-			},
-		}},
-	})
+	testAccSteps(t, []resource.TestStep{{
+		Config: testAccExample(t, "data-sources/zenmlpro_helm_chart/data-source.tf"),
+		ConfigStateChecks: []statecheck.StateCheck{
+			statecheck.ExpectKnownOutputValue("helm_install",
+				knownvalue.StringExact("helm install zenml-pro oci://public.ecr.aws/zenml/zenml-pro --version 0.13.0")),
+			statecheck.ExpectKnownOutputValue("workspace_chart", knownvalue.ObjectExact(map[string]knownvalue.Check{
+				"repository": knownvalue.StringExact("oci://harbor.internal.example.com/zenml"),
+				"chart":      knownvalue.StringExact("zenml"),
+				"version":    knownvalue.StringExact("0.93.2"),
+				"image_tag":  knownvalue.StringExact("0.93.2"),
+			})),
+		},
+	}})
 }
 
 // The rules on literal values hold at `terraform validate`, before the provider is configured.
@@ -212,7 +192,7 @@ func TestHelmChartDataSourceValidate(t *testing.T) {
 		{map[string]any{"chart": "workspace", "version": "0.93.2", "registry": ""}, "Invalid Registry"},
 	}
 	for _, tt := range tests {
-		diags := testValidateDataSource(t, NewHelmChartDataSource(), "zenmlpro_helm_chart", tt.config)
+		diags := testValidateDataSource(t, NewHelmChartDataSource(), tt.config)
 		switch {
 		case tt.summary == "" && len(diags) != 0:
 			t.Errorf("%v: diagnostics %s: %s", tt.config, diags[0].Summary, diags[0].Detail)

@@ -9,7 +9,6 @@ import (
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
-	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
@@ -95,11 +94,7 @@ func TestAccImageDataSource_zenmlSources(t *testing.T) {
 		{component: "client", version: "0.93.2", source: "zenml_aws", imageName: "zenml",
 			repository: "docker.io/zenmldocker/zenml", host: "docker.io", uri: "docker.io/zenmldocker/zenml:0.93.2"},
 	}
-	resource.Test(t, resource.TestCase{
-		PreCheck:                 func() { testAccPreCheck(t) },
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		Steps:                    []resource.TestStep{testAccImageStep(expects)},
-	})
+	testAccSteps(t, []resource.TestStep{testAccImageStep(expects)})
 }
 
 func TestAccImageDataSource_privateAndDigest(t *testing.T) {
@@ -117,11 +112,7 @@ func TestAccImageDataSource_privateAndDigest(t *testing.T) {
 			repository: "europe-west3-docker.pkg.dev/zenml-cloud/zenml-pro/zenml-pro-dashboard", host: "europe-west3-docker.pkg.dev",
 			uri: "europe-west3-docker.pkg.dev/zenml-cloud/zenml-pro/zenml-pro-dashboard:0.13.0@" + testImageDigest},
 	}
-	resource.Test(t, resource.TestCase{
-		PreCheck:                 func() { testAccPreCheck(t) },
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		Steps:                    []resource.TestStep{testAccImageStep(expects)},
-	})
+	testAccSteps(t, []resource.TestStep{testAccImageStep(expects)})
 }
 
 func testAccImageConfig(component, version, source, extra string) string {
@@ -205,21 +196,14 @@ func TestAccImageDataSource_errors(t *testing.T) {
 	for i := range steps {
 		steps[i].PlanOnly = true
 	}
-	resource.Test(t, resource.TestCase{
-		PreCheck:                 func() { testAccPreCheck(t) },
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		Steps:                    steps,
-	})
+	testAccSteps(t, steps)
 }
 
 // Values known only at plan time (here: derived from another data source) are checked in Read.
 func TestAccImageDataSource_errorsOfComputedValues(t *testing.T) {
-	resource.Test(t, resource.TestCase{
-		PreCheck:                 func() { testAccPreCheck(t) },
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		Steps: []resource.TestStep{
-			{
-				Config: `
+	testAccSteps(t, []resource.TestStep{
+		{
+			Config: `
 data "zenmlpro_image" "gar" {
   component = "control_plane_api"
   version   = "0.13.0"
@@ -233,10 +217,10 @@ data "zenmlpro_image" "test" {
   registry  = "https://${data.zenmlpro_image.gar.registry_host}/zenml"
 }
 `,
-				ExpectError: regexp.MustCompile(`(?s)Invalid Registry.*"https://europe-west3-docker.pkg.dev/zenml"\s+is\s+not\s+a\s+valid\s+registry.*remove\s+"https://"`),
-			},
-			{
-				Config: `
+			ExpectError: regexp.MustCompile(`(?s)Invalid Registry.*"https://europe-west3-docker.pkg.dev/zenml"\s+is\s+not\s+a\s+valid\s+registry.*remove\s+"https://"`),
+		},
+		{
+			Config: `
 data "zenmlpro_image" "gar" {
   component = "workspace_server"
   version   = "0.93.2"
@@ -249,26 +233,21 @@ data "zenmlpro_image" "test" {
   source    = "zenml_aws"
 }
 `,
-				ExpectError: regexp.MustCompile(`(?s)Wrong Version Line.*0.93.2 is a Workspace Server`),
-			},
+			ExpectError: regexp.MustCompile(`(?s)Wrong Version Line.*0.93.2 is a Workspace Server`),
 		},
 	})
 }
 
 // A version absent from the release catalog is a warning, not an error: the reference is built.
 func TestAccImageDataSource_unlistedVersion(t *testing.T) {
-	resource.Test(t, resource.TestCase{
-		PreCheck:                 func() { testAccPreCheck(t) },
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		Steps: []resource.TestStep{{
-			Config: testAccImageConfig("workspace_server", "0.93.9", "zenml_aws", ""),
-			ConfigStateChecks: []statecheck.StateCheck{
-				statecheck.ExpectKnownValue("data.zenmlpro_image.test", tfjsonpath.New("uri"),
-					knownvalue.StringExact("715803424590.dkr.ecr.eu-central-1.amazonaws.com/zenml-pro-server:0.93.9")),
-				statecheck.ExpectKnownValue("data.zenmlpro_image.test", tfjsonpath.New("tag"), knownvalue.StringExact("0.93.9")),
-			},
-		}},
-	})
+	testAccSteps(t, []resource.TestStep{{
+		Config: testAccImageConfig("workspace_server", "0.93.9", "zenml_aws", ""),
+		ConfigStateChecks: []statecheck.StateCheck{
+			statecheck.ExpectKnownValue("data.zenmlpro_image.test", tfjsonpath.New("uri"),
+				knownvalue.StringExact("715803424590.dkr.ecr.eu-central-1.amazonaws.com/zenml-pro-server:0.93.9")),
+			statecheck.ExpectKnownValue("data.zenmlpro_image.test", tfjsonpath.New("tag"), knownvalue.StringExact("0.93.9")),
+		},
+	}})
 }
 
 // A version added with the provider's releases attribute is known to the data source: as a Workspace
@@ -282,28 +261,24 @@ provider "zenmlpro" {
   }
 }
 `
-	resource.Test(t, resource.TestCase{
-		PreCheck:                 func() { testAccPreCheck(t) },
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		Steps: []resource.TestStep{
-			{
-				Config: provider + testAccImageConfig("workspace_server", "0.99.9", "zenml_gcp", ""),
-				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue("data.zenmlpro_image.test", tfjsonpath.New("uri"),
-						knownvalue.StringExact("europe-west3-docker.pkg.dev/zenml-cloud/zenml-pro/zenml-pro-server:0.99.9")),
-				},
+	testAccSteps(t, []resource.TestStep{
+		{
+			Config: provider + testAccImageConfig("workspace_server", "0.99.9", "zenml_gcp", ""),
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue("data.zenmlpro_image.test", tfjsonpath.New("uri"),
+					knownvalue.StringExact("europe-west3-docker.pkg.dev/zenml-cloud/zenml-pro/zenml-pro-server:0.99.9")),
 			},
-			{
-				Config:      provider + testAccImageConfig("control_plane_api", "0.99.9", "zenml_gcp", ""),
-				ExpectError: regexp.MustCompile(`(?s)Wrong Version Line.*0.99.9 is a Workspace Server\s+\(ZenML\s+OSS\)\s+version`),
-			},
-			{
-				// Without the attribute the catalog does not know 0.99.9: the same configuration succeeds.
-				Config: testAccImageConfig("control_plane_api", "0.99.9", "zenml_gcp", ""),
-				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue("data.zenmlpro_image.test", tfjsonpath.New("uri"),
-						knownvalue.StringExact("europe-west3-docker.pkg.dev/zenml-cloud/zenml-pro/zenml-pro-api:0.99.9")),
-				},
+		},
+		{
+			Config:      provider + testAccImageConfig("control_plane_api", "0.99.9", "zenml_gcp", ""),
+			ExpectError: regexp.MustCompile(`(?s)Wrong Version Line.*0.99.9 is a Workspace Server\s+\(ZenML\s+OSS\)\s+version`),
+		},
+		{
+			// Without the attribute the catalog does not know 0.99.9: the same configuration succeeds.
+			Config: testAccImageConfig("control_plane_api", "0.99.9", "zenml_gcp", ""),
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue("data.zenmlpro_image.test", tfjsonpath.New("uri"),
+					knownvalue.StringExact("europe-west3-docker.pkg.dev/zenml-cloud/zenml-pro/zenml-pro-api:0.99.9")),
 			},
 		},
 	})
@@ -338,18 +313,6 @@ func testReadDataSource(t *testing.T, ds datasource.DataSource, data *providerDa
 	resp := datasource.ReadResponse{State: tfsdk.State{Schema: sch, Raw: tftypes.NewValue(typ, nil)}}
 	ds.Read(ctx, req, &resp)
 	return resp.Diagnostics, resp.State.Raw
-}
-
-// testDataSourceType returns a data source's schema and the Terraform type of its configuration.
-func testDataSourceType(t *testing.T, ds datasource.DataSource) (schema.Schema, tftypes.Object) {
-	t.Helper()
-	var sresp datasource.SchemaResponse
-	ds.Schema(t.Context(), datasource.SchemaRequest{}, &sresp)
-	typ, ok := sresp.Schema.Type().TerraformType(t.Context()).(tftypes.Object)
-	if !ok {
-		t.Fatalf("the schema of %T is not an object", ds)
-	}
-	return sresp.Schema, typ
 }
 
 func testStateString(t *testing.T, state tftypes.Value, attr string) string {
@@ -444,53 +407,35 @@ func testAccExample(t *testing.T, name string) string {
 }
 
 func TestAccImageDataSource_example(t *testing.T) {
-	resource.Test(t, resource.TestCase{
-		PreCheck:                 func() { testAccPreCheck(t) },
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		Steps: []resource.TestStep{{
-			Config: testAccExample(t, "data-sources/zenmlpro_image/data-source.tf"),
-			ConfigStateChecks: []statecheck.StateCheck{
-				statecheck.ExpectKnownOutputValue("control_plane_images", knownvalue.ObjectExact(map[string]knownvalue.Check{
-					"api":       knownvalue.StringExact("europe-west3-docker.pkg.dev/zenml-cloud/zenml-pro/zenml-pro-api:0.13.0"),
-					"dashboard": knownvalue.StringExact("europe-west3-docker.pkg.dev/zenml-cloud/zenml-pro/zenml-pro-dashboard:0.13.0"),
-				})),
-				statecheck.ExpectKnownOutputValue("workspace_server_image",
-					knownvalue.StringExact("715803424590.dkr.ecr.eu-central-1.amazonaws.com/zenml-pro-server:0.93.2")),
-				statecheck.ExpectKnownOutputValue("workspace_server_helm_values", knownvalue.ObjectExact(map[string]knownvalue.Check{
-					"repository": knownvalue.StringExact("harbor.internal.example.com/zenml/zenml-pro-server"),
-					"tag":        knownvalue.StringExact("0.93.2"),
-				})),
-				statecheck.ExpectKnownOutputValue("pull_secret_server", knownvalue.StringExact("harbor.internal.example.com")),
-				statecheck.ExpectKnownValue("data.zenmlpro_image.workspace_server_mirror", tfjsonpath.New("uri"),
-					knownvalue.StringExact("harbor.internal.example.com/zenml/zenml-pro-server:0.93.2@"+testImageDigest)),
-			},
-		}},
-	})
+	testAccSteps(t, []resource.TestStep{{
+		Config: testAccExample(t, "data-sources/zenmlpro_image/data-source.tf"),
+		ConfigStateChecks: []statecheck.StateCheck{
+			statecheck.ExpectKnownOutputValue("control_plane_images", knownvalue.ObjectExact(map[string]knownvalue.Check{
+				"api":       knownvalue.StringExact("europe-west3-docker.pkg.dev/zenml-cloud/zenml-pro/zenml-pro-api:0.13.0"),
+				"dashboard": knownvalue.StringExact("europe-west3-docker.pkg.dev/zenml-cloud/zenml-pro/zenml-pro-dashboard:0.13.0"),
+			})),
+			statecheck.ExpectKnownOutputValue("workspace_server_image",
+				knownvalue.StringExact("715803424590.dkr.ecr.eu-central-1.amazonaws.com/zenml-pro-server:0.93.2")),
+			statecheck.ExpectKnownOutputValue("workspace_server_helm_values", knownvalue.ObjectExact(map[string]knownvalue.Check{
+				"repository": knownvalue.StringExact("harbor.internal.example.com/zenml/zenml-pro-server"),
+				"tag":        knownvalue.StringExact("0.93.2"),
+			})),
+			statecheck.ExpectKnownOutputValue("pull_secret_server", knownvalue.StringExact("harbor.internal.example.com")),
+			statecheck.ExpectKnownValue("data.zenmlpro_image.workspace_server_mirror", tfjsonpath.New("uri"),
+				knownvalue.StringExact("harbor.internal.example.com/zenml/zenml-pro-server:0.93.2@"+testImageDigest)),
+		},
+	}})
 }
 
-// testValidateDataSource runs the provider server's ValidateDataResourceConfig, as `terraform validate`
-// does, on a configuration whose attributes are strings (nil: null, tftypes.UnknownValue: unknown).
-func testValidateDataSource(t *testing.T, ds datasource.DataSource, typeName string, config map[string]any) []*tfprotov6.Diagnostic {
+// testValidateDataSource runs testValidate on a configuration whose attributes are strings (nil: null,
+// tftypes.UnknownValue: unknown).
+func testValidateDataSource(t *testing.T, ds datasource.DataSource, config map[string]any) []*tfprotov6.Diagnostic {
 	t.Helper()
-	ctx := t.Context()
-	_, typ := testDataSourceType(t, ds)
 	vals := map[string]tftypes.Value{}
-	for name := range typ.AttributeTypes {
-		vals[name] = tftypes.NewValue(tftypes.String, config[name])
+	for name, v := range config {
+		vals[name] = tftypes.NewValue(tftypes.String, v)
 	}
-	dv, err := tfprotov6.NewDynamicValue(typ, tftypes.NewValue(typ, vals))
-	if err != nil {
-		t.Fatal(err)
-	}
-	server, err := testAccProtoV6ProviderFactories["zenmlpro"]()
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp, err := server.ValidateDataResourceConfig(ctx, &tfprotov6.ValidateDataResourceConfigRequest{TypeName: typeName, Config: &dv})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return resp.Diagnostics
+	return testValidate(t, ds, vals)
 }
 
 // The rules on literal values hold at `terraform validate`, before the provider is configured.
@@ -527,7 +472,7 @@ func TestImageDataSourceValidate(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			diags := testValidateDataSource(t, NewImageDataSource(), "zenmlpro_image", tt.config)
+			diags := testValidateDataSource(t, NewImageDataSource(), tt.config)
 			if tt.summary == "" {
 				if len(diags) != 0 {
 					t.Fatalf("diagnostics: %+v", diags[0])

@@ -12,7 +12,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
-	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 )
 
 func testAccImageURIOutput(name, component, version, source string) string {
@@ -39,29 +38,19 @@ func TestAccImageURIFunction(t *testing.T) {
 		cfg.WriteString(testAccImageURIOutput(name, tt.component, tt.version, tt.source))
 		checks = append(checks, statecheck.ExpectKnownOutputValue(name, knownvalue.StringExact(tt.uri)))
 	}
-	resource.Test(t, resource.TestCase{
-		PreCheck:                 func() { testAccPreCheck(t) },
-		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_8_0)},
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		Steps:                    []resource.TestStep{{Config: cfg.String(), ConfigStateChecks: checks}},
-	})
+	testAccFunctionSteps(t, []resource.TestStep{{Config: cfg.String(), ConfigStateChecks: checks}})
 }
 
 // The function and the data source build the same reference.
 func TestAccImageURIFunction_matchesDataSource(t *testing.T) {
-	resource.Test(t, resource.TestCase{
-		PreCheck:                 func() { testAccPreCheck(t) },
-		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_8_0)},
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		Steps: []resource.TestStep{{
-			Config: testAccImageConfig("workspace_server", "0.93.1", "zenml_aws", "") + `
+	testAccFunctionSteps(t, []resource.TestStep{{
+		Config: testAccImageConfig("workspace_server", "0.93.1", "zenml_aws", "") + `
 output "same" {
   value = data.zenmlpro_image.test.uri == provider::zenmlpro::image_uri("workspace_server", "0.93.1", "zenml_aws")
 }
 `,
-			ConfigStateChecks: []statecheck.StateCheck{statecheck.ExpectKnownOutputValue("same", knownvalue.Bool(true))},
-		}},
-	})
+		ConfigStateChecks: []statecheck.StateCheck{statecheck.ExpectKnownOutputValue("same", knownvalue.Bool(true))},
+	}})
 }
 
 func TestAccImageURIFunction_errors(t *testing.T) {
@@ -88,12 +77,7 @@ func TestAccImageURIFunction_errors(t *testing.T) {
 			PlanOnly:    true,
 		})
 	}
-	resource.Test(t, resource.TestCase{
-		PreCheck:                 func() { testAccPreCheck(t) },
-		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_8_0)},
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		Steps:                    steps,
-	})
+	testAccFunctionSteps(t, steps)
 }
 
 // Run is called directly too, so the error positions are checked without Terraform. Terraform prefixes
@@ -139,18 +123,13 @@ func TestImageURIFunctionRun(t *testing.T) {
 }
 
 func TestAccImageURIFunction_example(t *testing.T) {
-	resource.Test(t, resource.TestCase{
-		PreCheck:                 func() { testAccPreCheck(t) },
-		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_8_0)},
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		Steps: []resource.TestStep{{
-			Config: testAccExample(t, "functions/image_uri/function.tf"),
-			ConfigStateChecks: []statecheck.StateCheck{
-				statecheck.ExpectKnownOutputValue("control_plane_api_image",
-					knownvalue.StringExact("europe-west3-docker.pkg.dev/zenml-cloud/zenml-pro/zenml-pro-api:0.13.0")),
-				statecheck.ExpectKnownOutputValue("workspace_server_image",
-					knownvalue.StringExact("715803424590.dkr.ecr.eu-central-1.amazonaws.com/zenml-pro-server:0.93.2")),
-			},
-		}},
-	})
+	testAccFunctionSteps(t, []resource.TestStep{{
+		Config: testAccExample(t, "functions/image_uri/function.tf"),
+		ConfigStateChecks: []statecheck.StateCheck{
+			statecheck.ExpectKnownOutputValue("control_plane_api_image",
+				knownvalue.StringExact("europe-west3-docker.pkg.dev/zenml-cloud/zenml-pro/zenml-pro-api:0.13.0")),
+			statecheck.ExpectKnownOutputValue("workspace_server_image",
+				knownvalue.StringExact("715803424590.dkr.ecr.eu-central-1.amazonaws.com/zenml-pro-server:0.93.2")),
+		},
+	}})
 }

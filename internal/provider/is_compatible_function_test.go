@@ -12,7 +12,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
-	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 )
 
 func TestAccIsCompatibleFunction(t *testing.T) {
@@ -34,68 +33,58 @@ func TestAccIsCompatibleFunction(t *testing.T) {
 		config += fmt.Sprintf("output %q {\n  value = provider::zenmlpro::is_compatible(%q, %q)\n}\n", p.name, p.cp, p.ws)
 		checks = append(checks, statecheck.ExpectKnownOutputValue(p.name, knownvalue.Bool(p.want)))
 	}
-	resource.Test(t, resource.TestCase{
-		PreCheck:                 func() { testAccPreCheck(t) },
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_8_0)},
-		Steps:                    []resource.TestStep{{Config: config, ConfigStateChecks: checks}},
-	})
+	testAccFunctionSteps(t, []resource.TestStep{{Config: config, ConfigStateChecks: checks}})
 }
 
 func TestAccIsCompatibleFunction_errors(t *testing.T) {
 	call := func(cp, ws string) string {
 		return fmt.Sprintf("output \"test\" {\n  value = provider::zenmlpro::is_compatible(%q, %q)\n}\n", cp, ws)
 	}
-	resource.Test(t, resource.TestCase{
-		PreCheck:                 func() { testAccPreCheck(t) },
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_8_0)},
-		Steps: []resource.TestStep{
-			{
-				Config: call("v0.13.0", "0.93.2"),
-				ExpectError: wrapped(`Invalid value for "control_plane_version" parameter:`,
-					`"v0.13.0" is not an exact release version: ZenML versions carry no "v" prefix (write "0.13.0")`),
-			},
-			{
-				Config:      call("0.13.0", "latest"),
-				ExpectError: wrapped(`Invalid value for "workspace_version" parameter:`, `"latest" is not an exact release version`),
-			},
-			{
-				Config:      call("0.13.0", ">= 0.93"),
-				ExpectError: wrapped(`">= 0.93" is not an exact release version: it is a range or constraint, not one release.`),
-			},
-			{
-				Config:      call("0.13", "0.93.2"),
-				ExpectError: wrapped(`"0.13" is not an exact release version: a release number has exactly three parts`),
-			},
-			{
-				Config:      call("0.13.0", "0.93.x"),
-				ExpectError: wrapped(`"0.93.x" is not an exact release version: it is a range or constraint`),
-			},
-			{
-				Config: call("0.13.99", "0.93.2"),
-				ExpectError: wrapped(`Invalid value for "control_plane_version" parameter:`,
-					"Control Plane 0.13.99 is not in this provider's release catalog",
-					`releases = { control_plane = { "0.13.99" = "YYYY-MM-DD" } }`,
-					"Provider-defined functions cannot read the provider configuration and use the release catalog embedded in the provider only",
-					"use the zenmlpro_version_compatibility data source, which accepts extra dates."),
-			},
-			{
-				Config: call("0.12.0", "0.93.2"),
-				ExpectError: wrapped("the release date of Control Plane 0.12.0 is not known to this provider",
-					"Provider-defined functions cannot read the provider configuration"),
-			},
-			{
-				Config: call("0.13.18", "0.99.0"),
-				ExpectError: wrapped(`Invalid value for "workspace_version" parameter:`,
-					"the release date of Workspace Server 0.99.0 is not known to this provider",
-					`releases = { workspace_server = { "0.99.0" = "YYYY-MM-DD" } }`),
-			},
-			{
-				Config: call("0.93.2", "0.13.0"),
-				ExpectError: wrapped(`Invalid value for "control_plane_version" parameter:`,
-					"Control Plane 0.93.2 is not in this provider's release catalog; 0.93.2 is a Workspace Server version, check that the versions are not swapped"),
-			},
+	testAccFunctionSteps(t, []resource.TestStep{
+		{
+			Config: call("v0.13.0", "0.93.2"),
+			ExpectError: wrapped(`Invalid value for "control_plane_version" parameter:`,
+				`"v0.13.0" is not an exact release version: ZenML versions carry no "v" prefix (write "0.13.0")`),
+		},
+		{
+			Config:      call("0.13.0", "latest"),
+			ExpectError: wrapped(`Invalid value for "workspace_version" parameter:`, `"latest" is not an exact release version`),
+		},
+		{
+			Config:      call("0.13.0", ">= 0.93"),
+			ExpectError: wrapped(`">= 0.93" is not an exact release version: it is a range or constraint, not one release.`),
+		},
+		{
+			Config:      call("0.13", "0.93.2"),
+			ExpectError: wrapped(`"0.13" is not an exact release version: a release number has exactly three parts`),
+		},
+		{
+			Config:      call("0.13.0", "0.93.x"),
+			ExpectError: wrapped(`"0.93.x" is not an exact release version: it is a range or constraint`),
+		},
+		{
+			Config: call("0.13.99", "0.93.2"),
+			ExpectError: wrapped(`Invalid value for "control_plane_version" parameter:`,
+				"Control Plane 0.13.99 is not in this provider's release catalog",
+				`releases = { control_plane = { "0.13.99" = "YYYY-MM-DD" } }`,
+				"Provider-defined functions cannot read the provider configuration and use the release catalog embedded in the provider only",
+				"use the zenmlpro_version_compatibility data source, which accepts extra dates."),
+		},
+		{
+			Config: call("0.12.0", "0.93.2"),
+			ExpectError: wrapped("the release date of Control Plane 0.12.0 is not known to this provider",
+				"Provider-defined functions cannot read the provider configuration"),
+		},
+		{
+			Config: call("0.13.18", "0.99.0"),
+			ExpectError: wrapped(`Invalid value for "workspace_version" parameter:`,
+				"the release date of Workspace Server 0.99.0 is not known to this provider",
+				`releases = { workspace_server = { "0.99.0" = "YYYY-MM-DD" } }`),
+		},
+		{
+			Config: call("0.93.2", "0.13.0"),
+			ExpectError: wrapped(`Invalid value for "control_plane_version" parameter:`,
+				"Control Plane 0.93.2 is not in this provider's release catalog; 0.93.2 is a Workspace Server version, check that the versions are not swapped"),
 		},
 	})
 }

@@ -116,11 +116,7 @@ func (e testRequestExpect) step() resource.TestStep {
 
 func testAccRequest(t *testing.T, e testRequestExpect) {
 	t.Helper()
-	resource.Test(t, resource.TestCase{
-		PreCheck:                 func() { testAccPreCheck(t) },
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		Steps:                    []resource.TestStep{e.step()},
-	})
+	testAccSteps(t, []resource.TestStep{e.step()})
 }
 
 var (
@@ -305,18 +301,14 @@ data "zenmlpro_registry_access_request" "r" {
 }
 `, arn, source)
 	}
-	resource.Test(t, resource.TestCase{
-		PreCheck:                 func() { testAccPreCheck(t) },
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		Steps: []resource.TestStep{
-			{Config: cfg("arn:aws:iam::123456789012:instance-profile/web", "zenml_aws"),
-				ExpectError: regexp.MustCompile(`(?s)Invalid IAM Role ARN.*principal\.aws_iam_role_arn.*give the role ARN of the instance\s+profile`)},
-			{Config: cfg("arn:aws:iam::123456789012:role/web", "zenml_gcp"),
-				ExpectError: regexp.MustCompile(`(?s)Source Contradicts Workload.*contradicts workload\s+"eks_irsa"`)},
-			{Config: cfg("arn:aws:iam::123456789012:role/web", "zenml_aws"),
-				ConfigStateChecks: []statecheck.StateCheck{statecheck.ExpectKnownValue("data.zenmlpro_registry_access_request.r",
-					tfjsonpath.New("grantee"), knownvalue.StringExact("arn:aws:iam::123456789012:role/web"))}},
-		},
+	testAccSteps(t, []resource.TestStep{
+		{Config: cfg("arn:aws:iam::123456789012:instance-profile/web", "zenml_aws"),
+			ExpectError: regexp.MustCompile(`(?s)Invalid IAM Role ARN.*principal\.aws_iam_role_arn.*give the role ARN of the instance\s+profile`)},
+		{Config: cfg("arn:aws:iam::123456789012:role/web", "zenml_gcp"),
+			ExpectError: regexp.MustCompile(`(?s)Source Contradicts Workload.*contradicts workload\s+"eks_irsa"`)},
+		{Config: cfg("arn:aws:iam::123456789012:role/web", "zenml_aws"),
+			ConfigStateChecks: []statecheck.StateCheck{statecheck.ExpectKnownValue("data.zenmlpro_registry_access_request.r",
+				tfjsonpath.New("grantee"), knownvalue.StringExact("arn:aws:iam::123456789012:role/web"))}},
 	})
 }
 
@@ -385,38 +377,30 @@ func TestAccRegistryAccessRequest_validation(t *testing.T) {
 		want := strings.ReplaceAll(strings.ReplaceAll(c.want, `\s+`, " "), " ", `\s+`)
 		steps = append(steps, resource.TestStep{Config: c.config, ExpectError: regexp.MustCompile(want), PlanOnly: true})
 	}
-	resource.Test(t, resource.TestCase{
-		PreCheck:                 func() { testAccPreCheck(t) },
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		Steps:                    steps,
-	})
+	testAccSteps(t, steps)
 }
 
 func TestAccRegistryAccessRequest_example(t *testing.T) {
-	resource.Test(t, resource.TestCase{
-		PreCheck:                 func() { testAccPreCheck(t) },
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		Steps: []resource.TestStep{{
-			Config: testAccExample(t, "data-sources/zenmlpro_registry_access_request/data-source.tf"),
-			ConfigStateChecks: []statecheck.StateCheck{
-				statecheck.ExpectKnownOutputValue("eks_repositories", knownvalue.ObjectExact(map[string]knownvalue.Check{
-					"zenml-pro-api": knownvalue.ObjectExact(map[string]knownvalue.Check{"region": knownvalue.StringExact("eu-west-1"),
-						"arn": knownvalue.StringExact("arn:aws:ecr:eu-west-1:715803424590:repository/zenml-pro-api")}),
-					"zenml-pro-dashboard": knownvalue.ObjectExact(map[string]knownvalue.Check{"region": knownvalue.StringExact("eu-west-1"),
-						"arn": knownvalue.StringExact("arn:aws:ecr:eu-west-1:715803424590:repository/zenml-pro-dashboard")}),
-					"zenml-pro-server": knownvalue.ObjectExact(map[string]knownvalue.Check{"region": knownvalue.StringExact("eu-central-1"),
-						"arn": knownvalue.StringExact("arn:aws:ecr:eu-central-1:715803424590:repository/zenml-pro-server")}),
-				})),
-				statecheck.ExpectKnownOutputValue("gke_member", knownvalue.StringExact("serviceAccount:my-project.svc.id.goog[zenml/zenml-server]")),
-				statecheck.ExpectKnownOutputValue("eks_request_text", knownvalue.StringRegexp(regexp.MustCompile(
-					`Principal: arn:aws:iam::123456789012:role/zenml-pro-pull\n- Kind of principal: AWS IAM role\n- Our AWS account id: 123456789012\n`))),
-				statecheck.ExpectKnownOutputValue("gke_request_json", knownvalue.StringRegexp(regexp.MustCompile(
-					`"method": "gke_workload_identity"`))),
-				statecheck.ExpectKnownValue("data.zenmlpro_registry_access_request.docker", tfjsonpath.New("method"),
-					knownvalue.StringExact("docker_credentials")),
-			},
-		}},
-	})
+	testAccSteps(t, []resource.TestStep{{
+		Config: testAccExample(t, "data-sources/zenmlpro_registry_access_request/data-source.tf"),
+		ConfigStateChecks: []statecheck.StateCheck{
+			statecheck.ExpectKnownOutputValue("eks_repositories", knownvalue.ObjectExact(map[string]knownvalue.Check{
+				"zenml-pro-api": knownvalue.ObjectExact(map[string]knownvalue.Check{"region": knownvalue.StringExact("eu-west-1"),
+					"arn": knownvalue.StringExact("arn:aws:ecr:eu-west-1:715803424590:repository/zenml-pro-api")}),
+				"zenml-pro-dashboard": knownvalue.ObjectExact(map[string]knownvalue.Check{"region": knownvalue.StringExact("eu-west-1"),
+					"arn": knownvalue.StringExact("arn:aws:ecr:eu-west-1:715803424590:repository/zenml-pro-dashboard")}),
+				"zenml-pro-server": knownvalue.ObjectExact(map[string]knownvalue.Check{"region": knownvalue.StringExact("eu-central-1"),
+					"arn": knownvalue.StringExact("arn:aws:ecr:eu-central-1:715803424590:repository/zenml-pro-server")}),
+			})),
+			statecheck.ExpectKnownOutputValue("gke_member", knownvalue.StringExact("serviceAccount:my-project.svc.id.goog[zenml/zenml-server]")),
+			statecheck.ExpectKnownOutputValue("eks_request_text", knownvalue.StringRegexp(regexp.MustCompile(
+				`Principal: arn:aws:iam::123456789012:role/zenml-pro-pull\n- Kind of principal: AWS IAM role\n- Our AWS account id: 123456789012\n`))),
+			statecheck.ExpectKnownOutputValue("gke_request_json", knownvalue.StringRegexp(regexp.MustCompile(
+				`"method": "gke_workload_identity"`))),
+			statecheck.ExpectKnownValue("data.zenmlpro_registry_access_request.docker", tfjsonpath.New("method"),
+				knownvalue.StringExact("docker_credentials")),
+		},
+	}})
 }
 
 // testValidateRequest runs the provider server's ValidateDataResourceConfig, as `terraform validate`
@@ -426,12 +410,10 @@ func TestAccRegistryAccessRequest_example(t *testing.T) {
 func testValidateRequest(t *testing.T, workload any, principal map[string]any, components []any, source any) []*tfprotov6.Diagnostic {
 	t.Helper()
 	_, typ := testDataSourceType(t, NewRegistryAccessRequestDataSource())
-	vals := map[string]tftypes.Value{}
-	for name, at := range typ.AttributeTypes {
-		vals[name] = tftypes.NewValue(at, nil)
+	vals := map[string]tftypes.Value{
+		"workload": tftypes.NewValue(tftypes.String, workload),
+		"source":   tftypes.NewValue(tftypes.String, source),
 	}
-	vals["workload"] = tftypes.NewValue(tftypes.String, workload)
-	vals["source"] = tftypes.NewValue(tftypes.String, source)
 	if components != nil {
 		elems := make([]tftypes.Value, 0, len(components))
 		for _, c := range components {
@@ -462,20 +444,7 @@ func testValidateRequest(t *testing.T, workload any, principal map[string]any, c
 		}
 		vals["principal"] = tftypes.NewValue(pt, pv)
 	}
-	dv, err := tfprotov6.NewDynamicValue(typ, tftypes.NewValue(typ, vals))
-	if err != nil {
-		t.Fatal(err)
-	}
-	server, err := testAccProtoV6ProviderFactories["zenmlpro"]()
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp, err := server.ValidateDataResourceConfig(t.Context(), &tfprotov6.ValidateDataResourceConfigRequest{
-		TypeName: "zenmlpro_registry_access_request", Config: &dv})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return resp.Diagnostics
+	return testValidate(t, NewRegistryAccessRequestDataSource(), vals)
 }
 
 // The rules on literal values hold at `terraform validate`, before the provider is configured; unknown

@@ -7,7 +7,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
-	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 )
 
 func TestAccReleaseDateFunction(t *testing.T) {
@@ -27,53 +26,43 @@ func TestAccReleaseDateFunction(t *testing.T) {
 		config += fmt.Sprintf("output %q {\n  value = provider::zenmlpro::release_date(%q, %q)\n}\n", d.name, d.line, d.version)
 		checks = append(checks, statecheck.ExpectKnownOutputValue(d.name, knownvalue.StringExact(d.want)))
 	}
-	resource.Test(t, resource.TestCase{
-		PreCheck:                 func() { testAccPreCheck(t) },
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_8_0)},
-		Steps:                    []resource.TestStep{{Config: config, ConfigStateChecks: checks}},
-	})
+	testAccFunctionSteps(t, []resource.TestStep{{Config: config, ConfigStateChecks: checks}})
 }
 
 func TestAccReleaseDateFunction_errors(t *testing.T) {
 	call := func(line, version string) string {
 		return fmt.Sprintf("output \"test\" {\n  value = provider::zenmlpro::release_date(%q, %q)\n}\n", line, version)
 	}
-	resource.Test(t, resource.TestCase{
-		PreCheck:                 func() { testAccPreCheck(t) },
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_8_0)},
-		Steps: []resource.TestStep{
-			{
-				Config: call("oss", "0.93.2"),
-				ExpectError: wrapped(`Invalid value for "line" parameter:`, `"oss" is not a version line: use "control_plane"`,
-					`or "workspace_server" (Workspace Server / ZenML OSS, e.g. 0.93.2).`),
-			},
-			{
-				Config:      call("workspace_server", "v0.93.2"),
-				ExpectError: wrapped(`Invalid value for "version" parameter:`, `"v0.93.2" is not an exact release version`),
-			},
-			{
-				Config:      call("control_plane", "latest"),
-				ExpectError: wrapped(`Invalid value for "version" parameter:`, `"latest" is not an exact release version`),
-			},
-			{
-				Config: call("workspace_server", "0.99.0"),
-				ExpectError: wrapped(`Invalid value for "version" parameter:`,
-					"the release date of Workspace Server 0.99.0 is not known to this provider",
-					`releases = { workspace_server = { "0.99.0" = "YYYY-MM-DD" } }`,
-					"Provider-defined functions cannot read the provider configuration"),
-			},
-			{
-				Config: call("control_plane", "0.13.99"),
-				ExpectError: wrapped(`Invalid value for "version" parameter:`,
-					"Control Plane 0.13.99 is not in this provider's release catalog"),
-			},
-			{
-				Config: call("workspace_server", "0.13.0"),
-				ExpectError: wrapped("Workspace Server 0.13.0 is not in this provider's release catalog; 0.13.0 is a Control Plane version",
-					"check that the versions are not swapped"),
-			},
+	testAccFunctionSteps(t, []resource.TestStep{
+		{
+			Config: call("oss", "0.93.2"),
+			ExpectError: wrapped(`Invalid value for "line" parameter:`, `"oss" is not a version line: use "control_plane"`,
+				`or "workspace_server" (Workspace Server / ZenML OSS, e.g. 0.93.2).`),
+		},
+		{
+			Config:      call("workspace_server", "v0.93.2"),
+			ExpectError: wrapped(`Invalid value for "version" parameter:`, `"v0.93.2" is not an exact release version`),
+		},
+		{
+			Config:      call("control_plane", "latest"),
+			ExpectError: wrapped(`Invalid value for "version" parameter:`, `"latest" is not an exact release version`),
+		},
+		{
+			Config: call("workspace_server", "0.99.0"),
+			ExpectError: wrapped(`Invalid value for "version" parameter:`,
+				"the release date of Workspace Server 0.99.0 is not known to this provider",
+				`releases = { workspace_server = { "0.99.0" = "YYYY-MM-DD" } }`,
+				"Provider-defined functions cannot read the provider configuration"),
+		},
+		{
+			Config: call("control_plane", "0.13.99"),
+			ExpectError: wrapped(`Invalid value for "version" parameter:`,
+				"Control Plane 0.13.99 is not in this provider's release catalog"),
+		},
+		{
+			Config: call("workspace_server", "0.13.0"),
+			ExpectError: wrapped("Workspace Server 0.13.0 is not in this provider's release catalog; 0.13.0 is a Control Plane version",
+				"check that the versions are not swapped"),
 		},
 	})
 }

@@ -2,13 +2,10 @@ package provider
 
 import (
 	"fmt"
-	"regexp"
 	"sort"
 	"strings"
 	"testing"
 
-	"github.com/hashicorp/terraform-plugin-framework/datasource"
-	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
@@ -48,20 +45,6 @@ var wantReasons = map[string][]string{
 	"0.13.4/0.84.3": {
 		"pass: release order: Control Plane 0.13.4 (released 2026-03-05) is at least as new as Workspace Server 0.84.3 (released 2025-08-27)",
 	},
-}
-
-// wrapped matches phrases as Terraform prints them: words of a phrase may be split across lines, and the
-// phrases appear in the given order.
-func wrapped(phrases ...string) *regexp.Regexp {
-	parts := make([]string, len(phrases))
-	for i, p := range phrases {
-		words := strings.Fields(p)
-		for j, w := range words {
-			words[j] = regexp.QuoteMeta(w)
-		}
-		parts[i] = strings.Join(words, `\s+`)
-	}
-	return regexp.MustCompile(`(?s)` + strings.Join(parts, ".*"))
 }
 
 // compatConfig is a data source configuration; extra is added inside the data block verbatim.
@@ -104,65 +87,57 @@ func compatState(attr string, v knownvalue.Check) statecheck.StateCheck {
 // TestAccVersionCompatibilityDataSource_pageExample is the prerequisites page's own pair (Control Plane
 // 0.13.0 with Workspace Server 0.93.2) plus the quickstart's second workspace.
 func TestAccVersionCompatibilityDataSource_pageExample(t *testing.T) {
-	resource.Test(t, resource.TestCase{
-		PreCheck:                 func() { testAccPreCheck(t) },
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		Steps: []resource.TestStep{{
-			Config: compatConfig("0.13.0", map[string]string{"ws1": "0.93.2", "ws2": "0.93.1"}, ""),
-			ConfigStateChecks: []statecheck.StateCheck{
-				compatState("control_plane_version", knownvalue.StringExact("0.13.0")),
-				compatState("workspace_versions", knownvalue.MapExact(map[string]knownvalue.Check{
-					"ws1": knownvalue.StringExact("0.93.2"),
-					"ws2": knownvalue.StringExact("0.93.1"),
-				})),
-				compatState("on_incompatible", knownvalue.StringExact("error")),
-				compatState("compatible", knownvalue.Bool(true)),
-				compatState("control_plane_release_date", knownvalue.StringExact("2026-01-30")),
-				compatState("results", knownvalue.MapExact(map[string]knownvalue.Check{
-					"ws1": compatResult("0.93.2", "2026-01-29", true, wantReasons["0.13.0/0.93.2"]...),
-					"ws2": compatResult("0.93.1", "2026-01-14", true, wantReasons["0.13.0/0.93.1"]...),
-				})),
-			},
-		}},
-	})
+	testAccSteps(t, []resource.TestStep{{
+		Config: compatConfig("0.13.0", map[string]string{"ws1": "0.93.2", "ws2": "0.93.1"}, ""),
+		ConfigStateChecks: []statecheck.StateCheck{
+			compatState("control_plane_version", knownvalue.StringExact("0.13.0")),
+			compatState("workspace_versions", knownvalue.MapExact(map[string]knownvalue.Check{
+				"ws1": knownvalue.StringExact("0.93.2"),
+				"ws2": knownvalue.StringExact("0.93.1"),
+			})),
+			compatState("on_incompatible", knownvalue.StringExact("error")),
+			compatState("compatible", knownvalue.Bool(true)),
+			compatState("control_plane_release_date", knownvalue.StringExact("2026-01-30")),
+			compatState("results", knownvalue.MapExact(map[string]knownvalue.Check{
+				"ws1": compatResult("0.93.2", "2026-01-29", true, wantReasons["0.13.0/0.93.2"]...),
+				"ws2": compatResult("0.93.1", "2026-01-14", true, wantReasons["0.13.0/0.93.1"]...),
+			})),
+		},
+	}})
 }
 
 // TestAccVersionCompatibilityDataSource_statedMinimum: the stated minimum fails while the release order
 // passes, and ends at Control Plane 0.13.3.
 func TestAccVersionCompatibilityDataSource_statedMinimum(t *testing.T) {
-	resource.Test(t, resource.TestCase{
-		PreCheck:                 func() { testAccPreCheck(t) },
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		Steps: []resource.TestStep{
-			{
-				Config: compatConfig("0.13.3", map[string]string{"legacy": "0.84.3"}, ""),
-				ExpectError: wrapped("Incompatible Workspace Server Version",
-					`Workspace "legacy" runs Workspace Server 0.84.3 (released 2025-08-27), which Control Plane 0.13.3 (released 2026-02-20) does not support: stated minimum failed.`,
-					"Control Plane 0.13.3 requires Workspace Server 0.85.0 or later, but the workspace runs 0.84.3",
-					`A Control Plane that accepts Workspace Server 0.84.3: 0.13.4 (released 2026-03-05) or later, e.g. control_plane_version = "0.13.4".`,
-					`To report this as a warning instead, set on_incompatible = "warn".`),
+	testAccSteps(t, []resource.TestStep{
+		{
+			Config: compatConfig("0.13.3", map[string]string{"legacy": "0.84.3"}, ""),
+			ExpectError: wrapped("Incompatible Workspace Server Version",
+				`Workspace "legacy" runs Workspace Server 0.84.3 (released 2025-08-27), which Control Plane 0.13.3 (released 2026-02-20) does not support: stated minimum failed.`,
+				"Control Plane 0.13.3 requires Workspace Server 0.85.0 or later, but the workspace runs 0.84.3",
+				`A Control Plane that accepts Workspace Server 0.84.3: 0.13.4 (released 2026-03-05) or later, e.g. control_plane_version = "0.13.4".`,
+				`To report this as a warning instead, set on_incompatible = "warn".`),
+		},
+		{
+			Config: compatConfig("0.13.3", map[string]string{"legacy": "0.84.3"}, `  on_incompatible = "warn"`),
+			ConfigStateChecks: []statecheck.StateCheck{
+				compatState("on_incompatible", knownvalue.StringExact("warn")),
+				compatState("compatible", knownvalue.Bool(false)),
+				compatState("control_plane_release_date", knownvalue.StringExact("2026-02-20")),
+				compatState("results", knownvalue.MapExact(map[string]knownvalue.Check{
+					"legacy": compatResult("0.84.3", "2025-08-27", false, wantReasons["0.13.3/0.84.3"]...),
+				})),
 			},
-			{
-				Config: compatConfig("0.13.3", map[string]string{"legacy": "0.84.3"}, `  on_incompatible = "warn"`),
-				ConfigStateChecks: []statecheck.StateCheck{
-					compatState("on_incompatible", knownvalue.StringExact("warn")),
-					compatState("compatible", knownvalue.Bool(false)),
-					compatState("control_plane_release_date", knownvalue.StringExact("2026-02-20")),
-					compatState("results", knownvalue.MapExact(map[string]knownvalue.Check{
-						"legacy": compatResult("0.84.3", "2025-08-27", false, wantReasons["0.13.3/0.84.3"]...),
-					})),
-				},
-			},
-			{
-				Config: compatConfig("0.13.4", map[string]string{"legacy": "0.84.3"}, ""),
-				ConfigStateChecks: []statecheck.StateCheck{
-					compatState("on_incompatible", knownvalue.StringExact("error")),
-					compatState("compatible", knownvalue.Bool(true)),
-					compatState("control_plane_release_date", knownvalue.StringExact("2026-03-05")),
-					compatState("results", knownvalue.MapExact(map[string]knownvalue.Check{
-						"legacy": compatResult("0.84.3", "2025-08-27", true, wantReasons["0.13.4/0.84.3"]...),
-					})),
-				},
+		},
+		{
+			Config: compatConfig("0.13.4", map[string]string{"legacy": "0.84.3"}, ""),
+			ConfigStateChecks: []statecheck.StateCheck{
+				compatState("on_incompatible", knownvalue.StringExact("error")),
+				compatState("compatible", knownvalue.Bool(true)),
+				compatState("control_plane_release_date", knownvalue.StringExact("2026-03-05")),
+				compatState("results", knownvalue.MapExact(map[string]knownvalue.Check{
+					"legacy": compatResult("0.84.3", "2025-08-27", true, wantReasons["0.13.4/0.84.3"]...),
+				})),
 			},
 		},
 	})
@@ -172,40 +147,36 @@ func TestAccVersionCompatibilityDataSource_statedMinimum(t *testing.T) {
 // plan by default and is a warning with on_incompatible = "warn".
 func TestAccVersionCompatibilityDataSource_releaseOrder(t *testing.T) {
 	workspaces := map[string]string{"ws_new": "0.93.2", "ws_old": "0.93.1"}
-	resource.Test(t, resource.TestCase{
-		PreCheck:                 func() { testAccPreCheck(t) },
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		Steps: []resource.TestStep{
-			{
-				Config: compatConfig("0.12.22", workspaces, ""),
-				ExpectError: wrapped("Incompatible Workspace Server Version",
-					`ws_new = "0.93.2"`,
-					`Workspace "ws_new" runs Workspace Server 0.93.2 (released 2026-01-29), which Control Plane 0.12.22 (released 2026-01-14) does not support: release order failed.`,
-					"fail: release order:", "always upgrade the Control Plane first, to a release dated 2026-01-29 or later",
-					"pass: stated minimum:",
-					`A Control Plane that accepts Workspace Server 0.93.2: 0.13.0 (released 2026-01-30) or later, e.g. control_plane_version = "0.13.0".`),
-			},
-			{
-				Config: compatConfig("0.13.18", map[string]string{"ws1": "0.98.1"}, ""),
-				ExpectError: wrapped(`Workspace "ws1" runs Workspace Server 0.98.1 (released 2026-11-04), which Control Plane 0.13.18 (released 2026-06-18) does not support: release order failed.`,
-					"No Control Plane release in the catalog accepts Workspace Server 0.98.1. If a Control Plane released on or after 2026-11-04 exists,",
-					`releases = { control_plane = { "<version>" = "YYYY-MM-DD" } }`),
-			},
-			{
-				Config:      compatConfig("0.12.22", workspaces, `  on_incompatible = "error"`),
-				ExpectError: wrapped(`Workspace "ws_new" runs Workspace Server 0.93.2`),
-			},
-			{
-				Config: compatConfig("0.12.22", workspaces, `  on_incompatible = "warn"`),
-				ConfigStateChecks: []statecheck.StateCheck{
-					compatState("on_incompatible", knownvalue.StringExact("warn")),
-					compatState("compatible", knownvalue.Bool(false)),
-					compatState("control_plane_release_date", knownvalue.StringExact("2026-01-14")),
-					compatState("results", knownvalue.MapExact(map[string]knownvalue.Check{
-						"ws_new": compatResult("0.93.2", "2026-01-29", false, wantReasons["0.12.22/0.93.2"]...),
-						"ws_old": compatResult("0.93.1", "2026-01-14", true, wantReasons["0.12.22/0.93.1"]...),
-					})),
-				},
+	testAccSteps(t, []resource.TestStep{
+		{
+			Config: compatConfig("0.12.22", workspaces, ""),
+			ExpectError: wrapped("Incompatible Workspace Server Version",
+				`ws_new = "0.93.2"`,
+				`Workspace "ws_new" runs Workspace Server 0.93.2 (released 2026-01-29), which Control Plane 0.12.22 (released 2026-01-14) does not support: release order failed.`,
+				"fail: release order:", "always upgrade the Control Plane first, to a release dated 2026-01-29 or later",
+				"pass: stated minimum:",
+				`A Control Plane that accepts Workspace Server 0.93.2: 0.13.0 (released 2026-01-30) or later, e.g. control_plane_version = "0.13.0".`),
+		},
+		{
+			Config: compatConfig("0.13.18", map[string]string{"ws1": "0.98.1"}, ""),
+			ExpectError: wrapped(`Workspace "ws1" runs Workspace Server 0.98.1 (released 2026-11-04), which Control Plane 0.13.18 (released 2026-06-18) does not support: release order failed.`,
+				"No Control Plane release in the catalog accepts Workspace Server 0.98.1. If a Control Plane released on or after 2026-11-04 exists,",
+				`releases = { control_plane = { "<version>" = "YYYY-MM-DD" } }`),
+		},
+		{
+			Config:      compatConfig("0.12.22", workspaces, `  on_incompatible = "error"`),
+			ExpectError: wrapped(`Workspace "ws_new" runs Workspace Server 0.93.2`),
+		},
+		{
+			Config: compatConfig("0.12.22", workspaces, `  on_incompatible = "warn"`),
+			ConfigStateChecks: []statecheck.StateCheck{
+				compatState("on_incompatible", knownvalue.StringExact("warn")),
+				compatState("compatible", knownvalue.Bool(false)),
+				compatState("control_plane_release_date", knownvalue.StringExact("2026-01-14")),
+				compatState("results", knownvalue.MapExact(map[string]knownvalue.Check{
+					"ws_new": compatResult("0.93.2", "2026-01-29", false, wantReasons["0.12.22/0.93.2"]...),
+					"ws_old": compatResult("0.93.1", "2026-01-14", true, wantReasons["0.12.22/0.93.1"]...),
+				})),
 			},
 		},
 	})
@@ -238,36 +209,28 @@ func TestAccVersionCompatibilityDataSource_invalidVersions(t *testing.T) {
 					fmt.Sprintf("%q is not an exact release version: %s.", c.version, c.why)),
 			})
 	}
-	resource.Test(t, resource.TestCase{
-		PreCheck:                 func() { testAccPreCheck(t) },
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		Steps:                    steps,
-	})
+	testAccSteps(t, steps)
 }
 
 // TestAccVersionCompatibilityDataSource_invalidInputs covers the other input rules.
 func TestAccVersionCompatibilityDataSource_invalidInputs(t *testing.T) {
-	resource.Test(t, resource.TestCase{
-		PreCheck:                 func() { testAccPreCheck(t) },
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		Steps: []resource.TestStep{
-			{
-				Config:      compatConfig("0.13.0", map[string]string{"ws1": "0.93.2"}, `  on_incompatible = "fail"`),
-				ExpectError: wrapped("Attribute on_incompatible value must be one of:", `["error" "warn"], got: "fail"`),
-			},
-			{
-				Config:      compatConfig("0.13.0", map[string]string{}, ""),
-				ExpectError: wrapped("Attribute workspace_versions map must contain at least 1 elements, got: 0"),
-			},
-			{
-				Config: `
+	testAccSteps(t, []resource.TestStep{
+		{
+			Config:      compatConfig("0.13.0", map[string]string{"ws1": "0.93.2"}, `  on_incompatible = "fail"`),
+			ExpectError: wrapped("Attribute on_incompatible value must be one of:", `["error" "warn"], got: "fail"`),
+		},
+		{
+			Config:      compatConfig("0.13.0", map[string]string{}, ""),
+			ExpectError: wrapped("Attribute workspace_versions map must contain at least 1 elements, got: 0"),
+		},
+		{
+			Config: `
 data "zenmlpro_version_compatibility" "test" {
   control_plane_version = "0.13.0"
   workspace_versions    = { ws1 = null }
 }
 `,
-				ExpectError: wrapped("Missing Version", `Attribute workspace_versions["ws1"] is null. Give the workspace's Workspace Server version, an exact release such as "0.93.2", or remove the workspace from the map.`),
-			},
+			ExpectError: wrapped("Missing Version", `Attribute workspace_versions["ws1"] is null. Give the workspace's Workspace Server version, an exact release such as "0.93.2", or remove the workspace from the map.`),
 		},
 	})
 }
@@ -275,36 +238,32 @@ data "zenmlpro_version_compatibility" "test" {
 // TestAccVersionCompatibilityDataSource_unknownDates: a version without a known release date is an
 // error naming the version and showing how to supply the date, in both modes.
 func TestAccVersionCompatibilityDataSource_unknownDates(t *testing.T) {
-	resource.Test(t, resource.TestCase{
-		PreCheck:                 func() { testAccPreCheck(t) },
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		Steps: []resource.TestStep{
-			{
-				Config: compatConfig("0.12.0", map[string]string{"ws1": "0.93.2"}, ""),
-				ExpectError: wrapped("Unknown Release Date", "Attribute control_plane_version:",
-					"the release date of Control Plane 0.12.0 is not known to this provider",
-					"Compatibility is judged by release date and is never guessed",
-					`releases = { control_plane = { "0.12.0" = "YYYY-MM-DD" } }`),
-			},
-			{
-				Config: compatConfig("0.13.99", map[string]string{"ws1": "0.93.2"}, `  on_incompatible = "warn"`),
-				ExpectError: wrapped("Unknown Version", "Attribute control_plane_version:",
-					"Control Plane 0.13.99 is not in this provider's release catalog",
-					`releases = { control_plane = { "0.13.99" = "YYYY-MM-DD" } }`),
-			},
-			{
-				Config: compatConfig("0.13.18", map[string]string{"next": "0.99.0"}, ""),
-				ExpectError: wrapped("Unknown Release Date", `Attribute workspace_versions["next"]:`,
-					"the release date of Workspace Server 0.99.0 is not known to this provider",
-					`releases = { workspace_server = { "0.99.0" = "YYYY-MM-DD" } }`),
-			},
-			{
-				Config: compatConfig("0.93.2", map[string]string{"ws1": "0.13.0"}, ""),
-				ExpectError: wrapped("Version of the Other Component", "Attribute control_plane_version:",
-					"Control Plane 0.93.2 is not in this provider's release catalog; 0.93.2 is a Workspace Server version, check that the versions are not swapped",
-					"Version of the Other Component", `Attribute workspace_versions["ws1"]:`,
-					"Workspace Server 0.13.0 is not in this provider's release catalog; 0.13.0 is a Control Plane version"),
-			},
+	testAccSteps(t, []resource.TestStep{
+		{
+			Config: compatConfig("0.12.0", map[string]string{"ws1": "0.93.2"}, ""),
+			ExpectError: wrapped("Unknown Release Date", "Attribute control_plane_version:",
+				"the release date of Control Plane 0.12.0 is not known to this provider",
+				"Compatibility is judged by release date and is never guessed",
+				`releases = { control_plane = { "0.12.0" = "YYYY-MM-DD" } }`),
+		},
+		{
+			Config: compatConfig("0.13.99", map[string]string{"ws1": "0.93.2"}, `  on_incompatible = "warn"`),
+			ExpectError: wrapped("Unknown Version", "Attribute control_plane_version:",
+				"Control Plane 0.13.99 is not in this provider's release catalog",
+				`releases = { control_plane = { "0.13.99" = "YYYY-MM-DD" } }`),
+		},
+		{
+			Config: compatConfig("0.13.18", map[string]string{"next": "0.99.0"}, ""),
+			ExpectError: wrapped("Unknown Release Date", `Attribute workspace_versions["next"]:`,
+				"the release date of Workspace Server 0.99.0 is not known to this provider",
+				`releases = { workspace_server = { "0.99.0" = "YYYY-MM-DD" } }`),
+		},
+		{
+			Config: compatConfig("0.93.2", map[string]string{"ws1": "0.13.0"}, ""),
+			ExpectError: wrapped("Version of the Other Component", "Attribute control_plane_version:",
+				"Control Plane 0.93.2 is not in this provider's release catalog; 0.93.2 is a Workspace Server version, check that the versions are not swapped",
+				"Version of the Other Component", `Attribute workspace_versions["ws1"]:`,
+				"Workspace Server 0.13.0 is not in this provider's release catalog; 0.13.0 is a Control Plane version"),
 		},
 	})
 }
@@ -323,72 +282,44 @@ data "zenmlpro_version_compatibility" "test" {
 }
 `, cp, ws)
 	}
-	resource.Test(t, resource.TestCase{
-		PreCheck:                 func() { testAccPreCheck(t) },
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		Steps: []resource.TestStep{
-			{
-				Config: config("0.13.0", "v0.93.2"),
-				ExpectError: wrapped("Invalid Version", `Attribute workspace_versions["ws1"]:`,
-					`"v0.93.2" is not an exact release version: ZenML versions carry no "v" prefix (write "0.93.2")`),
-			},
-			{
-				Config:      config("latest", "0.93.2"),
-				ExpectError: wrapped("Invalid Version", "Attribute control_plane_version:", `"latest" is not an exact release version`),
-			},
-			{
-				Config: config("0.13.0", "0.93.2"),
-				ConfigStateChecks: []statecheck.StateCheck{
-					compatState("compatible", knownvalue.Bool(true)),
-					compatState("control_plane_release_date", knownvalue.StringExact("2026-01-30")),
-					compatState("results", knownvalue.MapExact(map[string]knownvalue.Check{
-						"ws1": compatResult("0.93.2", "2026-01-29", true, wantReasons["0.13.0/0.93.2"]...),
-					})),
-				},
+	testAccSteps(t, []resource.TestStep{
+		{
+			Config: config("0.13.0", "v0.93.2"),
+			ExpectError: wrapped("Invalid Version", `Attribute workspace_versions["ws1"]:`,
+				`"v0.93.2" is not an exact release version: ZenML versions carry no "v" prefix (write "0.93.2")`),
+		},
+		{
+			Config:      config("latest", "0.93.2"),
+			ExpectError: wrapped("Invalid Version", "Attribute control_plane_version:", `"latest" is not an exact release version`),
+		},
+		{
+			Config: config("0.13.0", "0.93.2"),
+			ConfigStateChecks: []statecheck.StateCheck{
+				compatState("compatible", knownvalue.Bool(true)),
+				compatState("control_plane_release_date", knownvalue.StringExact("2026-01-30")),
+				compatState("results", knownvalue.MapExact(map[string]knownvalue.Check{
+					"ws1": compatResult("0.93.2", "2026-01-29", true, wantReasons["0.13.0/0.93.2"]...),
+				})),
 			},
 		},
 	})
 }
 
-// protoServer starts the provider as Terraform sees it, for calls the testing library cannot make or
-// observe: validation without configuration, and warnings.
-func protoServer(t *testing.T) tfprotov6.ProviderServer {
-	t.Helper()
-	s, err := providerserver.NewProtocol6WithError(New("test")())()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
-}
-
 // compatConfigValue builds the data source's configuration as Terraform sends it.
 func compatConfigValue(t *testing.T, controlPlane string, workspaces map[string]string, onIncompatible *string) *tfprotov6.DynamicValue {
 	t.Helper()
-	ctx := t.Context()
-	var sr datasource.SchemaResponse
-	NewVersionCompatibilityDataSource().Schema(ctx, datasource.SchemaRequest{}, &sr)
-	typ, ok := sr.Schema.Type().TerraformType(ctx).(tftypes.Object)
-	if !ok {
-		t.Fatalf("schema type is %T", sr.Schema.Type().TerraformType(ctx))
-	}
 	ws := map[string]tftypes.Value{}
 	for k, v := range workspaces {
 		ws[k] = tftypes.NewValue(tftypes.String, v)
 	}
-	vals := map[string]tftypes.Value{}
-	for name, at := range typ.AttributeTypes {
-		vals[name] = tftypes.NewValue(at, nil)
+	config := map[string]tftypes.Value{
+		"control_plane_version": tftypes.NewValue(tftypes.String, controlPlane),
+		"workspace_versions":    tftypes.NewValue(tftypes.Map{ElementType: tftypes.String}, ws),
 	}
-	vals["control_plane_version"] = tftypes.NewValue(tftypes.String, controlPlane)
-	vals["workspace_versions"] = tftypes.NewValue(tftypes.Map{ElementType: tftypes.String}, ws)
 	if onIncompatible != nil {
-		vals["on_incompatible"] = tftypes.NewValue(tftypes.String, *onIncompatible)
+		config["on_incompatible"] = tftypes.NewValue(tftypes.String, *onIncompatible)
 	}
-	dv, err := tfprotov6.NewDynamicValue(typ, tftypes.NewValue(typ, vals))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &dv
+	return testConfigValue(t, NewVersionCompatibilityDataSource(), config)
 }
 
 // TestVersionCompatibilityDataSource_validate shows that literal invalid versions fail in
@@ -503,26 +434,4 @@ func nullProviderConfig(t *testing.T) *tfprotov6.DynamicValue {
 		t.Fatal(err)
 	}
 	return &dv
-}
-
-// attributePathString renders a protocol attribute path the way Terraform prints it.
-func attributePathString(p *tftypes.AttributePath) string {
-	if p == nil {
-		return ""
-	}
-	var b strings.Builder
-	for _, step := range p.Steps() {
-		switch s := step.(type) {
-		case tftypes.AttributeName:
-			if b.Len() > 0 {
-				b.WriteString(".")
-			}
-			b.WriteString(string(s))
-		case tftypes.ElementKeyString:
-			fmt.Fprintf(&b, "[%q]", string(s))
-		default:
-			fmt.Fprintf(&b, "[%v]", s)
-		}
-	}
-	return b.String()
 }
