@@ -304,124 +304,100 @@ type grantSpec struct {
 	ar  *grant.ARGrant
 }
 
-// principalValues are the principal object's values.
-type principalValues struct {
-	roleARN, serviceAccount string
-	wi                      *principal.WorkloadIdentity
-	count                   int
-}
-
-func readPrincipal(ctx context.Context, obj types.Object, diags *diag.Diagnostics) (principalValues, bool) {
-	var out principalValues
+// readPrincipalInput reads a principal object (of the grant or of the request data source); false
+// when it or one of its values is unknown.
+func readPrincipalInput(ctx context.Context, obj types.Object, diags *diag.Diagnostics) (principal.Input, bool) {
+	var in principal.Input
 	if obj.IsNull() || obj.IsUnknown() {
-		return out, !obj.IsUnknown()
+		return in, !obj.IsUnknown()
 	}
 	var p registryAccessPrincipalModel
 	diags.Append(obj.As(ctx, &p, basetypes.ObjectAsOptions{})...)
 	if diags.HasError() || anyUnknown(p.AWSIAMRoleARN, p.GCPServiceAccount, p.GKEWorkloadIdentity) {
-		return out, false
+		return in, false
 	}
 	if !p.AWSIAMRoleARN.IsNull() {
-		out.roleARN = p.AWSIAMRoleARN.ValueString()
-		out.count++
+		in.AWSIAMRoleARN = p.AWSIAMRoleARN.ValueStringPointer()
 	}
 	if !p.GCPServiceAccount.IsNull() {
-		out.serviceAccount = p.GCPServiceAccount.ValueString()
-		out.count++
+		in.GCPServiceAccount = p.GCPServiceAccount.ValueStringPointer()
 	}
 	if !p.GKEWorkloadIdentity.IsNull() {
 		var wi registryAccessWorkloadIdentityModel
 		diags.Append(p.GKEWorkloadIdentity.As(ctx, &wi, basetypes.ObjectAsOptions{})...)
 		if diags.HasError() || anyUnknown(wi.Project, wi.Namespace, wi.ServiceAccount) {
-			return out, false
+			return in, false
 		}
-		out.wi = &principal.WorkloadIdentity{Project: wi.Project.ValueString(), Namespace: wi.Namespace.ValueString(), ServiceAccount: wi.ServiceAccount.ValueString()}
-		out.count++
+		in.GKEWorkloadIdentity = &principal.WorkloadIdentity{Project: wi.Project.ValueString(), Namespace: wi.Namespace.ValueString(),
+			ServiceAccount: wi.ServiceAccount.ValueString()}
 	}
-	return out, true
+	return in, true
 }
 
-// checkGrantShape checks what the attribute validators cannot: one registry, one principal, the
-// principal's kind against the registry's, and the partitions. It reports at most one error per
-// rule; values still unknown are skipped. known is false when a value the spec needs is unknown.
-func checkGrantShape(ctx context.Context, m registryAccessGrantModel, defaultProject string, diags *diag.Diagnostics) (spec grantSpec, known bool) {
-	known = true
-	if m.ECR.IsUnknown() || m.ArtifactRegistry.IsUnknown() {
-		known = false
-	}
-	ecrSet, arSet := !m.ECR.IsNull(), !m.ArtifactRegistry.IsNull()
+// addGrantConfigError reports a rule of package grant at the attribute it names. Malformed principal
+// values are left to the attribute validators, which report them already.
+func addGrantConfigError(diags *diag.Diagnostics, err error) {
+	var ce *grant.ConfigError
+	var pe *principal.Error
 	switch {
-	case ecrSet && arSet:
-		diags.AddAttributeError(path.Root("artifact_registry"), "Conflicting Registries",
-			"A grant is on one repository: set exactly one of ecr and artifact_registry, e.g. ecr = { repository = \""+
-				grant.ExampleECRRepository+"\", region = \""+cloud.ExampleAWSRegion+"\" }.")
-		return spec, false
-	case !ecrSet && !arSet && known:
-		diags.AddAttributeError(path.Root("ecr"), "Missing Registry",
-			"Set exactly one of ecr and artifact_registry, e.g. ecr = { repository = \""+grant.ExampleECRRepository+"\", region = \""+
-				cloud.ExampleAWSRegion+"\" } or artifact_registry = { project = \""+principal.ExampleGCPProject+"\", location = \""+
-				grant.ExampleARLocation+"\", repository = \""+grant.ExampleARRepository+"\" }.")
+	case errors.As(err, &ce):
+		p := registryAccessPath(ce.Input)
+		diags.AddAttributeError(p, ce.Summary, fmt.Sprintf("Attribute %s: %s.", p, ce.Err))
+	case errors.As(err, &pe):
+	default:
+		diags.AddError("Invalid Registry Access Grant", err.Error()+".")
+	}
+}
+
+// checkGrantShape checks, with the rules of package grant, what the attribute validators cannot: one
+// registry, one principal, the principal's kind against the registry's, and the partitions. Values
+// still unknown are skipped. known is false when a value the spec needs is unknown.
+func checkGrantShape(ctx context.Context, m registryAccessGrantModel, defaultProject string, diags *diag.Diagnostics) (spec grantSpec, known bool) {
+	ecrUnknown, arUnknown := m.ECR.IsUnknown(), m.ArtifactRegistry.IsUnknown()
+	ecrSet, arSet := !m.ECR.IsNull() && !ecrUnknown, !m.ArtifactRegistry.IsNull() && !arUnknown
+	if ecrSet && arSet || m.ECR.IsNull() && m.ArtifactRegistry.IsNull() {
+		addGrantConfigError(diags, grant.CheckOneRegistry(ecrSet, arSet))
 		return spec, false
 	}
-	p, pKnown := readPrincipal(ctx, m.Principal, diags)
-	if diags.HasError() {
-		return spec, false
-	}
-	if !pKnown {
-		known = false
-	}
-	if pKnown && !m.Principal.IsNull() && p.count != 1 {
-		diags.AddAttributeError(path.Root("principal"), "Invalid Principal", fmt.Sprintf(
-			"Attribute principal: set exactly one of aws_iam_role_arn, gcp_service_account and gke_workload_identity (%d are set), "+
-				"e.g. principal = { aws_iam_role_arn = %q }.", p.count, principal.ExampleAWSRoleARN))
+	in, pKnown := readPrincipalInput(ctx, m.Principal, diags)
+	if diags.HasError() || !pKnown {
 		return spec, false
 	}
 	access, err := registryaccess.ParseAccess(m.Access.ValueString())
-	if m.Access.IsUnknown() || m.Access.IsNull() || err != nil {
-		known = false
-	}
+	known = !ecrUnknown && !arUnknown && !m.Access.IsUnknown() && !m.Access.IsNull() && err == nil
 	switch {
 	case ecrSet:
-		spec.ecr, known = ecrGrantSpec(ctx, m.ECR, p, pKnown, access, known, diags)
+		spec.ecr, known = ecrGrantSpec(ctx, m.ECR, in, access, known, diags)
 	case arSet:
-		spec.ar, known = arGrantSpec(ctx, m.ArtifactRegistry, p, pKnown, access, known, defaultProject, diags)
+		spec.ar, known = arGrantSpec(ctx, m.ArtifactRegistry, in, access, known, defaultProject, diags)
+	default: // the registry is not known yet: only the principal itself can be checked
+		if err := grant.CheckOnePrincipal(in); err != nil {
+			addGrantConfigError(diags, err)
+		}
+		known = false
 	}
 	return spec, known
 }
 
 // ecrGrantSpec checks the ecr object against the principal and builds the grant; nil when a value is
 // unknown or a rule is broken (reported in diags).
-func ecrGrantSpec(ctx context.Context, obj types.Object, p principalValues, pKnown bool, access registryaccess.Access, known bool,
+func ecrGrantSpec(ctx context.Context, obj types.Object, in principal.Input, access registryaccess.Access, known bool,
 	diags *diag.Diagnostics) (*grant.ECRGrant, bool) {
-	if pKnown && p.count == 1 && p.roleARN == "" {
-		diags.AddAttributeError(path.Root("principal"), "Principal Does Not Fit Registry", fmt.Sprintf(
-			"Attribute principal: an ECR repository policy grants access to AWS principals: set principal.aws_iam_role_arn, e.g. %q. "+
-				"For a GCP service account or GKE Workload Identity, grant on an Artifact Registry repository (artifact_registry).",
-			principal.ExampleAWSRoleARN))
-		return nil, false
-	}
-	if obj.IsUnknown() {
-		return nil, false
-	}
 	var e grantECRModel
 	diags.Append(obj.As(ctx, &e, basetypes.ObjectAsOptions{UnhandledUnknownAsEmpty: true})...)
 	if diags.HasError() {
 		return nil, false
 	}
-	if anyUnknown(e.Repository, e.Region) {
-		known = false
+	region := ""
+	if !e.Region.IsUnknown() {
+		region = e.Region.ValueString()
 	}
-	role, roleErr := principal.ParseAWSRoleARN(p.roleARN)
-	if !e.Region.IsUnknown() && pKnown && roleErr == nil {
-		if want := grant.PartitionOfRegion(e.Region.ValueString()); role.Partition != want {
-			diags.AddAttributeError(path.Root("principal").AtName("aws_iam_role_arn"), "Partition Mismatch", fmt.Sprintf(
-				"Attribute principal.aws_iam_role_arn: the role is in partition %s but region %s is in partition %s; a repository "+
-					"policy cannot grant across partitions. Use a role of partition %s, e.g. %q.", role.Partition, e.Region.ValueString(),
-				want, want, strings.Replace(principal.ExampleAWSRoleARN, "arn:aws:", "arn:"+want+":", 1)))
-			return nil, false
-		}
+	role, err := grant.ECRRole(in, region)
+	if err != nil {
+		addGrantConfigError(diags, err)
+		return nil, false
 	}
-	if !known || roleErr != nil {
+	if !known || anyUnknown(e.Repository, e.Region) {
 		return nil, false
 	}
 	regID := ""
@@ -429,7 +405,7 @@ func ecrGrantSpec(ctx context.Context, obj types.Object, p principalValues, pKno
 		regID = e.RegistryID.ValueString()
 	}
 	return &grant.ECRGrant{
-		Repository:   grant.ECRRepository{Region: e.Region.ValueString(), RegistryID: regID, Name: e.Repository.ValueString()},
+		Repository:   grant.ECRRepository{Region: region, RegistryID: regID, Name: e.Repository.ValueString()},
 		PrincipalARN: role.ARN(), Access: access,
 	}, true
 }
@@ -437,51 +413,27 @@ func ecrGrantSpec(ctx context.Context, obj types.Object, p principalValues, pKno
 // arGrantSpec checks the artifact_registry object against the principal and builds the grant, with
 // the provider's default project when the object names none; nil when a value is unknown or a rule
 // is broken (reported in diags).
-func arGrantSpec(ctx context.Context, obj types.Object, p principalValues, pKnown bool, access registryaccess.Access, known bool,
+func arGrantSpec(ctx context.Context, obj types.Object, in principal.Input, access registryaccess.Access, known bool,
 	defaultProject string, diags *diag.Diagnostics) (*grant.ARGrant, bool) {
-	if pKnown && p.count == 1 && p.roleARN != "" {
-		diags.AddAttributeError(path.Root("principal"), "Principal Does Not Fit Registry", fmt.Sprintf(
-			"Attribute principal: an Artifact Registry repository grants access to Google identities: set principal.gcp_service_account "+
-				"(e.g. %q) or principal.gke_workload_identity. For an AWS IAM role, grant on an ECR repository (ecr).",
-			principal.ExampleGCPServiceAccount))
-		return nil, false
-	}
-	if obj.IsUnknown() {
+	member, err := grant.ARMember(in)
+	if err != nil {
+		addGrantConfigError(diags, err)
 		return nil, false
 	}
 	var a grantARModel
 	diags.Append(obj.As(ctx, &a, basetypes.ObjectAsOptions{UnhandledUnknownAsEmpty: true})...)
-	if diags.HasError() {
+	if diags.HasError() || !known || anyUnknown(a.Location, a.Repository, a.Project) {
 		return nil, false
-	}
-	if anyUnknown(a.Location, a.Repository, a.Project) {
-		known = false
 	}
 	project := a.Project.ValueString()
 	if a.Project.IsNull() {
 		project = defaultProject
 	}
-	if !known || project == "" {
+	if project == "" {
 		return nil, false
 	}
-	g := &grant.ARGrant{Repository: grant.ARRepository{Project: project, Location: a.Location.ValueString(), Repository: a.Repository.ValueString()}, Access: access}
-	switch {
-	case p.serviceAccount != "":
-		sa, err := principal.ParseGCPServiceAccount(p.serviceAccount)
-		if err != nil {
-			return nil, false
-		}
-		g.Member = sa.Member()
-	case p.wi != nil:
-		wi, err := principal.NewWorkloadIdentity(p.wi.Project, p.wi.Namespace, p.wi.ServiceAccount)
-		if err != nil {
-			return nil, false
-		}
-		g.Member = wi.Member()
-	default:
-		return nil, false
-	}
-	return g, true
+	return &grant.ARGrant{Repository: grant.ARRepository{Project: project, Location: a.Location.ValueString(), Repository: a.Repository.ValueString()},
+		Member: member, Access: access}, true
 }
 
 func (r *registryAccessGrantResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {

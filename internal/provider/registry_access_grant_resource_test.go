@@ -384,8 +384,8 @@ func TestAccRegistryAccessGrant_Validation(t *testing.T) {
 			step(`principal = { aws_iam_role_arn = "`+role+`" }`, `(?s)Missing Registry.*exactly\s+one\s+of\s+ecr\s+and\s+artifact_registry`),
 			step(ecr+`principal = { gcp_service_account = "`+sa+`" }`, `(?s)Principal Does Not Fit Registry.*ECR\s+repository\s+policy\s+grants\s+access\s+to\s+AWS\s+principals.*aws_iam_role_arn`),
 			step(ar+`principal = { aws_iam_role_arn = "`+role+`" }`, `(?s)Principal Does Not Fit Registry.*Artifact\s+Registry.*gcp_service_account.*gke_workload_identity`),
-			step(ecr+`principal = { aws_iam_role_arn = "`+role+`", gcp_service_account = "`+sa+`" }`, `(?s)Invalid Principal.*exactly\s+one\s+of.*\(2\s+are\s+set\)`),
-			step(ecr+`principal = {}`, `(?s)Invalid Principal.*exactly\s+one\s+of.*\(0\s+are\s+set\)`),
+			step(ecr+`principal = { aws_iam_role_arn = "`+role+`", gcp_service_account = "`+sa+`" }`, `(?s)Invalid Principal.*principal:\s+set\s+exactly\s+one\s+of.*aws_iam_role_arn\s+and\s+gcp_service_account\s+are\s+set.*aws_iam_role_arn\s+=\s+"arn:aws:iam::`),
+			step(ecr+`principal = {}`, `(?s)Invalid Principal.*principal:\s+set\s+exactly\s+one\s+of.*none\s+is\s+set.*aws_iam_role_arn\s+=\s+"arn:aws:iam::`),
 			step(`ecr = { repository = "zenml-mirror", region = "cn-north-1" }`+"\n"+`principal = { aws_iam_role_arn = "`+role+`" }`,
 				`(?s)Partition Mismatch.*principal\.aws_iam_role_arn.*partition\s+aws\s+but\s+region\s+cn-north-1\s+is\s+in\s+partition\s+aws-cn.*arn:aws-cn:iam::`),
 			step(ecr+`principal = { aws_iam_role_arn = "arn:aws:iam::123456789012:instance-profile/web" }`, `(?s)Invalid IAM Role ARN.*instance-profile.*role\s+ARN`),
@@ -410,6 +410,37 @@ func TestAccRegistryAccessGrant_Validation(t *testing.T) {
 			step(ar+`principal = { gke_workload_identity = { project = "my-project", namespace = "Zenml", service_account = "zenml-server" } }`, `(?s)Invalid Kubernetes Namespace`),
 			step(ecr+`principal = { aws_iam_role_arn = "`+role+`" }`+"\naccess = \"admin\"", `(?s)access.*value\s+must\s+be\s+one\s+of.*"pull".*"push"`),
 			step(ecr+`principal = { aws_iam_role_arn = "`+role+`" }`+"\ntimeouts = { create = \"5 minutes\" }", `(?s)Invalid Attribute Value Time Duration.*"5 minutes"`),
+		},
+	})
+}
+
+// TestAccRegistryAccessGrant_RegistryUnknownAtPlan: both registry objects come from values known only
+// after apply (as in a module whose caller passes one of them): the plan does not call them
+// conflicting, and the principal is still checked.
+func TestAccRegistryAccessGrant_RegistryUnknownAtPlan(t *testing.T) {
+	t.Parallel()
+	cfg := func(principal string) string {
+		return `
+resource "terraform_data" "choice" {
+  input = { ecr = { repository = "zenml-mirror", region = "eu-central-1", registry_id = null }, artifact_registry = null }
+}
+resource "zenmlpro_registry_access_grant" "g" {
+  ecr               = terraform_data.choice.output.ecr
+  artifact_registry = terraform_data.choice.output.artifact_registry
+  principal         = ` + principal + `
+}
+`
+	}
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{Config: cfg(`{ aws_iam_role_arn = "arn:aws:iam::123456789012:role/zenml-pull" }`), PlanOnly: true, ExpectNonEmptyPlan: true},
+			{
+				Config:      cfg(`{ aws_iam_role_arn = "arn:aws:iam::123456789012:role/zenml-pull", gcp_service_account = "a@my-project.iam.gserviceaccount.com" }`),
+				PlanOnly:    true,
+				ExpectError: regexp.MustCompile(`(?s)Invalid Principal.*set\s+exactly\s+one\s+of`),
+			},
 		},
 	})
 }

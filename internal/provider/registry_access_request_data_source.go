@@ -319,27 +319,11 @@ func registryAccessSpec(ctx context.Context, m registryAccessRequestModel, diags
 		return spec, true
 	}
 	spec.PrincipalSet = true
-	var p registryAccessPrincipalModel
-	diags.Append(m.Principal.As(ctx, &p, basetypes.ObjectAsOptions{})...)
-	if diags.HasError() || p.AWSIAMRoleARN.IsUnknown() || p.GCPServiceAccount.IsUnknown() || p.GKEWorkloadIdentity.IsUnknown() {
+	in, known := readPrincipalInput(ctx, m.Principal, diags)
+	if !known || diags.HasError() {
 		return spec, false
 	}
-	if !p.AWSIAMRoleARN.IsNull() {
-		spec.AWSIAMRoleARN = p.AWSIAMRoleARN.ValueStringPointer()
-	}
-	if !p.GCPServiceAccount.IsNull() {
-		spec.GCPServiceAccount = p.GCPServiceAccount.ValueStringPointer()
-	}
-	if !p.GKEWorkloadIdentity.IsNull() {
-		var wi registryAccessWorkloadIdentityModel
-		diags.Append(p.GKEWorkloadIdentity.As(ctx, &wi, basetypes.ObjectAsOptions{})...)
-		if diags.HasError() || wi.Project.IsUnknown() || wi.Namespace.IsUnknown() || wi.ServiceAccount.IsUnknown() {
-			return spec, false
-		}
-		spec.GKEWorkloadIdentity = &principal.WorkloadIdentity{
-			Project: wi.Project.ValueString(), Namespace: wi.Namespace.ValueString(), ServiceAccount: wi.ServiceAccount.ValueString(),
-		}
-	}
+	spec.AWSIAMRoleARN, spec.GCPServiceAccount, spec.GKEWorkloadIdentity = in.AWSIAMRoleARN, in.GCPServiceAccount, in.GKEWorkloadIdentity
 	return spec, true
 }
 

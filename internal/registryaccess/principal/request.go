@@ -180,6 +180,38 @@ type RequestSpec struct {
 	Source string
 }
 
+// Input is the principal object as given: exactly one of its values should be set; nil for absent ones.
+type Input struct {
+	AWSIAMRoleARN       *string
+	GCPServiceAccount   *string
+	GKEWorkloadIdentity *WorkloadIdentity
+}
+
+// Given names the values that are set, as the schema names them, in schema order.
+func (in Input) Given() []string {
+	var given []string
+	if in.AWSIAMRoleARN != nil {
+		given = append(given, "aws_iam_role_arn")
+	}
+	if in.GCPServiceAccount != nil {
+		given = append(given, "gcp_service_account")
+	}
+	if in.GKEWorkloadIdentity != nil {
+		given = append(given, "gke_workload_identity")
+	}
+	return given
+}
+
+// ErrNotOnePrincipal returns the error for a principal object with none or several values set.
+func ErrNotOnePrincipal(in Input, example string) error {
+	given := in.Given()
+	if len(given) == 0 {
+		return inputErr(InputPrincipal, "set exactly one of aws_iam_role_arn, gcp_service_account or gke_workload_identity; none is set. %s", example)
+	}
+	return inputErr(InputPrincipal, "set exactly one of aws_iam_role_arn, gcp_service_account or gke_workload_identity; %s are set. %s",
+		strings.Join(given, " and "), example)
+}
+
 // Repository is one ZenML repository that must grant access.
 type Repository struct {
 	Component    string
@@ -269,16 +301,7 @@ func BuildRequest(spec RequestSpec) (Request, error) {
 
 func (r *Request) setPrincipal(spec RequestSpec) error {
 	w := r.Workload
-	var given []string
-	if spec.AWSIAMRoleARN != nil {
-		given = append(given, "aws_iam_role_arn")
-	}
-	if spec.GCPServiceAccount != nil {
-		given = append(given, "gcp_service_account")
-	}
-	if spec.GKEWorkloadIdentity != nil {
-		given = append(given, "gke_workload_identity")
-	}
+	in := Input{AWSIAMRoleARN: spec.AWSIAMRoleARN, GCPServiceAccount: spec.GCPServiceAccount, GKEWorkloadIdentity: spec.GKEWorkloadIdentity}
 	switch {
 	case w == DockerCredentials && spec.PrincipalSet:
 		return inputErr(InputPrincipal, "workload %q takes no principal: ZenML issues a JSON key for Docker; remove `principal`, "+
@@ -289,12 +312,8 @@ func (r *Request) setPrincipal(spec RequestSpec) error {
 		return nil
 	case !spec.PrincipalSet:
 		return inputErr(InputPrincipal, "workload %q needs a principal: %s, e.g. %s", w, stripTicks(w.PrincipalHint()), ExampleFor(w))
-	case len(given) == 0:
-		return inputErr(InputPrincipal, "set exactly one of aws_iam_role_arn, gcp_service_account or gke_workload_identity; none is set. "+
-			"Workload %q takes %s, e.g. %s", w, stripTicks(w.PrincipalHint()), ExampleFor(w))
-	case len(given) > 1:
-		return inputErr(InputPrincipal, "set exactly one of aws_iam_role_arn, gcp_service_account or gke_workload_identity; %s are set. "+
-			"Workload %q takes %s, e.g. %s", strings.Join(given, " and "), w, stripTicks(w.PrincipalHint()), ExampleFor(w))
+	case len(in.Given()) != 1:
+		return ErrNotOnePrincipal(in, fmt.Sprintf("Workload %q takes %s, e.g. %s", w, stripTicks(w.PrincipalHint()), ExampleFor(w)))
 	}
 	mismatch := func(input string) error {
 		return inputErr(input, "workload %q does not take %s; it takes %s, e.g. %s",
