@@ -213,7 +213,20 @@ func (d *registryAccessRequestDataSource) ValidateConfig(ctx context.Context, re
 		}
 	}
 	spec, known := registryAccessSpec(ctx, m, &resp.Diagnostics)
-	if !known || resp.Diagnostics.HasError() {
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if !known {
+		// Workload and source are often literals while the principal comes from another resource:
+		// check what they say of each other now rather than at apply.
+		if !m.Workload.IsUnknown() && !m.Source.IsUnknown() && !m.Source.IsNull() && images.Source(m.Source.ValueString()).ZenML() {
+			if err := principal.CheckSource(m.Workload.ValueString(), m.Source.ValueString()); err != nil {
+				var ie *principal.InputError
+				if errors.As(err, &ie) && ie.Input == principal.InputSource {
+					addRegistryAccessError(&resp.Diagnostics, err)
+				}
+			}
+		}
 		return
 	}
 	spec.Components = nil // checked above

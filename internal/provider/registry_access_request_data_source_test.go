@@ -472,7 +472,9 @@ func TestRegistryAccessRequestValidate(t *testing.T) {
 			"Invalid Principal", "aws_iam_role_arn and gcp_service_account are set"},
 		{"source", "eks_irsa", map[string]any{"aws_iam_role_arn": role}, nil, "zenml_gcp", "Source Contradicts Workload", "Attribute source: source \"zenml_gcp\" contradicts"},
 		{"empty components", "docker_credentials", nil, []any{}, nil, "Invalid Components", "Attribute components: it is empty"},
-		{"unknown role", "eks_irsa", map[string]any{"aws_iam_role_arn": tftypes.UnknownValue}, nil, "zenml_gcp", "", ""},
+		{"unknown role, source contradicting the workload", "eks_irsa", map[string]any{"aws_iam_role_arn": tftypes.UnknownValue}, nil, "zenml_gcp",
+			"Source Contradicts Workload", "Attribute source: source \"zenml_gcp\" contradicts"},
+		{"unknown role", "eks_irsa", map[string]any{"aws_iam_role_arn": tftypes.UnknownValue}, nil, "zenml_aws", "", ""},
 		{"unknown source", "eks_irsa", map[string]any{"aws_iam_role_arn": role}, nil, tftypes.UnknownValue, "", ""},
 	}
 	for _, c := range cases {

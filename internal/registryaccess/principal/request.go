@@ -274,14 +274,9 @@ func inputErr(input, format string, args ...any) error {
 
 // BuildRequest checks the spec and builds the request. Errors are *InputError.
 func BuildRequest(spec RequestSpec) (Request, error) {
-	var w Workload
-	for _, c := range Workloads() {
-		if spec.Workload == string(c) {
-			w = c
-		}
-	}
-	if w == "" {
-		return Request{}, inputErr(InputWorkload, "%q is not a workload: use one of %s, e.g. %q", spec.Workload, strings.Join(WorkloadNames(), ", "), EKSIRSA)
+	w, err := parseWorkload(spec.Workload)
+	if err != nil {
+		return Request{}, err
 	}
 	req := Request{Workload: w, Source: w.Source()}
 	if err := req.setPrincipal(spec); err != nil {
@@ -362,6 +357,26 @@ func (r *Request) setPrincipal(spec RequestSpec) error {
 			wi.ServiceAccount, wi.Namespace, wi.Project)
 	}
 	return nil
+}
+
+func parseWorkload(s string) (Workload, error) {
+	for _, c := range Workloads() {
+		if s == string(c) {
+			return c, nil
+		}
+	}
+	return "", inputErr(InputWorkload, "%q is not a workload: use one of %s, e.g. %q", s, strings.Join(WorkloadNames(), ", "), EKSIRSA)
+}
+
+// CheckSource checks a given source against the workload alone, for when the rest of a request is
+// not known yet. Errors are *InputError.
+func CheckSource(workload, source string) error {
+	w, err := parseWorkload(workload)
+	if err != nil {
+		return err
+	}
+	r := Request{Workload: w, Source: w.Source()}
+	return r.setSource(source)
 }
 
 func (r *Request) setSource(s string) error {

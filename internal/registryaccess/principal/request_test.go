@@ -182,3 +182,19 @@ func TestBuildRequestGCPText(t *testing.T) {
 		}
 	}
 }
+
+func TestCheckSource(t *testing.T) {
+	for _, tc := range []struct{ workload, source, want string }{
+		{"eks_irsa", "zenml_aws", ""},
+		{"cloud_run", "zenml_gcp", ""},
+		{"docker_credentials", "zenml_gcp", ""},
+		{"eks_irsa", "zenml_gcp", `source "zenml_gcp" contradicts workload "eks_irsa"`},
+		{"gke_workload_identity", "zenml_aws", `source "zenml_aws" contradicts workload "gke_workload_identity"`},
+		{"k8s", "zenml_aws", `"k8s" is not a workload`},
+	} {
+		err := CheckSource(tc.workload, tc.source)
+		if (tc.want == "") != (err == nil) || (err != nil && !strings.Contains(err.Error(), tc.want)) {
+			t.Errorf("CheckSource(%q, %q) = %v, want %q", tc.workload, tc.source, err, tc.want)
+		}
+	}
+}
