@@ -73,8 +73,10 @@ func (p *zenmlproProvider) Metadata(_ context.Context, _ provider.MetadataReques
 
 func (p *zenmlproProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *provider.SchemaResponse) {
 	resp.Schema = schema.Schema{
-		MarkdownDescription: "The `zenmlpro` provider prepares a self-hosted ZenML Pro deployment: version compatibility, " +
-			"image and Helm chart references, endpoints and certificates, checked at plan time.",
+		MarkdownDescription: "The `zenmlpro` provider prepares a self-hosted ZenML Pro deployment. It checks at plan time the " +
+			"version compatibility, image and Helm chart references, endpoints and certificates, and builds the request for access to " +
+			"ZenML's private registries; at apply it creates the dedicated databases and their users (`zenmlpro_database`) and " +
+			"grants workload identities access to your own registries (`zenmlpro_registry_access_grant`).",
 		Attributes: map[string]schema.Attribute{
 			"releases": schema.MapAttribute{
 				ElementType: types.MapType{ElemType: types.StringType},
