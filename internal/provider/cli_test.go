@@ -23,7 +23,7 @@ type cliWorkdir struct {
 }
 
 // requireCLI returns the CLI to run. Like resource.Test, it skips without TF_ACC; it fails when the CLI
-// is missing, and skips on a CLI older than the write-only attributes the configurations use need.
+// is missing.
 func requireCLI(t *testing.T) string {
 	t.Helper()
 	if os.Getenv("TF_ACC") == "" {
@@ -34,8 +34,14 @@ func requireCLI(t *testing.T) string {
 	if tf == "" {
 		tf = "terraform"
 	}
-	cliNeedsWriteOnly(t, tf)
 	return tf
+}
+
+// requireWriteOnlyCLI is requireCLI for configurations with write-only attributes: it skips on a CLI
+// too old for them.
+func requireWriteOnlyCLI(t *testing.T) {
+	t.Helper()
+	cliNeedsWriteOnly(t, requireCLI(t))
 }
 
 // newCLIWorkdir builds the provider and writes files (name -> content) into a new working directory.
@@ -61,6 +67,14 @@ func newCLIWorkdir(t *testing.T, files map[string][]byte, env ...string) *cliWor
 	c.env = append([]string{"TF_CLI_CONFIG_FILE=" + filepath.Join(c.dir, "terraformrc"), "TF_IN_AUTOMATION=1", "CHECKPOINT_DISABLE=1"}, env...)
 	c.run("go", "build", "-o", filepath.Join(binDir, "terraform-provider-zenmlpro"), "../..")
 	return c
+}
+
+// write replaces a file of the configuration.
+func (c *cliWorkdir) write(name, content string) {
+	c.t.Helper()
+	if err := os.WriteFile(filepath.Join(c.work, name), []byte(content), 0o600); err != nil {
+		c.t.Fatal(err)
+	}
 }
 
 // run runs a command and returns its standard output; a failure fails the test with both outputs.

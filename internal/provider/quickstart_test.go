@@ -22,7 +22,7 @@ import (
 // `terraform apply`, `plan` and `output`. (terraform-plugin-testing cannot take this configuration as it
 // is: its state checks reject the example's for_each data sources.)
 func TestAccQuickstart(t *testing.T) {
-	requireCLI(t)
+	requireWriteOnlyCLI(t)
 	srv := testsupport.MySQL(t)
 	workspaceDBs := map[string]struct{ database, user string }{
 		"workspace-1": {"zenml_workspace_1", "zenml_ws1"},

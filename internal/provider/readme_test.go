@@ -22,6 +22,7 @@ func TestAccReadmeExample(t *testing.T) {
 		t.Fatal("README.md has no ```terraform block")
 	}
 
+	requireWriteOnlyCLI(t)
 	cli := newCLIWorkdir(t, map[string][]byte{"main.tf": []byte(example)},
 		"TF_VAR_db_admin_password=readme-admin-password", "TF_VAR_workspace_1_db_password=readme-user-password")
 	cli.terraform("fmt", "-check", "-diff")
