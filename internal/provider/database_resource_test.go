@@ -5,9 +5,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"io/fs"
 	"os"
-	"path/filepath"
 	"reflect"
 	"regexp"
 	"strconv"
@@ -1005,20 +1003,7 @@ resource "zenmlpro_database" "many" {
 // is found. (Not parallel: it sets the process's logging environment.)
 func TestAccDatabase_NoSecretsInStateOrLogs(t *testing.T) {
 	mysqlSrv, pgSrv := testsupport.MySQL(t), testsupport.Postgres(t)
-	dir := t.TempDir()
-	logFile := filepath.Join(dir, "terraform-trace.log")
-	work := filepath.Join(dir, "work")
-	if err := os.MkdirAll(work, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	// Terraform's own log (TF_ACC_LOG / TF_ACC_LOG_PATH) and the in-process provider's log (TF_LOG /
-	// TF_LOG_PATH; TF_ACC_LOG_PATH wins for it too) both go to logFile, at TRACE.
-	t.Setenv("TF_LOG", "TRACE")
-	t.Setenv("TF_LOG_PATH", logFile)
-	t.Setenv("TF_ACC_LOG", "TRACE")
-	t.Setenv("TF_ACC_LOG_PATH", logFile)
-	t.Setenv("TF_ACC_TEMP_DIR", work)
-	t.Setenv("TF_ACC_PERSIST_WORKING_DIR", "1")
+	logFile, work := traceLogs(t)
 
 	myDB, myUser := testsupport.UniqueName(t, "sec"), testsupport.UniqueName(t, "su")
 	pgDB, pgUser := testsupport.UniqueName(t, "secpg"), testsupport.UniqueName(t, "spu")
@@ -1103,21 +1088,13 @@ resource "zenmlpro_database" "pg" {
 			"password_version":     config.IntegerVariable(version),
 		}
 	}
-	// stateFiles reads every state file Terraform wrote, and requires that they record the databases.
-	stateFiles := func() (string, error) {
-		var all strings.Builder
-		err := filepath.WalkDir(work, func(p string, d fs.DirEntry, err error) error {
-			if err != nil || d.IsDir() || !strings.Contains(d.Name(), ".tfstate") {
-				return err
-			}
-			b, err := os.ReadFile(p)
-			all.Write(b)
-			return err
-		})
-		if err == nil && (!strings.Contains(all.String(), myDB) || !strings.Contains(all.String(), pgDB)) {
+	// readStates reads every state file Terraform wrote, and requires that they record the databases.
+	readStates := func() (string, error) {
+		all, _, err := stateFiles(work)
+		if err == nil && (!strings.Contains(all, myDB) || !strings.Contains(all, pgDB)) {
 			err = fmt.Errorf("no state file under %s records the databases", work)
 		}
-		return all.String(), err
+		return all, err
 	}
 	noPasswordIn := func(what, text string, passwords []string) error {
 		for _, pw := range passwords {
@@ -1128,7 +1105,7 @@ resource "zenmlpro_database" "pg" {
 		return nil
 	}
 	checkState := checkServer(func() error {
-		state, err := stateFiles()
+		state, err := readStates()
 		if err != nil {
 			return err
 		}
@@ -1166,7 +1143,7 @@ resource "zenmlpro_database" "pg" {
 	if err := noPasswordIn("the TRACE log "+logFile, log, append(adminPasswords, userPasswords...)); err != nil {
 		t.Error(err)
 	}
-	state, err := stateFiles()
+	state, err := readStates()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,6 +2,9 @@ package provider
 
 import (
 	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -136,4 +139,39 @@ func attributePathString(p *tftypes.AttributePath) string {
 		}
 	}
 	return b.String()
+}
+
+// traceLogs sends Terraform's own log (TF_ACC_LOG / TF_ACC_LOG_PATH) and the in-process provider's
+// log (TF_LOG / TF_LOG_PATH; TF_ACC_LOG_PATH wins for it too) to one file at TRACE, and keeps the
+// working directories (with their state files) under work. The test cannot run in parallel.
+func traceLogs(t *testing.T) (logFile, work string) {
+	t.Helper()
+	dir := t.TempDir()
+	logFile, work = filepath.Join(dir, "terraform-trace.log"), filepath.Join(dir, "work")
+	if err := os.MkdirAll(work, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("TF_LOG", "TRACE")
+	t.Setenv("TF_LOG_PATH", logFile)
+	t.Setenv("TF_ACC_LOG", "TRACE")
+	t.Setenv("TF_ACC_LOG_PATH", logFile)
+	t.Setenv("TF_ACC_TEMP_DIR", work)
+	t.Setenv("TF_ACC_PERSIST_WORKING_DIR", "1")
+	return logFile, work
+}
+
+// stateFiles returns the contents of every state file under work, and how many there are.
+func stateFiles(work string) (string, int, error) {
+	var all strings.Builder
+	n := 0
+	err := filepath.WalkDir(work, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.Contains(d.Name(), ".tfstate") {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		all.Write(b)
+		n++
+		return err
+	})
+	return all.String(), n, err
 }

@@ -3,9 +3,7 @@ package provider
 import (
 	"bytes"
 	"fmt"
-	"io/fs"
 	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -27,18 +25,7 @@ func TestAccRegistryAccessGrant_NoSecretsInStateOrLogs(t *testing.T) {
 	repo := testsupport.UniqueName(t, "grant")
 	aws.CreateRepository(repo)
 	role := aws.CreateRole(testsupport.UniqueName(t, "puller"))
-	dir := t.TempDir()
-	logFile := filepath.Join(dir, "terraform-trace.log")
-	work := filepath.Join(dir, "work")
-	if err := os.MkdirAll(work, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	t.Setenv("TF_LOG", "TRACE")
-	t.Setenv("TF_LOG_PATH", logFile)
-	t.Setenv("TF_ACC_LOG", "TRACE")
-	t.Setenv("TF_ACC_LOG_PATH", logFile)
-	t.Setenv("TF_ACC_TEMP_DIR", work)
-	t.Setenv("TF_ACC_PERSIST_WORKING_DIR", "1")
+	logFile, work := traceLogs(t)
 
 	awsSecret := testPassword(t, "awssecret")
 	keyMarker := testPassword(t, "gcpkey")
@@ -77,20 +64,15 @@ resource "zenmlpro_registry_access_grant" "ar" {
 		} else {
 			return fmt.Errorf("no TRACE log: %w", err)
 		}
-		states := 0
-		_ = filepath.WalkDir(work, func(p string, d fs.DirEntry, err error) error {
-			if err == nil && !d.IsDir() && strings.Contains(d.Name(), ".tfstate") {
-				if b, err := os.ReadFile(p); err == nil {
-					all.Write(b)
-					states++
-				}
-			}
-			return nil
-		})
+		states, n, err := stateFiles(work)
+		if err != nil {
+			return err
+		}
+		all.WriteString(states)
 		text := all.String()
 		switch {
-		case states == 0 || !strings.Contains(text, registryaccess.StatementID(role, registryaccess.AccessPull)):
-			return fmt.Errorf("the state files (%d) and the log do not record the grant: the search would prove nothing", states)
+		case n == 0 || !strings.Contains(text, registryaccess.StatementID(role, registryaccess.AccessPull)):
+			return fmt.Errorf("the state files (%d) and the log do not record the grant: the search would prove nothing", n)
 		case strings.Contains(text, awsSecret):
 			return fmt.Errorf("the AWS secret key is in the TRACE log or the state")
 		case strings.Contains(text, keyMarker):
