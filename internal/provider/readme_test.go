@@ -43,6 +43,7 @@ func TestAccReadmeExample(t *testing.T) {
 		"api_image": "europe-west3-docker.pkg.dev/zenml-cloud/zenml-pro/zenml-pro-api:0.13.0",
 		"wildcard":  "*.ml.example.com",
 		"chart":     "oci://public.ecr.aws/zenml/zenml-pro",
+		"store_url": "mysql://zenml_ws1@zenml-db.internal.example.com:3306/zenml_workspace_1",
 	} {
 		if got := plan.PlannedValues.Outputs[name].Value; got != want {
 			t.Errorf("README output %q plans as %v, its comment says %q", name, got, want)
