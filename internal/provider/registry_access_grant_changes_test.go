@@ -134,10 +134,11 @@ func pushStatementPolicy(aws *testsupport.AWSServer, repo, sid string) string {
 	return policyOf(pushStatementOf(aws, repo, sid))
 }
 
-// TestAccRegistryAccessGrant_ECRDeleteTimeout: a concurrent writer that keeps putting the statement
-// back makes the destroy retry until timeouts.delete runs out, with an error; once it stops, the
-// destroy removes the statement.
-func TestAccRegistryAccessGrant_ECRDeleteTimeout(t *testing.T) {
+// TestAccRegistryAccessGrant_ECRReadAndDeleteTimeouts: endless throttling makes a refresh retry until
+// timeouts.read runs out, with an error; a concurrent writer that keeps putting the statement back
+// makes the destroy retry until timeouts.delete runs out, with an error; once they stop, the destroy
+// removes the statement.
+func TestAccRegistryAccessGrant_ECRReadAndDeleteTimeouts(t *testing.T) {
 	t.Parallel()
 	fake := ecrfake.New(t)
 	fake.CreateRepository("zenml-mirror")
@@ -147,7 +148,7 @@ func TestAccRegistryAccessGrant_ECRDeleteTimeout(t *testing.T) {
 resource "zenmlpro_registry_access_grant" "g" {
   ecr       = { repository = "zenml-mirror", region = "` + ecrfake.DefaultRegion + `" }
   principal = { aws_iam_role_arn = "` + role + `" }
-  timeouts  = { delete = "2s" }
+  timeouts  = { delete = "2s", read = "1s" }
 }
 `
 	resource.Test(t, resource.TestCase{
@@ -156,7 +157,14 @@ resource "zenmlpro_registry_access_grant" "g" {
 		Steps: []resource.TestStep{
 			{Config: grantCfg},
 			{
+				PreConfig:   func() { fake.Throttle(1_000_000) },
+				Config:      grantCfg,
+				PlanOnly:    true,
+				ExpectError: regexp.MustCompile(`(?s)Reading Registry Access Failed.*ThrottlingException.*gave\s+up\s+after\s+\d+\s+attempts.*timeout\s+was\s+reached`),
+			},
+			{
 				PreConfig: func() {
+					fake.ClearFaults()
 					for range 1_000_000 {
 						fake.RestoreOnce()
 					}

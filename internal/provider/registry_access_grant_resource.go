@@ -235,9 +235,10 @@ func (r *registryAccessGrantResource) Schema(ctx context.Context, _ resource.Sch
 				PlanModifiers: replace,
 			},
 			"timeouts": timeouts.Attributes(ctx, timeouts.Opts{
-				Create: true, Delete: true,
+				Create: true, Read: true, Delete: true,
 				CreateDescription: "How long a create may retry IAM propagation, throttling and concurrent policy changes, e.g. `\"10m\"`. " +
 					"Defaults to `5m`; raise it when the principal is created in the same apply and the cloud is slow to propagate it.",
+				ReadDescription:   "How long a refresh may retry throttling of the policy read, e.g. `\"10m\"`. Defaults to `5m`.",
 				DeleteDescription: "How long a destroy may retry throttling and concurrent policy changes, e.g. `\"10m\"`. Defaults to `5m`.",
 			}),
 			"statement_id": computedString("ECR only: the `Sid` of the statement the grant owns, `ZenMLProPull` or `ZenMLProPush` followed by " +
@@ -695,6 +696,8 @@ func (r *registryAccessGrantResource) Read(ctx context.Context, req resource.Rea
 		tflog.Info(ctx, "registry access not refreshed: the provider's cloud settings are not known yet", map[string]any{"id": state.ID.ValueString()})
 		return
 	}
+	readTimeout, d := state.Timeouts.Read(ctx, defaultGrantTimeout)
+	resp.Diagnostics.Append(d...)
 	var (
 		st          grant.Status
 		preexisting bool
@@ -704,12 +707,12 @@ func (r *registryAccessGrantResource) Read(ctx context.Context, req resource.Rea
 	case spec.ecr != nil:
 		var svc *grant.ECR
 		if svc, err = r.ecrService(ctx); err == nil {
-			st, preexisting, err = svc.Check(ctx, *spec.ecr, defaultGrantTimeout)
+			st, preexisting, err = svc.Check(ctx, *spec.ecr, readTimeout)
 		}
 	default:
 		var svc *grant.ArtifactRegistry
 		if svc, err = r.arService(ctx); err == nil {
-			st, preexisting, err = svc.Check(ctx, *spec.ar, defaultGrantTimeout)
+			st, preexisting, err = svc.Check(ctx, *spec.ar, readTimeout)
 		}
 	}
 	if err != nil {
@@ -819,7 +822,8 @@ func (r *registryAccessGrantResource) ImportState(ctx context.Context, req resou
 	}
 	m := registryAccessGrantModel{
 		Preexisting: types.BoolNull(),
-		Timeouts:    timeouts.Value{Object: types.ObjectNull(map[string]attr.Type{"create": types.StringType, "delete": types.StringType})},
+		Timeouts: timeouts.Value{Object: types.ObjectNull(map[string]attr.Type{"create": types.StringType, "read": types.StringType,
+			"delete": types.StringType})},
 	}
 	wiNull := types.ObjectNull(grantWIAttrTypes)
 	var principalAttrs map[string]attr.Value
