@@ -153,8 +153,10 @@ func databaseServersAttribute() schema.Attribute {
 				},
 				"max_open_connections": schema.Int64Attribute{
 					Optional: true,
-					MarkdownDescription: fmt.Sprintf("The most connections the provider opens to this server at once, shared by all resources, "+
-						"1 to %d. Defaults to `%d`.", maxMaxOpenConnections, databases.DefaultMaxOpenConnections),
+					MarkdownDescription: fmt.Sprintf("The most connections of the pool the provider keeps to this server, shared by all resources, "+
+						"1 to %d. Defaults to `%d`. On PostgreSQL, where a connection reaches one database, work inside a database (its "+
+						"schema privileges, counting its tables) opens one more short-lived connection to that database, outside the pool, "+
+						"for each resource doing it at the time (at most Terraform's parallelism).", maxMaxOpenConnections, databases.DefaultMaxOpenConnections),
 					Validators: []validator.Int64{int64validator.Between(1, maxMaxOpenConnections)},
 				},
 			},
