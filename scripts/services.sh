@@ -357,7 +357,8 @@ mdb_start() { # NAME DEFAULT_PORT CURRENT_PORT [extra mariadbd options...] -> se
   if [ ! -d "$dir/data/mysql" ]; then
     say "initialising MariaDB $name in $dir/data"
     rm -rf "$dir/data"
-    "$install_db" --no-defaults --datadir="$dir/data" --user="$(id -un)" \
+    mkdir -p "$dir/tmp"
+    "$install_db" --no-defaults --datadir="$dir/data" --tmpdir="$dir/tmp" --user="$(id -un)" \
       --auth-root-authentication-method=normal --skip-test-db >"$dir/install.log" 2>&1 ||
       fail "mariadb-install-db failed for $name" "$dir/install.log"
   fi
@@ -369,7 +370,11 @@ mdb_start() { # NAME DEFAULT_PORT CURRENT_PORT [extra mariadbd options...] -> se
   : >>"$log"
   local mark
   mark=$(wc -l <"$log")
-  setsid -f "$mariadbd" --no-defaults --datadir="$dir/data" --socket="$sock" --port="$port" \
+  # A temporary folder of its own: MariaDB names its temporary files after its process id, and
+  # another machine's processes sharing /tmp (CI runners in their own PID namespaces) can carry the
+  # same one.
+  mkdir -p "$dir/tmp"
+  setsid -f "$mariadbd" --no-defaults --datadir="$dir/data" --tmpdir="$dir/tmp" --socket="$sock" --port="$port" \
     --bind-address=127.0.0.1 --skip-name-resolve "${user_opt[@]}" --pid-file="$dir/mysqld.pid" \
     --log-error="$log" --general-log=1 --general-log-file="$dir/general.log" \
     --character-set-server=utf8mb4 --collation-server=utf8mb4_general_ci \

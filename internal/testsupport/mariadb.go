@@ -62,7 +62,13 @@ func StartMariaDB(tb testing.TB) *MariaDB {
 		_ = os.RemoveAll(dir)
 	})
 
-	args := []string{"--no-defaults", "--datadir=" + filepath.Join(dir, "data"),
+	// A temporary folder of its own (here and for the server): MariaDB names its temporary tables
+	// after its process id, and processes of another PID namespace sharing /tmp can carry the same
+	// one; a bootstrap once failed with "Unknown table 'mysql.tmp_user_sys'" that way.
+	if err := os.Mkdir(filepath.Join(dir, "tmp"), 0o700); err != nil {
+		tb.Fatalf("testsupport: %v", err)
+	}
+	args := []string{"--no-defaults", "--datadir=" + filepath.Join(dir, "data"), "--tmpdir=" + filepath.Join(dir, "tmp"),
 		"--auth-root-authentication-method=normal", "--skip-test-db"}
 	if os.Geteuid() == 0 {
 		args = append(args, "--user=root")
@@ -159,6 +165,7 @@ func (m *MariaDB) Start() {
 	}
 	args := []string{"--no-defaults",
 		"--datadir=" + filepath.Join(m.Dir, "data"),
+		"--tmpdir=" + filepath.Join(m.Dir, "tmp"),
 		"--socket=" + m.socket(),
 		"--port=" + strconv.Itoa(m.Port),
 		"--bind-address=127.0.0.1",
