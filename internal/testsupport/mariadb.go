@@ -79,17 +79,28 @@ func StartMariaDB(tb testing.TB) *MariaDB {
 		tb.Fatalf("testsupport: mariadb-install-db in %s: %v\n%s", dir, err, out)
 	}
 
-	port := freePort(tb)
 	m.Server = &Server{
 		Engine:    EngineMySQL,
 		Host:      "127.0.0.1",
-		Port:      port,
 		Superuser: Account{Label: "superuser", User: "root", Password: throwawayRootPassword},
 		Admin:     Account{Label: "restricted admin", User: throwawayAdminUser, Password: throwawayAdminPassword},
 		LogFile:   filepath.Join(dir, "general.log"),
 		tb:        tb,
 	}
-	m.Start()
+	// The free port is found by closing a listener on it; another process (a parallel test
+	// package) can take it before the server binds. Then the server exits at once, and another
+	// port is tried.
+	for attempt := 1; ; attempt++ {
+		m.Port = freePort(tb)
+		err := m.start()
+		if err == nil {
+			break
+		}
+		if attempt == 3 || !errors.Is(err, errPortTaken) {
+			tb.Fatalf("%v", err)
+		}
+		tb.Logf("testsupport: port %d was taken before the MariaDB server could bind it; trying another", m.Port)
+	}
 	if err := m.setup(); err != nil {
 		tb.Fatalf("testsupport: setting up the accounts of the MariaDB server in %s: %v%s", dir, err, m.logTail())
 	}
@@ -160,8 +171,17 @@ func (m *MariaDB) Running() bool { return m.current().running() }
 // server is left as it is.
 func (m *MariaDB) Start() {
 	m.tb.Helper()
+	if err := m.start(); err != nil {
+		m.tb.Fatalf("%v", err)
+	}
+}
+
+// errPortTaken marks a start that failed because the port was in use.
+var errPortTaken = errors.New("port in use")
+
+func (m *MariaDB) start() error {
 	if m.current().running() {
-		return
+		return nil
 	}
 	args := []string{"--no-defaults",
 		"--datadir=" + filepath.Join(m.Dir, "data"),
@@ -184,14 +204,15 @@ func (m *MariaDB) Start() {
 	}
 	out, err := os.OpenFile(filepath.Join(m.Dir, "stdout.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
-		m.tb.Fatalf("testsupport: %v", err)
+		return fmt.Errorf("testsupport: %w", err)
 	}
+	readyBefore := m.readyLines()
 	p := &process{cmd: exec.Command(m.bin, args...), exited: make(chan struct{})}
 	p.cmd.Stdout, p.cmd.Stderr = out, out
 	p.cmd.SysProcAttr = childProcAttr()
 	if err := p.cmd.Start(); err != nil {
 		_ = out.Close()
-		m.tb.Fatalf("testsupport: starting %s: %v", m.bin, err)
+		return fmt.Errorf("testsupport: starting %s: %w", m.bin, err)
 	}
 	go func() {
 		p.err = p.cmd.Wait()
@@ -204,18 +225,26 @@ func (m *MariaDB) Start() {
 
 	deadline := time.Now().Add(90 * time.Second)
 	for {
-		conn, err := net.DialTimeout("tcp", m.Addr(), time.Second)
-		if err == nil {
-			_ = conn.Close()
-			return
+		// Listening is not enough (the port could be another process's): the server says it is
+		// ready in its error log once it listens.
+		if m.readyLines() > readyBefore {
+			if conn, err := net.DialTimeout("tcp", m.Addr(), time.Second); err == nil {
+				_ = conn.Close()
+				return nil
+			}
 		}
 		select {
 		case <-p.exited:
-			m.tb.Fatalf("testsupport: the MariaDB server in %s exited while starting on %s (%v)%s", m.Dir, m.Addr(), p.err, m.logTail())
+			tail := m.logTail()
+			err := fmt.Errorf("testsupport: the MariaDB server in %s exited while starting on %s (%v)%s", m.Dir, m.Addr(), p.err, tail)
+			if strings.Contains(tail, "Address already in use") {
+				err = fmt.Errorf("%w: %w", errPortTaken, err)
+			}
+			return err
 		case <-time.After(200 * time.Millisecond):
 		}
 		if time.Now().After(deadline) {
-			m.tb.Fatalf("testsupport: the MariaDB server in %s does not listen on %s after 90 s%s", m.Dir, m.Addr(), m.logTail())
+			return fmt.Errorf("testsupport: the MariaDB server in %s does not listen on %s after 90 s%s", m.Dir, m.Addr(), m.logTail())
 		}
 	}
 }
@@ -246,6 +275,16 @@ func (m *MariaDB) kill() {
 	}
 	_ = p.cmd.Process.Kill()
 	<-p.exited
+}
+
+// readyLines counts the "ready for connections" lines of the error log: one more than before a
+// start means that run of the server listens.
+func (m *MariaDB) readyLines() int {
+	b, err := os.ReadFile(filepath.Join(m.Dir, "error.log"))
+	if err != nil {
+		return 0
+	}
+	return strings.Count(string(b), "ready for connections")
 }
 
 func (m *MariaDB) logTail() string {

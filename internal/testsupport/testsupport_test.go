@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"regexp"
 	"strconv"
@@ -417,5 +418,33 @@ func TestOwnMariaDBStopStart(t *testing.T) {
 	m.Start() // running: no-op
 	if !m.CanLogin(m.Admin.User, m.Admin.Password, db) {
 		t.Errorf("the restricted admin cannot log in after the restart")
+	}
+}
+
+// TestOwnMariaDBPortTaken: a start on a port another process holds fails as errPortTaken (which
+// StartMariaDB answers with another port), not as "listening": the other process's listener must
+// not pass for the server.
+func TestOwnMariaDBPortTaken(t *testing.T) {
+	t.Parallel()
+	m := StartMariaDB(t)
+	m.Stop()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = l.Close() }()
+	own := m.Port
+	m.Port = l.Addr().(*net.TCPAddr).Port
+	err = m.start()
+	if !errors.Is(err, errPortTaken) {
+		t.Fatalf("start on a taken port: %v, want errPortTaken", err)
+	}
+	if m.Running() {
+		t.Errorf("Running after a start on a taken port")
+	}
+	m.Port = own
+	m.Start()
+	if !m.CanLogin(m.Admin.User, m.Admin.Password, "") {
+		t.Errorf("the restricted admin cannot log in after the start on the own port")
 	}
 }
