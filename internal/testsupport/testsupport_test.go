@@ -433,8 +433,12 @@ func TestOwnMariaDBPortTaken(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer func() { _ = l.Close() }()
+	addr, ok := l.Addr().(*net.TCPAddr)
+	if !ok {
+		t.Fatalf("unexpected listener address %v", l.Addr())
+	}
 	own := m.Port
-	m.Port = l.Addr().(*net.TCPAddr).Port
+	m.Port = addr.Port
 	err = m.start()
 	if !errors.Is(err, errPortTaken) {
 		t.Fatalf("start on a taken port: %v, want errPortTaken", err)
