@@ -230,7 +230,6 @@ func TestSilentServerTimesOutOnce(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			start := time.Now()
 			var wg sync.WaitGroup
 			errs := make([]error, 20)
 			for i := range errs {
@@ -241,17 +240,14 @@ func TestSilentServerTimesOutOnce(t *testing.T) {
 				}()
 			}
 			wg.Wait()
-			elapsed := time.Since(start)
 			for i, err := range errs {
 				var ue *UnreachableError
 				if !errors.As(err, &ue) || !strings.Contains(err.Error(), "connect timeout") {
 					t.Fatalf("call %d: %v, want an *UnreachableError naming the connect timeout", i, err)
 				}
 			}
-			// The callers share the first connection attempt instead of each waiting for its own.
-			if elapsed > 3*time.Second {
-				t.Errorf("20 calls on a silent server took %s; they should share one 400ms connect timeout", elapsed)
-			}
+			// The callers share the first connection attempt instead of each waiting for its own
+			// (counted, not timed: a slow machine must not fail it).
 			if n := l.accepted.Load(); n > 2 {
 				t.Errorf("20 calls opened %d connections to a silent server; the first attempt should be shared", n)
 			}

@@ -501,7 +501,7 @@ func TestECRGrantGivesUpAtTheTimeout(t *testing.T) {
 	f := newFakeECR(t)
 	f.fake.FailPrincipal(f.role, 1_000_000, ecrfake.MessagePrincipalNotFound)
 	g := f.grant(registryaccess.AccessPull)
-	res, err := grant.NewECR(f.fake.Client(), fastOptions()).Grant(context.Background(), g, 50*time.Millisecond)
+	res, err := grant.NewECR(f.fake.Client(), virtualOptions()).Grant(context.Background(), g, 50*time.Millisecond)
 	if err == nil {
 		t.Fatal("Grant succeeded although every write was refused")
 	}
@@ -515,9 +515,12 @@ func TestECRGrantGivesUpAtTheTimeout(t *testing.T) {
 	if apiErrorCode(err) != ecrfake.CodeInvalidParameter || !strings.Contains(err.Error(), "Principal not found") {
 		t.Errorf("error %q (code %q): want it to wrap ECR's InvalidParameterException", err, apiErrorCode(err))
 	}
-	if res.Attempts < 2 || res.Attempts != f.fake.Calls(ecrfake.OpSetRepositoryPolicy) {
-		t.Errorf("Attempts = %d, SetRepositoryPolicy calls = %d: want several attempts, one write each",
+	if res.Attempts < 11 || res.Attempts != f.fake.Calls(ecrfake.OpSetRepositoryPolicy) {
+		t.Errorf("Attempts = %d, SetRepositoryPolicy calls = %d: want at least 11 (50ms of waits of at most 5ms), one write each",
 			res.Attempts, f.fake.Calls(ecrfake.OpSetRepositoryPolicy))
+	}
+	if re.Elapsed != 50*time.Millisecond {
+		t.Errorf("gave up after %v, want exactly the 50ms timeout", re.Elapsed)
 	}
 	if _, ok := f.fake.Policy(f.repo.Name); ok {
 		t.Error("a policy was stored although every write was refused")

@@ -35,6 +35,36 @@ func fastOptions() grant.Options {
 	return grant.Options{Backoff: registryaccess.Backoff{Initial: time.Millisecond, Max: 5 * time.Millisecond}}
 }
 
+// virtualOptions is fastOptions on a virtual clock: waits move its time forward at once, so a test
+// of a timeout counts attempts in virtual time, whatever the machine's speed. With waits of at most
+// 5ms, a timeout T gives at least T/5ms + 1 attempts, and the retries end exactly at T.
+func virtualOptions() grant.Options {
+	o := fastOptions()
+	o.Backoff.Clock = &virtualClock{now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+	return o
+}
+
+type virtualClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *virtualClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *virtualClock) Sleep(ctx context.Context, d time.Duration) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+	return nil
+}
+
 // logRecorder is a grant.Logger that keeps the messages and fields it receives.
 type logRecorder struct {
 	mu     sync.Mutex
