@@ -10,6 +10,7 @@ package databases
 import (
 	"context"
 	"errors"
+	"slices"
 	"time"
 )
 
@@ -108,9 +109,16 @@ type Grants struct {
 	Missing []string
 }
 
+// MissingUser is what Grants.Missing holds when the user does not exist.
+const MissingUser = "user"
+
 // Complete reports whether the user holds the full privilege profile on the database (and, on
 // PostgreSQL, owns it): nothing is missing.
 func (g Grants) Complete() bool { return len(g.Missing) == 0 }
+
+// UserMissing reports whether the user does not exist: a caller that needs both the user's existence
+// and its privileges asks DatabaseGrants alone.
+func (g Grants) UserMissing() bool { return slices.Contains(g.Missing, MissingUser) }
 
 // Server is one configured server. All methods connect lazily and share the server's pool.
 type Server interface {

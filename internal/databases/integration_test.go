@@ -218,8 +218,8 @@ func TestIntegrationLifecycle(t *testing.T) {
 				t.Error("the new user can use the database before any grant")
 			}
 			g, err := s.DatabaseGrants(ctx, u, db)
-			if err != nil || g.Complete() {
-				t.Fatalf("DatabaseGrants before the grant = %+v, %v; want incomplete", g, err)
+			if err != nil || g.Complete() || g.UserMissing() {
+				t.Fatalf("DatabaseGrants before the grant = %+v, %v; want incomplete, of a user that exists", g, err)
 			}
 
 			// Grant: the user can run migrations in its database, and only there.
@@ -315,7 +315,7 @@ func TestIntegrationLifecycle(t *testing.T) {
 			if err := s.DropUser(ctx, u); err != nil {
 				t.Fatalf("DropUser of a dropped user: %v", err)
 			}
-			if g, err := s.DatabaseGrants(ctx, u, db); err != nil || g.Complete() || !slices.Equal(g.Missing, []string{"user"}) {
+			if g, err := s.DatabaseGrants(ctx, u, db); err != nil || g.Complete() || !g.UserMissing() || !slices.Equal(g.Missing, []string{MissingUser}) {
 				t.Fatalf("DatabaseGrants of a dropped user = %+v, %v; want [user] missing", g, err)
 			}
 

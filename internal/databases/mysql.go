@@ -382,7 +382,7 @@ func (s *mysqlServer) DatabaseGrants(ctx context.Context, u User, database strin
 		return Grants{}, err
 	}
 	if userMissing {
-		return Grants{Missing: []string{"user"}}, nil
+		return Grants{Missing: []string{MissingUser}}, nil
 	}
 	required := slices.Clone(mysqlDatabasePrivileges)
 	if t.flavor == FlavorMariaDB {

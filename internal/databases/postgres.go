@@ -523,7 +523,7 @@ func (s *postgresServer) DatabaseGrants(ctx context.Context, u User, database st
 				return err
 			}
 			if !exists {
-				missing = append(missing, "user")
+				missing = append(missing, MissingUser)
 			} else {
 				missing = append(missing, "database")
 			}

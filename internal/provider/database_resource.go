@@ -1042,19 +1042,16 @@ func (r *databaseResource) Read(ctx context.Context, req resource.ReadRequest, r
 			user.Host = types.StringValue(databases.DefaultUserHost)
 		}
 		account := user.account()
-		exists, err := srv.UserExists(ctx, account)
+		// One call answers both: whether the user exists, and what it lacks on the database.
+		grants, err := srv.DatabaseGrants(ctx, account, name)
 		if err != nil {
-			addServerError(&resp.Diagnostics, "Unable to Read User", fmt.Sprintf("look up user %s", describeUser(account)), slot, err)
+			addServerError(&resp.Diagnostics, "Unable to Read User", fmt.Sprintf("read user %s and its privileges on database %q", describeUser(account), name), slot, err)
 			return
 		}
+		exists := !grants.UserMissing()
 		user.Exists = types.BoolValue(exists)
 		user.MissingPrivileges = types.ListNull(types.StringType)
 		if exists {
-			grants, err := srv.DatabaseGrants(ctx, account, name)
-			if err != nil {
-				addServerError(&resp.Diagnostics, "Unable to Read Privileges", fmt.Sprintf("read the privileges of user %s on database %q", describeUser(account), name), slot, err)
-				return
-			}
 			missing := []attr.Value{}
 			for _, m := range grants.Missing {
 				missing = append(missing, types.StringValue(m))
