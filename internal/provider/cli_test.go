@@ -15,7 +15,7 @@ import (
 // directory, against a provider binary built from this tree and found through dev_overrides: what
 // `make demo` does, for tests of whole configurations that terraform-plugin-testing cannot take as they are.
 type cliWorkdir struct {
-	t    *testing.T
+	t    testing.TB
 	tf   string   // the CLI binary
 	dir  string   // holds bin/, terraformrc and work/
 	work string   // the configuration's directory
@@ -24,7 +24,7 @@ type cliWorkdir struct {
 
 // requireCLI returns the CLI to run. Like resource.Test, it skips without TF_ACC; it fails when the CLI
 // is missing.
-func requireCLI(t *testing.T) string {
+func requireCLI(t testing.TB) string {
 	t.Helper()
 	if os.Getenv("TF_ACC") == "" {
 		t.Skip("acceptance test: set TF_ACC=1 (make test does)")
@@ -39,13 +39,20 @@ func requireCLI(t *testing.T) string {
 
 // requireWriteOnlyCLI is requireCLI for configurations with write-only attributes: it skips on a CLI
 // too old for them.
-func requireWriteOnlyCLI(t *testing.T) {
+func requireWriteOnlyCLI(t testing.TB) {
 	t.Helper()
 	cliNeedsWriteOnly(t, requireCLI(t))
 }
 
 // newCLIWorkdir builds the provider and writes files (name -> content) into a new working directory.
-func newCLIWorkdir(t *testing.T, files map[string][]byte, env ...string) *cliWorkdir {
+func newCLIWorkdir(t testing.TB, files map[string][]byte, env ...string) *cliWorkdir {
+	t.Helper()
+	return newProviderWorkdir(t, "zenmlpro", "../..", files, env...)
+}
+
+// newProviderWorkdir is newCLIWorkdir for the provider of type name built from the Go package pkg
+// (relative to this package), found at zenmlpro-infra/<name>.
+func newProviderWorkdir(t testing.TB, name, pkg string, files map[string][]byte, env ...string) *cliWorkdir {
 	t.Helper()
 	c := &cliWorkdir{t: t, tf: requireCLI(t), dir: t.TempDir()}
 	binDir := filepath.Join(c.dir, "bin")
@@ -60,12 +67,12 @@ func newCLIWorkdir(t *testing.T, files map[string][]byte, env ...string) *cliWor
 			t.Fatal(err)
 		}
 	}
-	rc := "provider_installation {\n  dev_overrides {\n    \"zenmlpro-infra/zenmlpro\" = \"" + binDir + "\"\n  }\n  direct {}\n}\n"
+	rc := "provider_installation {\n  dev_overrides {\n    \"zenmlpro-infra/" + name + "\" = \"" + binDir + "\"\n  }\n  direct {}\n}\n"
 	if err := os.WriteFile(filepath.Join(c.dir, "terraformrc"), []byte(rc), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	c.env = append([]string{"TF_CLI_CONFIG_FILE=" + filepath.Join(c.dir, "terraformrc"), "TF_IN_AUTOMATION=1", "CHECKPOINT_DISABLE=1"}, env...)
-	c.run("go", "build", "-o", filepath.Join(binDir, "terraform-provider-zenmlpro"), "../..")
+	c.run("go", "build", "-o", filepath.Join(binDir, "terraform-provider-"+name), pkg)
 	return c
 }
 
@@ -100,7 +107,7 @@ func (c *cliWorkdir) terraform(args ...string) []byte {
 // cliNeedsWriteOnly skips on a CLI older than Terraform 1.11 (such as OpenTofu 1.10): the quickstart and
 // the README example feed write-only database passwords from ephemeral variables. The write-only
 // path is exercised without the CLI by TestDatabaseResourceWriteOnlyPasswordProviderServer.
-func cliNeedsWriteOnly(t *testing.T, tfBin string) {
+func cliNeedsWriteOnly(t testing.TB, tfBin string) {
 	t.Helper()
 	out, err := exec.CommandContext(t.Context(), tfBin, "version", "-json").Output()
 	if err != nil {

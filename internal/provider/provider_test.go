@@ -15,7 +15,7 @@ var testAccProtoV6ProviderFactories = map[string]func() (tfprotov6.ProviderServe
 }
 
 // testAccPreCheck fails (never skips) when the acceptance test environment is incomplete.
-func testAccPreCheck(t *testing.T) {
+func testAccPreCheck(t testing.TB) {
 	t.Helper()
 	if os.Getenv("TF_ACC") == "" {
 		t.Fatal("acceptance tests need TF_ACC=1; run them with `make test`")

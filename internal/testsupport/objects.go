@@ -362,3 +362,29 @@ func (s *Server) CleanupUser(name, host string) {
 		}
 	})
 }
+
+// GlobalStatus reads a MySQL server status counter (SHOW GLOBAL STATUS), such as Connections (every
+// connection attempt since the server started) or Questions (statements clients sent, this query
+// included). It reads over the superuser's shared pool, which opens its one connection at its first
+// use, so the difference of two reads counts what others did between them, plus this statement.
+func (s *Server) GlobalStatus(name string) int64 {
+	s.tb.Helper()
+	if s.Engine != EngineMySQL {
+		s.tb.Fatalf("testsupport: GlobalStatus is for MySQL servers; %s is %s", s.Addr(), s.Engine)
+	}
+	for _, r := range name {
+		if (r < 'a' || r > 'z') && (r < 'A' || r > 'Z') && r != '_' {
+			s.tb.Fatalf("testsupport: %q is not a status variable name", name)
+		}
+	}
+	var variable string
+	var value int64
+	err := s.withDB("", func(ctx context.Context, db *sql.DB) error {
+		// SHOW takes no placeholder; the name was checked above.
+		return db.QueryRowContext(ctx, "SHOW GLOBAL STATUS LIKE '"+name+"'").Scan(&variable, &value)
+	})
+	if err != nil {
+		s.tb.Fatalf("testsupport: SHOW GLOBAL STATUS LIKE %q on %s: %v", name, s.Addr(), err)
+	}
+	return value
+}
