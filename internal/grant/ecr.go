@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
@@ -180,9 +181,31 @@ func (e *ECR) read(ctx context.Context, repo ECRRepository) (ecrPolicy, error) {
 	return ecrPolicy{doc: doc}, nil
 }
 
+// MaxECRPolicyLength is ECR's limit on the text of a repository policy, in characters
+// (SetRepositoryPolicy's policyText).
+const MaxECRPolicyLength = 10240
+
+// PolicyTooLargeError says that a repository policy with the grant's statement would exceed
+// MaxECRPolicyLength. It is found before the write, so the policy is left as it was.
+type PolicyTooLargeError struct {
+	Repository string
+	Length     int // characters of the policy that would have been written
+	Statements int
+}
+
+func (e *PolicyTooLargeError) Error() string {
+	return fmt.Sprintf("the policy of %s would be %d characters with this grant's statement (%d statements), over ECR's limit of %d "+
+		"characters per repository policy: let the workloads that pull from it share one IAM role, spread them over repositories, "+
+		"or remove statements that are no longer needed", e.Repository, e.Length, e.Statements, MaxECRPolicyLength)
+}
+
 func (e *ECR) write(ctx context.Context, repo ECRRepository, doc *registryaccess.PolicyDocument) error {
+	text := doc.String()
+	if n := utf8.RuneCountInString(text); n > MaxECRPolicyLength {
+		return &PolicyTooLargeError{Repository: repo.String(), Length: n, Statements: len(doc.Statements)}
+	}
 	_, err := e.api.SetRepositoryPolicy(ctx, &ecr.SetRepositoryPolicyInput{
-		RegistryId: registryID(repo.RegistryID), RepositoryName: aws.String(repo.Name), PolicyText: aws.String(doc.String()),
+		RegistryId: registryID(repo.RegistryID), RepositoryName: aws.String(repo.Name), PolicyText: aws.String(text),
 	}, inRegion(repo.Region))
 	return err
 }

@@ -748,3 +748,68 @@ func TestECRRepositoryNames(t *testing.T) {
 		t.Errorf("String = %q, want the name and registry", s)
 	}
 }
+
+// ECR refuses a repository policy over 10,240 characters; the grant says so before writing, with
+// what to do, and leaves the policy as it was. With room for its statement, the grant takes.
+func TestECRGrantPolicyTooLarge(t *testing.T) {
+	t.Parallel()
+	f := newFakeECR(t)
+	g := f.grant(registryaccess.AccessPull)
+	// length is the policy's length as the grant writes it (canonical JSON), with its own statement.
+	length := func(statements []string, withOwn bool) int {
+		doc, err := registryaccess.ParsePolicyDocument(policyJSON(statements...))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if withOwn {
+			doc = registryaccess.Upsert(doc, registryaccess.NewStatement(g.PrincipalARN, g.Access))
+		}
+		return len(doc.String())
+	}
+	// Foreign statements up to the limit: they fit, the grant's statement does not.
+	var foreign []string
+	for i := 0; ; i++ {
+		next := append(slices.Clone(foreign), statementJSON(fmt.Sprintf("Team%03d", i),
+			fmt.Sprintf("arn:aws:iam::%s:role/team-%03d-ci", f.fake.RegistryID, i), "ecr:BatchGetImage"))
+		if length(next, false) > grant.MaxECRPolicyLength {
+			break
+		}
+		foreign = next
+	}
+	if length(foreign, true) <= grant.MaxECRPolicyLength {
+		t.Fatalf("the grant's statement still fits into %d characters of foreign statements", length(foreign, false))
+	}
+	full := policyJSON(foreign...)
+	f.fake.PutPolicy(f.repo.Name, full)
+	writesBefore := f.fake.Calls(ecrfake.OpSetRepositoryPolicy)
+
+	res, err := grant.NewECR(f.fake.Client(), fastOptions()).Grant(context.Background(), g, timeout)
+	var tooLarge *grant.PolicyTooLargeError
+	if !errors.As(err, &tooLarge) {
+		t.Fatalf("Grant on a full policy: %v, want a *grant.PolicyTooLargeError", err)
+	}
+	if tooLarge.Length != length(foreign, true) || tooLarge.Statements != len(foreign)+1 {
+		t.Errorf("PolicyTooLargeError %+v: want length %d and %d statements", tooLarge, length(foreign, true), len(foreign)+1)
+	}
+	for _, want := range []string{"10240", "share one IAM role", f.repo.Name, g.PrincipalARN} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not say %q", err, want)
+		}
+	}
+	if res.Attempts != 1 || f.fake.Calls(ecrfake.OpSetRepositoryPolicy) != writesBefore {
+		t.Errorf("Attempts = %d, writes = %d: want one attempt and no write", res.Attempts, f.fake.Calls(ecrfake.OpSetRepositoryPolicy)-writesBefore)
+	}
+	if text, _ := f.fake.Policy(f.repo.Name); text != full {
+		t.Error("the policy changed although the grant did not fit")
+	}
+
+	// Foreign statements removed until the grant's fits exactly or just under: it takes.
+	for length(foreign, true) > grant.MaxECRPolicyLength {
+		foreign = foreign[1:]
+	}
+	f.fake.PutPolicy(f.repo.Name, policyJSON(foreign...))
+	if _, err := grant.NewECR(f.fake.Client(), fastOptions()).Grant(context.Background(), g, timeout); err != nil {
+		t.Fatalf("Grant with room for the statement: %v", err)
+	}
+	wantOwnStatement(t, f.statements(t), g)
+}

@@ -862,9 +862,13 @@ func addGrantError(diags *diag.Diagnostics, summary string, err error, spec gran
 	if spec.ar != nil {
 		attrPath = path.Root("artifact_registry").AtName("repository")
 	}
+	var tooLarge *grant.PolicyTooLargeError
 	switch {
 	case errors.As(err, &nf):
 		diags.AddAttributeError(attrPath, "Repository Not Found", fmt.Sprintf("Attribute %s: %s.", attrPath, nf.Error()))
+		return
+	case errors.As(err, &tooLarge):
+		diags.AddAttributeError(attrPath, "Repository Policy Too Large", fmt.Sprintf("Attribute %s: %s. Nothing was written.", attrPath, tooLarge.Error()))
 		return
 	case errors.As(err, &rerr) && rerr.Kind == registryaccess.RetryPropagation:
 		who := ""

@@ -363,6 +363,37 @@ func TestAccRegistryAccessGrant_ECRRepositoryNotFound(t *testing.T) {
 	})
 }
 
+// A repository policy already near ECR's 10,240-character limit: the grant fails with what to do and
+// writes nothing (moto does not enforce the limit; the provider checks before the write, as ECR
+// would refuse it).
+func TestAccRegistryAccessGrant_ECRPolicyTooLarge(t *testing.T) {
+	t.Parallel()
+	aws := testsupport.AWS(t)
+	repo := testsupport.UniqueName(t, "full")
+	aws.CreateRepository(repo)
+	role := aws.CreateRole(testsupport.UniqueName(t, "puller"))
+	var statements []string
+	policy := ""
+	for i := 0; len(policy) < grant.MaxECRPolicyLength-150; i++ {
+		statements = append(statements, fmt.Sprintf(`{"Sid":"Team%03d","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::%s:role/team-%03d"},"Action":"ecr:BatchGetImage"}`,
+			i, aws.AccountID(), i))
+		policy = `{"Version":"2012-10-17","Statement":[` + strings.Join(statements, ",") + `]}`
+	}
+	aws.SetRepositoryPolicy(repo, policy)
+	before := aws.PolicyStatements(repo)
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: grantFactories(aws.AccessKeyID, aws.SecretAccessKey),
+		Steps: []resource.TestStep{{
+			Config:      awsProviderBlock(aws.Endpoint, aws.Region) + ecrGrantBlock("g", repo, aws.Region, role, "pull"),
+			ExpectError: regexp.MustCompile(`(?s)Repository Policy Too Large.*ecr\.repository.*over\s+ECR's\s+limit\s+of\s+10240.*share\s+one\s+IAM\s+role.*Nothing\s+was\s+written`),
+		}},
+	})
+	if after := aws.PolicyStatements(repo); len(after) != len(before) {
+		t.Errorf("the policy has %d statements after the failed grant, want the %d it had", len(after), len(before))
+	}
+}
+
 func TestAccRegistryAccessGrant_Validation(t *testing.T) {
 	t.Parallel()
 	const role = `arn:aws:iam::123456789012:role/zenml-pull`
