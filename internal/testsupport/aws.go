@@ -138,15 +138,28 @@ func (s *AWSServer) CreateRole(name string) string {
 		RoleName:                 aws.String(name),
 		AssumeRolePolicyDocument: aws.String(EC2EKSTrustPolicy),
 	})
-	if err != nil {
+	var arn string
+	var exists *iamtypes.EntityAlreadyExistsException
+	switch {
+	case errors.As(err, &exists):
+		// The SDK repeated a create whose answer was lost (moto's server dropped the connection):
+		// the names tests use are their own, so the role is the one the first request made.
+		got, gerr := s.IAM.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String(name)})
+		if gerr != nil {
+			s.tb.Fatalf("testsupport: iam CreateRole %s: %v; GetRole: %v", name, err, gerr)
+		}
+		arn = aws.ToString(got.Role.Arn)
+	case err != nil:
 		s.tb.Fatalf("testsupport: iam CreateRole %s: %v", name, err)
+	default:
+		arn = aws.ToString(out.Role.Arn)
 	}
 	s.tb.Cleanup(func() {
 		if err := s.deleteRole(name); err != nil && !isNoSuchEntity(err) {
 			s.tb.Errorf("testsupport: deleting role %s at the end of the test: %v", name, err)
 		}
 	})
-	return aws.ToString(out.Role.Arn)
+	return arn
 }
 
 // DeleteRole deletes an IAM role; a role that does not exist fails the test.
@@ -193,8 +206,21 @@ func (s *AWSServer) CreateRepository(name string) (arn, uri string) {
 	ctx, cancel := s.ctx()
 	defer cancel()
 	out, err := s.ECR.CreateRepository(ctx, &ecr.CreateRepositoryInput{RepositoryName: aws.String(name)})
-	if err != nil {
+	var repo *ecrtypes.Repository
+	var exists *ecrtypes.RepositoryAlreadyExistsException
+	switch {
+	case errors.As(err, &exists):
+		// The SDK repeated a create whose answer was lost (moto's server dropped the connection; seen
+		// in CI): the names tests use are their own, so the repository is the one the first request made.
+		got, derr := s.ECR.DescribeRepositories(ctx, &ecr.DescribeRepositoriesInput{RepositoryNames: []string{name}})
+		if derr != nil || len(got.Repositories) != 1 {
+			s.tb.Fatalf("testsupport: ecr CreateRepository %s: %v; DescribeRepositories: %v", name, err, derr)
+		}
+		repo = &got.Repositories[0]
+	case err != nil:
 		s.tb.Fatalf("testsupport: ecr CreateRepository %s: %v", name, err)
+	default:
+		repo = out.Repository
 	}
 	s.tb.Cleanup(func() {
 		var nf *ecrtypes.RepositoryNotFoundException
@@ -202,7 +228,7 @@ func (s *AWSServer) CreateRepository(name string) (arn, uri string) {
 			s.tb.Errorf("testsupport: deleting repository %s at the end of the test: %v", name, err)
 		}
 	})
-	return aws.ToString(out.Repository.RepositoryArn), aws.ToString(out.Repository.RepositoryUri)
+	return aws.ToString(repo.RepositoryArn), aws.ToString(repo.RepositoryUri)
 }
 
 // DeleteRepository deletes an ECR repository with its images and policy; a repository that does not
