@@ -92,7 +92,7 @@ func BenchmarkNoChangePlan100Workspaces(b *testing.B) {
 		b.StartTimer()
 		oursTime += planNoChange(b, ours)
 		b.StopTimer()
-		// The second read of Questions counts itself and the first read of Connections after it.
+		// Besides the plan's statements, the difference of Questions counts the two status reads after the plan.
 		connections += mdb.GlobalStatus("Connections") - connBefore
 		statements += mdb.GlobalStatus("Questions") - stmtBefore - 2
 		runs++
