@@ -354,10 +354,13 @@ mdb_start() { # NAME DEFAULT_PORT CURRENT_PORT [extra mariadbd options...] -> se
   fi
   rm -f "$dir/mysqld.pid" "$sock" "$sock.lock"
 
+  # A temporary folder of its own, for the bootstrap and the server: MariaDB names its temporary files
+  # after its process id, and another machine's processes sharing /tmp (CI runners in their own PID
+  # namespaces) can carry the same one.
+  mkdir -p "$dir/tmp"
   if [ ! -d "$dir/data/mysql" ]; then
     say "initialising MariaDB $name in $dir/data"
     rm -rf "$dir/data"
-    mkdir -p "$dir/tmp"
     "$install_db" --no-defaults --datadir="$dir/data" --tmpdir="$dir/tmp" --user="$(id -un)" \
       --auth-root-authentication-method=normal --skip-test-db >"$dir/install.log" 2>&1 ||
       fail "mariadb-install-db failed for $name" "$dir/install.log"
@@ -370,10 +373,6 @@ mdb_start() { # NAME DEFAULT_PORT CURRENT_PORT [extra mariadbd options...] -> se
   : >>"$log"
   local mark
   mark=$(wc -l <"$log")
-  # A temporary folder of its own: MariaDB names its temporary files after its process id, and
-  # another machine's processes sharing /tmp (CI runners in their own PID namespaces) can carry the
-  # same one.
-  mkdir -p "$dir/tmp"
   setsid -f "$mariadbd" --no-defaults --datadir="$dir/data" --tmpdir="$dir/tmp" --socket="$sock" --port="$port" \
     --bind-address=127.0.0.1 --skip-name-resolve "${user_opt[@]}" --pid-file="$dir/mysqld.pid" \
     --log-error="$log" --general-log=1 --general-log-file="$dir/general.log" \
