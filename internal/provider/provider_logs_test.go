@@ -3,6 +3,7 @@ package provider
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -39,8 +40,8 @@ data "zenmlpro_image" "server" {
 	if err := os.WriteFile(filepath.Join(binDir, "terraform-provider-zenmlpro"), []byte(wrapper), 0o700); err != nil { //nolint:gosec // an executable script of the test's own
 		t.Fatal(err)
 	}
-	quiet := c.env
-	c.env = append(quiet, "TF_LOG=", "TF_LOG_PROVIDER=", "TF_LOG_SDK=", "TF_LOG_SDK_FRAMEWORK=", "TF_LOG_SDK_PROTO=", "TF_LOG_PROVIDER_ZENMLPRO=")
+	base := slices.Clone(c.env)
+	c.env = append(slices.Clone(base), "TF_LOG=", "TF_LOG_PROVIDER=", "TF_LOG_SDK=", "TF_LOG_SDK_FRAMEWORK=", "TF_LOG_SDK_PROTO=", "TF_LOG_PROVIDER_ZENMLPRO=")
 	c.terraform("plan", "-input=false")
 	stderr, err := os.ReadFile(stderrFile)
 	if err != nil {
@@ -61,7 +62,7 @@ data "zenmlpro_image" "server" {
 		t.Fatal(err)
 	}
 	logFile := filepath.Join(c.dir, "terraform.log")
-	c.env = append(quiet, "TF_LOG=TRACE", "TF_LOG_PATH="+logFile)
+	c.env = append(slices.Clone(base), "TF_LOG=TRACE", "TF_LOG_PATH="+logFile)
 	c.terraform("plan", "-input=false")
 	log, err := os.ReadFile(logFile)
 	if err != nil {
