@@ -208,13 +208,13 @@ func TestARRevokeWritesAgainWhenTheMemberComesBack(t *testing.T) {
 func TestARPreexisting(t *testing.T) {
 	t.Parallel()
 
-	// The member has writer, which includes pull: a pull grant is preexisting, and its revoke
-	// removes the reader membership because writer still gives the access.
+	// The member has repoAdmin, which includes pull and which no grant writes: a pull grant is
+	// preexisting, and its revoke removes the reader membership because repoAdmin still gives the access.
 	t.Run("through another role", func(t *testing.T) {
 		t.Parallel()
 		f, c := startAR(t)
 		repo := addARRepository(f, "zenml")
-		f.PutPolicy(repo.Name(), &iampb.Policy{Bindings: []*iampb.Binding{{Role: writer, Members: []string{member, other1}}}})
+		f.PutPolicy(repo.Name(), &iampb.Policy{Bindings: []*iampb.Binding{{Role: registryaccess.RoleRepoAdmin, Members: []string{member, other1}}}})
 		g := grant.ARGrant{Repository: repo, Member: member, Access: registryaccess.AccessPull}
 		if st, pre := checkAR(t, grant.NewArtifactRegistry(c, fastOptions()), g); st != grant.Absent || !pre {
 			t.Errorf("Check before the grant = %v, preexisting %v; want absent, true", st, pre)
@@ -232,8 +232,40 @@ func TestARPreexisting(t *testing.T) {
 			t.Errorf("Revoke(preexisting) = %+v, want removed (writer still gives pull)", rev)
 		}
 		wantMembers(t, f, repo, reader)
-		wantMembers(t, f, repo, writer, member, other1)
+		wantMembers(t, f, repo, registryaccess.RoleRepoAdmin, member, other1)
 	})
+
+	// A push grant and a pull grant of this provider for one member: the writer membership the push
+	// grant wrote does not make the pull grant preexisting, so once both are revoked, in either
+	// order, the member has no binding left.
+	for _, order := range []string{"push revoked first", "pull revoked first"} {
+		t.Run("push and pull grants, "+order, func(t *testing.T) {
+			t.Parallel()
+			f, c := startAR(t)
+			repo := addARRepository(f, "zenml")
+			svc := grant.NewArtifactRegistry(c, fastOptions())
+			push := grant.ARGrant{Repository: repo, Member: member, Access: registryaccess.AccessPush}
+			pull := grant.ARGrant{Repository: repo, Member: member, Access: registryaccess.AccessPull}
+			pushRes := mustGrantAR(t, svc, push)
+			pullRes := mustGrantAR(t, svc, pull)
+			if pushRes.Preexisting || pullRes.Preexisting {
+				t.Fatalf("push %+v, pull %+v: want neither preexisting (all the access comes from this provider's grants)", pushRes, pullRes)
+			}
+			recorded := map[registryaccess.Access]bool{registryaccess.AccessPush: pushRes.Preexisting, registryaccess.AccessPull: pullRes.Preexisting}
+			first, second := push, pull
+			if order == "pull revoked first" {
+				first, second = pull, push
+			}
+			if rev := mustRevokeAR(t, svc, first, recorded[first.Access]); !rev.Removed {
+				t.Errorf("Revoke %s = %+v, want removed", first.Access, rev)
+			}
+			if rev := mustRevokeAR(t, svc, second, recorded[second.Access]); !rev.Removed || rev.Kept != "" {
+				t.Errorf("Revoke %s = %+v, want removed", second.Access, rev)
+			}
+			wantMembers(t, f, repo, reader)
+			wantMembers(t, f, repo, writer)
+		})
+	}
 
 	// The member was in the reader binding already: the grant adopts it, and the revoke of a
 	// preexisting grant keeps it because nothing else would give the access.

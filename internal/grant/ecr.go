@@ -235,19 +235,49 @@ func (e *ECR) readRetrying(ctx context.Context, repo ECRRepository, timeout time
 	return p, err
 }
 
-// Grant makes sure the grant's statement is in the repository policy: it reads the policy, adds or
-// replaces the statement with the grant's Sid, writes the policy and reads it back, and does it
-// again if the statement is not there (a concurrent writer), all under the repository's lock and
-// within timeout. IAM propagation ("Invalid repository policy provided", "Principal not found") and
-// throttling are retried; anything else fails at once. Repository.RegistryID must be set.
+// StatementConflictError says that the repository policy holds a statement under the grant's Sid
+// that is not the statement the grant writes (another effect, principal, actions, a condition...).
+// A create never overwrites it: it is found before anything is written.
+type StatementConflictError struct {
+	Repository  string
+	Sid         string
+	Statement   string   // the statement as the policy holds it
+	Differences []string // how it differs from the grant's statement, one phrase each
+}
+
+func (e *StatementConflictError) Error() string {
+	return fmt.Sprintf("the policy of %s already has a statement with Sid %s, the Sid this grant derives from its principal and access, "+
+		"but it is not the statement the grant writes: %s. The statement is %s. Nothing was written", e.Repository, e.Sid,
+		strings.Join(e.Differences, "; "), e.Statement)
+}
+
+// Grant makes sure the grant's statement is in the repository policy, for a create: it reads the
+// policy, adds the statement, writes the policy and reads it back, and does it again if the
+// statement is not there (a concurrent writer), all under the repository's lock and within
+// timeout. A statement already there under the grant's Sid is adopted when it is exactly the
+// grant's statement (Result.Adopted); anything else under that Sid is a *StatementConflictError,
+// found before anything is written. IAM propagation ("Invalid repository policy provided",
+// "Principal not found") and throttling are retried; anything else fails at once.
+// Repository.RegistryID must be set.
 func (e *ECR) Grant(ctx context.Context, g ECRGrant, timeout time.Duration) (Result, error) {
+	return e.put(ctx, g, timeout, false)
+}
+
+// Rewrite puts the grant's statement back when the statement under its Sid was changed outside
+// Terraform (or names a deleted role's unique ID): it replaces that statement, as the plan said it
+// would, and touches nothing else. Otherwise it is Grant.
+func (e *ECR) Rewrite(ctx context.Context, g ECRGrant, timeout time.Duration) (Result, error) {
+	return e.put(ctx, g, timeout, true)
+}
+
+func (e *ECR) put(ctx context.Context, g ECRGrant, timeout time.Duration, overwrite bool) (Result, error) {
 	repo := g.Repository
 	unlock := e.locks.Lock(repo.key())
 	defer unlock()
 	defer e.cache.Invalidate(repo.key())
 
 	var res Result
-	first := true
+	first, written := true, false
 	attempts, err := e.opts.retry(ctx, timeout, registryaccess.ECRClassifier{Principal: g.PrincipalARN}, "granting on "+repo.String(), func(ctx context.Context) error {
 		pol, err := e.read(ctx, repo)
 		if err != nil {
@@ -257,11 +287,18 @@ func (e *ECR) Grant(ctx context.Context, g ECRGrant, timeout time.Duration) (Res
 		state := registryaccess.CheckStatement(doc, g.PrincipalARN, g.Access)
 		if first {
 			first = false
-			// A statement with the grant's own Sid was written by a grant of this provider (an earlier
-			// create whose state was lost, or another configuration): it is adopted but does not make the
-			// access preexisting, so destroy removes it. Only other statements do.
+			// A statement that is exactly the grant's, under the grant's own Sid, was written by a grant
+			// of this provider (an earlier create whose state was lost, or another configuration): it is
+			// adopted but does not make the access preexisting, so destroy removes it. Only other
+			// statements do.
 			res.Adopted = state == registryaccess.StatementCurrent
 			res.Preexisting = registryaccess.Preexisting(doc, g.PrincipalARN, g.Access)
+		}
+		if state != registryaccess.StatementCurrent && state != registryaccess.StatementAbsent && !overwrite && !written {
+			found, _ := registryaccess.Find(doc, g.StatementID())
+			text, _ := found.MarshalJSON()
+			return &StatementConflictError{Repository: repo.String(), Sid: g.StatementID(), Statement: string(text),
+				Differences: registryaccess.StatementDifferences(found, g.PrincipalARN, g.Access)}
 		}
 		if state != registryaccess.StatementCurrent {
 			next := registryaccess.Upsert(doc, registryaccess.NewStatement(g.PrincipalARN, g.Access))
@@ -270,6 +307,7 @@ func (e *ECR) Grant(ctx context.Context, g ECRGrant, timeout time.Duration) (Res
 			if err := e.write(ctx, repo, next); err != nil {
 				return err
 			}
+			written = true
 		}
 		back, err := e.read(ctx, repo)
 		if err != nil {
@@ -294,27 +332,52 @@ func (e *ECR) Grant(ctx context.Context, g ECRGrant, timeout time.Duration) (Res
 // Check reports the state of the grant's statement. Reads of one repository are shared (cached)
 // until a Grant or Revoke on it. Preexisting tells whether other statements give the access too.
 func (e *ECR) Check(ctx context.Context, g ECRGrant, timeout time.Duration) (status Status, preexisting bool, err error) {
+	c, err := e.Inspect(ctx, g, timeout)
+	return c.Status, c.Preexisting, err
+}
+
+// Inspection is what a read finds of a grant, with the details a plan shows.
+type Inspection struct {
+	Status Status
+	// Preexisting tells whether other statements or bindings give the access too.
+	Preexisting bool
+	// Differences says how the statement under the grant's Sid differs from the grant's statement
+	// (Changed, PrincipalReplaced); empty otherwise.
+	Differences []string
+	// Statement is the statement under the grant's Sid as the policy holds it ("" when absent).
+	Statement string
+}
+
+// Inspect is Check with the details of a changed statement.
+func (e *ECR) Inspect(ctx context.Context, g ECRGrant, timeout time.Duration) (Inspection, error) {
 	pol, err := e.cache.Get(ctx, g.Repository.key(), func(ctx context.Context) (ecrPolicy, error) {
 		return e.readRetrying(ctx, g.Repository, timeout)
 	})
 	var nf *RepositoryNotFoundError
 	switch {
 	case errors.As(err, &nf):
-		return RepositoryGone, false, nil
+		return Inspection{Status: RepositoryGone}, nil
 	case err != nil:
-		return 0, false, fmt.Errorf("reading the policy of %s: %w", g.Repository, err)
+		return Inspection{}, fmt.Errorf("reading the policy of %s: %w", g.Repository, err)
 	}
 	doc := pol.document()
-	pre := registryaccess.Preexisting(doc, g.PrincipalARN, g.Access)
+	c := Inspection{Status: Absent, Preexisting: registryaccess.Preexisting(doc, g.PrincipalARN, g.Access)}
 	switch registryaccess.CheckStatement(doc, g.PrincipalARN, g.Access) {
 	case registryaccess.StatementCurrent:
-		return Current, pre, nil
+		c.Status = Current
 	case registryaccess.StatementPrincipalReplaced:
-		return PrincipalReplaced, pre, nil
+		c.Status = PrincipalReplaced
 	case registryaccess.StatementChanged:
-		return Changed, pre, nil
+		c.Status = Changed
 	}
-	return Absent, pre, nil
+	if found, ok := registryaccess.Find(doc, g.StatementID()); ok {
+		text, _ := found.MarshalJSON()
+		c.Statement = string(text)
+		if c.Status != Current {
+			c.Differences = registryaccess.StatementDifferences(found, g.PrincipalARN, g.Access)
+		}
+	}
+	return c, nil
 }
 
 // errStatementBack reports that a policy read back after a revoke still holds the grant's statement

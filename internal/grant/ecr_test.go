@@ -261,6 +261,88 @@ func TestECRPreexistingOwnStatementIsKept(t *testing.T) {
 	}
 }
 
+// wantConflict checks that a Grant (a create) refuses the statement under the grant's Sid with a
+// *StatementConflictError naming the Sid and the difference, and leaves the policy byte for byte.
+func wantConflict(t *testing.T, m motoECR, g grant.ECRGrant, difference string) {
+	t.Helper()
+	before, _ := m.srv.RepositoryPolicy(g.Repository.Name)
+	res, err := m.service().Grant(context.Background(), g, timeout)
+	var conflict *grant.StatementConflictError
+	if !errors.As(err, &conflict) {
+		t.Fatalf("Grant = %+v, %v; want a StatementConflictError", res, err)
+	}
+	if conflict.Sid != g.StatementID() || !strings.Contains(strings.Join(conflict.Differences, "; "), difference) ||
+		!strings.Contains(err.Error(), g.StatementID()) || !strings.Contains(err.Error(), "Nothing was written") {
+		t.Errorf("conflict = %+v (%v); want Sid %s and %q", conflict, err, g.StatementID(), difference)
+	}
+	if res.Attempts != 1 {
+		t.Errorf("a conflict took %d attempts, want 1 (it is not retried)", res.Attempts)
+	}
+	if after, _ := m.srv.RepositoryPolicy(g.Repository.Name); after != before {
+		t.Errorf("the refused Grant changed the policy:\n%s\ninto\n%s", before, after)
+	}
+}
+
+// A create never takes over what merely carries the grant's Sid: a Deny, an Allow with a condition,
+// a statement for another principal. It fails before writing.
+func TestECRGrantRefusesAForeignStatementUnderItsSid(t *testing.T) {
+	t.Parallel()
+	m := newMotoECR(t)
+	for _, tt := range []struct {
+		name, statement, difference string
+	}{
+		{"a Deny of everything", `{"Sid":"%s","Effect":"Deny","Principal":{"AWS":"%s"},"Action":"ecr:*"}`, `Effect is "Deny"`},
+		{"an Allow with a condition", `{"Sid":"%s","Effect":"Allow","Principal":{"AWS":"%s"},"Action":["ecr:BatchGetImage","ecr:GetDownloadUrlForLayer",` +
+			`"ecr:BatchCheckLayerAvailability"],"Condition":{"IpAddress":{"aws:SourceIp":"10.0.0.0/8"}}}`, "it has a Condition"},
+		{"a statement for another principal", `{"Sid":"%s","Effect":"Allow","Principal":{"AWS":"%s-other"},"Action":["ecr:BatchGetImage",` +
+			`"ecr:GetDownloadUrlForLayer","ecr:BatchCheckLayerAvailability"]}`, "Principal is"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			repo := m.repository(t)
+			role := m.role(t)
+			g := grant.ECRGrant{Repository: repo, PrincipalARN: role, Access: registryaccess.AccessPull}
+			m.srv.SetRepositoryPolicy(repo.Name, policyJSON(fmt.Sprintf(tt.statement, g.StatementID(), role)))
+			wantConflict(t, m, g, tt.difference)
+		})
+	}
+}
+
+// A push grant and a pull grant of this provider for one role: the push statement does not make
+// the pull grant preexisting, so once both are revoked, in either order, the policy is gone.
+func TestECRPushAndPullGrantsLeaveNothingBehind(t *testing.T) {
+	t.Parallel()
+	m := newMotoECR(t)
+	for _, order := range []string{"push revoked first", "pull revoked first"} {
+		t.Run(order, func(t *testing.T) {
+			t.Parallel()
+			repo := m.repository(t)
+			role := m.role(t)
+			push := grant.ECRGrant{Repository: repo, PrincipalARN: role, Access: registryaccess.AccessPush}
+			pull := grant.ECRGrant{Repository: repo, PrincipalARN: role, Access: registryaccess.AccessPull}
+			pushRes := mustGrantECR(t, m.service(), push)
+			pullRes := mustGrantECR(t, m.service(), pull)
+			if pushRes.Preexisting || pullRes.Preexisting {
+				t.Fatalf("push %+v, pull %+v: want neither preexisting", pushRes, pullRes)
+			}
+			recorded := map[registryaccess.Access]bool{registryaccess.AccessPush: pushRes.Preexisting, registryaccess.AccessPull: pullRes.Preexisting}
+			first, second := push, pull
+			if order == "pull revoked first" {
+				first, second = pull, push
+			}
+			if rev := mustRevokeECR(t, m.service(), first, recorded[first.Access]); !rev.Removed {
+				t.Errorf("Revoke %s = %+v, want removed", first.Access, rev)
+			}
+			if rev := mustRevokeECR(t, m.service(), second, recorded[second.Access]); !rev.Removed || !rev.PolicyDeleted || rev.Kept != "" {
+				t.Errorf("Revoke %s = %+v, want removed and the policy deleted", second.Access, rev)
+			}
+			if text, ok := m.srv.RepositoryPolicy(repo.Name); ok {
+				t.Errorf("a policy is left after both grants were revoked: %s", text)
+			}
+		})
+	}
+}
+
 // A unique ID of a role in the form ECR shows it once the role is deleted.
 const deletedRoleID = "AROAQWERTYUIOPASDFGH"
 
@@ -301,9 +383,10 @@ func TestECRCheckStates(t *testing.T) {
 		if st, _ := checkECR(t, m.service(), g); st != grant.PrincipalReplaced {
 			t.Fatalf("Check of a statement naming %s = %v, want principal replaced", deletedRoleID, st)
 		}
-		res := mustGrantECR(t, m.service(), g)
-		if res.Adopted || res.Preexisting {
-			t.Errorf("Grant over a replaced principal = %+v, want neither adopted nor preexisting", res)
+		wantConflict(t, m, g, "AROAQWERTYUIOPASDFGH, the unique ID of a deleted IAM principal")
+		res, err := m.service().Rewrite(context.Background(), g, timeout)
+		if err != nil || res.Adopted || res.Preexisting {
+			t.Errorf("Rewrite over a replaced principal = %+v, %v; want neither adopted nor preexisting", res, err)
 		}
 		sts := m.srv.PolicyStatements(repo.Name)
 		if len(sts) != 2 {
@@ -314,7 +397,7 @@ func TestECRCheckStates(t *testing.T) {
 			t.Errorf("the other statement is gone: %v", sts)
 		}
 		if st, _ := checkECR(t, m.service(), g); st != grant.Current {
-			t.Errorf("Check after the new Grant = %v, want current", st)
+			t.Errorf("Check after the rewrite = %v, want current", st)
 		}
 	})
 
@@ -327,9 +410,15 @@ func TestECRCheckStates(t *testing.T) {
 		if st, pre := checkECR(t, m.service(), g); st != grant.Changed || pre {
 			t.Fatalf("Check of our Sid with fewer actions = %v, preexisting %v; want changed, false", st, pre)
 		}
-		res := mustGrantECR(t, m.service(), g)
-		if res.Adopted || res.Preexisting {
-			t.Errorf("Grant over a changed statement = %+v, want neither adopted nor preexisting", res)
+		c, err := m.service().Inspect(context.Background(), g, timeout)
+		if err != nil || c.Status != grant.Changed || len(c.Differences) != 1 || !strings.Contains(c.Differences[0], `Action is "ecr:BatchGetImage"`) ||
+			!strings.Contains(c.Statement, g.StatementID()) {
+			t.Errorf("Inspect = %+v, %v; want changed, the Action difference and the statement", c, err)
+		}
+		wantConflict(t, m, g, `Action is "ecr:BatchGetImage"`)
+		res, err := m.service().Rewrite(context.Background(), g, timeout)
+		if err != nil || res.Adopted || res.Preexisting {
+			t.Errorf("Rewrite over a changed statement = %+v, %v; want neither adopted nor preexisting", res, err)
 		}
 		wantOwnStatement(t, m.srv.PolicyStatements(repo.Name), g)
 	})

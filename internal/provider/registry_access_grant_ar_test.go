@@ -181,7 +181,8 @@ func TestAccRegistryAccessGrant_ArtifactRegistryPreexistingKept(t *testing.T) {
 	fake, endpoint := arfake.Start(t)
 	name := arfake.RepositoryName(arProject, arLocation, "zenml-mirror")
 	fake.AddRepository(name)
-	// The service account already pushes (writer covers pull); the WI member is already a reader.
+	// The service account already pushes (writer covers pull, but a push grant of this provider writes
+	// writer, so it does not make the pull grant preexisting); the WI member is already a reader.
 	fake.PutPolicy(name, &iampb.Policy{Version: 1, Bindings: []*iampb.Binding{
 		{Role: registryaccess.RoleWriter, Members: []string{saMember}},
 		{Role: registryaccess.RoleReader, Members: []string{wiMember}},
@@ -200,7 +201,7 @@ func TestAccRegistryAccessGrant_ArtifactRegistryPreexistingKept(t *testing.T) {
 		Steps: []resource.TestStep{{
 			Config: cfg,
 			Check: resource.ComposeAggregateTestCheckFunc(
-				resource.TestCheckResourceAttr("zenmlpro_registry_access_grant.sa", "preexisting", "true"),
+				resource.TestCheckResourceAttr("zenmlpro_registry_access_grant.sa", "preexisting", "false"),
 				resource.TestCheckResourceAttr("zenmlpro_registry_access_grant.wi", "preexisting", "true"),
 				checkMembers(fake, name, registryaccess.RoleReader, saMember, wiMember),
 			),

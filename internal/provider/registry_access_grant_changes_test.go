@@ -18,7 +18,7 @@ import (
 
 // TestAccRegistryAccessGrant_ECRChanges: timeouts change in place; a principal change replaces the
 // grant; a repository change with create_before_destroy makes the new statement before the old one
-// goes; a statement changed outside Terraform (a Deny) is written again; a deleted repository drops
+// goes; a statement changed outside Terraform (a Deny) is written again by an update the plan shows; a deleted repository drops
 // the grant from the state and fails the next create.
 func TestAccRegistryAccessGrant_ECRChanges(t *testing.T) {
 	t.Parallel()
@@ -54,16 +54,21 @@ resource "zenmlpro_registry_access_grant" "g" {
 				),
 			},
 			{
-				// Someone turned the statement into a Deny: the refresh drops the grant, the apply writes it again.
+				// Someone turned the statement into a Deny: the refresh keeps the grant with its drift, the plan
+				// shows an update that clears it, and the apply writes the grant's statement again.
 				PreConfig: func() {
 					aws.SetRepositoryPolicy(repo1, policyOf(fmt.Sprintf(`{"Sid":%q,"Effect":"Deny","Principal":{"AWS":%q},"Action":"ecr:BatchGetImage"}`,
 						sid(role1), role1)))
 				},
 				Config: cfg(repo1, role1, `  timeouts = { create = "6m", delete = "3m" }`),
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectResourceAction(g, plancheck.ResourceActionCreate),
+					plancheck.ExpectResourceAction(g, plancheck.ResourceActionUpdate),
+					plancheck.ExpectKnownValue(g, tfjsonpath.New("drift"), knownvalue.Null()),
 				}},
-				Check: checkStatement(aws, repo1, role1, registryaccess.AccessPull),
+				Check: resource.ComposeAggregateTestCheckFunc(
+					checkStatement(aws, repo1, role1, registryaccess.AccessPull),
+					resource.TestCheckNoResourceAttr(g, "drift"),
+				),
 			},
 			{
 				Config: cfg(repo1, role2, ""),

@@ -63,6 +63,7 @@ type registryAccessGrantModel struct {
 	Member           types.String   `tfsdk:"member"`
 	Role             types.String   `tfsdk:"role"`
 	Preexisting      types.Bool     `tfsdk:"preexisting"`
+	Drift            types.String   `tfsdk:"drift"`
 }
 
 type grantECRModel struct {
@@ -110,7 +111,10 @@ func (r *registryAccessGrantResource) Schema(ctx context.Context, _ resource.Sch
 			"your pipeline images, granted to the same identities that ZenML grants access to its own registries (see " +
 			"`zenmlpro_registry_access_request`).\n\n" +
 			"The grant is non-authoritative: it owns its statement (a fixed `Sid` derived from principal and access) or its member, and " +
-			"never changes anything else in the policy. Every write reads the policy, changes only its own part, writes it (Artifact " +
+			"never changes anything else in the policy: every other statement is written back byte for byte. A create adopts a statement " +
+			"already under its `Sid` only when it is exactly the grant's statement; anything else there (a Deny, a condition, another " +
+			"principal) fails the create before anything is written, naming the `Sid` and what differs. A statement changed outside " +
+			"Terraform later shows in `drift`, and the plan warns before an apply writes the grant's statement over it. Every write reads the policy, changes only its own part, writes it (Artifact " +
 			"Registry: with the policy's etag) and reads it back; writes to one repository are serialised within the provider, and " +
 			"concurrent writers, IAM propagation of a principal created in the same apply, and throttling are retried within " +
 			"`timeouts.create`. Destroying it removes only its own statement or member (an ECR policy left empty is deleted); access the " +
@@ -256,12 +260,23 @@ func (r *registryAccessGrantResource) Schema(ctx context.Context, _ resource.Sch
 				registryaccess.RoleWriter + "` (push). Known at plan. Null for ECR."),
 			"preexisting": schema.BoolAttribute{
 				Computed: true,
-				MarkdownDescription: "Whether the principal already had this access on the repository when the grant was created: through " +
-					"other statements or bindings (e.g. `ecr:*`, or `roles/artifactregistry.writer` for pull), or through the grant's own " +
-					"statement or member left in place earlier. When true, destroy removes the grant's statement or member only if other " +
-					"statements or bindings still give the access, so the access that was there before is never lost. For an imported " +
-					"grant it says whether other statements or bindings give the access too.",
+				MarkdownDescription: "Whether the principal already had this access on the repository when the grant was created, from " +
+					"something no grant of this provider writes: another ECR statement (e.g. one allowing `ecr:*`), the Artifact Registry " +
+					"`repoAdmin` or `admin` role, or a member already in the grant's own binding (a binding does not tell who added a " +
+					"member). Access written by this provider's grants (the principal's pull or push statement, the `writer` binding a push " +
+					"grant writes) never counts, so when the last of them goes the access goes too. When true, destroy removes the grant's " +
+					"statement or member only if such other access still gives it, so the access that was there before is never lost. For " +
+					"an imported grant it says whether other statements or bindings give the access too.",
 				PlanModifiers: []planmodifier.Bool{boolplanmodifier.UseStateForUnknown()},
+			},
+			"drift": schema.StringAttribute{
+				Computed: true,
+				MarkdownDescription: "ECR only: how the statement under the grant's `statement_id` differs from the statement the grant writes, " +
+					"as last read (e.g. `Effect is \"Deny\", the grant writes \"Allow\"`), with the statement as the policy holds it; null when " +
+					"they match. A statement changed outside Terraform, or one that names the unique ID of a deleted role, stays in the state " +
+					"with this set, and the next plan shows it going back to null with a warning that quotes both statements: the apply then " +
+					"writes the grant's statement in its place. A create never does that: it fails when its `Sid` is taken by anything but " +
+					"exactly its own statement.",
 			},
 		},
 	}
@@ -470,7 +485,10 @@ func (r *registryAccessGrantResource) ModifyPlan(ctx context.Context, req resour
 		return
 	}
 	if !req.State.Raw.IsNull() {
-		return // an update changes timeouts only; Terraform plans a replacement again as a create, with no state
+		// An update changes timeouts, or puts back a statement changed outside Terraform; Terraform plans
+		// a replacement again as a create, with no state.
+		r.planRewrite(ctx, req, resp)
+		return
 	}
 	var plan registryAccessGrantModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
@@ -504,6 +522,7 @@ func (r *registryAccessGrantResource) ModifyPlan(ctx context.Context, req resour
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	plan.Drift = types.StringNull()
 	switch {
 	case !known:
 		// the values derived from unknown ones stay unknown
@@ -530,6 +549,28 @@ func configProjectUnset(ctx context.Context, config registryAccessGrantModel, di
 	var a grantARModel
 	diags.Append(config.ArtifactRegistry.As(ctx, &a, basetypes.ObjectAsOptions{UnhandledUnknownAsEmpty: true})...)
 	return a.Project.IsNull()
+}
+
+// planRewrite plans an update: drift goes back to null, and when the statement under the grant's Sid
+// was changed outside Terraform the plan says what the apply will write over.
+func (r *registryAccessGrantResource) planRewrite(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	var plan, state registryAccessGrantModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	plan.Drift = types.StringNull()
+	if !state.Drift.IsNull() && state.Drift.ValueString() != "" {
+		if spec, ok := stateSpec(ctx, state, &resp.Diagnostics); ok && spec.ecr != nil {
+			own, _ := registryaccess.NewStatement(spec.ecr.PrincipalARN, spec.ecr.Access).MarshalJSON()
+			resp.Diagnostics.AddWarning("Registry Access Statement Will Be Rewritten",
+				fmt.Sprintf("%s: %s.\n\nThis apply writes the grant's statement in its place:\n%s\nNothing else in the policy changes. If the "+
+					"statement was changed on purpose (a Deny, a condition), do not apply: remove the grant from the configuration, or from the "+
+					"state with terraform state rm, first.", state.ID.ValueString(), state.Drift.ValueString(), own))
+		}
+	}
+	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
 }
 
 // warnDestroy tells, at plan time, that a grant whose access existed before may be left in place.
@@ -621,6 +662,7 @@ func (r *registryAccessGrantResource) Create(ctx context.Context, req resource.C
 		setARState(&plan, *spec.ar, &resp.Diagnostics)
 	}
 	plan.Preexisting = types.BoolValue(res.Preexisting)
+	plan.Drift = types.StringNull()
 	tflog.Info(ctx, "registry access granted", map[string]any{"id": plan.ID.ValueString(), "preexisting": res.Preexisting,
 		"adopted": res.Adopted, "attempts": res.Attempts})
 	switch {
@@ -699,40 +741,48 @@ func (r *registryAccessGrantResource) Read(ctx context.Context, req resource.Rea
 	readTimeout, d := state.Timeouts.Read(ctx, defaultGrantTimeout)
 	resp.Diagnostics.Append(d...)
 	var (
-		st          grant.Status
-		preexisting bool
-		err         error
+		found grant.Inspection
+		err   error
 	)
 	switch {
 	case spec.ecr != nil:
 		var svc *grant.ECR
 		if svc, err = r.ecrService(ctx); err == nil {
-			st, preexisting, err = svc.Check(ctx, *spec.ecr, readTimeout)
+			found, err = svc.Inspect(ctx, *spec.ecr, readTimeout)
 		}
 	default:
 		var svc *grant.ArtifactRegistry
 		if svc, err = r.arService(ctx); err == nil {
-			st, preexisting, err = svc.Check(ctx, *spec.ar, readTimeout)
+			found.Status, found.Preexisting, err = svc.Check(ctx, *spec.ar, readTimeout)
 		}
 	}
 	if err != nil {
 		addGrantError(&resp.Diagnostics, "Reading Registry Access Failed", err, spec)
 		return
 	}
+	st := found.Status
 	imported := state.Preexisting.IsNull() || state.Preexisting.IsUnknown()
-	if st != grant.Current && imported {
+	// A statement under the grant's own Sid that differs from the grant's stays in the state: the plan
+	// shows it being rewritten, with a warning, rather than a create that would refuse it.
+	rewrite := spec.ecr != nil && (st == grant.Changed || st == grant.PrincipalReplaced)
+	if st != grant.Current && !rewrite && imported {
 		resp.Diagnostics.AddError("Cannot Import Registry Access", fmt.Sprintf("%s: %s. Only a grant that exists can be imported; "+
 			"check the ID (%s) or create the grant with terraform apply.", state.ID.ValueString(), driftReason(st, spec), grant.ImportFormats))
 		return
 	}
-	if st != grant.Current {
+	if st != grant.Current && !rewrite {
 		resp.Diagnostics.AddWarning("Registry Access Changed Outside Terraform", fmt.Sprintf("%s: %s. The grant is removed from the state; "+
 			"the next apply grants it again.", state.ID.ValueString(), driftReason(st, spec)))
 		resp.State.RemoveResource(ctx)
 		return
 	}
 	if imported {
-		state.Preexisting = types.BoolValue(preexisting)
+		state.Preexisting = types.BoolValue(found.Preexisting)
+	}
+	state.Drift = types.StringNull()
+	if rewrite {
+		state.Drift = types.StringValue(fmt.Sprintf("statement %s of %s differs from the grant's: %s; the policy holds %s",
+			spec.ecr.StatementID(), spec.ecr.Repository, strings.Join(found.Differences, "; "), found.Statement))
 	}
 	if spec.ecr != nil {
 		setECRState(&state, *spec.ecr, &resp.Diagnostics)
@@ -763,13 +813,34 @@ func driftReason(st grant.Status, spec grantSpec) string {
 }
 
 func (r *registryAccessGrantResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	// Only timeouts can change without replacement; the rest of the state stays.
+	// Only timeouts change without replacement, and a statement changed outside Terraform is put back
+	// (the plan said so); the rest of the state stays.
 	var plan, state registryAccessGrantModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	if !state.Drift.IsNull() && state.Drift.ValueString() != "" {
+		spec, ok := stateSpec(ctx, state, &resp.Diagnostics)
+		if !ok {
+			return
+		}
+		if spec.ecr != nil {
+			timeout, d := plan.Timeouts.Create(ctx, defaultGrantTimeout)
+			resp.Diagnostics.Append(d...)
+			svc, err := r.ecrService(ctx)
+			if err == nil {
+				_, err = svc.Rewrite(ctx, *spec.ecr, timeout)
+			}
+			if err != nil {
+				addGrantError(&resp.Diagnostics, "Registry Access Grant Failed", err, spec)
+				return
+			}
+			tflog.Info(ctx, "registry access statement rewritten", map[string]any{"id": state.ID.ValueString()})
+		}
+	}
+	state.Drift = types.StringNull()
 	state.Timeouts = plan.Timeouts
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 }
@@ -822,6 +893,7 @@ func (r *registryAccessGrantResource) ImportState(ctx context.Context, req resou
 	}
 	m := registryAccessGrantModel{
 		Preexisting: types.BoolNull(),
+		Drift:       types.StringNull(),
 		Timeouts: timeouts.Value{Object: types.ObjectNull(map[string]attr.Type{"create": types.StringType, "read": types.StringType,
 			"delete": types.StringType})},
 	}
@@ -863,7 +935,14 @@ func addGrantError(diags *diag.Diagnostics, summary string, err error, spec gran
 		attrPath = path.Root("artifact_registry").AtName("repository")
 	}
 	var tooLarge *grant.PolicyTooLargeError
+	var conflict *grant.StatementConflictError
 	switch {
+	case errors.As(err, &conflict):
+		diags.AddAttributeError(path.Root("principal"), "Statement ID Already In Use", fmt.Sprintf("%s.\n\nThe grant never takes over a "+
+			"statement that merely carries its Sid. Remove that statement from the repository policy and apply again; or, to have this "+
+			"grant manage it, import it (terraform import ADDRESS '%s'): the next plan then shows the statement being rewritten, with "+
+			"both versions, before anything changes.", conflict.Error(), spec.ecr.ID()))
+		return
 	case errors.As(err, &nf):
 		diags.AddAttributeError(attrPath, "Repository Not Found", fmt.Sprintf("Attribute %s: %s.", attrPath, nf.Error()))
 		return

@@ -14,7 +14,8 @@ import (
 
 // TestAccRegistryAccessGrant_Warnings runs the real CLI against a built provider (terraform-plugin-
 // testing does not show warnings) and checks the warnings a user reads: an adopted ECR statement, a
-// member already bound on Artifact Registry, drift found by a refresh, and pre-existing access kept on
+// member already bound on Artifact Registry, drift found by a refresh, a changed statement the apply
+// will rewrite, and pre-existing access kept on
 // destroy (in the plan and at apply).
 func TestAccRegistryAccessGrant_Warnings(t *testing.T) {
 	aws := testsupport.AWS(t)
@@ -67,6 +68,18 @@ provider "zenmlpro" {
 	out = cli.terraform("plan", "-input=false", "-no-color")
 	want(out, `(?s)Warning: Registry Access Changed Outside Terraform.*no\s+statement\s+`+sid+`.*next\s+apply\s+grants\s+it\s+again`)
 	cli.terraform("apply", "-auto-approve", "-input=false", "-no-color")
+
+	// The grant's statement is turned into a Deny: the plan says the apply will write an Allow over it,
+	// quoting both.
+	aws.SetRepositoryPolicy(adoptedRepo, policyOf(fmt.Sprintf(`{"Sid":%q,"Effect":"Deny","Principal":{"AWS":%q},"Action":"ecr:*"}`, sid, role)))
+	out = cli.terraform("plan", "-input=false", "-no-color")
+	want(out, `(?s)Warning: Registry Access Statement Will Be Rewritten.*`+sid+`.*Effect\s+is\s+"Deny",\s+the\s+grant\s+writes\s+"Allow".*`+
+		`This\s+apply\s+writes\s+the\s+grant's\s+statement.*"Effect":"Allow"`)
+	want(out, `(?s)-\s+drift\s+=\s+".*Deny.*"\s+->\s+null`)
+	cli.terraform("apply", "-auto-approve", "-input=false", "-no-color")
+	if st := aws.PolicyStatements(adoptedRepo)[sid]; st.Effect != "Allow" {
+		t.Errorf("after the apply statement %s is %+v, want the grant's Allow", sid, st)
+	}
 
 	// The legacy statement goes: the grant's own statement is all that keeps the access the role had.
 	aws.SetRepositoryPolicy(legacyRepo, policyOf(pushStatementOf(aws, legacyRepo, sid)))

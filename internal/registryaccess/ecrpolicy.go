@@ -7,6 +7,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"maps"
 	"regexp"
 	"slices"
 	"sort"
@@ -130,7 +132,9 @@ func (p *Principal) canonical() any {
 }
 
 // Statement is one statement of a repository policy. Fields this model does not know are kept in
-// Extra, verbatim, and written back.
+// Extra for comparisons. A statement read from a policy is written back exactly as it was read (its
+// bytes, key order, duplicated keys and all); only a statement built here (NewStatement) is written
+// from its fields.
 type Statement struct {
 	Sid          string
 	Effect       string
@@ -143,15 +147,30 @@ type Statement struct {
 	// Condition is kept verbatim (compacted); nil when absent.
 	Condition json.RawMessage
 	Extra     map[string]json.RawMessage
+	// raw is the statement's text as read, written back unchanged; nil for a statement built here.
+	raw json.RawMessage
 }
 
 // PolicyDocument is an ECR repository policy. Statement may be written as an object or an array;
 // it is read either way and always written as an array. Unknown top-level fields are kept in Extra.
+//
+// Version, ID and Extra describe the policy as read; edits go through Upsert and Remove, which
+// change Statements only. A parsed policy is written back with its top-level members in their order
+// and with their bytes (but the Statement array), and every statement it had as it was.
 type PolicyDocument struct {
 	Version    string
 	ID         string
 	Statements []Statement
 	Extra      map[string]json.RawMessage
+	// members are the top-level members as read, in order, each value byte for byte; nil for a
+	// policy built here.
+	members []member
+}
+
+// member is one top-level member of a policy as read.
+type member struct {
+	key   string
+	value json.RawMessage
 }
 
 // NewPolicyDocument returns an empty policy with the current policy language version.
@@ -161,28 +180,80 @@ func NewPolicyDocument() *PolicyDocument {
 
 // ParsePolicyDocument reads a repository policy as ECR returns it.
 func ParsePolicyDocument(text string) (*PolicyDocument, error) {
-	var raw map[string]json.RawMessage
-	if err := json.Unmarshal([]byte(text), &raw); err != nil || raw == nil {
+	members, err := objectMembers([]byte(text))
+	if err != nil {
 		return nil, errors.New("repository policy is not a JSON object")
 	}
-	p := &PolicyDocument{}
-	for k, v := range raw {
+	p := &PolicyDocument{members: members}
+	for _, m := range members {
 		var err error
-		switch k {
+		switch m.key {
 		case "Version":
-			err = unmarshalString(v, &p.Version)
+			err = unmarshalString(m.value, &p.Version)
 		case "Id":
-			err = unmarshalString(v, &p.ID)
+			err = unmarshalString(m.value, &p.ID)
 		case "Statement":
-			p.Statements, err = parseStatements(v)
+			p.Statements, err = parseStatements(m.value)
 		default:
-			p.Extra = putExtra(p.Extra, k, v)
+			p.Extra = putExtra(p.Extra, m.key, m.value)
 		}
 		if err != nil {
-			return nil, fmt.Errorf("repository policy field %s: %w", k, err)
+			return nil, fmt.Errorf("repository policy field %s: %w", m.key, err)
 		}
 	}
 	return p, nil
+}
+
+// objectMembers splits a JSON object into its members, in order and with duplicated keys, each
+// value as its exact bytes. It fails for anything but one JSON object.
+func objectMembers(b []byte) ([]member, error) {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return nil, errors.New("not a JSON object")
+	}
+	members := []member{}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil, err
+		}
+		key, ok := tok.(string)
+		if !ok {
+			return nil, errors.New("not a JSON object")
+		}
+		var value json.RawMessage
+		if err := dec.Decode(&value); err != nil {
+			return nil, err
+		}
+		members = append(members, member{key: key, value: value})
+	}
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('}') {
+		return nil, errors.New("not a JSON object")
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, errors.New("text after the JSON object")
+	}
+	return members, nil
+}
+
+// arrayElements splits a JSON array into its elements, each as its exact bytes.
+func arrayElements(b []byte) ([]json.RawMessage, error) {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('[') {
+		return nil, errors.New("not a JSON array")
+	}
+	var out []json.RawMessage
+	for dec.More() {
+		var item json.RawMessage
+		if err := dec.Decode(&item); err != nil {
+			return nil, err
+		}
+		out = append(out, item)
+	}
+	if tok, err := dec.Token(); err != nil || tok != json.Delim(']') {
+		return nil, errors.New("not a JSON array")
+	}
+	return out, nil
 }
 
 func parseStatements(b json.RawMessage) ([]Statement, error) {
@@ -197,8 +268,8 @@ func parseStatements(b json.RawMessage) ([]Statement, error) {
 		}
 		return []Statement{s}, nil
 	}
-	var list []json.RawMessage
-	if err := json.Unmarshal(b, &list); err != nil {
+	list, err := arrayElements(b)
+	if err != nil {
 		return nil, errors.New("expected a statement object or an array of statements")
 	}
 	out := make([]Statement, 0, len(list))
@@ -217,7 +288,7 @@ func parseStatement(b json.RawMessage) (Statement, error) {
 	if err := json.Unmarshal(b, &raw); err != nil || raw == nil {
 		return Statement{}, errors.New("a statement must be a JSON object")
 	}
-	var s Statement
+	s := Statement{raw: slices.Clone(bytes.TrimSpace(b))}
 	for k, v := range raw {
 		if isNull(v) {
 			continue
@@ -283,70 +354,167 @@ func putExtra(m map[string]json.RawMessage, k string, v json.RawMessage) map[str
 	return m
 }
 
-// MarshalJSON writes the statement with its keys in a fixed (sorted) order.
+// MarshalJSON writes a statement read from a policy as it was read, and a statement built here with
+// its keys in a fixed order (Sid, Effect, Principal, NotPrincipal, Action, NotAction, Resource,
+// NotResource, Condition, then the others sorted).
 func (s Statement) MarshalJSON() ([]byte, error) {
-	m := make(map[string]any, len(s.Extra)+8)
-	for k, v := range s.Extra {
-		m[k] = v
+	if s.raw != nil {
+		return slices.Clone(s.raw), nil
 	}
-	setString(m, "Sid", s.Sid)
-	setString(m, "Effect", s.Effect)
+	var w objectWriter
+	w.string("Sid", s.Sid)
+	w.string("Effect", s.Effect)
 	if s.Principal != nil {
-		m["Principal"] = s.Principal
+		w.value("Principal", s.Principal)
 	}
 	if s.NotPrincipal != nil {
-		m["NotPrincipal"] = s.NotPrincipal
+		w.value("NotPrincipal", s.NotPrincipal)
 	}
-	setValues(m, "Action", s.Action)
-	setValues(m, "NotAction", s.NotAction)
-	setValues(m, "Resource", s.Resource)
-	setValues(m, "NotResource", s.NotResource)
+	w.values("Action", s.Action)
+	w.values("NotAction", s.NotAction)
+	w.values("Resource", s.Resource)
+	w.values("NotResource", s.NotResource)
 	if s.Condition != nil {
-		m["Condition"] = s.Condition
+		w.raw("Condition", s.Condition)
 	}
-	return json.Marshal(m)
+	for _, k := range slices.Sorted(maps.Keys(s.Extra)) {
+		w.raw(k, s.Extra[k])
+	}
+	return w.close()
 }
 
-// MarshalJSON writes the policy with its keys in a fixed (sorted) order and Statement as an array.
+// MarshalJSON writes the policy as String does.
 func (p PolicyDocument) MarshalJSON() ([]byte, error) {
-	m := make(map[string]any, len(p.Extra)+3)
-	for k, v := range p.Extra {
-		m[k] = v
-	}
-	setString(m, "Version", p.Version)
-	setString(m, "Id", p.ID)
-	stmts := p.Statements
-	if stmts == nil {
-		stmts = []Statement{}
-	}
-	m["Statement"] = stmts
-	return json.Marshal(m)
+	return p.text()
 }
 
-// String returns the canonical JSON text of the policy.
+// String returns the policy's text: a parsed policy with its top-level members in their order and
+// bytes and its statements as read (only statements built here are written from their fields), a
+// policy built here with Version, Id, the other members sorted and Statement. Statement is always an
+// array. Nothing is HTML-escaped: "<", ">" and "&" stay as they are.
 func (p *PolicyDocument) String() string {
-	b, err := json.Marshal(p)
+	b, err := p.text()
 	if err != nil {
 		return fmt.Sprintf("<unprintable policy: %v>", err)
 	}
 	return string(b)
 }
 
-func setString(m map[string]any, k, v string) {
+func (p *PolicyDocument) text() ([]byte, error) {
+	var stmts bytes.Buffer
+	stmts.WriteByte('[')
+	for i, s := range p.Statements {
+		if i > 0 {
+			stmts.WriteByte(',')
+		}
+		b, err := s.MarshalJSON()
+		if err != nil {
+			return nil, err
+		}
+		stmts.Write(b)
+	}
+	stmts.WriteByte(']')
+
+	var w objectWriter
+	if p.members == nil {
+		w.string("Version", p.Version)
+		w.string("Id", p.ID)
+		for _, k := range slices.Sorted(maps.Keys(p.Extra)) {
+			w.raw(k, p.Extra[k])
+		}
+		w.raw("Statement", stmts.Bytes())
+		return w.close()
+	}
+	last := -1
+	for i, m := range p.members {
+		if m.key == "Statement" {
+			last = i
+		}
+	}
+	for i, m := range p.members {
+		if i == last {
+			w.raw(m.key, stmts.Bytes())
+			continue
+		}
+		w.raw(m.key, m.value)
+	}
+	if last < 0 {
+		w.raw("Statement", stmts.Bytes())
+	}
+	return w.close()
+}
+
+// objectWriter writes a JSON object member by member, in the order given, without HTML escaping.
+type objectWriter struct {
+	buf bytes.Buffer
+	err error
+}
+
+func (w *objectWriter) key(k string) {
+	if w.buf.Len() == 0 {
+		w.buf.WriteByte('{')
+	} else {
+		w.buf.WriteByte(',')
+	}
+	w.encode(k)
+	w.buf.WriteByte(':')
+}
+
+// encode writes v as JSON without HTML escaping.
+func (w *objectWriter) encode(v any) {
+	if w.err != nil {
+		return
+	}
+	enc := json.NewEncoder(&w.buf)
+	enc.SetEscapeHTML(false)
+	w.err = enc.Encode(v)
+	// Encode ends the value with a newline.
+	w.buf.Truncate(w.buf.Len() - 1)
+}
+
+func (w *objectWriter) string(k, v string) {
 	if v != "" {
-		m[k] = v
+		w.key(k)
+		w.encode(v)
 	}
 }
 
-func setValues(m map[string]any, k string, v Values) {
+func (w *objectWriter) values(k string, v Values) {
 	if v != nil {
-		m[k] = v
+		w.value(k, v)
 	}
+}
+
+func (w *objectWriter) value(k string, v any) {
+	w.key(k)
+	w.encode(v)
+}
+
+func (w *objectWriter) raw(k string, v []byte) {
+	w.key(k)
+	w.buf.Write(v)
+}
+
+func (w *objectWriter) close() ([]byte, error) {
+	if w.err != nil {
+		return nil, w.err
+	}
+	if w.buf.Len() == 0 {
+		w.buf.WriteByte('{')
+	}
+	w.buf.WriteByte('}')
+	return w.buf.Bytes(), nil
 }
 
 // Clone returns a deep copy of the policy.
 func (p *PolicyDocument) Clone() *PolicyDocument {
 	c := &PolicyDocument{Version: p.Version, ID: p.ID, Extra: cloneRaw(p.Extra)}
+	if p.members != nil {
+		c.members = make([]member, len(p.members))
+		for i, m := range p.members {
+			c.members[i] = member{key: m.key, value: slices.Clone(m.value)}
+		}
+	}
 	if p.Statements != nil {
 		c.Statements = make([]Statement, len(p.Statements))
 		for i, s := range p.Statements {
@@ -368,6 +536,7 @@ func (s Statement) clone() Statement {
 		c.Condition = slices.Clone(s.Condition)
 	}
 	c.Extra = cloneRaw(s.Extra)
+	c.raw = slices.Clone(s.raw)
 	return c
 }
 
@@ -427,17 +596,20 @@ func Find(p *PolicyDocument, sid string) (Statement, bool) {
 }
 
 // Upsert returns a copy of the policy in which the statement with stmt's Sid is replaced by stmt, or
-// stmt is appended when there is none. Other statements and the policy's Version are untouched (a
-// new policy starts from NewPolicyDocument). The input is not modified. Duplicate statements with
+// stmt is appended when there is none. Other statements and the policy's other members are written
+// back byte for byte (a new policy starts from NewPolicyDocument). The input is not modified. Duplicate statements with
 // the same Sid (which ECR would refuse) collapse into one.
 func Upsert(p *PolicyDocument, stmt Statement) *PolicyDocument {
 	out := p.Clone()
+	// The statement is written from its fields, even when it was read from a policy and changed.
+	own := stmt.clone()
+	own.raw = nil
 	stmts := out.Statements[:0:0]
 	placed := false
 	for _, s := range out.Statements {
 		if s.Sid == stmt.Sid {
 			if !placed {
-				stmts = append(stmts, stmt.clone())
+				stmts = append(stmts, own)
 				placed = true
 			}
 			continue
@@ -445,7 +617,7 @@ func Upsert(p *PolicyDocument, stmt Statement) *PolicyDocument {
 		stmts = append(stmts, s)
 	}
 	if !placed {
-		stmts = append(stmts, stmt.clone())
+		stmts = append(stmts, own)
 	}
 	out.Statements = stmts
 	return out
@@ -513,23 +685,71 @@ func CheckStatement(p *PolicyDocument, principalARN string, access Access) State
 	if !ok {
 		return StatementAbsent
 	}
-	aws := awsPrincipals(s.Principal)
-	replaced := false
-	for _, v := range aws {
-		if IsUniqueID(v) {
-			replaced = true
-		}
-	}
-	if replaced {
+	if replacedPrincipal(s) != "" {
 		return StatementPrincipalReplaced
 	}
-	if s.Effect != "Allow" || s.NotPrincipal != nil || s.NotAction != nil || s.Condition != nil ||
-		s.Resource != nil || s.NotResource != nil || s.Principal == nil || s.Principal.Wildcard ||
-		len(s.Principal.Types) != 1 || !slices.Equal(Values(aws).set(false), []string{principalARN}) ||
-		!slices.Equal(s.Action.set(true), Values(access.ECRActions()).set(true)) {
+	if len(StatementDifferences(s, principalARN, access)) > 0 {
 		return StatementChanged
 	}
 	return StatementCurrent
+}
+
+// replacedPrincipal returns the first IAM unique ID the statement names as an AWS principal, or "".
+func replacedPrincipal(s Statement) string {
+	for _, v := range awsPrincipals(s.Principal) {
+		if IsUniqueID(v) {
+			return v
+		}
+	}
+	return ""
+}
+
+// StatementDifferences says, one phrase each, how a statement differs from the one a grant of the
+// access for the principal writes (NewStatement); none when it gives exactly that access: the same
+// effect, principal and actions (in any order or case, a string or a list), and nothing else.
+func StatementDifferences(s Statement, principalARN string, access Access) []string {
+	want := NewStatement(principalARN, access)
+	var out []string
+	if s.Effect != want.Effect {
+		out = append(out, fmt.Sprintf("Effect is %q, the grant writes %q", s.Effect, want.Effect))
+	}
+	switch aws := awsPrincipals(s.Principal); {
+	case s.Principal == nil:
+		out = append(out, fmt.Sprintf("it has no Principal, the grant writes {\"AWS\": %q}", principalARN))
+	case replacedPrincipal(s) != "":
+		out = append(out, fmt.Sprintf("Principal names %s, the unique ID of a deleted IAM principal, where the grant writes %q "+
+			"(the role was deleted, and one created again under the same name has no access through it)", replacedPrincipal(s), principalARN))
+	case s.Principal.Wildcard || len(s.Principal.Types) != 1 || !slices.Equal(Values(aws).set(false), []string{principalARN}):
+		out = append(out, fmt.Sprintf("Principal is %s, the grant writes {\"AWS\": %q}", compactJSON(s.Principal), principalARN))
+	}
+	if !slices.Equal(s.Action.set(true), want.Action.set(true)) {
+		out = append(out, fmt.Sprintf("Action is %s, the grant writes %s", compactJSON(s.Action), compactJSON(want.Action)))
+	}
+	for _, f := range []struct {
+		name    string
+		present bool
+	}{
+		{"NotPrincipal", s.NotPrincipal != nil}, {"NotAction", s.NotAction != nil}, {"Resource", s.Resource != nil},
+		{"NotResource", s.NotResource != nil}, {"Condition", s.Condition != nil},
+	} {
+		if f.present {
+			out = append(out, "it has a "+f.name+", which the grant does not write")
+		}
+	}
+	if len(s.Extra) > 0 {
+		out = append(out, "it has "+strings.Join(slices.Sorted(maps.Keys(s.Extra)), ", ")+", which the grant does not write")
+	}
+	return out
+}
+
+// compactJSON writes v as JSON for messages, without HTML escaping.
+func compactJSON(v any) string {
+	var w objectWriter
+	w.encode(v)
+	if w.err != nil {
+		return fmt.Sprintf("%v", v)
+	}
+	return w.buf.String()
 }
 
 func awsPrincipals(p *Principal) []string {
@@ -539,16 +759,21 @@ func awsPrincipals(p *Principal) []string {
 	return p.Types["AWS"]
 }
 
-// Preexisting reports whether statements other than the grant's own already allow every action of
-// the access to the principal ARN, naming it explicitly (not through "*"), unconditionally, and
-// without NotAction or NotPrincipal. Action wildcards such as "ecr:*" or "ecr:Batch*" count. A Deny
-// statement that names the principal (or "*") and one of the actions means the access is not there.
+// Preexisting reports whether statements other than those a grant of this provider writes for the
+// principal (its pull and its push statement) already allow every action of the access to the
+// principal ARN, naming it explicitly (not through "*"), unconditionally, and without NotAction or
+// NotPrincipal. Action wildcards such as "ecr:*" or "ecr:Batch*" count. A Deny statement that names
+// the principal (or "*") and one of the actions means the access is not there. Access this
+// provider's grants wrote is never pre-existing: when the last of them goes, the access goes too.
 func Preexisting(p *PolicyDocument, principalARN string, access Access) bool {
-	own := StatementID(principalARN, access)
+	own := map[string]bool{}
+	for _, a := range Accesses {
+		own[StatementID(principalARN, a)] = true
+	}
 	needed := access.ECRActions()
 	granted := make([]bool, len(needed))
 	for _, s := range p.Statements {
-		if s.Sid == own {
+		if own[s.Sid] {
 			continue
 		}
 		switch s.Effect {

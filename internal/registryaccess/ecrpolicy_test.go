@@ -94,31 +94,34 @@ func TestParsePolicyDocument(t *testing.T) {
 		wantErr string
 	}{
 		{
-			name: "statement as object, principal and action as strings",
+			name: "statement as object, principal and action as strings: written back as read, in an array",
 			in:   `{"Version":"2008-10-17","Statement":{"Sid":"a","Effect":"Allow","Principal":{"AWS":"` + roleA + `"},"Action":"ecr:BatchGetImage"}}`,
-			want: `{"Statement":[{"Action":"ecr:BatchGetImage","Effect":"Allow","Principal":{"AWS":"` + roleA + `"},"Sid":"a"}],"Version":"2008-10-17"}`,
+			want: `{"Version":"2008-10-17","Statement":[{"Sid":"a","Effect":"Allow","Principal":{"AWS":"` + roleA + `"},"Action":"ecr:BatchGetImage"}]}`,
 		},
 		{
-			name: "arrays, service principal, condition verbatim, unknown fields kept",
+			name: "arrays, service principal, condition verbatim, unknown fields kept byte for byte",
 			in: `{"Version":"2012-10-17","Id":"x","Custom":{"b":1, "a":2},"Statement":[{"Sid":"s","Effect":"Allow",
 				"Principal":{"AWS":["` + roleB + `","` + roleA + `"],"Service":"lambda.amazonaws.com"},
 				"Action":["ecr:BatchGetImage","ecr:GetDownloadUrlForLayer"],
 				"Condition":{"StringLike":{"aws:sourceArn": "arn:aws:lambda:*"}},"Future":[1,2]}]}`,
-			want: `{"Custom":{"b":1,"a":2},"Id":"x","Statement":[{"Action":["ecr:BatchGetImage","ecr:GetDownloadUrlForLayer"],` +
-				`"Condition":{"StringLike":{"aws:sourceArn":"arn:aws:lambda:*"}},"Effect":"Allow","Future":[1,2],` +
-				`"Principal":{"AWS":["` + roleB + `","` + roleA + `"],"Service":"lambda.amazonaws.com"},"Sid":"s"}],"Version":"2012-10-17"}`,
+			want: `{"Version":"2012-10-17","Id":"x","Custom":{"b":1, "a":2},"Statement":[{"Sid":"s","Effect":"Allow",
+				"Principal":{"AWS":["` + roleB + `","` + roleA + `"],"Service":"lambda.amazonaws.com"},
+				"Action":["ecr:BatchGetImage","ecr:GetDownloadUrlForLayer"],
+				"Condition":{"StringLike":{"aws:sourceArn": "arn:aws:lambda:*"}},"Future":[1,2]}]}`,
 		},
 		{
 			name: "wildcard principal and NotAction",
 			in:   `{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*","NotAction":["ecr:BatchGetImage"]}]}`,
-			want: `{"Statement":[{"Effect":"Deny","NotAction":"ecr:BatchGetImage","Principal":"*"}],"Version":"2012-10-17"}`,
+			want: `{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*","NotAction":["ecr:BatchGetImage"]}]}`,
 		},
 		{
-			name: "nulls are absent, empty statement list",
+			name: "nulls are kept as read, empty statement list",
 			in:   `{"Version":"2012-10-17","Statement":[{"Sid":null,"Effect":"Allow","Condition":null,"Action":[]}]}`,
-			want: `{"Statement":[{"Action":[],"Effect":"Allow"}],"Version":"2012-10-17"}`,
+			want: `{"Version":"2012-10-17","Statement":[{"Sid":null,"Effect":"Allow","Condition":null,"Action":[]}]}`,
 		},
-		{name: "no statement", in: `{"Version":"2012-10-17"}`, want: `{"Statement":[],"Version":"2012-10-17"}`},
+		{name: "no statement", in: `{"Version":"2012-10-17"}`, want: `{"Version":"2012-10-17","Statement":[]}`},
+		{name: "whitespace around members", in: " {\n \"Version\" : \"2012-10-17\" ,\n \"Statement\" : [ ] } \n", want: `{"Version":"2012-10-17","Statement":[]}`},
+		{name: "text after the object", in: `{"Version":"2012-10-17"} {}`, wantErr: "not a JSON object"},
 		{name: "not an object", in: `[]`, wantErr: "not a JSON object"},
 		{name: "empty", in: ``, wantErr: "not a JSON object"},
 		{name: "null", in: `null`, wantErr: "not a JSON object"},
@@ -151,6 +154,57 @@ func TestParsePolicyDocument(t *testing.T) {
 				t.Fatalf("round trip changed the policy: %s", again.String())
 			}
 		})
+	}
+}
+
+// TestWriteKeepsOtherStatementsByteForByte: adding and removing the grant's statement writes every
+// other statement exactly as it was read (key order, a one-item Action list, "<&>" in values,
+// duplicated keys, whitespace), keeps the other top-level members as they were, and escapes nothing.
+func TestWriteKeepsOtherStatementsByteForByte(t *testing.T) {
+	others := []string{
+		`{"Effect":"Allow","Sid":"ZuerstEffect","Principal":{"AWS":"` + roleB + `"},"Action":["ecr:BatchGetImage"]}`,
+		`{"Sid":"Tags","Effect":"Allow","Principal":{"AWS":["` + roleB + `"]},"Action":"ecr:DescribeImages",` +
+			`"Condition":{"StringLike":{"aws:PrincipalTag/team":"<ml&ops>"}}}`,
+		`{"Sid":"Dup","Sid":"Dup","Effect":"Deny","Principal":"*","Action":"ecr:DeleteRepository","Action":"ecr:PutImage"}`,
+		"{ \"Sid\" : \"Spaced\",\n\t\"Effect\": \"Allow\", \"Principal\": {\"AWS\": \"" + roleB + "\"}, \"Action\": [ \"ecr:ListImages\" ] }",
+	}
+	in := `{"Id":"mirror-policy","Version":"2012-10-17","Note":{"z":1,"a":"<&>"},"Statement":[` + strings.Join(others, ",") + `]}`
+	p := mustParse(t, in)
+	up := Upsert(p, NewStatement(roleA, AccessPull))
+	text := up.String()
+	for _, o := range others {
+		if !strings.Contains(text, o) {
+			t.Errorf("after Upsert the policy lost the bytes of\n%s\nin\n%s", o, text)
+		}
+	}
+	if !strings.HasPrefix(text, `{"Id":"mirror-policy","Version":"2012-10-17","Note":{"z":1,"a":"<&>"},"Statement":[`) {
+		t.Errorf("the top-level members were rewritten: %s", text)
+	}
+	if strings.Contains(text, `\u003c`) || strings.Contains(text, `\u0026`) {
+		t.Errorf("the policy was written with HTML escapes: %s", text)
+	}
+	if CheckStatement(mustParse(t, text), roleA, AccessPull) != StatementCurrent {
+		t.Errorf("the grant's statement is not current in %s", text)
+	}
+	back, _ := Remove(up, StatementID(roleA, AccessPull))
+	if back.String() != in {
+		t.Errorf("Upsert then Remove =\n%s\nwant the input\n%s", back, in)
+	}
+	// The grant's own statement is written from its fields, in a fixed order, unescaped.
+	own := NewStatement(roleA, AccessPull)
+	b, err := own.MarshalJSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `{"Sid":"` + own.Sid + `","Effect":"Allow","Principal":{"AWS":"` + roleA + `"},"Action":["ecr:BatchCheckLayerAvailability",` +
+		`"ecr:BatchGetImage","ecr:GetDownloadUrlForLayer"]}`; string(b) != want {
+		t.Errorf("own statement = %s, want %s", b, want)
+	}
+	// A statement read from a policy and changed is written from its fields by Upsert.
+	changed, _ := Find(mustParse(t, `{"Statement":[`+string(b)+`]}`), own.Sid)
+	changed.Effect = "Deny"
+	if s, _ := Find(mustParse(t, Upsert(p, changed).String()), own.Sid); s.Effect != "Deny" {
+		t.Errorf("Upsert of a changed statement wrote its old bytes: %s", Upsert(p, changed))
 	}
 }
 
@@ -290,7 +344,7 @@ func TestRemoveAbsentAndNil(t *testing.T) {
 	if got := Upsert(&PolicyDocument{Version: "2008-10-17"}, NewStatement(roleA, AccessPull)); got.Version != "2008-10-17" {
 		t.Fatalf("Upsert changed the version to %q", got.Version)
 	}
-	if NewPolicyDocument().String() != `{"Statement":[],"Version":"2012-10-17"}` {
+	if NewPolicyDocument().String() != `{"Version":"2012-10-17","Statement":[]}` {
 		t.Fatalf("NewPolicyDocument = %s", NewPolicyDocument())
 	}
 }
@@ -361,7 +415,9 @@ func TestPreexisting(t *testing.T) {
 		{"two statements together", pol(`{"Effect":"Allow","Principal":{"AWS":"`+roleA+`"},"Action":"ecr:BatchGetImage"}`, `{"Effect":"Allow","Principal":{"AWS":"`+roleA+`"},"Action":["ecr:GetDownloadUrlForLayer","ecr:BatchCheckLayerAvailability"]}`), AccessPull, true},
 		{"pull only is not push", pol(`{"Effect":"Allow","Principal":{"AWS":"` + roleA + `"},"Action":` + allActions + `}`), AccessPush, false},
 		{"our own statement does not count", pol(ourStatementJSON(t, roleA, AccessPull)), AccessPull, false},
-		{"our push statement counts for pull", pol(ourStatementJSON(t, roleA, AccessPush)), AccessPull, true},
+		{"our push statement does not count for pull: access a grant of this provider wrote is never pre-existing", pol(ourStatementJSON(t, roleA, AccessPush)), AccessPull, false},
+		{"our push statement beside a foreign one that gives pull", pol(ourStatementJSON(t, roleA, AccessPush), `{"Sid":"Mirror","Effect":"Allow","Principal":{"AWS":"`+roleA+`"},"Action":"ecr:*"}`), AccessPull, true},
+		{"our pull statement does not count for push", pol(ourStatementJSON(t, roleA, AccessPull), `{"Effect":"Allow","Principal":{"AWS":"`+roleA+`"},"Action":["ecr:PutImage","ecr:InitiateLayerUpload","ecr:UploadLayerPart","ecr:CompleteLayerUpload"]}`), AccessPush, false},
 		{"NotAction never counts", pol(`{"Effect":"Allow","Principal":{"AWS":"` + roleA + `"},"NotAction":"ecr:DeleteRepository"}`), AccessPull, false},
 		{"Condition never counts", pol(`{"Effect":"Allow","Principal":{"AWS":"` + roleA + `"},"Action":` + allActions + `,"Condition":{"Bool":{"aws:SecureTransport":"true"}}}`), AccessPull, false},
 		{"NotPrincipal never counts", pol(`{"Effect":"Allow","NotPrincipal":{"AWS":"` + roleB + `"},"Principal":{"AWS":"` + roleA + `"},"Action":` + allActions + `}`), AccessPull, false},
@@ -378,6 +434,59 @@ func TestPreexisting(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			if got := Preexisting(mustParse(t, tt.policy), roleA, tt.access); got != tt.want {
 				t.Fatalf("Preexisting = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestStatementDifferences(t *testing.T) {
+	sid := StatementID(roleA, AccessPull)
+	ours := NewStatement(roleA, AccessPull)
+	actions := compactJSON(ours.Action)
+	tests := []struct {
+		name string
+		stmt string
+		want []string
+	}{
+		{"exactly the grant's", ourStatementJSON(t, roleA, AccessPull), nil},
+		{"same meaning, other spelling", `{"Sid":"` + sid + `","Effect":"Allow","Principal":{"AWS":["` + roleA + `"]},` +
+			`"Action":["ECR:GetDownloadUrlForLayer","ecr:BatchGetImage","ecr:BatchCheckLayerAvailability","ecr:BatchGetImage"]}`, nil},
+		{"a Deny of everything", `{"Sid":"` + sid + `","Effect":"Deny","Principal":{"AWS":"` + roleA + `"},"Action":"ecr:*"}`,
+			[]string{`Effect is "Deny", the grant writes "Allow"`, `Action is "ecr:*", the grant writes ` + actions}},
+		{"an Allow with a condition", `{"Sid":"` + sid + `","Effect":"Allow","Principal":{"AWS":"` + roleA + `"},"Action":` + actions +
+			`,"Condition":{"IpAddress":{"aws:SourceIp":"10.0.0.0/8"}}}`, []string{"it has a Condition, which the grant does not write"}},
+		{"another principal", `{"Sid":"` + sid + `","Effect":"Allow","Principal":{"AWS":"` + roleB + `"},"Action":` + actions + `}`,
+			[]string{`Principal is {"AWS":"` + roleB + `"}, the grant writes {"AWS": "` + roleA + `"}`}},
+		{"a second principal", `{"Sid":"` + sid + `","Effect":"Allow","Principal":{"AWS":["` + roleA + `","` + roleB + `"]},"Action":` + actions + `}`,
+			[]string{`Principal is {"AWS":["` + roleA + `","` + roleB + `"]}, the grant writes {"AWS": "` + roleA + `"}`}},
+		{"everyone", `{"Sid":"` + sid + `","Effect":"Allow","Principal":"*","Action":` + actions + `}`,
+			[]string{`Principal is "*", the grant writes {"AWS": "` + roleA + `"}`}},
+		{"a deleted role's unique ID", `{"Sid":"` + sid + `","Effect":"Allow","Principal":{"AWS":"AROAEXAMPLEUNIQUEID1"},"Action":` + actions + `}`,
+			[]string{`Principal names AROAEXAMPLEUNIQUEID1, the unique ID of a deleted IAM principal, where the grant writes "` + roleA +
+				`" (the role was deleted, and one created again under the same name has no access through it)`}},
+		{"no principal, a resource and an unknown field", `{"Sid":"` + sid + `","Effect":"Allow","Action":` + actions + `,"Resource":"*","Zeta":1,"Alpha":2}`,
+			[]string{`it has no Principal, the grant writes {"AWS": "` + roleA + `"}`, "it has a Resource, which the grant does not write",
+				"it has Alpha, Zeta, which the grant does not write"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, ok := Find(mustParse(t, `{"Statement":[`+tt.stmt+`]}`), sid)
+			if !ok {
+				t.Fatal("statement not found")
+			}
+			got := StatementDifferences(s, roleA, AccessPull)
+			if !slices.Equal(got, tt.want) {
+				t.Fatalf("StatementDifferences =\n%q\nwant\n%q", got, tt.want)
+			}
+			wantState := StatementCurrent
+			switch {
+			case strings.Contains(tt.name, "unique ID"):
+				wantState = StatementPrincipalReplaced
+			case tt.want != nil:
+				wantState = StatementChanged
+			}
+			if st := CheckStatement(mustParse(t, `{"Statement":[`+tt.stmt+`]}`), roleA, AccessPull); st != wantState {
+				t.Fatalf("CheckStatement = %v, want %v", st, wantState)
 			}
 		})
 	}

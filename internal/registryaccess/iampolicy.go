@@ -171,12 +171,16 @@ func RemoveMember(p *IAMPolicy, role, member string) (*IAMPolicy, bool) {
 	return out, changed
 }
 
-// coveringRoles lists the repository roles that include the permissions of the access level; a
-// member bound to any of them already has the access.
-func (a Access) coveringRoles() []string {
+// preexistingRoles lists the repository roles through which a member's access counts as
+// pre-existing for a grant of the access level: the grant's own role (a binding does not tell who
+// added a member, so a member found there is taken to have been there before), and the roles that
+// include the access and that no grant of this provider ever writes (repoAdmin, admin). The writer
+// role is not among them for pull: a push grant of this provider writes it, and access a grant of
+// this provider wrote is never pre-existing.
+func (a Access) preexistingRoles() []string {
 	switch a {
 	case AccessPull:
-		return []string{RoleReader, RoleWriter, RoleRepoAdmin, RoleAdmin}
+		return []string{RoleReader, RoleRepoAdmin, RoleAdmin}
 	case AccessPush:
 		return []string{RoleWriter, RoleRepoAdmin, RoleAdmin}
 	}
@@ -184,10 +188,12 @@ func (a Access) coveringRoles() []string {
 }
 
 // PreexistingMember reports whether the member already has the access through an unconditional
-// binding of this repository's policy: for pull any of reader, writer, repoAdmin or admin, for push
-// writer, repoAdmin or admin. Access granted on the project or organisation is not visible here.
+// binding of this repository's policy that a grant of another access level of this provider does
+// not write: for pull reader, repoAdmin or admin, for push writer, repoAdmin or admin. A member
+// bound to writer by hand still pulls after a pull grant is destroyed, since the pull grant never
+// removes it. Access granted on the project or organisation is not visible here.
 func PreexistingMember(p *IAMPolicy, access Access, member string) bool {
-	for _, r := range access.coveringRoles() {
+	for _, r := range access.preexistingRoles() {
 		if HasMember(p, r, member) {
 			return true
 		}

@@ -176,7 +176,9 @@ func TestPreexistingMember(t *testing.T) {
 	}{
 		{"none", nil, AccessPull, false},
 		{"reader for pull", []Binding{{Role: RoleReader, Members: []string{sa}}}, AccessPull, true},
-		{"writer covers pull", []Binding{{Role: RoleWriter, Members: []string{sa}}}, AccessPull, true},
+		// A push grant of this provider writes the writer binding: access it gave is never pre-existing.
+		{"writer does not count for pull", []Binding{{Role: RoleWriter, Members: []string{sa}}}, AccessPull, false},
+		{"repoAdmin covers pull", []Binding{{Role: RoleRepoAdmin, Members: []string{sa}}}, AccessPull, true},
 		{"reader is not push", []Binding{{Role: RoleReader, Members: []string{sa}}}, AccessPush, false},
 		{"repoAdmin covers push", []Binding{{Role: RoleRepoAdmin, Members: []string{sa}}}, AccessPush, true},
 		{"admin covers push", []Binding{{Role: RoleAdmin, Members: []string{sa}}}, AccessPush, true},
