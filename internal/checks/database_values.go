@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -95,11 +96,34 @@ func CheckUserName(name string) error {
 }
 
 // CheckUserHost checks the host part of a MySQL account (`%`, a host name, an IP address, a
-// pattern with `%` or `_`, or an address/netmask).
+// pattern with `%` or `_`, or an address/netmask). Upper-case letters are refused: MySQL and MariaDB
+// store the host in lower case, so an account written otherwise would never match what the server
+// reports.
 func CheckUserHost(host string) error {
 	if !userHostPattern.MatchString(host) {
 		return fmt.Errorf("%q is not a valid MySQL account host: use 1 to 255 letters, digits and the characters . _ %% : / -, "+
 			"e.g. \"%%\" (any host), \"10.0.%%\" or \"10.0.0.0/255.255.0.0\"", host)
+	}
+	if lower := strings.ToLower(host); lower != host {
+		return fmt.Errorf("%q has upper-case letters, but MySQL and MariaDB store account hosts in lower case, so the account would "+
+			"never match what the server reports; write %q", host, lower)
+	}
+	return nil
+}
+
+// reservedPostgresRoleNames are names PostgreSQL refuses for a role, or reads as the session's own
+// role in GRANT and ALTER ROLE.
+var reservedPostgresRoleNames = []string{"none", "public", "current_user", "current_role", "session_user"}
+
+// CheckPostgresRoleName checks a user name against what PostgreSQL reserves: names starting with
+// `pg_`, and none, public, current_user, current_role and session_user.
+func CheckPostgresRoleName(name string) error {
+	if strings.HasPrefix(name, "pg_") {
+		return fmt.Errorf("%q starts with \"pg_\", which PostgreSQL reserves for its own roles; use a name such as %q", name, ExampleUserName)
+	}
+	if slices.Contains(reservedPostgresRoleNames, name) {
+		return fmt.Errorf("%q is reserved by PostgreSQL (as are %s); use a name such as %q", name,
+			strings.Join(reservedPostgresRoleNames, ", "), ExampleUserName)
 	}
 	return nil
 }

@@ -66,6 +66,27 @@ func TestCheckUserNameAndHost(t *testing.T) {
 		if err := CheckUserHost(bad); err == nil || !strings.Contains(err.Error(), `e.g. "%" (any host)`) {
 			t.Errorf("CheckUserHost(%q) = %v, want the rule with an example", bad, err)
 		}
+	} // MySQL stores hosts in lower case: another case would never converge.
+	for bad, want := range map[string]string{"LOCALHOST": `write "localhost"`, "DB.Example.COM": `write "db.example.com"`} {
+		if err := CheckUserHost(bad); err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "lower case") {
+			t.Errorf("CheckUserHost(%q) = %v, want the lower-case rule and %s", bad, err, want)
+		}
+	}
+}
+
+func TestCheckPostgresRoleName(t *testing.T) {
+	for _, ok := range []string{"zenml_ws1", "pgadmin", "nonexistent", "publicist", "user"} {
+		if err := CheckPostgresRoleName(ok); err != nil {
+			t.Errorf("CheckPostgresRoleName(%q) = %v", ok, err)
+		}
+	}
+	for name, want := range map[string]string{
+		"pg_zenml": `starts with "pg_"`, "none": "is reserved by PostgreSQL", "public": "is reserved by PostgreSQL",
+		"current_user": "is reserved by PostgreSQL", "session_user": "is reserved by PostgreSQL", "current_role": "is reserved by PostgreSQL",
+	} {
+		if err := CheckPostgresRoleName(name); err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), `"zenml_ws1"`) {
+			t.Errorf("CheckPostgresRoleName(%q) = %v, want %q and an example", name, err, want)
+		}
 	}
 }
 

@@ -10,7 +10,9 @@ package databases
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -86,6 +88,9 @@ type DatabaseSpec struct {
 	Collation    string // MySQL, optional (server default for the character set)
 	Encoding     string // PostgreSQL, default UTF8
 	Owner        string // PostgreSQL: the role that owns the database ("" = the admin)
+	// Comment is stored with the database where the engine keeps one (MariaDB's COMMENT, PostgreSQL's
+	// COMMENT ON DATABASE; MySQL 8 has none and ignores it): the provider's marker (see Marker).
+	Comment string
 }
 
 // Database is what the server reports about an existing database.
@@ -95,6 +100,7 @@ type Database struct {
 	Collation    string // MySQL
 	Encoding     string // PostgreSQL
 	Owner        string // PostgreSQL
+	Comment      string // MariaDB and PostgreSQL; always "" on MySQL 8
 }
 
 // User is a database user: MySQL users are name@host, PostgreSQL roles have a name only.
@@ -107,7 +113,18 @@ type User struct {
 type Grants struct {
 	// Missing names what is missing, e.g. ["DELETE"] or ["ownership"], for messages and state.
 	Missing []string
+	// Holds is true when the user holds some of the profile on the database (on PostgreSQL: owns it
+	// or holds a database privilege in its own name).
+	Holds bool
+	// Elsewhere names what the user holds outside this database, one item each, e.g.
+	// "SELECT ON *.*", "ALL PRIVILEGES ON `app`.*" (MySQL) or "owner of database app",
+	// "objects in database app", "member of role app_rw", "CREATEDB" (PostgreSQL); empty for a user
+	// dedicated to this database. The provider never sets the password of, nor drops, such a user.
+	Elsewhere []string
 }
+
+// Dedicated reports whether the user holds nothing outside this database.
+func (g Grants) Dedicated() bool { return len(g.Elsewhere) == 0 }
 
 // MissingUser is what Grants.Missing holds when the user does not exist.
 const MissingUser = "user"
@@ -154,6 +171,31 @@ var (
 	// ErrUserExists is returned by CreateUser for a user that exists.
 	ErrUserExists = errors.New("user exists")
 )
+
+// lockReportTimeout bounds the query that describes who holds a lock, after a statement gave up.
+const lockReportTimeout = 5 * time.Second
+
+// LockedError says that dropping a database gave up waiting for a lock (at the caller's deadline,
+// or the server's lock wait bound set from it): other sessions use the database. The server gave up
+// too, so the drop does not happen later.
+type LockedError struct {
+	Database string
+	// Sessions describes the other sessions using the database, as far as the admin may see them.
+	Sessions []string
+	Err      error
+}
+
+func (e *LockedError) Error() string {
+	who := "no other session the admin user may see uses it (on MySQL, other users' sessions are visible only with the " +
+		"PROCESS privilege: SHOW PROCESSLIST as a user that has it shows who holds the lock)"
+	if len(e.Sessions) > 0 {
+		who = "it is in use by " + strings.Join(e.Sessions, "; ")
+	}
+	return fmt.Sprintf("drop database %q gave up waiting for a lock: %s. The database was not dropped; end those sessions "+
+		"(or wait for their transactions to finish) and try again", e.Database, who)
+}
+
+func (e *LockedError) Unwrap() error { return e.Err }
 
 // UnreachableError says that the server could not be reached or refused the admin login. It is never
 // to be read as "the database is gone".

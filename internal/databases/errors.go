@@ -27,6 +27,13 @@ type dialect interface {
 	retryable(err error) bool
 	// echoesStatement reports whether messages with this code quote the statement (syntax errors).
 	echoesStatement(code string) bool
+	// lockWaitBound is the statement that makes the server give up waiting for a lock after d, so
+	// that a statement abandoned at the caller's deadline does not wait on (and run later) in the
+	// server: MySQL's lock_wait_timeout (whole seconds, metadata locks included), PostgreSQL's
+	// lock_timeout.
+	lockWaitBound(d time.Duration) string
+	// lockWaitTimeout reports an error of a statement that gave up waiting for a lock.
+	lockWaitTimeout(err error) bool
 }
 
 // base holds what both Server implementations share: the configuration, the pool and the helpers
@@ -124,15 +131,29 @@ func redact(s string, secrets ...string) string {
 
 // exec runs one statement that carries no secret, retrying serialisation and lock errors. Errors
 // keep the driver error (errors.As finds it) behind the operation's description.
-func (b *base) exec(ctx context.Context, conn *sql.Conn, op, stmt string) error {
+func (b *base) exec(ctx context.Context, conn *sql.Conn, op, stmt string, args ...any) error {
 	err := retry(ctx, b.d.retryable, func() error {
-		_, err := conn.ExecContext(ctx, stmt)
+		if err := b.boundLockWait(ctx, conn); err != nil {
+			return err
+		}
+		_, err := conn.ExecContext(ctx, stmt, args...)
 		return err
 	})
 	if err != nil {
 		return fmt.Errorf("%s: %w", op, err)
 	}
 	return nil
+}
+
+// boundLockWait sets, on the connection, how long the next statement may wait for a lock: the time
+// left before the context's deadline (at least a second). Without a deadline it does nothing.
+func (b *base) boundLockWait(ctx context.Context, conn *sql.Conn) error {
+	deadline, ok := ctx.Deadline()
+	if !ok {
+		return nil
+	}
+	_, err := conn.ExecContext(ctx, b.d.lockWaitBound(time.Until(deadline)))
+	return err
 }
 
 // StatementError is a server's refusal of a statement that carried a password or a password hash.
@@ -160,6 +181,9 @@ func (e *StatementError) Error() string {
 // *StatementError.
 func (b *base) execSecret(ctx context.Context, conn *sql.Conn, op, stmt string, secrets []string, args ...any) error {
 	err := retry(ctx, b.d.retryable, func() error {
+		if err := b.boundLockWait(ctx, conn); err != nil {
+			return err
+		}
 		_, err := conn.ExecContext(ctx, stmt, args...)
 		return err
 	})

@@ -8,11 +8,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
+	"math"
 	"net"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/go-sql-driver/mysql"
 )
@@ -141,20 +144,26 @@ func (s *mysqlServer) Info(ctx context.Context) (ServerInfo, error) {
 }
 
 func (s *mysqlServer) GetDatabase(ctx context.Context, name string) (*Database, error) {
-	if _, err := s.supported(ctx); err != nil {
+	t, err := s.supported(ctx)
+	if err != nil {
 		return nil, err
 	}
+	// MariaDB keeps a comment per database (SCHEMA_COMMENT); MySQL 8 has none.
+	comment := "''"
+	if t.flavor == FlavorMariaDB {
+		comment = "SCHEMA_COMMENT"
+	}
 	var db *Database
-	err := s.withConn(ctx, func(conn *sql.Conn) error {
-		rows, err := conn.QueryContext(ctx, "SELECT SCHEMA_NAME, DEFAULT_CHARACTER_SET_NAME, DEFAULT_COLLATION_NAME "+
-			"FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?", name)
+	err = s.withConn(ctx, func(conn *sql.Conn) error {
+		rows, err := conn.QueryContext(ctx, "SELECT SCHEMA_NAME, DEFAULT_CHARACTER_SET_NAME, DEFAULT_COLLATION_NAME, "+comment+
+			" FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?", name)
 		if err != nil {
 			return fmt.Errorf("look up database %q: %w", name, err)
 		}
 		defer func() { _ = rows.Close() }()
 		for rows.Next() {
 			var d Database
-			if err := rows.Scan(&d.Name, &d.CharacterSet, &d.Collation); err != nil {
+			if err := rows.Scan(&d.Name, &d.CharacterSet, &d.Collation, &d.Comment); err != nil {
 				return fmt.Errorf("look up database %q: %w", name, err)
 			}
 			// The column's collation may compare case-insensitively: keep only the exact name.
@@ -171,7 +180,8 @@ func (s *mysqlServer) GetDatabase(ctx context.Context, name string) (*Database, 
 }
 
 func (s *mysqlServer) CreateDatabase(ctx context.Context, spec DatabaseSpec) error {
-	if _, err := s.supported(ctx); err != nil {
+	t, err := s.supported(ctx)
+	if err != nil {
 		return err
 	}
 	qname, err := QuoteMySQLIdentifier(spec.Name)
@@ -200,8 +210,14 @@ func (s *mysqlServer) CreateDatabase(ctx context.Context, spec DatabaseSpec) err
 		}
 		stmt += " COLLATE " + qcollation
 	}
+	var args []any
+	if spec.Comment != "" && t.flavor == FlavorMariaDB {
+		// The driver interpolates the value, escaped for the connection's SQL mode.
+		stmt += " COMMENT ?"
+		args = append(args, spec.Comment)
+	}
 	return s.withConn(ctx, func(conn *sql.Conn) error {
-		err := s.exec(ctx, conn, fmt.Sprintf("create database %q", spec.Name), stmt)
+		err := s.exec(ctx, conn, fmt.Sprintf("create database %q", spec.Name), stmt, args...)
 		if codeIn(s.d, err, strconv.Itoa(mysqlErrDBCreateExists)) {
 			return fmt.Errorf("database %q on server %q: %w", spec.Name, s.cfg.Name, ErrDatabaseExists)
 		}
@@ -233,9 +249,46 @@ func (s *mysqlServer) DropDatabase(ctx context.Context, name string) error {
 	if err != nil {
 		return fmt.Errorf("database name: %w", err)
 	}
-	return s.withConn(ctx, func(conn *sql.Conn) error {
+	err = s.withConn(ctx, func(conn *sql.Conn) error {
 		return s.exec(ctx, conn, fmt.Sprintf("drop database %q", name), "DROP DATABASE IF EXISTS "+qname)
 	})
+	if err != nil && (s.d.lockWaitTimeout(err) || ctx.Err() != nil) {
+		return &LockedError{Database: name, Sessions: s.sessionsUsing(name), Err: err}
+	}
+	return err
+}
+
+// sessionsUsing describes the other sessions whose current database is name, as far as the admin
+// may see them (other users' sessions need the PROCESS privilege). It runs on a context of its own,
+// since the caller's may have ended.
+func (s *mysqlServer) sessionsUsing(name string) []string {
+	ctx, cancel := context.WithTimeout(context.Background(), lockReportTimeout)
+	defer cancel()
+	var out []string
+	_ = s.withConn(ctx, func(conn *sql.Conn) error {
+		rows, err := conn.QueryContext(ctx, "SELECT ID, USER, HOST, COMMAND, TIME, COALESCE(STATE, '') FROM information_schema.PROCESSLIST "+
+			"WHERE DB = ? AND ID <> CONNECTION_ID() ORDER BY ID", name)
+		if err != nil {
+			return err
+		}
+		defer func() { _ = rows.Close() }()
+		for rows.Next() {
+			var (
+				id, seconds             int64
+				user, host, cmd, status string
+			)
+			if err := rows.Scan(&id, &user, &host, &cmd, &seconds, &status); err != nil {
+				return err
+			}
+			what := cmd
+			if status != "" {
+				what += ", " + status
+			}
+			out = append(out, fmt.Sprintf("session %d of %s@%s (%s, for %d s)", id, user, host, what, seconds))
+		}
+		return rows.Err()
+	})
+	return out
 }
 
 func (s *mysqlServer) UserExists(ctx context.Context, u User) (bool, error) {
@@ -340,38 +393,47 @@ func (s *mysqlServer) GrantDatabase(ctx context.Context, u User, database string
 	})
 }
 
-// DatabaseGrants compares the database-level privileges information_schema.SCHEMA_PRIVILEGES lists for
-// the user on the database (as escaped in the grant, or spelt literally) with the profile; Missing
-// names the privileges as the server does ("DELETE", "CREATE VIEW"), or is ["user"] when the user
-// does not exist. Privileges held through a global grant or (MySQL 8) a role are not counted.
+// DatabaseGrants reads, in one statement, whether the user exists and every privilege it holds: the
+// database-level privileges information_schema.SCHEMA_PRIVILEGES lists for this database (as escaped
+// in the grant, or spelt literally) are compared with the profile, and Missing names the privileges
+// as the server does ("DELETE", "CREATE VIEW"), or is ["user"] when the user does not exist.
+// Everything else it holds (global privileges other than USAGE, privileges on other databases or
+// database patterns, table, column and routine privileges outside this database, roles) is listed
+// in Elsewhere. Privileges held through a role (MySQL 8, MariaDB) are not counted for the profile.
 func (s *mysqlServer) DatabaseGrants(ctx context.Context, u User, database string) (Grants, error) {
 	t, err := s.supported(ctx)
 	if err != nil {
 		return Grants{}, err
 	}
-	grantee := "'" + u.Name + "'@'" + mysqlHost(u) + "'"
-	held := map[string]bool{}
-	userMissing := false
+	host := mysqlHost(u)
+	grantee := "'" + u.Name + "'@'" + host + "'"
+	// Roles granted to the user: MariaDB records them in mysql.roles_mapping, MySQL 8 in mysql.role_edges.
+	roles := "SELECT 'role', CONVERT(Role USING utf8mb4), '' FROM mysql.roles_mapping WHERE User = ? AND Host = ?"
+	if t.flavor == FlavorMySQL {
+		roles = "SELECT 'role', CONVERT(CONCAT(FROM_USER, '@', FROM_HOST) USING utf8mb4), '' FROM mysql.role_edges WHERE TO_USER = ? AND TO_HOST = ?"
+	}
+	query := "SELECT 'user' AS kind, CONVERT('' USING utf8mb4) AS object, CONVERT('' USING utf8mb4) AS privilege FROM mysql.user WHERE User = ? AND Host = ? " +
+		"UNION ALL SELECT 'db', CONVERT(TABLE_SCHEMA USING utf8mb4), CONVERT(PRIVILEGE_TYPE USING utf8mb4) FROM information_schema.SCHEMA_PRIVILEGES WHERE GRANTEE = ? " +
+		"UNION ALL SELECT 'global', '', CONVERT(PRIVILEGE_TYPE USING utf8mb4) FROM information_schema.USER_PRIVILEGES WHERE GRANTEE = ? AND PRIVILEGE_TYPE <> 'USAGE' " +
+		"UNION ALL SELECT 'table', CONVERT(CONCAT(TABLE_SCHEMA, '.', TABLE_NAME) USING utf8mb4), CONVERT(PRIVILEGE_TYPE USING utf8mb4) " +
+		"FROM information_schema.TABLE_PRIVILEGES WHERE GRANTEE = ? " +
+		"UNION ALL SELECT 'column', CONVERT(CONCAT(TABLE_SCHEMA, '.', TABLE_NAME, '.', COLUMN_NAME) USING utf8mb4), CONVERT(PRIVILEGE_TYPE USING utf8mb4) " +
+		"FROM information_schema.COLUMN_PRIVILEGES WHERE GRANTEE = ? " +
+		"UNION ALL SELECT 'routine', CONVERT(CONCAT(Db, '.', Routine_name) USING utf8mb4), CONVERT(Proc_priv USING utf8mb4) FROM mysql.procs_priv WHERE User = ? AND Host = ? " +
+		"UNION ALL " + roles
+	var privs []mysqlPrivilege
 	err = s.withConn(ctx, func(conn *sql.Conn) error {
-		exists, err := s.userExists(ctx, conn, u)
-		if err != nil || !exists {
-			userMissing = !exists
-			return err
-		}
-		rows, err := conn.QueryContext(ctx, "SELECT TABLE_SCHEMA, PRIVILEGE_TYPE FROM information_schema.SCHEMA_PRIVILEGES "+
-			"WHERE GRANTEE = ? AND TABLE_SCHEMA IN (?, ?)", grantee, database, escapeMySQLWildcards(database))
+		rows, err := conn.QueryContext(ctx, query, u.Name, host, grantee, grantee, grantee, grantee, u.Name, host, u.Name, host)
 		if err != nil {
 			return fmt.Errorf("read the privileges of %s: %w", accountText(u), err)
 		}
 		defer func() { _ = rows.Close() }()
 		for rows.Next() {
-			var schema, privilege string
-			if err := rows.Scan(&schema, &privilege); err != nil {
+			var p mysqlPrivilege
+			if err := rows.Scan(&p.kind, &p.object, &p.privilege); err != nil {
 				return fmt.Errorf("read the privileges of %s: %w", accountText(u), err)
 			}
-			if schema == database || schema == escapeMySQLWildcards(database) {
-				held[strings.ToUpper(privilege)] = true
-			}
+			privs = append(privs, p)
 		}
 		if err := rows.Err(); err != nil {
 			return fmt.Errorf("read the privileges of %s: %w", accountText(u), err)
@@ -381,21 +443,84 @@ func (s *mysqlServer) DatabaseGrants(ctx context.Context, u User, database strin
 	if err != nil {
 		return Grants{}, err
 	}
-	if userMissing {
-		return Grants{Missing: []string{MissingUser}}, nil
+	return mysqlGrants(privs, database, t.flavor), nil
+}
+
+// mysqlPrivilege is one privilege of a user as DatabaseGrants reads it.
+type mysqlPrivilege struct {
+	kind      string // user (the account exists), db, global, table, column, routine, role
+	object    string // the schema, schema.table, schema.table.column, schema.routine or role
+	privilege string
+}
+
+// mysqlGrants compares what a user holds with the profile on database.
+func mysqlGrants(privs []mysqlPrivilege, database, flavor string) Grants {
+	exists := false
+	held := map[string]bool{}
+	elsewhere := map[string][]string{} // what -> privileges
+	add := func(what, privilege string) {
+		if !slices.Contains(elsewhere[what], privilege) {
+			elsewhere[what] = append(elsewhere[what], privilege)
+		}
+	}
+	ours := func(schema string) bool { return schema == database || schema == escapeMySQLWildcards(database) }
+	for _, p := range privs {
+		priv := strings.ToUpper(p.privilege)
+		switch p.kind {
+		case "user":
+			exists = true
+		case "db":
+			if ours(p.object) {
+				held[priv] = true
+			} else {
+				add("ON `"+p.object+"`.*", priv)
+			}
+		case "global":
+			add("ON *.*", priv)
+		case "table", "column", "routine":
+			schema, rest, _ := strings.Cut(p.object, ".")
+			if ours(schema) {
+				continue
+			}
+			what := "ON `" + schema + "`.`" + rest + "`"
+			if p.kind == "column" {
+				table, column, _ := strings.Cut(rest, ".")
+				what = "(" + column + ") ON `" + schema + "`.`" + table + "`"
+			}
+			if p.kind == "routine" {
+				what = "ON ROUTINE `" + schema + "`.`" + rest + "`"
+			}
+			for _, one := range strings.Split(priv, ",") {
+				add(what, one)
+			}
+		case "role":
+			elsewhere["role `"+p.object+"`"] = nil
+		}
+	}
+	if !exists {
+		return Grants{Missing: []string{MissingUser}}
 	}
 	required := slices.Clone(mysqlDatabasePrivileges)
-	if t.flavor == FlavorMariaDB {
+	if flavor == FlavorMariaDB {
 		required = append(required, mariadbExtraPrivileges...)
 	}
 	slices.Sort(required)
-	var missing []string
+	g := Grants{Holds: len(held) > 0}
 	for _, p := range required {
 		if !held[p] {
-			missing = append(missing, p)
+			g.Missing = append(g.Missing, p)
 		}
 	}
-	return Grants{Missing: missing}, nil
+	for _, what := range slices.Sorted(maps.Keys(elsewhere)) {
+		privileges := elsewhere[what]
+		if privileges == nil {
+			g.Elsewhere = append(g.Elsewhere, what)
+			continue
+		}
+		slices.Sort(privileges)
+		g.Elsewhere = append(g.Elsewhere, strings.Join(privileges, ", ")+" "+what)
+	}
+	return g
 }
 
 func (s *mysqlServer) DropUser(ctx context.Context, u User) error {
@@ -459,3 +584,12 @@ func (mysqlDialect) retryable(err error) bool {
 }
 
 func (mysqlDialect) echoesStatement(code string) bool { return code == strconv.Itoa(mysqlErrParse) }
+
+func (mysqlDialect) lockWaitBound(d time.Duration) string {
+	return fmt.Sprintf("SET SESSION lock_wait_timeout = %d", max(1, int64(math.Ceil(d.Seconds()))))
+}
+
+func (mysqlDialect) lockWaitTimeout(err error) bool {
+	var me *mysql.MySQLError
+	return errors.As(err, &me) && me.Number == mysqlErrLockWaitTimeout
+}

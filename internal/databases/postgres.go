@@ -11,6 +11,7 @@ import (
 	"net"
 	"regexp"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -172,8 +173,8 @@ func (s *postgresServer) GetDatabase(ctx context.Context, name string) (*Databas
 	var db *Database
 	err := s.withConn(ctx, func(conn *sql.Conn) error {
 		d := Database{}
-		err := conn.QueryRowContext(ctx, "SELECT datname, pg_encoding_to_char(encoding), pg_get_userbyid(datdba) "+
-			"FROM pg_database WHERE datname = $1", name).Scan(&d.Name, &d.Encoding, &d.Owner)
+		err := conn.QueryRowContext(ctx, "SELECT datname, pg_encoding_to_char(encoding), pg_get_userbyid(datdba), "+
+			"COALESCE(shobj_description(oid, 'pg_database'), '') FROM pg_database WHERE datname = $1", name).Scan(&d.Name, &d.Encoding, &d.Owner, &d.Comment)
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
 			return nil
@@ -225,7 +226,14 @@ func (s *postgresServer) CreateDatabase(ctx context.Context, spec DatabaseSpec) 
 		if codeIn(s.d, err, pgErrDuplicateDatabase) {
 			return fmt.Errorf("database %q on server %q: %w", spec.Name, s.cfg.Name, ErrDatabaseExists)
 		}
-		return err
+		if err != nil || spec.Comment == "" {
+			return err
+		}
+		comment, err := QuotePostgresString(spec.Comment)
+		if err != nil {
+			return fmt.Errorf("comment: %w", err)
+		}
+		return s.exec(ctx, conn, fmt.Sprintf("comment on database %q", spec.Name), "COMMENT ON DATABASE "+qname+" IS "+comment)
 	})
 }
 
@@ -275,6 +283,11 @@ var errDatabaseMissing = errors.New("the database does not exist")
 // pgxExec runs a statement without secrets on a connection of withDatabase, with retries.
 func (s *postgresServer) pgxExec(ctx context.Context, conn *pgx.Conn, op, stmt string) error {
 	err := retry(ctx, s.d.retryable, func() error {
+		if deadline, ok := ctx.Deadline(); ok {
+			if _, err := conn.Exec(ctx, s.d.lockWaitBound(time.Until(deadline))); err != nil {
+				return err
+			}
+		}
 		_, err := conn.Exec(ctx, stmt)
 		return err
 	})
@@ -342,8 +355,48 @@ func (s *postgresServer) DropDatabase(ctx context.Context, name string) error {
 			return fmt.Errorf("drop database %q: %s connected to it; stop the clients using it (such as the ZenML "+
 				"server) and try again, the provider does not terminate sessions: %w", name, who, ErrDatabaseInUse)
 		}
+		if err != nil && (s.d.lockWaitTimeout(err) || ctx.Err() != nil) {
+			return &LockedError{Database: name, Sessions: s.sessionsUsing(name), Err: err}
+		}
 		return err
 	})
+}
+
+// sessionsUsing describes the other sessions connected to database name (PostgreSQL shows every
+// session's user and state; the query text only to superusers, and it is not read). It runs on a
+// context of its own, since the caller's may have ended.
+func (s *postgresServer) sessionsUsing(name string) []string {
+	ctx, cancel := context.WithTimeout(context.Background(), lockReportTimeout)
+	defer cancel()
+	var out []string
+	_ = s.withConn(ctx, func(conn *sql.Conn) error {
+		rows, err := conn.QueryContext(ctx, "SELECT pid, COALESCE(usename, ''), COALESCE(client_addr::text, 'local'), COALESCE(state, ''), "+
+			"COALESCE(EXTRACT(EPOCH FROM now() - COALESCE(xact_start, backend_start))::bigint, 0) FROM pg_stat_activity "+
+			"WHERE datname = $1 AND pid <> pg_backend_pid() ORDER BY pid", name)
+		if err != nil {
+			return err
+		}
+		defer func() { _ = rows.Close() }()
+		for rows.Next() {
+			var (
+				pid, seconds       int64
+				user, addr, status string
+			)
+			if err := rows.Scan(&pid, &user, &addr, &status, &seconds); err != nil {
+				return err
+			}
+			out = append(out, fmt.Sprintf("session %d of %s from %s (%s, for %d s)", pid, user, addr, orDash(status), seconds))
+		}
+		return rows.Err()
+	})
+	return out
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
 }
 
 func (s *postgresServer) UserExists(ctx context.Context, u User) (bool, error) {
@@ -500,49 +553,82 @@ func schemaPrivileges(ctx context.Context, conn *pgx.Conn, role string) (usage, 
 	return usage, create, nil
 }
 
+// pgElsewhereSeparator separates the items of the footprint query's aggregate (ASCII unit separator,
+// which no name the provider manages holds).
+const pgElsewhereSeparator = "\x1f"
+
+// pgGrantsQuery reads, for role $2 and database $1 (which may not exist), in one statement: the
+// database's owner (NULL when it does not exist), the database privileges the role holds in its own
+// name, and what the role holds outside the database: ownership of or privileges on other databases
+// and tablespaces, objects (owned, or with privileges) in other databases, memberships in other
+// roles, and role attributes that reach beyond one database. No row: the role does not exist.
+const pgGrantsQuery = "SELECT pg_get_userbyid(d.datdba), " +
+	"COALESCE((SELECT string_agg(a.privilege_type, ',') FROM aclexplode(COALESCE(d.datacl, acldefault('d', d.datdba))) a " +
+	"WHERE a.grantee = r.oid), ''), " +
+	"COALESCE((SELECT string_agg(item, E'\\x1f' ORDER BY item) FROM (" +
+	"SELECT DISTINCT CASE " +
+	"WHEN s.dbid <> 0 THEN 'objects in database ' || COALESCE(od.datname, s.dbid::text) " +
+	"WHEN s.classid = 'pg_database'::regclass AND s.deptype = 'o' THEN 'owner of database ' || COALESCE(sd.datname, s.objid::text) " +
+	"WHEN s.classid = 'pg_database'::regclass THEN 'privileges on database ' || COALESCE(sd.datname, s.objid::text) " +
+	"WHEN s.classid = 'pg_tablespace'::regclass THEN 'tablespace ' || COALESCE(ts.spcname, s.objid::text) " +
+	"ELSE 'shared object ' || s.classid::regclass::text || ' ' || s.objid::text END AS item " +
+	"FROM pg_shdepend s LEFT JOIN pg_database od ON od.oid = s.dbid " +
+	"LEFT JOIN pg_database sd ON s.classid = 'pg_database'::regclass AND sd.oid = s.objid " +
+	"LEFT JOIN pg_tablespace ts ON s.classid = 'pg_tablespace'::regclass AND ts.oid = s.objid " +
+	"WHERE s.refclassid = 'pg_authid'::regclass AND s.refobjid = r.oid AND s.deptype IN ('o', 'a', 'i', 'r') " +
+	"AND s.dbid IS DISTINCT FROM d.oid AND NOT (s.classid = 'pg_database'::regclass AND s.objid IS NOT DISTINCT FROM d.oid) " +
+	"UNION SELECT 'member of role ' || g.rolname FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid WHERE m.member = r.oid " +
+	"UNION SELECT unnest(array_remove(ARRAY[CASE WHEN r.rolsuper THEN 'SUPERUSER' END, CASE WHEN r.rolcreatedb THEN 'CREATEDB' END, " +
+	"CASE WHEN r.rolcreaterole THEN 'CREATEROLE' END, CASE WHEN r.rolreplication THEN 'REPLICATION' END, " +
+	"CASE WHEN r.rolbypassrls THEN 'BYPASSRLS' END], NULL))" +
+	") items), '') " +
+	"FROM pg_roles r LEFT JOIN pg_database d ON d.datname = $1 WHERE r.rolname = $2"
+
 // DatabaseGrants reports what the user lacks of: ownership of the database ("ownership"), the
 // database privileges CONNECT, CREATE and TEMPORARY held in its own name, and USAGE and CREATE on the
 // schema public ("USAGE ON SCHEMA public", "CREATE ON SCHEMA public", or "schema public" when the
-// schema is gone). A missing user or database shows as "user" or "database".
+// schema is gone). A missing user or database shows as "user" or "database". Elsewhere lists what
+// the role holds outside the database (see pgGrantsQuery), read in the same statement.
 func (s *postgresServer) DatabaseGrants(ctx context.Context, u User, database string) (Grants, error) {
 	if _, err := s.supported(ctx); err != nil {
 		return Grants{}, err
 	}
 	var (
-		missing []string
-		found   bool
+		g     Grants
+		found bool
 	)
 	err := s.withConn(ctx, func(conn *sql.Conn) error {
-		var owner, privileges string
-		err := conn.QueryRowContext(ctx, "SELECT pg_get_userbyid(d.datdba), COALESCE((SELECT string_agg(a.privilege_type, ',') "+
-			"FROM aclexplode(COALESCE(d.datacl, acldefault('d', d.datdba))) a WHERE a.grantee = r.oid), '') "+
-			"FROM pg_database d CROSS JOIN pg_roles r WHERE d.datname = $1 AND r.rolname = $2", database, u.Name).Scan(&owner, &privileges)
+		var owner sql.NullString
+		var privileges, elsewhere string
+		err := conn.QueryRowContext(ctx, pgGrantsQuery, database, u.Name).Scan(&owner, &privileges, &elsewhere)
 		if errors.Is(err, sql.ErrNoRows) {
-			exists, err := roleExists(ctx, conn, u.Name)
-			if err != nil {
-				return err
-			}
-			if !exists {
-				missing = append(missing, MissingUser)
-			} else {
-				missing = append(missing, "database")
-			}
+			g.Missing = []string{MissingUser}
 			return nil
 		}
 		if err != nil {
 			return fmt.Errorf("read the privileges of %q on database %q: %w", u.Name, database, err)
 		}
-		found = true
-		if owner != u.Name {
-			missing = append(missing, "ownership")
+		if elsewhere != "" {
+			g.Elsewhere = strings.Split(elsewhere, pgElsewhereSeparator)
 		}
+		if !owner.Valid {
+			g.Missing = []string{"database"}
+			return nil
+		}
+		found = true
 		held := map[string]bool{}
 		for _, p := range strings.Split(privileges, ",") {
-			held[p] = true
+			if p != "" {
+				held[p] = true
+			}
+		}
+		g.Holds = owner.String == u.Name || len(held) > 0
+		if owner.String != u.Name {
+			g.Missing = append(g.Missing, "ownership")
 		}
 		for _, p := range postgresDatabasePrivileges {
 			if !held[p] {
-				missing = append(missing, p)
+				g.Missing = append(g.Missing, p)
 			}
 		}
 		return nil
@@ -555,27 +641,27 @@ func (s *postgresServer) DatabaseGrants(ctx context.Context, u User, database st
 			usage, create, err := schemaPrivileges(ctx, conn, u.Name)
 			switch {
 			case errors.Is(err, errNoPublicSchema):
-				missing = append(missing, "schema public")
+				g.Missing = append(g.Missing, "schema public")
 				return nil
 			case err != nil:
 				return err
 			}
 			if !usage {
-				missing = append(missing, "USAGE ON SCHEMA public")
+				g.Missing = append(g.Missing, "USAGE ON SCHEMA public")
 			}
 			if !create {
-				missing = append(missing, "CREATE ON SCHEMA public")
+				g.Missing = append(g.Missing, "CREATE ON SCHEMA public")
 			}
 			return nil
 		})
 		if errors.Is(err, errDatabaseMissing) {
-			missing, err = []string{"database"}, nil
+			g.Missing, g.Holds, err = []string{"database"}, false, nil
 		}
 		if err != nil {
 			return Grants{}, err
 		}
 	}
-	return Grants{Missing: missing}, nil
+	return g, nil
 }
 
 // DropUser drops the role. What it still owns or holds is handed to the admin first: in the admin
@@ -708,3 +794,12 @@ func (pgDialect) retryable(err error) bool {
 }
 
 func (pgDialect) echoesStatement(code string) bool { return code == pgErrSyntax }
+
+func (pgDialect) lockWaitBound(d time.Duration) string {
+	return fmt.Sprintf("SET lock_timeout = %d", max(1000, d.Milliseconds()))
+}
+
+func (pgDialect) lockWaitTimeout(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && pgErr.Code == pgErrLockNotAvailable
+}

@@ -5,10 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -21,7 +22,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
-	"github.com/hashicorp/terraform-plugin-framework/types/basetypes"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/checks"
@@ -43,31 +43,29 @@ type databaseResource struct {
 	data *providerData
 }
 
-// Deletion policies.
+// Default timeouts of zenmlpro_database.
 const (
-	policyRetain      = "retain"
-	policyDropIfEmpty = "drop_if_empty"
-	policyDrop        = "drop"
+	defaultDatabaseTimeout       = 5 * time.Minute
+	defaultDatabaseDeleteTimeout = 10 * time.Minute
 )
 
-func deletionPolicies() []string { return []string{policyRetain, policyDropIfEmpty, policyDrop} }
-
 type databaseResourceModel struct {
-	ID                 types.String `tfsdk:"id"`
-	Server             types.String `tfsdk:"server"`
-	Name               types.String `tfsdk:"name"`
-	Component          types.String `tfsdk:"component"`
-	DeletionPolicy     types.String `tfsdk:"deletion_policy"`
-	AdoptExisting      types.Bool   `tfsdk:"adopt_existing"`
-	CharacterSet       types.String `tfsdk:"character_set"`
-	Collation          types.String `tfsdk:"collation"`
-	Encoding           types.String `tfsdk:"encoding"`
-	User               types.Object `tfsdk:"user"`
-	PasswordSecret     types.Object `tfsdk:"password_secret"`
-	Engine             types.String `tfsdk:"engine"`
-	ServerVersion      types.String `tfsdk:"server_version"`
-	StoreURL           types.String `tfsdk:"store_url"`
-	HelmDatabaseValues types.String `tfsdk:"helm_database_values"`
+	ID                 types.String   `tfsdk:"id"`
+	Server             types.String   `tfsdk:"server"`
+	Name               types.String   `tfsdk:"name"`
+	Component          types.String   `tfsdk:"component"`
+	DeletionPolicy     types.String   `tfsdk:"deletion_policy"`
+	AdoptExisting      types.Bool     `tfsdk:"adopt_existing"`
+	CharacterSet       types.String   `tfsdk:"character_set"`
+	Collation          types.String   `tfsdk:"collation"`
+	Encoding           types.String   `tfsdk:"encoding"`
+	User               types.Object   `tfsdk:"user"`
+	PasswordSecret     types.Object   `tfsdk:"password_secret"`
+	Engine             types.String   `tfsdk:"engine"`
+	ServerVersion      types.String   `tfsdk:"server_version"`
+	StoreURL           types.String   `tfsdk:"store_url"`
+	HelmDatabaseValues types.String   `tfsdk:"helm_database_values"`
+	Timeouts           timeouts.Value `tfsdk:"timeouts"`
 }
 
 type databaseUserModel struct {
@@ -77,6 +75,7 @@ type databaseUserModel struct {
 	PasswordWOVersion types.Int64  `tfsdk:"password_wo_version"`
 	Exists            types.Bool   `tfsdk:"exists"`
 	MissingPrivileges types.List   `tfsdk:"missing_privileges"`
+	OtherPrivileges   types.List   `tfsdk:"other_privileges"`
 }
 
 type passwordSecretModel struct {
@@ -91,19 +90,29 @@ var databaseUserAttrTypes = map[string]attr.Type{
 	"password_wo_version": types.Int64Type,
 	"exists":              types.BoolType,
 	"missing_privileges":  types.ListType{ElemType: types.StringType},
+	"other_privileges":    types.ListType{ElemType: types.StringType},
+}
+
+var databaseTimeoutsAttrTypes = map[string]attr.Type{
+	"create": types.StringType, "read": types.StringType, "update": types.StringType, "delete": types.StringType,
 }
 
 func (r *databaseResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_database"
 }
 
-func (r *databaseResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+func (r *databaseResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "One dedicated database for a ZenML Pro component on a server of the provider's `database_servers`: " +
 			"`zenml_pro` for the Control Plane (MySQL 8.0+ or PostgreSQL), `zenml_workspace_1`, `zenml_workspace_2`, ... for Workspace Servers " +
 			"(MySQL only), optionally with a dedicated user that holds every privilege on this one database and nothing else. " +
 			"Destroying it keeps the database unless `deletion_policy` says otherwise; an existing database is taken over only through " +
-			"`terraform import` or `adopt_existing`. The user's password is write-only: it never enters the plan or the state.",
+			"`terraform import` or `adopt_existing`, or when it carries this provider's marker for the same user and holds no tables (left " +
+			"by an apply that was interrupted before its state was saved). A user that holds anything outside this database is never " +
+			"taken over, given a new password or dropped. The user's password is write-only: it never enters the plan or the state.\n\n" +
+			"Every database the provider creates carries a comment naming the provider and its user where the engine keeps one (MariaDB, " +
+			"PostgreSQL). Every statement runs within `timeouts`, and the server is told to stop waiting for a lock at the same moment, so " +
+			"a destroy blocked by another session fails with the sessions that use the database instead of hanging.",
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{
 				Computed:            true,
@@ -113,7 +122,8 @@ func (r *databaseResource) Schema(_ context.Context, _ resource.SchemaRequest, r
 			"server": schema.StringAttribute{
 				Required: true,
 				MarkdownDescription: "The key, in the provider's `database_servers`, of the server that holds the database, e.g. `main`. " +
-					"Changing it creates the database on the other server (the old one is handled by `deletion_policy`).",
+					"Changing it creates the database on the other server (the old one is handled by `deletion_policy`, and the plan warns when " +
+					"that drops it); a new key for the same host and port fails the plan, which says how to move the state instead.",
 				Validators: []validator.String{stringvalidator.RegexMatches(serverKeyPattern,
 					"must be a key of the provider's database_servers: "+serverKeyRule+", e.g. \""+exampleServerKey+"\"")},
 				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
@@ -121,7 +131,8 @@ func (r *databaseResource) Schema(_ context.Context, _ resource.SchemaRequest, r
 			"name": schema.StringAttribute{
 				Required: true,
 				MarkdownDescription: fmt.Sprintf("Name of the database: %s, e.g. `%s` or `zenml_pro`; not a system database such as `mysql` or `postgres`. "+
-					"Changing it creates a new database (the old one is handled by `deletion_policy`).",
+					"Changing it creates a new database (the old one is handled by `deletion_policy`, and the plan warns when that drops it; "+
+					"under `retain` a user kept with the old database cannot move to the new one, which fails the plan with the steps to take).",
 					checks.IdentifierRule(checks.MaxDatabaseNameLength), checks.ExampleDatabaseName),
 				Validators:    []validator.String{identifierValidator{kind: "database name", check: checks.CheckDatabaseName}},
 				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
@@ -136,13 +147,14 @@ func (r *databaseResource) Schema(_ context.Context, _ resource.SchemaRequest, r
 			"deletion_policy": schema.StringAttribute{
 				Optional: true,
 				Computed: true,
-				Default:  stringdefault.StaticString(policyRetain),
-				MarkdownDescription: "What destroying the resource does to the database: " + quotedList(deletionPolicies()) + ". " +
+				Default:  stringdefault.StaticString(databases.PolicyRetain),
+				MarkdownDescription: "What destroying the resource does to the database: " + quotedList(databases.DeletionPolicies()) + ". " +
 					"`retain` removes it from the state only and keeps the database and its user on the server (with a warning saying so); " +
 					"`drop_if_empty` drops the database and its user only when the database holds no tables or views, and fails with the table count otherwise; " +
-					"`drop` drops the database, with its data, and its user. The policy in the state applies, so apply a change of policy before a destroy. " +
+					"`drop` drops the database, with its data, and its user. A user that holds anything outside this database is never dropped " +
+					"(a warning says so, in the plan and at apply). The policy in the state applies, so apply a change of policy before a destroy. " +
 					"Defaults to `retain`.",
-				Validators: []validator.String{stringvalidator.OneOf(deletionPolicies()...)},
+				Validators: []validator.String{stringvalidator.OneOf(databases.DeletionPolicies()...)},
 			},
 			"adopt_existing": schema.BoolAttribute{
 				Optional: true,
@@ -150,7 +162,9 @@ func (r *databaseResource) Schema(_ context.Context, _ resource.SchemaRequest, r
 				Default:  booldefault.StaticBool(false),
 				MarkdownDescription: "When the database (or the user) exists already at create time, take it over instead of failing. " +
 					"An adopted database must have the configured `character_set`, `collation` and `encoding`; an adopted user gets the configured " +
-					"password and the privileges on this database. Without it, an existing database is an error that says to import it. Defaults to `false`.",
+					"password and the privileges on this database, but a user that holds anything outside this database (another database, a " +
+					"global privilege, a role) is refused even so. Without it, an existing database is an error, at plan when the server can be " +
+					"reached, that gives the import command that works. Defaults to `false`.",
 			},
 			"character_set": schema.StringAttribute{
 				Optional: true,
@@ -180,19 +194,22 @@ func (r *databaseResource) Schema(_ context.Context, _ resource.SchemaRequest, r
 					"(MySQL: ``GRANT ALL PRIVILEGES ON `<name>`.*``; PostgreSQL: the user owns the database, as PostgreSQL 15+ no longer lets PUBLIC create in " +
 					"schema `public`). A user deleted, or a privilege revoked, outside Terraform shows as a change in the next plan that restores it. " +
 					"The user is dropped only when its database is dropped or this attribute is removed; on MySQL, changing `name` or `host` creates the new user and " +
-					"drops the old one, keeping the database (on PostgreSQL, where the old role owns ZenML's tables, a rename fails the plan and says how to rename the role instead).",
+					"drops the old one, keeping the database (on PostgreSQL, where the old role owns ZenML's tables, a rename fails the plan and says how to rename the role instead). " +
+					"An existing user is reused without `adopt_existing` only when it holds privileges on this database and nothing else; a user that holds " +
+					"anything elsewhere (`other_privileges`) is never given a new password nor dropped.",
 				Attributes: map[string]schema.Attribute{
 					"name": schema.StringAttribute{
 						Required: true,
-						MarkdownDescription: fmt.Sprintf("Name of the user: %s, e.g. `%s`; not the server's admin user or a built-in account.",
-							checks.IdentifierRule(checks.MaxUserNameLength), checks.ExampleUserName),
+						MarkdownDescription: fmt.Sprintf("Name of the user: %s, e.g. `%s`; not the server's admin user or a built-in account. "+
+							"On PostgreSQL not a reserved role name either (starting with `pg_`, or `none`, `public`, `current_user`, `current_role`, "+
+							"`session_user`).", checks.IdentifierRule(checks.MaxUserNameLength), checks.ExampleUserName),
 						Validators: []validator.String{identifierValidator{kind: "user name", check: checks.CheckUserName}},
 					},
 					"host": schema.StringAttribute{
 						Optional: true,
 						Computed: true,
 						MarkdownDescription: "MySQL only: the host part of the account, `user@host`: `%` (any host), an IP address, a pattern such as `10.0.%` " +
-							"or an address/netmask. Defaults to `" + databases.DefaultUserHost + "` on MySQL and is null on PostgreSQL, which has no host part.",
+							"or an address/netmask, in lower case (as MySQL stores it). Defaults to `" + databases.DefaultUserHost + "` on MySQL and is null on PostgreSQL, which has no host part.",
 						Validators: []validator.String{identifierValidator{kind: "MySQL account host", check: checks.CheckUserHost}},
 					},
 					"password_wo": schema.StringAttribute{
@@ -219,6 +236,15 @@ func (r *databaseResource) Schema(_ context.Context, _ resource.SchemaRequest, r
 						ElementType: types.StringType,
 						MarkdownDescription: "The privileges of the profile the user lacks on the database, as last read (e.g. `[\"DELETE\"]`, or " +
 							"`[\"ownership\"]` on PostgreSQL); empty when the user holds them all. Anything listed here is granted again by the next apply.",
+					},
+					"other_privileges": schema.ListAttribute{
+						Computed:    true,
+						ElementType: types.StringType,
+						MarkdownDescription: "What the user holds outside this database, as last read: privileges on other databases or on `*.*`, " +
+							"table, column and routine privileges elsewhere, roles (e.g. `[\"SELECT ON *.*\", \"INSERT ON app.*\"]` on MySQL, " +
+							"`[\"owner of database app\", \"member of role app_rw\", \"CREATEDB\"]` on PostgreSQL); empty for a user dedicated to this " +
+							"database. While it is not empty the provider neither changes the user's password nor drops the user: another application " +
+							"may use it, and the plan says so.",
 					},
 				},
 			},
@@ -267,81 +293,20 @@ func (r *databaseResource) Schema(_ context.Context, _ resource.SchemaRequest, r
 					"`type`, `host`, `port`, `username` and `database`; its `password` is a plain value in that chart, so pass it to Helm separately " +
 					"(e.g. `set_sensitive`). Secrets appear as references, never as values.",
 			},
+			"timeouts": timeouts.Attributes(ctx, timeouts.Opts{
+				Create: true, Read: true, Update: true, Delete: true,
+				CreateDescription: "How long a create may take, e.g. `\"10m\"`; every statement, and every wait for a lock on the server, ends by then. Defaults to `5m`.",
+				ReadDescription:   "How long a refresh may take. Defaults to `5m`.",
+				UpdateDescription: "How long an update (user, password, privileges) may take. Defaults to `5m`.",
+				DeleteDescription: "How long a destroy may take, including waiting for other sessions' locks on the database before `DROP DATABASE`; " +
+					"when it runs out the drop is abandoned on the server too, and the error names the sessions that use the database. Defaults to `10m`.",
+			}),
 		},
 	}
 }
 
-var (
-	charsetPattern  = regexp.MustCompile(`^[a-z0-9_]{1,64}$`)
-	encodingPattern = regexp.MustCompile(`^[A-Za-z0-9_]{1,32}$`)
-)
-
-// identifierValidator checks a literal name with one of the checks package's rules.
-type identifierValidator struct {
-	kind  string
-	check func(string) error
-}
-
-func (v identifierValidator) Description(context.Context) string {
-	return "value must be a valid " + v.kind
-}
-
-func (v identifierValidator) MarkdownDescription(ctx context.Context) string {
-	return v.Description(ctx)
-}
-
-func (v identifierValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
-	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
-		return
-	}
-	if err := v.check(req.ConfigValue.ValueString()); err != nil {
-		resp.Diagnostics.AddAttributeError(req.Path, "Invalid "+titleCase(v.kind), fmt.Sprintf("Attribute %s: %s.", req.Path, err))
-	}
-}
-
-func titleCase(s string) string {
-	words := strings.Fields(s)
-	for i, w := range words {
-		if w != "" && w[0] >= 'a' && w[0] <= 'z' {
-			words[i] = strings.ToUpper(w[:1]) + w[1:]
-		}
-	}
-	return strings.Join(words, " ")
-}
-
 func (r *databaseResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
 	r.data = configuredData(req.ProviderData, &resp.Diagnostics)
-}
-
-func (r *databaseResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
-	var m databaseResourceModel
-	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	if !m.User.IsNull() && !m.User.IsUnknown() {
-		var u databaseUserModel
-		resp.Diagnostics.Append(m.User.As(ctx, &u, basetypes.ObjectAsOptions{})...)
-		if resp.Diagnostics.HasError() {
-			return
-		}
-		if !u.PasswordWO.IsUnknown() && u.PasswordWO.ValueString() == "" && !u.PasswordWO.IsNull() {
-			resp.Diagnostics.AddAttributeError(path.Root("user").AtName("password_wo"), "Empty User Password",
-				"Attribute user.password_wo is empty. Give the user a password, e.g. from an ephemeral random_password or a secret manager.")
-		}
-		if u.PasswordWO.IsNull() {
-			p := path.Root("user").AtName("password_wo")
-			resp.Diagnostics.AddAttributeError(p, "Missing User Password",
-				"Attribute user.password_wo is required with user: the provider creates the user with it. Give it from a variable or an "+
-					"ephemeral resource, e.g. password_wo = var.workspace_db_password, with password_wo_version = 1 (change the version to rotate it).")
-		}
-	}
-	if !m.PasswordSecret.IsNull() && m.Component.ValueString() == string(checks.ControlPlaneDatabase) {
-		resp.Diagnostics.AddAttributeError(path.Root("password_secret"), "Password Secret Not Used",
-			"Attribute password_secret is for workspace databases: the Control Plane chart (zenml-pro) takes the database password as the plain "+
-				"value zenml.database.external.password, with no secret reference. Remove password_secret and pass the password to Helm separately, "+
-				"e.g. with set_sensitive { name = \"zenml.database.external.password\" }.")
-	}
 }
 
 // serverLookup is what the provider configuration says about the server of a resource.
@@ -411,308 +376,68 @@ func hostPort(cfg databases.ServerConfig) string {
 	return net.JoinHostPort(cfg.Host, strconv.Itoa(cfg.Port))
 }
 
-// addServerError reports a failed server operation. An unreachable server is always an error naming
-// host:port and the cause, never "the database is gone".
+// target is what a database operation works on, for the domain's messages.
+func target(m databaseResourceModel, user *databaseUserModel, slot *databaseServerSlot) databases.Target {
+	t := databases.Target{Server: m.Server.ValueString(), Database: m.Name.ValueString()}
+	if slot != nil {
+		t.Address = hostPort(slot.cfg)
+	}
+	if user != nil {
+		u := user.account()
+		t.User = &u
+	}
+	return t
+}
+
+// addServerError reports a failed server operation: a refusal of the domain on its attribute, a
+// lock that was not released in time with the sessions holding it, an unreachable server (naming
+// host:port and the cause, never "the database is gone"), or another failure.
 func addServerError(diags *diag.Diagnostics, summary, action string, slot *databaseServerSlot, err error) {
-	var unreachable *databases.UnreachableError
-	if errors.As(err, &unreachable) && unreachable.LoginRefused {
+	var (
+		refused     *databases.RefusedError
+		locked      *databases.LockedError
+		unreachable *databases.UnreachableError
+	)
+	switch {
+	case errors.As(err, &refused):
+		diags.AddAttributeError(attributePath(refused.Attribute), refused.Summary, refused.Detail)
+	case errors.As(err, &locked):
+		diags.AddError("Database Locked", fmt.Sprintf("Could not %s on database server %q at %s: %v. To wait longer for the lock, raise "+
+			"timeouts.delete, e.g. timeouts = { delete = \"30m\" }.", action, slot.cfg.Name, hostPort(slot.cfg), locked))
+	case errors.As(err, &unreachable) && unreachable.LoginRefused:
 		diags.AddError("Database Server Refused the Admin Login",
 			fmt.Sprintf("Could not %s: the database server %q at %s answered but refused the admin login: %v. "+
 				"Check username and password in the provider's database_servers[%q] (and its tls settings, if the server requires TLS). "+
 				"Nothing was changed in the state.", action, slot.cfg.Name, hostPort(slot.cfg), unreachable.Err, slot.cfg.Name))
-		return
-	}
-	if errors.As(err, &unreachable) {
+	case errors.As(err, &unreachable):
 		diags.AddError("Database Server Unreachable",
 			fmt.Sprintf("Could not %s: the database server %q at %s could not be reached: %v. "+
 				"Check that the server is running and reachable from here, and the provider's database_servers[%q]. "+
 				"Nothing was changed in the state.", action, slot.cfg.Name, hostPort(slot.cfg), unreachable.Err, slot.cfg.Name))
-		return
-	}
-	diags.AddError(summary, fmt.Sprintf("Could not %s on database server %q at %s: %v.", action, slot.cfg.Name, hostPort(slot.cfg), err))
-}
-
-func (r *databaseResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
-	if req.Plan.Raw.IsNull() {
-		r.warnRetainOnDestroy(ctx, req, resp)
-		return
-	}
-	var plan, config databaseResourceModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	resp.Diagnostics.Append(req.Config.Get(ctx, &config)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	var state *databaseResourceModel
-	if !req.State.Raw.IsNull() {
-		state = &databaseResourceModel{}
-		resp.Diagnostics.Append(req.State.Get(ctx, state)...)
-		if resp.Diagnostics.HasError() {
-			return
-		}
-	}
-
-	lk := r.lookup(plan.Server)
-	if lk.configured && lk.slot == nil {
-		resp.Diagnostics.Append(r.unknownServerDiag(plan.Server.ValueString()))
-		return
-	}
-	var engine databases.Engine
-	if lk.slot != nil {
-		engine = lk.slot.engine
-		if lk.slot.problem != nil {
-			resp.Diagnostics.AddAttributeError(path.Root("server"), "Invalid Database Server",
-				fmt.Sprintf("The provider's configuration of server %q is invalid: %s.", plan.Server.ValueString(), lk.slot.problem))
-			return
-		}
-	}
-
-	if engine == databases.Postgres && plan.Component.ValueString() == string(checks.WorkspaceDatabase) {
-		resp.Diagnostics.AddAttributeError(path.Root("component"), "Workspace Database On PostgreSQL",
-			fmt.Sprintf("Attribute component is \"workspace\" but server %q is a postgres server. %s (ZenML Pro database support matrix). "+
-				"Put workspace databases on a MySQL server (engine = \"mysql\"), or use component = \"control_plane\" for the Control Plane's database.",
-				plan.Server.ValueString(), checks.DatabaseSupportMatrix))
-	}
-
-	// Replacement: a new server key or name (RequiresReplace), or the same key on a server of another engine.
-	replacing := false
-	if state != nil {
-		replacing = !plan.Server.Equal(state.Server) || !plan.Name.Equal(state.Name)
-		if engine != "" && !state.Engine.IsNull() && state.Engine.ValueString() != string(engine) {
-			replacing = true
-			resp.RequiresReplace = append(resp.RequiresReplace, path.Root("engine"))
-		}
-	}
-	existing := state != nil && !replacing
-
-	if plan.Server.IsUnknown() || plan.Name.IsUnknown() {
-		plan.ID = types.StringUnknown()
-	} else {
-		plan.ID = types.StringValue(plan.Server.ValueString() + "/" + plan.Name.ValueString())
-	}
-	if engine != "" {
-		plan.Engine = types.StringValue(string(engine))
-	} else {
-		plan.Engine = types.StringUnknown()
-	}
-	if existing {
-		plan.ServerVersion = state.ServerVersion
-	} else {
-		plan.ServerVersion = types.StringUnknown()
-	}
-
-	r.planEngineAttributes(&plan, config, state, existing, engine, &resp.Diagnostics)
-	user := r.planUser(ctx, &plan, config, engine, lk.slot, &resp.Diagnostics)
-	if existing && engine == databases.Postgres && user != nil {
-		if old := userOf(ctx, state.User, &resp.Diagnostics); old != nil && !old.Name.IsUnknown() && !user.Name.IsUnknown() && old.Name.ValueString() != user.Name.ValueString() {
-			resp.Diagnostics.AddAttributeError(path.Root("user").AtName("name"), "User Rename Not Supported On PostgreSQL",
-				fmt.Sprintf("Attribute user.name changes from %q to %q on PostgreSQL server %q. The tables ZenML created belong to %q; a new role would own "+
-					"the database but not its tables, and dropping the old role would hand them to the admin user, breaking ZenML's next migration. "+
-					"Rename the role in SQL instead (ALTER ROLE %s RENAME TO %s), run terraform state rm on this resource and import it as %s/%s/%s "+
-					"(the first apply after the import sets its password).", old.Name.ValueString(), user.Name.ValueString(), plan.Server.ValueString(), old.Name.ValueString(),
-					old.Name.ValueString(), user.Name.ValueString(), plan.Server.ValueString(), plan.Name.ValueString(), user.Name.ValueString()))
-		}
-	}
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	plan.StoreURL, plan.HelmDatabaseValues = derivedValues(ctx, plan, user, lk.slot, &resp.Diagnostics)
-	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
-}
-
-// warnRetainOnDestroy says, at plan time, that a destroy keeps the database.
-func (r *databaseResource) warnRetainOnDestroy(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
-	if req.State.Raw.IsNull() {
-		return
-	}
-	var state databaseResourceModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	if state.DeletionPolicy.IsNull() || state.DeletionPolicy.ValueString() == policyRetain {
-		kept := fmt.Sprintf("database %q stays", state.Name.ValueString())
-		if u := userOf(ctx, state.User, &resp.Diagnostics); u != nil {
-			kept = fmt.Sprintf("database %q and its user %s stay", state.Name.ValueString(), describeUser(u.account()))
-		}
-		resp.Diagnostics.AddWarning("Database Will Be Kept",
-			fmt.Sprintf("zenmlpro_database %s has deletion_policy \"retain\": destroying it removes it from the Terraform state only, and %s "+
-				"on server %q with the data. To drop it, first apply deletion_policy = \"drop_if_empty\" or \"drop\".",
-				state.ID.ValueString(), kept, state.Server.ValueString()))
+	case errors.Is(err, context.DeadlineExceeded):
+		diags.AddError(summary, fmt.Sprintf("Could not %s on database server %q at %s: the operation did not finish within its timeout (%v). "+
+			"Raise the resource's timeouts if the server is slow.", action, slot.cfg.Name, hostPort(slot.cfg), err))
+	default:
+		diags.AddError(summary, fmt.Sprintf("Could not %s on database server %q at %s: %v.", action, slot.cfg.Name, hostPort(slot.cfg), err))
 	}
 }
 
-// planEngineAttributes plans character_set, collation and encoding: engine defaults for new databases,
-// the recorded values for existing ones, and errors for values of the other engine or for changes.
-func (r *databaseResource) planEngineAttributes(plan *databaseResourceModel, config databaseResourceModel, state *databaseResourceModel,
-	existing bool, engine databases.Engine, diags *diag.Diagnostics) {
-	type engineAttr struct {
-		name     string
-		config   types.String
-		state    types.String
-		planned  *types.String
-		def      string
-		engineOf databases.Engine
+// attributePath turns a dotted attribute name of the domain ("user.name") into a path.
+func attributePath(name string) path.Path {
+	parts := strings.Split(name, ".")
+	p := path.Root(parts[0])
+	for _, part := range parts[1:] {
+		p = p.AtName(part)
 	}
-	var st databaseResourceModel
-	if state != nil {
-		st = *state
-	}
-	attrs := []engineAttr{
-		{"character_set", config.CharacterSet, st.CharacterSet, &plan.CharacterSet, databases.DefaultCharacterSet, databases.MySQL},
-		{"collation", config.Collation, st.Collation, &plan.Collation, "", databases.MySQL},
-		{"encoding", config.Encoding, st.Encoding, &plan.Encoding, databases.DefaultEncoding, databases.Postgres},
-	}
-	for _, a := range attrs {
-		switch {
-		case engine != "" && engine != a.engineOf:
-			if !a.config.IsNull() {
-				other := "character_set and collation"
-				if a.engineOf == databases.MySQL {
-					other = "encoding"
-				}
-				diags.AddAttributeError(path.Root(a.name), "Attribute Not For This Engine",
-					fmt.Sprintf("Attribute %s applies to %s servers only, and server %q is a %s server. Remove it (on %s, use %s).",
-						a.name, a.engineOf, plan.Server.ValueString(), engine, engine, other))
-			}
-			*a.planned = types.StringNull()
-		case existing && !a.state.IsNull() && !a.state.IsUnknown():
-			if !a.config.IsNull() && !a.config.IsUnknown() && !strings.EqualFold(a.config.ValueString(), a.state.ValueString()) {
-				diags.AddAttributeError(path.Root(a.name), "Database Setting Cannot Change",
-					fmt.Sprintf("Attribute %s is %q, but database %q has %q on the server. It is set when the database is created; "+
-						"converting an existing database is a migration, not something Terraform should do on its own. "+
-						"Set %s = %q to match the server, or convert the database outside Terraform first.",
-						a.name, a.config.ValueString(), plan.Name.ValueString(), a.state.ValueString(), a.name, a.state.ValueString()))
-			}
-			if a.config.IsNull() || a.config.IsUnknown() {
-				*a.planned = a.state
-			} else {
-				*a.planned = a.config
-			}
-		case !a.config.IsNull():
-			*a.planned = a.config
-		case engine == a.engineOf && a.def != "":
-			*a.planned = types.StringValue(a.def)
-		default:
-			*a.planned = types.StringUnknown()
-		}
-	}
+	return p
 }
 
-// planUser plans the user object: host default, and the drift attributes as they will be after apply.
-func (r *databaseResource) planUser(ctx context.Context, plan *databaseResourceModel, config databaseResourceModel, engine databases.Engine,
-	slot *databaseServerSlot, diags *diag.Diagnostics) *databaseUserModel {
-	if config.User.IsNull() || config.User.IsUnknown() {
-		plan.User = config.User
-		return nil
-	}
-	var u databaseUserModel
-	diags.Append(config.User.As(ctx, &u, basetypes.ObjectAsOptions{})...)
-	if diags.HasError() {
-		return nil
-	}
-	switch {
-	case engine == databases.Postgres && !u.Host.IsNull():
-		diags.AddAttributeError(path.Root("user").AtName("host"), "Attribute Not For This Engine",
-			fmt.Sprintf("Attribute user.host applies to MySQL servers only, and server %q is a postgres server: PostgreSQL roles have no host part. Remove it.",
-				plan.Server.ValueString()))
-	case engine == databases.Postgres:
-		u.Host = types.StringNull()
-	case engine == databases.MySQL && u.Host.IsNull():
-		u.Host = types.StringValue(databases.DefaultUserHost)
-	case u.Host.IsNull():
-		u.Host = types.StringUnknown()
-	}
-	if slot != nil && slot.known && !u.Name.IsUnknown() && u.Name.ValueString() == slot.cfg.Username {
-		diags.AddAttributeError(path.Root("user").AtName("name"), "User Is The Admin User",
-			fmt.Sprintf("Attribute user.name is %q, the admin user of server %q. The dedicated user must be a separate account, which the provider "+
-				"creates and may drop; use a name such as %q.", u.Name.ValueString(), plan.Server.ValueString(), checks.ExampleUserName))
-	}
-	u.PasswordWO = types.StringNull()
-	u.Exists = types.BoolValue(true)
-	u.MissingPrivileges = types.ListValueMust(types.StringType, []attr.Value{})
-	obj, d := types.ObjectValueFrom(ctx, databaseUserAttrTypes, u)
-	diags.Append(d...)
-	plan.User = obj
-	return &u
-}
-
-// derivedValues computes store_url and helm_database_values, unknown while anything they need is.
-func derivedValues(ctx context.Context, m databaseResourceModel, user *databaseUserModel, slot *databaseServerSlot, diags *diag.Diagnostics) (types.String, types.String) {
-	if slot == nil || !slot.known || slot.problem != nil || m.Name.IsUnknown() || m.Component.IsUnknown() ||
-		m.PasswordSecret.IsUnknown() || m.User.IsUnknown() || (user != nil && user.Name.IsUnknown()) {
-		return types.StringUnknown(), types.StringUnknown()
-	}
-	conn := checks.DatabaseConnection{
-		Engine: string(slot.cfg.Engine), Host: slot.cfg.Host, Port: slot.cfg.Port, Database: m.Name.ValueString(),
-		TLSMode: string(slot.cfg.TLS.Mode), ClientCertificate: slot.cfg.TLS.ClientCertificate != "",
-	}
-	if user != nil {
-		conn.Username = user.Name.ValueString()
-	}
-	storeURL := types.StringNull()
-	if u := checks.StoreURL(conn); u != "" {
-		storeURL = types.StringValue(u)
-	}
-	if m.Component.IsNull() {
-		return storeURL, types.StringNull()
-	}
-	component := checks.DatabaseComponent(m.Component.ValueString())
-	if component == checks.WorkspaceDatabase && slot.cfg.Engine != databases.MySQL {
-		return storeURL, types.StringNull()
-	}
-	secret := checks.DefaultPasswordSecret(m.Name.ValueString())
-	if !m.PasswordSecret.IsNull() {
-		var ps passwordSecretModel
-		diags.Append(m.PasswordSecret.As(ctx, &ps, basetypes.ObjectAsOptions{})...)
-		if ps.Name.IsUnknown() || ps.Key.IsUnknown() {
-			return storeURL, types.StringUnknown()
-		}
-		secret = checks.SecretRef{Name: ps.Name.ValueString(), Key: ps.Key.ValueString()}
-		if ps.Key.IsNull() {
-			secret.Key = checks.DefaultPasswordSecretKey
-		}
-	}
-	values, err := checks.HelmDatabaseValues(component, conn, secret)
-	if err != nil {
-		diags.AddError("Unable to Render Helm Values", err.Error())
-		return storeURL, types.StringNull()
-	}
-	return storeURL, types.StringValue(values)
-}
-
-// userOf reads the user object of a model; nil when there is none.
-func userOf(ctx context.Context, obj types.Object, diags *diag.Diagnostics) *databaseUserModel {
-	if obj.IsNull() || obj.IsUnknown() {
-		return nil
-	}
-	var u databaseUserModel
-	diags.Append(obj.As(ctx, &u, basetypes.ObjectAsOptions{})...)
-	return &u
-}
-
-func (u *databaseUserModel) account() databases.User {
-	return databases.User{Name: u.Name.ValueString(), Host: u.Host.ValueString()}
-}
-
-// describeUser names a user for messages: 'name'@'host' on MySQL, name on PostgreSQL.
-func describeUser(u databases.User) string {
-	if u.Host == "" {
-		return fmt.Sprintf("%q", u.Name)
-	}
-	return fmt.Sprintf("'%s'@'%s'", u.Name, u.Host)
-}
-
-// configuredPassword reads user.password_wo from the configuration (write-only values exist only there).
-func configuredPassword(ctx context.Context, config databaseResourceModel, diags *diag.Diagnostics) (string, bool) {
-	u := userOf(ctx, config.User, diags)
-	if u == nil || u.PasswordWO.IsNull() || u.PasswordWO.IsUnknown() {
-		diags.AddAttributeError(path.Root("user").AtName("password_wo"), "Missing User Password",
-			"Attribute user.password_wo has no value during apply, so the user cannot be given a password. Give it from a variable or an ephemeral resource, "+
-				"e.g. password_wo = var.workspace_db_password.")
-		return "", false
-	}
-	return u.PasswordWO.ValueString(), true
+// withTimeout bounds ctx by a configured timeout of the resource.
+func withTimeout(ctx context.Context, get func(context.Context, time.Duration) (time.Duration, diag.Diagnostics), def time.Duration,
+	diags *diag.Diagnostics) (context.Context, context.CancelFunc) {
+	d, dd := get(ctx, def)
+	diags.Append(dd...)
+	return context.WithTimeout(ctx, d)
 }
 
 func (r *databaseResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
@@ -722,6 +447,8 @@ func (r *databaseResource) Create(ctx context.Context, req resource.CreateReques
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	ctx, cancel := withTimeout(ctx, plan.Timeouts.Create, defaultDatabaseTimeout, &resp.Diagnostics)
+	defer cancel()
 	srv, slot, diags := r.connect(plan.Server.ValueString())
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
@@ -730,140 +457,63 @@ func (r *databaseResource) Create(ctx context.Context, req resource.CreateReques
 	name := plan.Name.ValueString()
 	ctx = tflog.SetField(ctx, "server", slot.cfg.Name)
 	ctx = tflog.SetField(ctx, "database", name)
-
-	info, err := srv.Info(ctx)
-	if err != nil {
-		addServerError(&resp.Diagnostics, "Unsupported Database Server", "connect and check the server version", slot, err)
+	if d := workspaceOnPostgres(plan, slot.cfg.Engine); d != nil {
+		resp.Diagnostics.Append(d)
 		return
 	}
-	for _, w := range info.Warnings {
-		resp.Diagnostics.AddWarning("Database Server Accepted With A Warning",
-			fmt.Sprintf("Server %q at %s runs %s: %s.", slot.cfg.Name, hostPort(slot.cfg), info.Raw, strings.TrimSuffix(w, ".")))
-	}
-	tflog.Info(ctx, "database server version", map[string]any{"engine": string(info.Engine), "flavor": info.Flavor, "version": info.Version})
-	if info.Engine == databases.Postgres && plan.Component.ValueString() == string(checks.WorkspaceDatabase) {
-		resp.Diagnostics.AddAttributeError(path.Root("component"), "Workspace Database On PostgreSQL",
-			fmt.Sprintf("Server %q is a PostgreSQL server. %s. Put workspace databases on a MySQL server.", slot.cfg.Name, checks.DatabaseSupportMatrix))
-		return
-	}
-
 	user := userOf(ctx, plan.User, &resp.Diagnostics)
-	password := ""
+	request := databases.ProvisionRequest{
+		Target:        target(plan, user, slot),
+		Spec:          databases.DatabaseSpec{CharacterSet: plan.CharacterSet.ValueString(), Collation: plan.Collation.ValueString(), Encoding: plan.Encoding.ValueString()},
+		AdoptExisting: plan.AdoptExisting.ValueBool(),
+	}
 	if user != nil {
 		var ok bool
-		if password, ok = configuredPassword(ctx, config, &resp.Diagnostics); !ok {
+		if request.Password, ok = configuredPassword(ctx, config, &resp.Diagnostics); !ok {
 			return
 		}
 	}
-	adopt := plan.AdoptExisting.ValueBool()
-
-	existingDB, err := srv.GetDatabase(ctx, name)
+	tflog.Info(ctx, "creating database", map[string]any{"character_set": request.Spec.CharacterSet, "collation": request.Spec.Collation,
+		"encoding": request.Spec.Encoding, "adopt_existing": request.AdoptExisting})
+	done, err := databases.Provision(ctx, srv, request)
+	for _, n := range done.Notes {
+		resp.Diagnostics.AddWarning(n.Summary, n.Detail)
+	}
 	if err != nil {
-		addServerError(&resp.Diagnostics, "Unable to Create Database", fmt.Sprintf("look up database %q", name), slot, err)
+		addServerError(&resp.Diagnostics, "Unable to Create Database", fmt.Sprintf("create database %q", name), slot, err)
 		return
 	}
-	if existingDB != nil && !adopt {
-		r.addExistsError(&resp.Diagnostics, plan, slot)
-		return
-	}
-	if existingDB != nil && !r.checkAdopted(existingDB, plan, slot, &resp.Diagnostics) {
-		return
-	}
-
-	// Undo what this call created if a later step fails, so that a failed create leaves nothing behind.
-	var createdUser *databases.User
-	createdDB := false
-	rollback := func() {
-		if createdDB {
-			if err := srv.DropDatabase(ctx, name); err != nil {
-				resp.Diagnostics.AddWarning("Database Left Behind", fmt.Sprintf("Database %q was created, then the create failed, and dropping it again failed too: %v. Drop it by hand, or import it.", name, err))
-			}
-		}
-		if createdUser != nil {
-			if err := srv.DropUser(ctx, *createdUser); err != nil {
-				resp.Diagnostics.AddWarning("User Left Behind", fmt.Sprintf("User %s was created, then the create failed, and dropping it again failed too: %v. Drop it by hand.", describeUser(*createdUser), err))
-			}
+	tflog.Info(ctx, "database provisioned", map[string]any{"database_outcome": string(done.DatabaseOutcome), "user_outcome": string(done.UserOutcome),
+		"engine": string(done.Info.Engine), "version": done.Info.Version})
+	recordDatabase(&plan, done.Database, done.Info.Engine)
+	plan.ServerVersion = types.StringValue(done.Info.VersionLabel())
+	plan.Engine = types.StringValue(string(done.Info.Engine))
+	for _, v := range []*types.String{&plan.CharacterSet, &plan.Collation, &plan.Encoding} {
+		if v.IsUnknown() {
+			*v = types.StringNull()
 		}
 	}
-
-	if user != nil {
-		account := user.account()
-		created, ok := r.ensureUser(ctx, srv, slot, account, password, name, adopt, &resp.Diagnostics)
-		if !ok {
-			return
-		}
-		if created {
-			createdUser = &account
-		}
-	}
-	if existingDB == nil {
-		spec := databases.DatabaseSpec{Name: name, CharacterSet: plan.CharacterSet.ValueString(), Collation: plan.Collation.ValueString(), Encoding: plan.Encoding.ValueString()}
-		if info.Engine == databases.Postgres && user != nil {
-			spec.Owner = user.Name.ValueString()
-		}
-		tflog.Info(ctx, "creating database", map[string]any{"character_set": spec.CharacterSet, "collation": spec.Collation, "encoding": spec.Encoding, "owner": spec.Owner})
-		if err := srv.CreateDatabase(ctx, spec); err != nil {
-			if errors.Is(err, databases.ErrDatabaseExists) {
-				r.addExistsError(&resp.Diagnostics, plan, slot)
-			} else {
-				addServerError(&resp.Diagnostics, "Unable to Create Database", fmt.Sprintf("create database %q", name), slot, err)
-			}
-			rollback()
-			return
-		}
-		createdDB = true
-	} else {
-		tflog.Info(ctx, "adopting existing database")
-	}
-	if user != nil {
-		tflog.Info(ctx, "granting the privilege profile", map[string]any{"user": user.Name.ValueString(), "user_host": user.Host.ValueString()})
-		if err := srv.GrantDatabase(ctx, user.account(), name); err != nil {
-			addServerError(&resp.Diagnostics, "Unable to Grant Privileges", fmt.Sprintf("grant user %s the privileges on database %q", describeUser(user.account()), name), slot, err)
-			rollback()
-			return
-		}
-	}
-
-	db, err := srv.GetDatabase(ctx, name)
-	if err != nil || db == nil {
-		if err == nil {
-			err = errors.New("the database is not listed after it was created")
-		}
-		addServerError(&resp.Diagnostics, "Unable to Read Database", fmt.Sprintf("read database %q after creating it", name), slot, err)
-		rollback()
-		return
-	}
-	recordDatabase(&plan, db, info.Engine)
-	plan.ServerVersion = types.StringValue(info.VersionLabel())
-	plan.Engine = types.StringValue(string(info.Engine))
-	if plan.CharacterSet.IsUnknown() {
-		plan.CharacterSet = types.StringNull()
-	}
-	if plan.Collation.IsUnknown() {
-		plan.Collation = types.StringNull()
-	}
-	if plan.Encoding.IsUnknown() {
-		plan.Encoding = types.StringNull()
-	}
-	r.finishPlanned(ctx, &plan, info.Engine, slot, &resp.Diagnostics)
+	r.finishPlanned(ctx, &plan, done.Info.Engine, slot, &resp.Diagnostics)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
 
 // finishPlanned fills the values that were unknown in the plan once the server is known.
 func (r *databaseResource) finishPlanned(ctx context.Context, m *databaseResourceModel, engine databases.Engine, slot *databaseServerSlot, diags *diag.Diagnostics) {
-	m.ID = types.StringValue(m.Server.ValueString() + "/" + m.Name.ValueString())
+	m.ID = types.StringValue(databaseID(m.Server.ValueString(), m.Name.ValueString()))
 	user := userOf(ctx, m.User, diags)
 	if user != nil {
 		if user.Host.IsUnknown() {
+			user.Host = types.StringNull()
 			if engine == databases.MySQL {
 				user.Host = types.StringValue(databases.DefaultUserHost)
-			} else {
-				user.Host = types.StringNull()
 			}
 		}
 		user.PasswordWO = types.StringNull()
 		user.Exists = types.BoolValue(true)
-		user.MissingPrivileges = types.ListValueMust(types.StringType, []attr.Value{})
+		user.MissingPrivileges = emptyList()
+		if user.OtherPrivileges.IsUnknown() || user.OtherPrivileges.IsNull() {
+			user.OtherPrivileges = emptyList()
+		}
 		obj, d := types.ObjectValueFrom(ctx, databaseUserAttrTypes, user)
 		diags.Append(d...)
 		m.User = obj
@@ -871,6 +521,19 @@ func (r *databaseResource) finishPlanned(ctx context.Context, m *databaseResourc
 	if m.StoreURL.IsUnknown() || m.HelmDatabaseValues.IsUnknown() {
 		m.StoreURL, m.HelmDatabaseValues = derivedValues(ctx, *m, user, slot, diags)
 	}
+}
+
+// databaseID is the resource ID, `<server>/<name>`.
+func databaseID(server, name string) string { return server + "/" + name }
+
+func emptyList() types.List { return types.ListValueMust(types.StringType, []attr.Value{}) }
+
+func stringsList(values []string) types.List {
+	elems := make([]attr.Value, 0, len(values))
+	for _, v := range values {
+		elems = append(elems, types.StringValue(v))
+	}
+	return types.ListValueMust(types.StringType, elems)
 }
 
 // recordDatabase records what the server reports about the database's settings. Values equal to the
@@ -896,95 +559,20 @@ func recordDatabase(m *databaseResourceModel, db *databases.Database, engine dat
 	}
 }
 
-func (r *databaseResource) addExistsError(diags *diag.Diagnostics, plan databaseResourceModel, slot *databaseServerSlot) {
-	id := plan.Server.ValueString() + "/" + plan.Name.ValueString()
-	diags.AddAttributeError(path.Root("name"), "Database Exists",
-		fmt.Sprintf("Database %q exists already on server %q at %s, and the provider never takes over an existing database silently: "+
-			"import it, or set adopt_existing. To import: terraform import <address> %s (or an import block with id = %q); "+
-			"to adopt it at create, set adopt_existing = true.", plan.Name.ValueString(), slot.cfg.Name, hostPort(slot.cfg), id, id))
-}
-
-// checkAdopted refuses to adopt a database whose settings differ from the configuration.
-func (r *databaseResource) checkAdopted(db *databases.Database, plan databaseResourceModel, slot *databaseServerSlot, diags *diag.Diagnostics) bool {
-	ok := true
-	for _, c := range []struct {
-		name     string
-		want     types.String
-		reported string
-	}{{"character_set", plan.CharacterSet, db.CharacterSet}, {"collation", plan.Collation, db.Collation}, {"encoding", plan.Encoding, db.Encoding}} {
-		if c.want.IsNull() || c.want.IsUnknown() || c.reported == "" || strings.EqualFold(c.want.ValueString(), c.reported) {
-			continue
-		}
-		ok = false
-		diags.AddAttributeError(path.Root(c.name), "Existing Database Differs",
-			fmt.Sprintf("Database %q on server %q exists with %s %q, but the configuration asks for %q. adopt_existing takes a database over as it is; "+
-				"set %s = %q to adopt it, or convert it outside Terraform first.", plan.Name.ValueString(), slot.cfg.Name, c.name, c.reported, c.want.ValueString(), c.name, c.reported))
-	}
-	return ok
-}
-
-// ensureUser creates the user with the password. An existing user is taken over (its password set)
-// when adopt is set, or when it already holds the full privilege profile on this database: MySQL
-// keeps grants when a database is dropped, so such a user is this database's own user, left behind
-// when the database was dropped outside Terraform. Otherwise an existing user is an error. created
-// reports whether this call created the user.
-func (r *databaseResource) ensureUser(ctx context.Context, srv databases.Server, slot *databaseServerSlot, u databases.User, password, database string,
-	adopt bool, diags *diag.Diagnostics) (created, ok bool) {
-	fields := map[string]any{"user": u.Name, "user_host": u.Host}
-	tflog.Info(ctx, "creating user", fields)
-	err := srv.CreateUser(ctx, u, password)
-	if err == nil {
-		return true, true
-	}
-	if !errors.Is(err, databases.ErrUserExists) {
-		addServerError(diags, "Unable to Create User", fmt.Sprintf("create user %s", describeUser(u)), slot, err)
-		return false, false
-	}
-	if !adopt {
-		grants, gerr := srv.DatabaseGrants(ctx, u, database)
-		if gerr != nil {
-			addServerError(diags, "Unable to Create User", fmt.Sprintf("read the privileges of the existing user %s", describeUser(u)), slot, gerr)
-			return false, false
-		}
-		if !grants.Complete() {
-			diags.AddAttributeError(path.Root("user").AtName("name"), "User Exists",
-				fmt.Sprintf("User %s exists already on server %q at %s, and the provider never takes over an existing user silently: "+
-					"import it with the database (terraform import <address> %s/%s/%s), or set adopt_existing = true to take it over (its password is then set). "+
-					"On PostgreSQL this also happens when the database was dropped outside Terraform and its role was left behind.",
-					describeUser(u), slot.cfg.Name, hostPort(slot.cfg), slot.cfg.Name, database, importUserPart(u)))
-			return false, false
-		}
-		diags.AddWarning("Existing User Reused",
-			fmt.Sprintf("User %s existed already and held every privilege on database %q: it is taken to be this database's own user, left behind when "+
-				"the database was dropped outside Terraform. Its password was set to user.password_wo.", describeUser(u), database))
-	}
-	tflog.Info(ctx, "taking over the existing user: setting its password", fields)
-	if err := srv.SetPassword(ctx, u, password); err != nil {
-		addServerError(diags, "Unable to Set Password", fmt.Sprintf("set the password of user %s", describeUser(u)), slot, err)
-		return false, false
-	}
-	return false, true
-}
-
-func importUserPart(u databases.User) string {
-	if u.Host == "" {
-		return u.Name
-	}
-	return u.Name + "@" + u.Host
-}
-
 func (r *databaseResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
 	var state databaseResourceModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	ctx, cancel := withTimeout(ctx, state.Timeouts.Read, defaultDatabaseTimeout, &resp.Diagnostics)
+	defer cancel()
 	server := state.Server.ValueString()
 	name := state.Name.ValueString()
 	ctx = tflog.SetField(ctx, "server", server)
 	ctx = tflog.SetField(ctx, "database", name)
 	if state.DeletionPolicy.IsNull() {
-		state.DeletionPolicy = types.StringValue(policyRetain)
+		state.DeletionPolicy = types.StringValue(databases.PolicyRetain)
 	}
 	if state.AdoptExisting.IsNull() {
 		state.AdoptExisting = types.BoolValue(false)
@@ -1030,7 +618,7 @@ func (r *databaseResource) Read(ctx context.Context, req resource.ReadRequest, r
 	}
 	state.ServerVersion = types.StringValue(info.VersionLabel())
 	state.Engine = types.StringValue(string(info.Engine))
-	state.ID = types.StringValue(server + "/" + name)
+	state.ID = types.StringValue(databaseID(server, name))
 	recordDatabase(&state, db, info.Engine)
 
 	user := userOf(ctx, state.User, &resp.Diagnostics)
@@ -1042,21 +630,19 @@ func (r *databaseResource) Read(ctx context.Context, req resource.ReadRequest, r
 			user.Host = types.StringValue(databases.DefaultUserHost)
 		}
 		account := user.account()
-		// One call answers both: whether the user exists, and what it lacks on the database.
+		// One call answers all: whether the user exists, what it lacks here and what it holds elsewhere.
 		grants, err := srv.DatabaseGrants(ctx, account, name)
 		if err != nil {
-			addServerError(&resp.Diagnostics, "Unable to Read User", fmt.Sprintf("read user %s and its privileges on database %q", describeUser(account), name), slot, err)
+			addServerError(&resp.Diagnostics, "Unable to Read User", fmt.Sprintf("read user %s and its privileges on database %q",
+				databases.DescribeUser(account), name), slot, err)
 			return
 		}
 		exists := !grants.UserMissing()
 		user.Exists = types.BoolValue(exists)
 		user.MissingPrivileges = types.ListNull(types.StringType)
+		user.OtherPrivileges = stringsList(grants.Elsewhere)
 		if exists {
-			missing := []attr.Value{}
-			for _, m := range grants.Missing {
-				missing = append(missing, types.StringValue(m))
-			}
-			user.MissingPrivileges = types.ListValueMust(types.StringType, missing)
+			user.MissingPrivileges = stringsList(grants.Missing)
 		}
 		tflog.Debug(ctx, "read user", map[string]any{"user": account.Name, "user_host": account.Host, "exists": exists})
 		obj, d := types.ObjectValueFrom(ctx, databaseUserAttrTypes, user)
@@ -1075,6 +661,8 @@ func (r *databaseResource) Update(ctx context.Context, req resource.UpdateReques
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	ctx, cancel := withTimeout(ctx, plan.Timeouts.Update, defaultDatabaseTimeout, &resp.Diagnostics)
+	defer cancel()
 	name := plan.Name.ValueString()
 	ctx = tflog.SetField(ctx, "server", plan.Server.ValueString())
 	ctx = tflog.SetField(ctx, "database", name)
@@ -1093,7 +681,7 @@ func (r *databaseResource) Update(ctx context.Context, req resource.UpdateReques
 		if resp.Diagnostics.HasError() {
 			return
 		}
-		if !r.updateUser(ctx, srv, slot, name, oldUser, newUser, plan, config, &resp.Diagnostics) {
+		if !r.updateUser(ctx, srv, slot, plan, oldUser, newUser, config, &resp.Diagnostics) {
 			return
 		}
 	} else if r.data != nil {
@@ -1107,83 +695,74 @@ func (r *databaseResource) Update(ctx context.Context, req resource.UpdateReques
 	if plan.ServerVersion.IsUnknown() {
 		plan.ServerVersion = state.ServerVersion
 	}
-	for _, v := range []*types.String{&plan.CharacterSet, &plan.Collation, &plan.Encoding} {
-		if v.IsUnknown() {
-			*v = types.StringNull()
+	for _, v := range []struct{ plan, state *types.String }{
+		{&plan.CharacterSet, &state.CharacterSet}, {&plan.Collation, &state.Collation}, {&plan.Encoding, &state.Encoding},
+	} {
+		if v.plan.IsUnknown() || v.plan.IsNull() {
+			*v.plan = *v.state
 		}
-	}
-	if plan.CharacterSet.IsNull() {
-		plan.CharacterSet = state.CharacterSet
-	}
-	if plan.Collation.IsNull() {
-		plan.Collation = state.Collation
-	}
-	if plan.Encoding.IsNull() {
-		plan.Encoding = state.Encoding
 	}
 	r.finishPlanned(ctx, &plan, engine, slot, &resp.Diagnostics)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
 
 // updateUser brings the user to the planned state: created or restored, renamed (new user created,
-// old one dropped), password rotated, privileges granted again, or dropped when the user object is gone.
-func (r *databaseResource) updateUser(ctx context.Context, srv databases.Server, slot *databaseServerSlot, database string,
-	oldUser, newUser *databaseUserModel, plan, config databaseResourceModel, diags *diag.Diagnostics) bool {
+// old one dropped unless it holds anything elsewhere), password rotated (never for a user that holds
+// anything elsewhere), privileges granted again, or dropped when the user object is gone.
+func (r *databaseResource) updateUser(ctx context.Context, srv databases.Server, slot *databaseServerSlot, plan databaseResourceModel,
+	oldUser, newUser *databaseUserModel, config databaseResourceModel, diags *diag.Diagnostics) bool {
+	database := plan.Name.ValueString()
 	sameAccount := oldUser != nil && newUser != nil && oldUser.account() == newUser.account()
 	if newUser != nil {
+		t := target(plan, newUser, slot)
 		account := newUser.account()
 		needCreate := !sameAccount || !oldUser.Exists.ValueBool()
 		rotate := sameAccount && !oldUser.PasswordWOVersion.Equal(newUser.PasswordWOVersion)
+		granted := false
 		if needCreate || rotate {
 			password, ok := configuredPassword(ctx, config, diags)
 			if !ok {
 				return false
 			}
 			if needCreate {
-				// A user found missing at refresh is ours to create again; one that reappeared meanwhile gets the password.
-				adopt := sameAccount || plan.AdoptExisting.ValueBool()
-				if _, ok := r.ensureUser(ctx, srv, slot, account, password, database, adopt, diags); !ok {
+				// A user found missing at refresh is ours to create again; one that reappeared meanwhile is
+				// taken over only if it holds nothing elsewhere.
+				outcome, err := databases.EnsureUser(ctx, srv, t, password, plan.AdoptExisting.ValueBool(), sameAccount)
+				if err != nil {
+					addServerError(diags, "Unable to Create User", fmt.Sprintf("create user %s", databases.DescribeUser(account)), slot, err)
 					return false
 				}
+				tflog.Info(ctx, "user provisioned", map[string]any{"user": account.Name, "user_host": account.Host, "outcome": string(outcome)})
+				granted = true
 			} else {
 				tflog.Info(ctx, "setting a new password (password_wo_version changed)", map[string]any{"user": account.Name, "user_host": account.Host})
-				if err := srv.SetPassword(ctx, account, password); err != nil {
-					addServerError(diags, "Unable to Set Password", fmt.Sprintf("set the password of user %s", describeUser(account)), slot, err)
+				if err := databases.RotatePassword(ctx, srv, t, password); err != nil {
+					addServerError(diags, "Unable to Set Password", fmt.Sprintf("set the password of user %s", databases.DescribeUser(account)), slot, err)
 					return false
 				}
 			}
 		}
 		missing := oldUser == nil || !sameAccount || !oldUser.Exists.ValueBool() || oldUser.MissingPrivileges.IsNull() || len(oldUser.MissingPrivileges.Elements()) > 0
-		if missing {
+		if missing && !granted {
 			tflog.Info(ctx, "granting the privilege profile", map[string]any{"user": account.Name, "user_host": account.Host})
 			if err := srv.GrantDatabase(ctx, account, database); err != nil {
-				addServerError(diags, "Unable to Grant Privileges", fmt.Sprintf("grant user %s the privileges on database %q", describeUser(account), database), slot, err)
+				addServerError(diags, "Unable to Grant Privileges", fmt.Sprintf("grant user %s the privileges on database %q",
+					databases.DescribeUser(account), database), slot, err)
 				return false
 			}
 		}
 	}
 	if oldUser != nil && !sameAccount {
 		account := oldUser.account()
-		return dropUser(ctx, srv, slot, account, "dropping the user that the configuration no longer has", fmt.Sprintf("drop user %s", describeUser(account)), diags)
-	}
-	return true
-}
-
-// dropUser drops the user when it exists; logMsg is logged before the drop, action names the drop in
-// an error. It reports whether it succeeded.
-func dropUser(ctx context.Context, srv databases.Server, slot *databaseServerSlot, account databases.User, logMsg, action string, diags *diag.Diagnostics) bool {
-	exists, err := srv.UserExists(ctx, account)
-	if err != nil {
-		addServerError(diags, "Unable to Drop User", fmt.Sprintf("look up user %s", describeUser(account)), slot, err)
-		return false
-	}
-	if !exists {
-		return true
-	}
-	tflog.Info(ctx, logMsg, map[string]any{"user": account.Name, "user_host": account.Host})
-	if err := srv.DropUser(ctx, account); err != nil {
-		addServerError(diags, "Unable to Drop User", action, slot, err)
-		return false
+		tflog.Info(ctx, "dropping the user that the configuration no longer has", map[string]any{"user": account.Name, "user_host": account.Host})
+		kept, err := databases.DropUserIfDedicated(ctx, srv, account, database)
+		if err != nil {
+			addServerError(diags, "Unable to Drop User", fmt.Sprintf("drop user %s", databases.DescribeUser(account)), slot, err)
+			return false
+		}
+		if kept != "" {
+			diags.AddWarning("User Kept", strings.ToUpper(kept[:1])+kept[1:]+".")
+		}
 	}
 	return true
 }
@@ -1194,22 +773,20 @@ func (r *databaseResource) Delete(ctx context.Context, req resource.DeleteReques
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	ctx, cancel := withTimeout(ctx, state.Timeouts.Delete, defaultDatabaseDeleteTimeout, &resp.Diagnostics)
+	defer cancel()
 	name := state.Name.ValueString()
 	server := state.Server.ValueString()
 	ctx = tflog.SetField(ctx, "server", server)
 	ctx = tflog.SetField(ctx, "database", name)
 	user := userOf(ctx, state.User, &resp.Diagnostics)
 	policy := state.DeletionPolicy.ValueString()
-	if policy == "" || policy == policyRetain {
-		kept := fmt.Sprintf("database %q", name)
-		if user != nil {
-			kept += " and its user " + describeUser(user.account())
-		}
+	if policy == "" || policy == databases.PolicyRetain {
 		tflog.Info(ctx, "deletion_policy retain: removing from state only, keeping the database")
 		resp.Diagnostics.AddWarning("Database Kept",
 			fmt.Sprintf("zenmlpro_database %s was removed from the Terraform state only: deletion_policy is \"retain\", so %s stayed on server %q with its data. "+
-				"To manage it again, import it (terraform import <address> %s/%s); to drop it, import it, set deletion_policy = \"drop\", apply, then destroy.",
-				state.ID.ValueString(), kept, server, server, name))
+				"To manage it again, import it (terraform import <address> %s); to drop it, import it, set deletion_policy = \"drop\", apply, then destroy.",
+				state.ID.ValueString(), keptText(state, user), server, databaseID(server, name)))
 		return
 	}
 	srv, slot, diags := r.connect(server)
@@ -1224,37 +801,23 @@ func (r *databaseResource) Delete(ctx context.Context, req resource.DeleteReques
 				name, state.Engine.ValueString(), server, slot.cfg.Engine))
 		return
 	}
-	db, err := srv.GetDatabase(ctx, name)
+	tflog.Info(ctx, "dropping database", map[string]any{"deletion_policy": policy})
+	removed, err := databases.Remove(ctx, srv, target(state, user, slot), policy)
 	if err != nil {
-		addServerError(&resp.Diagnostics, "Unable to Delete Database", fmt.Sprintf("look up database %q", name), slot, err)
+		addServerError(&resp.Diagnostics, "Unable to Drop Database", fmt.Sprintf("drop database %q", name), slot, err)
 		return
 	}
-	if db != nil {
-		if policy == policyDropIfEmpty {
-			n, err := srv.TableCount(ctx, name)
-			if err != nil {
-				addServerError(&resp.Diagnostics, "Unable to Delete Database", fmt.Sprintf("count the tables of database %q", name), slot, err)
-				return
-			}
-			if n > 0 {
-				resp.Diagnostics.AddError("Database Not Empty",
-					fmt.Sprintf("Database %q on server %q at %s holds %d tables or views, and deletion_policy is \"drop_if_empty\", so it was not dropped (nor its user). "+
-						"To drop it with its data, apply deletion_policy = \"drop\" first; to keep it, apply deletion_policy = \"retain\" first.",
-						name, server, hostPort(slot.cfg), n))
-				return
-			}
-		}
-		tflog.Info(ctx, "dropping database", map[string]any{"deletion_policy": policy})
-		if err := srv.DropDatabase(ctx, name); err != nil {
-			addServerError(&resp.Diagnostics, "Unable to Drop Database", fmt.Sprintf("drop database %q", name), slot, err)
-			return
-		}
+	if removed.UserKept != "" {
+		resp.Diagnostics.AddWarning("User Kept", fmt.Sprintf("Database %q was dropped, but %s. Drop it by hand once nothing uses it.", name, removed.UserKept))
 	}
-	if user != nil {
-		account := user.account()
-		dropUser(ctx, srv, slot, account, "dropping user with its database",
-			fmt.Sprintf("drop user %s (its database %q was dropped)", describeUser(account), name), &resp.Diagnostics)
+}
+
+// keptText names what a retained database keeps on the server, for messages.
+func keptText(state databaseResourceModel, user *databaseUserModel) string {
+	if user == nil {
+		return fmt.Sprintf("database %q", state.Name.ValueString())
 	}
+	return fmt.Sprintf("database %q and its user %s", state.Name.ValueString(), databases.DescribeUser(user.account()))
 }
 
 // movedEngine reports whether the server key now names a server of another engine than the one the
@@ -1303,12 +866,15 @@ func (r *databaseResource) ImportState(ctx context.Context, req resource.ImportS
 		return
 	}
 	tflog.Info(ctx, "importing database", map[string]any{"server": server, "database": name})
+	if !r.verifyImport(ctx, server, name, user, &resp.Diagnostics) {
+		return
+	}
 	m := databaseResourceModel{
-		ID:                 types.StringValue(server + "/" + name),
+		ID:                 types.StringValue(databaseID(server, name)),
 		Server:             types.StringValue(server),
 		Name:               types.StringValue(name),
 		Component:          types.StringNull(),
-		DeletionPolicy:     types.StringValue(policyRetain),
+		DeletionPolicy:     types.StringValue(databases.PolicyRetain),
 		AdoptExisting:      types.BoolValue(false),
 		CharacterSet:       types.StringNull(),
 		Collation:          types.StringNull(),
@@ -1319,6 +885,7 @@ func (r *databaseResource) ImportState(ctx context.Context, req resource.ImportS
 		ServerVersion:      types.StringNull(),
 		StoreURL:           types.StringNull(),
 		HelmDatabaseValues: types.StringNull(),
+		Timeouts:           timeouts.Value{Object: types.ObjectNull(databaseTimeoutsAttrTypes)},
 	}
 	if user != nil {
 		host := types.StringNull()
@@ -1332,9 +899,67 @@ func (r *databaseResource) ImportState(ctx context.Context, req resource.ImportS
 			"password_wo_version": types.Int64Null(),
 			"exists":              types.BoolNull(),
 			"missing_privileges":  types.ListNull(types.StringType),
+			"other_privileges":    types.ListNull(types.StringType),
 		})
 		resp.Diagnostics.Append(d...)
 		m.User = obj
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+}
+
+// verifyImport checks on the server that what an import ID names is there: the database, and the
+// user with privileges on it. A user that holds anything elsewhere is imported with a warning: the
+// provider will not change its password nor drop it.
+func (r *databaseResource) verifyImport(ctx context.Context, server, name string, user *databases.User, diags *diag.Diagnostics) bool {
+	srv, slot, d := r.connect(server)
+	diags.Append(d...)
+	if diags.HasError() {
+		return false
+	}
+	ctx, cancel := context.WithTimeout(ctx, defaultDatabaseTimeout)
+	defer cancel()
+	db, err := srv.GetDatabase(ctx, name)
+	if err != nil {
+		addServerError(diags, "Cannot Import Database", fmt.Sprintf("look up database %q", name), slot, err)
+		return false
+	}
+	if db == nil {
+		diags.AddError("Cannot Import Database", fmt.Sprintf("Database %q does not exist on server %q at %s: there is nothing to import. "+
+			"Check the import ID (%s), or let terraform apply create the database.", name, server, hostPort(slot.cfg), importIDFormat))
+		return false
+	}
+	if user == nil {
+		return true
+	}
+	u := *user
+	if slot.cfg.Engine == databases.MySQL && u.Host == "" {
+		u.Host = databases.DefaultUserHost
+	}
+	grants, err := srv.DatabaseGrants(ctx, u, name)
+	if err != nil {
+		addServerError(diags, "Cannot Import Database", fmt.Sprintf("read user %s", databases.DescribeUser(u)), slot, err)
+		return false
+	}
+	switch {
+	case grants.UserMissing():
+		diags.AddError("Cannot Import Database", fmt.Sprintf("User %s does not exist on server %q. Import the database alone (%s); the first apply "+
+			"with user in the configuration then creates the user.", databases.DescribeUser(u), server, databaseID(server, name)))
+		return false
+	case !grants.Holds:
+		diags.AddError("Cannot Import Database", fmt.Sprintf("User %s holds none of the privileges of database %q, so it is not that database's user "+
+			"(it holds: %s). Import the database alone (%s), and give it its own user.", databases.DescribeUser(u), name,
+			orNothing(grants.Elsewhere), databaseID(server, name)))
+		return false
+	case !grants.Dedicated():
+		diags.AddWarning("Imported User Holds Other Privileges", fmt.Sprintf("User %s holds privileges outside database %q: %s. The provider will "+
+			"neither change its password nor drop it while it does.", databases.DescribeUser(u), name, strings.Join(grants.Elsewhere, "; ")))
+	}
+	return true
+}
+
+func orNothing(items []string) string {
+	if len(items) == 0 {
+		return "nothing"
+	}
+	return strings.Join(items, "; ")
 }

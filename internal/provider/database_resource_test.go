@@ -246,6 +246,7 @@ resource "zenmlpro_database" "this" {
 							"password_wo_version": knownvalue.Int64Exact(1),
 							"exists":              knownvalue.Bool(true),
 							"missing_privileges":  knownvalue.ListExact([]knownvalue.Check{}),
+							"other_privileges":    knownvalue.ListExact([]knownvalue.Check{}),
 						})),
 					},
 					Check: resource.ComposeAggregateTestCheckFunc(
@@ -634,11 +635,11 @@ resource "zenmlpro_database" "this" {
 			Steps: []resource.TestStep{
 				{
 					Config:      config(false, false),
-					ExpectError: regexp.MustCompile(`(?s)Database Exists.*import it, or set\s+adopt_existing`),
+					ExpectError: regexp.MustCompile(`(?s)Database Exists.*Import\s+it:\s+terraform\s+import\s+<address>.*set\s+adopt_existing\s+=\s+true`),
 				},
 				{
 					Config:      config(false, true),
-					ExpectError: regexp.MustCompile(`(?s)Database Exists.*import it, or set\s+adopt_existing`),
+					ExpectError: regexp.MustCompile(`(?s)Database Exists.*Import\s+it:\s+terraform\s+import\s+<address>.*set\s+adopt_existing\s+=\s+true`),
 					Check:       checkLogin(srv, user, name, oldPW),
 				},
 				{
@@ -861,7 +862,7 @@ resource "zenmlpro_database" "this" {
 			Steps: []resource.TestStep{{
 				Config: providerConfig(dbServer{key: "tls", srv: srv, account: srv.Admin}) + db(name),
 				// MariaDB refuses a plain login to a server that requires TLS as it refuses a wrong password.
-				ExpectError: regexp.MustCompile(`(?s)Database Server Refused the Admin Login.*` + regexp.QuoteMeta(srv.Addr()) + `.*if the server requires TLS`),
+				ExpectError: regexp.MustCompile(`(?s)Database Server Refused the Admin Login.*` + regexp.QuoteMeta(srv.Addr()) + `.*if\s+the\s+server\s+requires\s+TLS`),
 			}},
 		})
 	})

@@ -340,10 +340,7 @@ func FuzzParseDatabaseImportID(f *testing.F) {
 		if err != nil {
 			return
 		}
-		rebuilt := server + "/" + name
-		if user != nil {
-			rebuilt += "/" + importUserPart(*user)
-		}
+		rebuilt := (databases.Target{Server: server, Database: name, User: user}).ImportID(true)
 		if rebuilt != id {
 			t.Errorf("parseDatabaseImportID(%q) rebuilds as %q", id, rebuilt)
 		}

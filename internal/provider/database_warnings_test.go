@@ -174,7 +174,7 @@ resource "zenmlpro_database" "this" {
 	srv.DropDatabase(name)
 	out = cli.terraform("apply", "-auto-approve", "-input=false", "-no-color")
 	wantWarning(t, "the apply after the database was dropped", out, 1, "Existing User Reused",
-		fmt.Sprintf(`User '%s'@'%%' existed already and held every privilege on database %q`, user, name),
+		fmt.Sprintf(`User '%s'@'%%' existed already and held privileges on database %q and nothing else`, user, name),
 		"left behind when the database was dropped outside Terraform", "Its password was set to user.password_wo")
 	if !srv.DatabaseExists(name) || !srv.CanLogin(user, pw, name) {
 		t.Errorf("database %s was not created again, or user %s cannot log in to it", name, user)
