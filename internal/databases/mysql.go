@@ -473,7 +473,7 @@ func mysqlGrants(privs []mysqlPrivilege, database, flavor string) Grants {
 			if ours(p.object) {
 				held[priv] = true
 			} else {
-				add("ON `"+p.object+"`.*", priv)
+				add("ON `"+unescapeMySQLWildcards(p.object)+"`.*", priv)
 			}
 		case "global":
 			add("ON *.*", priv)
@@ -513,14 +513,24 @@ func mysqlGrants(privs []mysqlPrivilege, database, flavor string) Grants {
 	}
 	for _, what := range slices.Sorted(maps.Keys(elsewhere)) {
 		privileges := elsewhere[what]
-		if privileges == nil {
+		switch {
+		case privileges == nil:
 			g.Elsewhere = append(g.Elsewhere, what)
-			continue
+		case strings.HasSuffix(what, "`.*") && !slices.ContainsFunc(required, func(p string) bool { return !slices.Contains(privileges, p) }):
+			// Every privilege of the profile on a database: what GRANT ALL PRIVILEGES gives.
+			g.Elsewhere = append(g.Elsewhere, "ALL PRIVILEGES "+what)
+		default:
+			slices.Sort(privileges)
+			g.Elsewhere = append(g.Elsewhere, strings.Join(privileges, ", ")+" "+what)
 		}
-		slices.Sort(privileges)
-		g.Elsewhere = append(g.Elsewhere, strings.Join(privileges, ", ")+" "+what)
 	}
 	return g
+}
+
+// unescapeMySQLWildcards turns a database name as a grant stores it (`\_` for a literal underscore)
+// back into the name, for messages; a pattern's own wildcards stay.
+func unescapeMySQLWildcards(name string) string {
+	return strings.NewReplacer(`\_`, "_", `\%`, "%").Replace(name)
 }
 
 func (s *mysqlServer) DropUser(ctx context.Context, u User) error {

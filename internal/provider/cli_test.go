@@ -98,6 +98,15 @@ func (c *cliWorkdir) run(name string, args ...string) []byte {
 	return out
 }
 
+// terraformErr runs the CLI in the working directory and returns its standard output and error
+// output together, and its error, for commands that are meant to fail.
+func (c *cliWorkdir) terraformErr(args ...string) ([]byte, error) {
+	c.t.Helper()
+	cmd := exec.CommandContext(c.t.Context(), c.tf, append([]string{"-chdir=" + c.work}, args...)...)
+	cmd.Env = append(os.Environ(), c.env...)
+	return cmd.CombinedOutput()
+}
+
 // terraform runs the CLI in the working directory.
 func (c *cliWorkdir) terraform(args ...string) []byte {
 	c.t.Helper()

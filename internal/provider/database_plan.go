@@ -171,8 +171,22 @@ func (r *databaseResource) ModifyPlan(ctx context.Context, req resource.ModifyPl
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	if state == nil || replacing {
-		r.checkCreateAtPlan(ctx, plan, user, lk.slot, &resp.Diagnostics)
+	switch key := replacementKey(plan, user); {
+	case replacing && r.data != nil:
+		// Terraform plans the replacement's create again, without the state. The replacement's destroy
+		// runs first and handles the old database and, with it, the user: that create checks the
+		// database at plan time and leaves the user to the apply.
+		if old := userOf(ctx, state.User, &resp.Diagnostics); old != nil && user != nil && key != "" && old.account() == user.account() {
+			r.data.replacedUsers.Store(key, true)
+		}
+	case state == nil:
+		checked := user
+		if r.data != nil && key != "" {
+			if _, replaced := r.data.replacedUsers.LoadAndDelete(key); replaced {
+				checked = nil
+			}
+		}
+		r.checkCreateAtPlan(ctx, plan, checked, lk.slot, &resp.Diagnostics)
 	}
 	plan.StoreURL, plan.HelmDatabaseValues = derivedValues(ctx, plan, user, lk.slot, &resp.Diagnostics)
 	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
@@ -261,6 +275,14 @@ func (r *databaseResource) checkReplacement(ctx context.Context, plan, state dat
 			"the apply drops database %q on server %q (and its user) if it holds no tables, and fails otherwise, then creates %s.", old,
 			state.Name.ValueString(), state.Server.ValueString(), plan.ID.ValueString()))
 	}
+}
+
+// replacementKey names a planned database with its user, "" while a part is unknown.
+func replacementKey(plan databaseResourceModel, user *databaseUserModel) string {
+	if user == nil || plan.Server.IsUnknown() || plan.Name.IsUnknown() || user.Name.IsUnknown() || user.Host.IsUnknown() {
+		return ""
+	}
+	return databaseID(plan.Server.ValueString(), plan.Name.ValueString()) + "/" + databases.DescribeUser(user.account())
 }
 
 // checkCreateAtPlan runs the create's rules against the server when it can be reached at plan time,

@@ -4,6 +4,7 @@ package provider
 
 import (
 	"context"
+	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/config"
 
@@ -57,6 +58,11 @@ type providerData struct {
 	gcp lazyClients[*cloud.GCPClients]
 	// grants are the registry access grant services, built from aws and gcp at first use.
 	grants *grantServices
+	// replacedUsers records, during a plan, the databases planned as replacements that keep their
+	// user (key: replacementKey): Terraform plans a replacement's create again without the prior
+	// state, and that create must not refuse the user for holding the old database, which the
+	// replacement's destroy handles first.
+	replacedUsers sync.Map
 }
 
 type providerModel struct {
