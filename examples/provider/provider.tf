@@ -1,6 +1,8 @@
+# Ephemeral (Terraform 1.10+): the password never lands in a saved plan file or the state.
 variable "db_admin_password" {
   type      = string
   sensitive = true
+  ephemeral = true
 }
 
 variable "db_ca_certificate" {

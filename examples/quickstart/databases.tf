@@ -18,10 +18,12 @@ variable "mysql_admin_username" {
   description = "The admin user the provider connects as (CREATE, CREATE USER and GRANT OPTION are enough)."
 }
 
+# Ephemeral (Terraform 1.10+): the password never lands in a saved plan file or the state.
 variable "mysql_admin_password" {
   type        = string
   description = "Password of the admin user."
   sensitive   = true
+  ephemeral   = true
 }
 
 variable "workspace_db_password" {

@@ -440,6 +440,15 @@ func TestPlanEndpointsRejects(t *testing.T) {
 			fragments: []string{`"zenml.localhost" is not a valid hostname (rule: no localhost name)`},
 		},
 		{
+			name: "workspace host that is not a valid A-label",
+			layout: EndpointLayout{WebUIHost: GivenHost("zenml.ml.example.com"),
+				WorkspaceHosts: given(map[string]string{"ws": "xn--zz.ml.example.com"})},
+			field: `workspace_hosts["ws"]`,
+			rule:  EndpointRuleHost,
+			fragments: []string{`"xn--zz.ml.example.com" is not a valid hostname (rule: labels valid under IDNA2008)`,
+				`"zz" is not valid punycode`, `such as "zenml.ml.example.com".`},
+		},
+		{
 			name:      "invalid Web UI host",
 			layout:    EndpointLayout{WebUIHost: GivenHost("zenml.cluster")},
 			field:     "web_ui_host",
@@ -484,6 +493,14 @@ func TestPlanEndpointsRejects(t *testing.T) {
 			rule:   EndpointRulePrivateDomain,
 			fragments: []string{`"internal" is not a valid private domain (rule: at least two labels)`, `"zenml.internal"`,
 				`such as "corp.internal".`},
+		},
+		{
+			name:   "private domain with hyphens in the third and fourth positions",
+			layout: EndpointLayout{PrivateDomains: []string{"ab--cd.internal"}, WebUIHost: GivenHost("zenml.ml.example.com")},
+			field:  "private_domains",
+			rule:   EndpointRulePrivateDomain,
+			fragments: []string{`"ab--cd.internal" is not a valid private domain (rule: labels valid under IDNA2008)`,
+				`Use one hyphen: "ab-cd.internal".`},
 		},
 		{
 			name:      "localhost as private domain",

@@ -15,6 +15,8 @@ import (
 
 	"golang.org/x/net/idna"
 	"golang.org/x/net/publicsuffix"
+	"golang.org/x/text/secure/bidirule"
+	"golang.org/x/text/unicode/bidi"
 )
 
 // ExampleHost is the valid hostname quoted in messages; it is the Web UI host of the ZenML Pro
@@ -54,6 +56,7 @@ const (
 	HostRuleLength        HostRule = "at most 253 characters"
 	HostRuleLabelLength   HostRule = "labels of 1 to 63 characters"
 	HostRuleLabelHyphen   HostRule = "no hyphen at either end of a label"
+	HostRuleIDNA          HostRule = "labels valid under IDNA2008"
 	HostRuleSingleLabel   HostRule = "at least two labels"
 	HostRuleNumericTLD    HostRule = "top-level label not all digits"
 	HostRuleUnknownSuffix HostRule = "known public suffix"
@@ -169,8 +172,9 @@ type Host struct {
 // or trailing dot; at least two labels of 1 to 63 lower-case letters, digits and hyphens, neither
 // starting nor ending with a hyphen; at most 253 characters; a top-level label that is not all
 // digits and a public suffix that is on the Public Suffix List; never localhost, *.localhost, an IP
-// address or a wildcard. Internationalized names are given in their ASCII form (xn--). A refusal is a
-// *HostError. ParseHost declares no private domains; see PrivateDomains.ParseHost.
+// address or a wildcard. Internationalized names are given in their ASCII form (xn--), and every label
+// is valid under IDNA2008 as lookups apply it (see checkIDNA). A refusal is a *HostError. ParseHost
+// declares no private domains; see PrivateDomains.ParseHost.
 func ParseHost(s string) (Host, error) {
 	return PrivateDomains{}.ParseHost(s)
 }
@@ -245,8 +249,8 @@ func (p PrivateDomains) ParseHost(s string) (Host, error) {
 }
 
 // ParsePrivateDomain validates one private domain declaration. A private domain follows the label
-// rules of a hostname (lower case, letters, digits and hyphens, label and name lengths, no scheme,
-// port, path, trailing dot, IP address or wildcard, a top-level label that is not all digits); it has
+// rules of a hostname (lower case, letters, digits and hyphens, label and name lengths, IDNA2008, no
+// scheme, port, path, trailing dot, IP address or wildcard, a top-level label that is not all digits); it has
 // at least two labels, because a single label such as "internal" would admit names like
 // "zenml.internal", which the ZenML Pro prerequisites warn against; it is never localhost or under
 // .localhost; and it is not itself a public suffix. Its top-level domain need not be on the Public
@@ -375,6 +379,9 @@ func (c hostCheck) check(s string) *HostError {
 				Problem: fmt.Sprintf("its label %q starts or ends with a hyphen, which no label may do", l)}
 		}
 	}
+	if e := c.checkIDNA(s, labels); e != nil {
+		return e
+	}
 	if len(labels) < 2 {
 		if c.domain {
 			return &HostError{Host: s, Rule: HostRuleSingleLabel,
@@ -441,6 +448,98 @@ func quoteAll(names []string) string {
 		q[i] = strconv.Quote(n)
 	}
 	return strings.Join(q, ", ")
+}
+
+// acePrefix starts the ASCII form of an internationalized label (RFC 5890): "xn--" and punycode.
+const acePrefix = "xn--"
+
+// idnaAdvice is the advice for a label that cannot be turned into a valid A-label.
+var idnaAdvice = fmt.Sprintf("Give an internationalized name in the ASCII form IDNA2008 gives it (e.g. %q for %q), or labels that do not start with %q",
+	"xn--bcher-kva", "bücher", acePrefix)
+
+// checkIDNA applies IDNA2008 as browsers and resolvers do when they look a name up (the Lookup profile
+// of UTS #46): a label that starts with "xn--" is the punycode of a valid internationalized label, no
+// other label has hyphens in its third and fourth positions, and a name with a right-to-left label
+// satisfies the Bidi rule (RFC 5893). labels are those of s, and have passed the length and hyphen rules.
+func (c hostCheck) checkIDNA(s string, labels []string) *HostError {
+	for i, l := range labels {
+		if ascii, err := idna.Lookup.ToASCII(l); err == nil && ascii == l {
+			continue
+		}
+		e := &HostError{Host: s, Rule: HostRuleIDNA}
+		if enc, ok := strings.CutPrefix(l, acePrefix); ok {
+			e.advice = idnaAdvice
+			u, err := idna.Punycode.ToUnicode(l)
+			if err != nil {
+				e.Problem = fmt.Sprintf("its label %q starts with %q, which marks an internationalized label in its ASCII (punycode) form, but %q is not valid punycode", l, acePrefix, enc)
+				return e
+			}
+			e.Problem = fmt.Sprintf("its label %q is the ASCII form of %q, which IDNA2008 does not allow as a label", l, u)
+			// A label that maps to a valid one (upper case, decomposed letters) has an obvious fix.
+			if a, err := idna.Lookup.ToASCII(u); err == nil && a != l && !strings.Contains(a, ".") {
+				e.fix, e.advice = "Use the ASCII form IDNA2008 gives the name", ""
+				return c.derived(e, replaceLabel(labels, i, a))
+			}
+			return e
+		}
+		if len(l) > 4 && l[2:4] == "--" {
+			e.Problem = fmt.Sprintf("its label %q has hyphens in the third and fourth positions, which IDNA2008 reserves for the ASCII form of internationalized labels (%q)", l, acePrefix)
+			e.fix = "Use one hyphen"
+			fixed := append([]string(nil), labels...)
+			for j, m := range fixed {
+				if len(m) > 4 && m[2:4] == "--" && !strings.HasPrefix(m, acePrefix) {
+					fixed[j] = strings.TrimSuffix(m[:2], "-") + "-" + strings.TrimLeft(m[2:], "-")
+				}
+			}
+			return c.derived(e, strings.Join(fixed, "."))
+		}
+		// The length, hyphen and character rules leave no other way for an ASCII label to fail.
+		e.Problem = fmt.Sprintf("its label %q is not valid under IDNA2008", l)
+		e.advice = idnaAdvice
+		return e
+	}
+	if ascii, err := idna.Lookup.ToASCII(s); err == nil && ascii == s {
+		return nil
+	}
+	return bidiError(s, labels)
+}
+
+// bidiError is the error for a name whose labels are valid one by one but not together: the Bidi rule
+// of IDNA2008 applies to every label once a name has a right-to-left label.
+func bidiError(s string, labels []string) *HostError {
+	e := &HostError{Host: s, Rule: HostRuleIDNA, advice: "Change the label, or use a name without right-to-left labels"}
+	var rtl, rtlText, bad, badText string
+	for _, l := range labels {
+		u, err := idna.Lookup.ToUnicode(l)
+		if err != nil {
+			continue
+		}
+		if rtl == "" && bidirule.DirectionString(u) == bidi.RightToLeft {
+			rtl, rtlText = l, u
+		}
+		if bad == "" && !bidirule.ValidString(u) {
+			bad, badText = l, u
+		}
+	}
+	const rule = "in such a name, among other things, every label starts with a letter and ends with a letter or digit, " +
+		"and no label mixes right-to-left and left-to-right letters"
+	switch {
+	case bad == "" || rtl == "":
+		e.Problem = "its labels are valid one by one but not together under IDNA2008"
+	case bad == rtl:
+		e.Problem = fmt.Sprintf("its label %q (%q) breaks the Bidi rule of IDNA2008 (RFC 5893) for right-to-left labels; %s", bad, badText, rule)
+	default:
+		e.Problem = fmt.Sprintf("its label %q breaks the Bidi rule of IDNA2008 (RFC 5893), which applies to every label of a name that has a right-to-left label, here %q (%q); %s",
+			bad, rtl, rtlText, rule)
+	}
+	return e
+}
+
+// replaceLabel returns the name of labels with label i replaced by l.
+func replaceLabel(labels []string, i int, l string) string {
+	out := append([]string(nil), labels...)
+	out[i] = l
+	return strings.Join(out, ".")
 }
 
 // checkCharacters allows only a-z, 0-9, '-' and '.'; s has no upper-case ASCII letters here.

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"golang.org/x/net/idna"
 	"golang.org/x/net/publicsuffix"
 )
 
@@ -49,6 +50,11 @@ func TestParseHostAccepts(t *testing.T) {
 		{"internal.example.co.uk", "example.co.uk"},
 		{"123.example.com", "example.com"},
 		{"xn--zrich-kva.example.com", "example.com"},     // punycode label
+		{"xn--bcher-kva.example.com", "example.com"},     // punycode label (bücher)
+		{"xn--4gbrim.example.com", "example.com"},        // right-to-left punycode label (موقع)
+		{"zenml.xn--4gbrim.example.com", "example.com"},  // beside it, a label that starts with a letter
+		{"a--b.example.com", "example.com"},              // two hyphens, not in the third and fourth positions
+		{"zenml--api.example.com", "example.com"},        // two hyphens further in
 		{"zenml.example.xn--p1ai", "example.xn--p1ai"},   // punycode TLD (.рф)
 		{"zenml.my-team.github.io", "my-team.github.io"}, // private suffix
 		{strings.Repeat("a", 63) + ".example.com", "example.com"},
@@ -105,6 +111,29 @@ func TestParseHostRejects(t *testing.T) {
 		{"non-ASCII", "zürich.example.com", HostRuleCharacters, "xn--zrich-kva.example.com", []string{"punycode"}},
 		{"colon", "a:b.example.com", HostRuleCharacters, "", []string{`':'`}},
 		{"invalid UTF-8", "zenml.\xff.example.com", HostRuleCharacters, "", []string{"UTF-8"}},
+		{"invalid punycode", "xn--zz.example.com", HostRuleIDNA, "", []string{
+			`its label "xn--zz" starts with "xn--", which marks an internationalized label in its ASCII (punycode) form, but "zz" is not valid punycode`,
+			`Give an internationalized name in the ASCII form IDNA2008 gives it (e.g. "xn--bcher-kva" for "bücher"), or labels that do not start with "xn--", such as "zenml.ml.example.com".`}},
+		{"invalid punycode after a valid label", "zenml.xn--bcher-kva1.example.com", HostRuleIDNA, "", []string{`"bcher-kva1" is not valid punycode`}},
+		{"punycode prefix alone", "xn--.example.com", HostRuleLabelHyphen, "", []string{`its label "xn--" starts or ends with a hyphen`}},
+		{"punycode of a disallowed character", "xn--a.example.com", HostRuleIDNA, "", []string{
+			`its label "xn--a" is the ASCII form of "\u0080", which IDNA2008 does not allow as a label`}},
+		{"punycode of a joiner", "xn--abc-fn0a.example.com", HostRuleIDNA, "", []string{`"ab\u200dc", which IDNA2008 does not allow as a label`}},
+		{"punycode of upper case", "xn--bcher-2pa.example.com", HostRuleIDNA, "xn--bcher-kva.example.com", []string{
+			`its label "xn--bcher-2pa" is the ASCII form of "bÜcher", which IDNA2008 does not allow as a label`,
+			`Use the ASCII form IDNA2008 gives the name: "xn--bcher-kva.example.com".`}},
+		{"punycode of decomposed letters", "xn--bucher-xyd.example.com", HostRuleIDNA, "xn--bcher-kva.example.com", nil},
+		{"hyphens in the third and fourth positions", "ab--cd.example.com", HostRuleIDNA, "ab-cd.example.com", []string{
+			`its label "ab--cd" has hyphens in the third and fourth positions, which IDNA2008 reserves for the ASCII form of internationalized labels ("xn--")`,
+			`Use one hyphen: "ab-cd.example.com".`}},
+		{"three hyphens from the third position", "ab---cd.example.com", HostRuleIDNA, "ab-cd.example.com", nil},
+		{"hyphens from the second position", "a---b.example.com", HostRuleIDNA, "a-b.example.com", nil},
+		{"reserved hyphens in two labels", "ab--cd.ml--x.example.com", HostRuleIDNA, "ab-cd.ml-x.example.com", nil},
+		{"reserved hyphens and invalid punycode", "ab--cd.xn--zz.example.com", HostRuleIDNA, "", []string{
+			`"ab-cd.xn--zz.example.com", the value with that fixed, is not valid either`, `"zz" is not valid punycode`}},
+		{"bidi rule", "123.xn--4gbrim.example.com", HostRuleIDNA, "", []string{
+			`its label "123" breaks the Bidi rule of IDNA2008 (RFC 5893), which applies to every label of a name that has a right-to-left label, here "xn--4gbrim" ("موقع")`,
+			"every label starts with a letter", `Change the label, or use a name without right-to-left labels, such as "zenml.ml.example.com".`}},
 		{"localhost", "localhost", HostRuleLocalhost, "", []string{"localhost names"}},
 		{"subdomain of localhost", "zenml.localhost", HostRuleLocalhost, "", []string{"localhost names"}},
 		{"too long", hostOfLength(t, 254), HostRuleLength, "", []string{"254 characters", "at most 253"}},
@@ -159,6 +188,8 @@ func FuzzParseHost(f *testing.F) {
 		"*.ml.example.com", "zenml.ml.example.com.", "ZenML.example.com", "zenml.localhost", "zenml", "zenml.cluster",
 		"co.uk", "zürich.example.com", "a_b.example.com", "-a.example.com", "1.2.3.4", "HTTPS://A_B.LOCALHOST.:1/",
 		"\xff.example.com", "..", ".", "*.*.com", "a@b@c.com", "zenml.ml.corp.internal", "ZenML.ml.corp.internal", "zenml.lan.example",
+		"xn--zz.example.com", "ab--cd.example.com", "xn--bcher-kva.example.com", "xn--.example.com", "xn--bcher-2pa.example.com",
+		"123.xn--4gbrim.example.com", "ab--cd.xn--zz.example.com",
 	} {
 		f.Add(s)
 	}
@@ -171,6 +202,9 @@ func FuzzParseHost(f *testing.F) {
 			if strings.Trim(s, "abcdefghijklmnopqrstuvwxyz0123456789.-") != "" || len(s) > MaxHostLength ||
 				!strings.Contains(s, ".") || strings.HasSuffix(s, ".") || strings.HasPrefix(s, ".") {
 				t.Fatalf("ParseHost accepted %q", s)
+			}
+			if ascii, err := idna.Lookup.ToASCII(s); err != nil || ascii != s {
+				t.Fatalf("ParseHost accepted %q, which IDNA's lookup profile turns into %q, %v", s, ascii, err)
 			}
 			if s != h.RegistrableDomain && !strings.HasSuffix(s, "."+h.RegistrableDomain) {
 				t.Fatalf("registrable domain %q of %q is not a parent", h.RegistrableDomain, s)
@@ -365,6 +399,8 @@ func TestParsePrivateDomain(t *testing.T) {
 		{"label too long", strings.Repeat("a", 64) + ".internal", HostRuleLabelLength, "", nil},
 		{"too long", hostOfLength(t, 254), HostRuleLength, "", []string{"a domain has at most 253"}},
 		{"whitespace", " corp.internal", HostRuleWhitespace, "corp.internal", nil},
+		{"invalid punycode", "xn--zz.internal", HostRuleIDNA, "", []string{`"zz" is not valid punycode`, `such as "corp.internal".`}},
+		{"hyphens in the third and fourth positions", "ab--cd.internal", HostRuleIDNA, "ab-cd.internal", []string{`Use one hyphen: "ab-cd.internal".`}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -432,6 +468,7 @@ func FuzzPrivateDomainsParseHost(f *testing.F) {
 		{"localhost", "zenml.localhost"}, {"co.uk", "zenml.co.uk"}, {"Corp.Internal", "ZenML.corp.internal"},
 		{"*.corp.internal", "*.corp.internal"}, {"corp.internal.", "zenml.corp.internal."}, {"", ""}, {"a.b", "a.b"},
 		{"corp.internal", "zenml.cluster"}, {"corp.internal", "https://zenml.corp.internal:443/"},
+		{"ab--cd.internal", "zenml.ab--cd.internal"}, {"xn--zz.internal", "zenml.xn--zz.internal"}, {"corp.internal", "123.xn--4gbrim.corp.internal"},
 	} {
 		f.Add(c[0], c[1])
 	}
@@ -494,6 +531,9 @@ func FuzzPrivateDomainsParseHost(f *testing.F) {
 		}
 		if host != h.RegistrableDomain && !strings.HasSuffix(host, "."+h.RegistrableDomain) {
 			t.Fatalf("registrable domain %q of %q is not a parent", h.RegistrableDomain, host)
+		}
+		if ascii, err := idna.Lookup.ToASCII(host); err != nil || ascii != host {
+			t.Fatalf("ParseHost accepted %q, which IDNA's lookup profile turns into %q, %v", host, ascii, err)
 		}
 	})
 }

@@ -46,7 +46,9 @@ type endpointsModel struct {
 // endpointsHostRules is the hostname rule set, as stated in every host attribute's description.
 var endpointsHostRules = fmt.Sprintf("It must be a fully qualified domain name in lower case: at least two labels of 1 to %d letters, digits and hyphens "+
 	"(not starting or ending with a hyphen), at most %d characters, with a top-level domain on the Public Suffix List or in a domain declared in `%s`; "+
-	"internationalized names in their ASCII (`xn--`) form. No scheme (`https://`), port, path or trailing dot; "+
+	"internationalized names in their ASCII (`xn--`) form, as IDNA2008 gives it: a label that starts with `xn--` is valid punycode "+
+	"(e.g. `xn--bcher-kva` for `bücher`), no other label has hyphens in its third and fourth positions (such as `ab--cd`), "+
+	"and a name with a right-to-left label follows the IDNA Bidi rule. No scheme (`https://`), port, path or trailing dot; "+
 	"not `localhost`, `*.localhost`, a single label, an IP address, a wildcard or a name such as `zenml.cluster` whose top-level domain is not a public one "+
 	"(unless it is in a declared private domain). Hosts are unique across all endpoints.", checks.MaxLabelLength, checks.MaxHostLength, checks.PrivateDomainsInput)
 
@@ -56,7 +58,7 @@ var endpointsPrivateDomainsDescription = fmt.Sprintf("Private domains: DNS zones
 	"A host equal to or under a declared domain passes the public suffix rule, and the declared domain takes the place of its registrable domain: "+
 	"`common_parent_domain`, `cookie_domain` and `wildcard_certificate` never reach above it, and hosts in it share no parent domain with hosts outside it. "+
 	"Every other hostname rule still applies to those hosts. Each entry follows the label rules of a hostname (lower case letters, digits and hyphens, "+
-	"labels of 1 to %d characters not starting or ending with a hyphen, at most %d characters; no scheme, port, path, trailing dot, IP address or wildcard); "+
+	"labels of 1 to %d characters not starting or ending with a hyphen and valid under IDNA2008, at most %d characters; no scheme, port, path, trailing dot, IP address or wildcard); "+
 	"has at least two labels, because a single label such as `internal` would admit names like `zenml.internal`, which the ZenML Pro prerequisites warn against; "+
 	"is not `localhost` or under `.localhost`; is not a public suffix itself (such as `co.uk` or `github.io`); and is not under another entry. "+
 	"Declare only zones you run: names outside the public DNS need certificates from a private CA or self-signed ones. Defaults to no private domains.",

@@ -317,6 +317,14 @@ workspace_hosts = { ws1 = "ZenML-Workspace.ml.example.com" }`,
 		"Invalid Hostname", `(rule: no trailing dot): it ends with a dot. Remove the trailing dot: "zenml.ml.example.com".`},
 	{"label too long", `web_ui_host = "` + strings.Repeat("a", 64) + `.example.com"`,
 		"Invalid Hostname", `(rule: labels of 1 to 63 characters): its label`},
+	{"invalid punycode", `web_ui_host = "xn--zz.example.com"`,
+		"Invalid Hostname", `Attribute web_ui_host: "xn--zz.example.com" is not a valid hostname (rule: labels valid under IDNA2008): its label "xn--zz" starts with "xn--", ` +
+			`which marks an internationalized label in its ASCII (punycode) form, but "zz" is not valid punycode. ` +
+			`Give an internationalized name in the ASCII form IDNA2008 gives it (e.g. "xn--bcher-kva" for "bücher"), or labels that do not start with "xn--", such as "zenml.ml.example.com".`},
+	{"hyphens in the third and fourth positions", `web_ui_host = "zenml.ml.example.com"
+workspace_hosts = { ws1 = "ab--cd.example.com" }`,
+		"Invalid Hostname", `Attribute workspace_hosts["ws1"]: "ab--cd.example.com" is not a valid hostname (rule: labels valid under IDNA2008): its label "ab--cd" has hyphens in the third and fourth positions, ` +
+			`which IDNA2008 reserves for the ASCII form of internationalized labels ("xn--"). Use one hyphen: "ab-cd.example.com".`},
 	{"empty workspace name", `web_ui_host = "zenml.ml.example.com"
 workspace_hosts = { "" = "ws.ml.example.com" }`,
 		"Invalid Workspace Name", `Attribute workspace_hosts[""]: workspace name "" is empty or blank`},

@@ -192,6 +192,7 @@ func TestAccVersionCompatibilityDataSource_invalidVersions(t *testing.T) {
 		{"0.93", "a release number has exactly three parts, MAJOR.MINOR.PATCH"},
 		{"0.93.x", "it is a range or constraint, not one release"},
 		{"0.93.2-rc1", "pre-release and build suffixes are not ZenML release numbers"},
+		{"0.-1.0", `the minor part "-1" is not a non-negative number; a release number is three non-negative integers without leading zeros, MAJOR.MINOR.PATCH`},
 		{"", "it is empty"},
 	}
 	var steps []resource.TestStep

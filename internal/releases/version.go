@@ -83,14 +83,99 @@ func ParseVersion(s string) (*goversion.Version, error) {
 		why = "ZenML versions carry no \"v\" prefix"
 	case strings.ContainsAny(t, "<>=~^*,| ") || strings.Contains(strings.ToLower(t), ".x"):
 		why = "it is a range or constraint, not one release"
-	case strings.ContainsAny(t, "-+"):
-		why = "pre-release and build suffixes are not ZenML release numbers"
-	case strings.Count(t, ".") != 2:
-		why = "a release number has exactly three parts, MAJOR.MINOR.PATCH"
 	default:
-		why = "a release number is three non-negative integers without leading zeros, MAJOR.MINOR.PATCH"
+		why = malformed(t)
 	}
 	return nil, &VersionError{Input: s, Why: why}
+}
+
+// The explanations of a malformed release number.
+const (
+	whyParts  = "a release number has exactly three parts, MAJOR.MINOR.PATCH"
+	whyNumber = "a release number is three non-negative integers without leading zeros, MAJOR.MINOR.PATCH"
+	whySuffix = "pre-release and build suffixes are not ZenML release numbers"
+)
+
+// partNames name the three parts of a release number, in order.
+var partNames = [3]string{"major", "minor", "patch"}
+
+// versionSuffix is a pre-release and/or build suffix as semantic versioning writes them: "-rc1",
+// "-rc.1", "+build.5", "-rc1+build".
+var versionSuffix = regexp.MustCompile(`^(-[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?(\+[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?$`)
+
+// malformed explains why t, which is no range, moving name or "v"-prefixed number, is not an exact
+// release number: what is wrong with its parts, then with what follows its patch part. A "-" or "+"
+// right after a digit starts a suffix ("0.94.0-rc1"); any other "-" or "+" belongs to a part ("0.-1.0").
+func malformed(t string) string {
+	core, suffix := t, ""
+	for i := 1; i < len(t); i++ {
+		if (t[i] == '-' || t[i] == '+') && t[i-1] >= '0' && t[i-1] <= '9' {
+			core, suffix = t[:i], t[i:]
+			break
+		}
+	}
+	var problems []string
+	write := ""
+	if parts := strings.Split(core, "."); len(parts) != 3 {
+		problems = append(problems, whyParts)
+	} else {
+		fixed := make([]string, 3)
+		zerosOnly := true
+		for i, p := range parts {
+			fixed[i] = p
+			switch {
+			case p == "":
+				problems = append(problems, fmt.Sprintf("the %s part is empty", partNames[i]))
+				zerosOnly = false
+			case strings.Trim(p, "0123456789") != "":
+				problems = append(problems, fmt.Sprintf("the %s part %q is not a non-negative number", partNames[i], p))
+				zerosOnly = false
+			case len(p) > 1 && p[0] == '0':
+				problems = append(problems, fmt.Sprintf("the %s part %q has a leading zero", partNames[i], p))
+				if fixed[i] = strings.TrimLeft(p, "0"); fixed[i] == "" {
+					fixed[i] = "0"
+				}
+			}
+		}
+		switch {
+		case len(problems) > 0:
+			problems = append(problems, whyNumber)
+			if zerosOnly {
+				write = strings.Join(fixed, ".")
+			}
+		case suffix == "":
+			// Not reached: three numbers without leading zeros and nothing after them match exactVersion.
+			problems = append(problems, whyNumber)
+		default:
+			write = core
+		}
+	}
+	switch {
+	case suffix == "":
+	case len(problems) == 0 && versionSuffix.MatchString(suffix):
+		return whySuffix
+	case len(problems) == 0 && (suffix == "-" || suffix == "+"):
+		problems = append(problems, fmt.Sprintf("it ends with %q with nothing after it; a release number ends with its patch part", suffix))
+	case len(problems) == 0:
+		problems = append(problems, fmt.Sprintf("%q after the patch part is no valid pre-release or build suffix, and a release number ends with its patch part", suffix))
+	default:
+		write = ""
+		switch {
+		case suffix == "-" || suffix == "+":
+			problems = append(problems, fmt.Sprintf("and it ends with %q with nothing after it", suffix))
+		case versionSuffix.MatchString(suffix) && suffix[0] == '-':
+			problems = append(problems, fmt.Sprintf("and it has the pre-release suffix %q, which ZenML release numbers do not have", suffix))
+		case versionSuffix.MatchString(suffix):
+			problems = append(problems, fmt.Sprintf("and it has the build suffix %q, which ZenML release numbers do not have", suffix))
+		default:
+			problems = append(problems, fmt.Sprintf("and it ends with %q, which is no valid pre-release or build suffix either", suffix))
+		}
+	}
+	why := strings.Join(problems, "; ")
+	if write != "" {
+		why += fmt.Sprintf(" (write %q)", write)
+	}
+	return why
 }
 
 // VersionError explains why a string is not an exact release number.

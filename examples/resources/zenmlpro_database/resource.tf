@@ -21,14 +21,17 @@ provider "zenmlpro" {
   }
 }
 
+# Ephemeral (Terraform 1.10+): the admin passwords never land in a saved plan file or the state.
 variable "db_admin_password" {
   type      = string
   sensitive = true
+  ephemeral = true
 }
 
 variable "pg_admin_password" {
   type      = string
   sensitive = true
+  ephemeral = true
 }
 
 # Ephemeral: the user passwords reach the servers through write-only attributes and are never stored.
