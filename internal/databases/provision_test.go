@@ -400,7 +400,10 @@ func stickyRelay(t *testing.T, addr string) (string, int) {
 			go func() { _, _ = io.Copy(upstream, client) }()
 		}
 	}()
-	a := ln.Addr().(*net.TCPAddr)
+	a, ok := ln.Addr().(*net.TCPAddr)
+	if !ok {
+		t.Fatalf("the relay listens on %v, not TCP", ln.Addr())
+	}
 	return a.IP.String(), a.Port
 }
 

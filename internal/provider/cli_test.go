@@ -76,10 +76,10 @@ func newProviderWorkdir(t testing.TB, name, pkg string, files map[string][]byte,
 	return c
 }
 
-// write replaces a file of the configuration.
-func (c *cliWorkdir) write(name, content string) {
+// writeConfig replaces the configuration (main.tf).
+func (c *cliWorkdir) writeConfig(content string) {
 	c.t.Helper()
-	if err := os.WriteFile(filepath.Join(c.work, name), []byte(content), 0o600); err != nil {
+	if err := os.WriteFile(filepath.Join(c.work, "main.tf"), []byte(content), 0o600); err != nil {
 		c.t.Fatal(err)
 	}
 }

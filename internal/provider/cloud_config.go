@@ -102,7 +102,8 @@ func gcpAttribute() schema.Attribute {
 				Sensitive: true,
 				MarkdownDescription: "Contents (not the path) of a service account key JSON file (`\"type\": \"service_account\"`) or of an " +
 					"authorized user file (`\"type\": \"authorized_user\"`), e.g. `file(\"key.json\")`. It never enters the state, the logs " +
-					"or an error message. Defaults to Application Default Credentials; prefer those (or Workload Identity) to a key.",
+					"or an error message; from a variable, make it `ephemeral = true` so that saved plan files do not hold it either. Defaults to " +
+					"Application Default Credentials; prefer those (or Workload Identity) to a key.",
 				Validators: []validator.String{checkedString{"Invalid GCP Credentials", "value must be a service account key or authorized user JSON document", checkCredentials}},
 			},
 			"artifact_registry_endpoint": schema.StringAttribute{

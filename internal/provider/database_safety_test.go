@@ -329,21 +329,21 @@ func TestAccDatabase_ReplacementSaysWhatItDoes(t *testing.T) {
 	srv.CreateTable(first, "kept")
 
 	// retain, same user, new name: the old database keeps the user, the new one could not take it.
-	cli.write("main.tf", provider+dbBlock("this", second, "workspace", "retain", user, pw, ""))
+	cli.writeConfig(provider + dbBlock("this", second, "workspace", "retain", user, pw, ""))
 	out, err := cli.terraformErr("plan", "-input=false", "-no-color")
 	wantFailure(t, "rename under retain", out, err, "Replacement Cannot Succeed", "user '"+user+"'@'%'", "REVOKE ALL PRIVILEGES ON `"+first+"`.*",
 		"adopt_existing = true")
 
 	// A new key for the same server: the same database would be dropped or kept, then created again.
-	cli.write("main.tf", provider+withServer(dbBlock("this", first, "workspace", "retain", user, pw, ""), "again"))
+	cli.writeConfig(provider + withServer(dbBlock("this", first, "workspace", "retain", user, pw, ""), "again"))
 	out, err = cli.terraformErr("plan", "-input=false", "-no-color")
 	wantFailure(t, "same server under a new key", out, err, "Replacement Would Recreate The Same Database", "terraform state rm <address>",
 		"terraform import <address> again/"+first)
 
 	// drop: the plan says the database goes with its data.
-	cli.write("main.tf", provider+dbBlock("this", first, "workspace", "drop", user, pw, ""))
+	cli.writeConfig(provider + dbBlock("this", first, "workspace", "drop", user, pw, ""))
 	cli.terraform("apply", "-auto-approve", "-input=false", "-no-color")
-	cli.write("main.tf", provider+dbBlock("this", third, "workspace", "drop", user, pw, ""))
+	cli.writeConfig(provider + dbBlock("this", third, "workspace", "drop", user, pw, ""))
 	out = cli.terraform("plan", "-input=false", "-no-color")
 	wantWarning(t, "rename under drop", out, 1, "Replacement Drops The Database", fmt.Sprintf(`the apply drops database %q on server "main" with all its data`, first))
 	if !srv.DatabaseExists(first) || srv.DatabaseExists(second) {

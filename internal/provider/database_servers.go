@@ -107,7 +107,8 @@ func databaseServersAttribute() schema.Attribute {
 					Optional:  true,
 					Sensitive: true,
 					MarkdownDescription: "Password of the admin user. It is used to connect only: it never enters the state, the logs or an error message. " +
-						"Omit it only for a server that lets the admin in without a password.",
+						"Give it from an `ephemeral = true` variable or an ephemeral resource (Terraform 1.10+): a plain variable's value is " +
+						"written into saved plan files (`terraform plan -out`). Omit it only for a server that lets the admin in without a password.",
 				},
 				"tls": schema.SingleNestedAttribute{
 					Optional: true,

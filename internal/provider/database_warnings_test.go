@@ -113,7 +113,7 @@ resource "zenmlpro_database" %q {
 		`first apply deletion_policy = "drop_if_empty" or "drop"`)
 
 	// The key main now names a PostgreSQL server: the refresh cannot read the database there.
-	cli.write("main.tf", provider(pgSrv)+keptDB+droppedDB+movedDB)
+	cli.writeConfig(provider(pgSrv) + keptDB + droppedDB + movedDB)
 	out = cli.terraform("plan", "-input=false", "-no-color")
 	wantWarning(t, "the plan after the engine change", out, 1, "Database Server Changed Engine",
 		fmt.Sprintf(`Server "main" is now a postgres server, but database %q was created on a mysql server`, moved),
@@ -128,7 +128,7 @@ resource "zenmlpro_database" %q {
 	}
 
 	// Removing the databases from the configuration: warned at plan and at apply, for the retained one only.
-	cli.write("main.tf", provider(pgSrv))
+	cli.writeConfig(provider(pgSrv))
 	out = cli.terraform("plan", "-input=false", "-no-color")
 	wantWarning(t, "the plan that removes the databases", out, 1, "Database Will Be Kept", fmt.Sprintf(`zenmlpro_database my/%s`, kept))
 	out = cli.terraform("apply", "-auto-approve", "-input=false", "-no-color")

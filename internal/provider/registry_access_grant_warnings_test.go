@@ -83,7 +83,7 @@ provider "zenmlpro" {
 
 	// The legacy statement goes: the grant's own statement is all that keeps the access the role had.
 	aws.SetRepositoryPolicy(legacyRepo, policyOf(pushStatementOf(aws, legacyRepo, sid)))
-	cli.write("main.tf", provider+grants)
+	cli.writeConfig(provider + grants)
 	out = cli.terraform("plan", "-input=false", "-no-color")
 	want(out, `(?s)Warning: Pre-existing Access Is Kept.*preexisting\s+=\s+true`)
 	out = cli.terraform("apply", "-auto-approve", "-input=false", "-no-color")
