@@ -194,6 +194,7 @@ func TestAccDatabase_HostInLowerCase(t *testing.T) {
 	resource.Test(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		TerraformVersionChecks:   writeOnlyVersionChecks, // the rule itself is tested without Terraform in internal/checks
 		Steps: []resource.TestStep{
 			{
 				Config: base + fmt.Sprintf(`
