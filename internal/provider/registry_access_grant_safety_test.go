@@ -1,11 +1,13 @@
 package provider
 
 import (
+	"context"
 	"fmt"
 	"regexp"
 	"strings"
 	"testing"
 
+	tfjson "github.com/hashicorp/terraform-json"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
@@ -54,46 +56,55 @@ func TestAccRegistryAccessGrant_ECRNeverTakesOverItsSid(t *testing.T) {
 			resource.Test(t, resource.TestCase{
 				PreCheck:                 func() { testAccPreCheck(t) },
 				ProtoV6ProviderFactories: grantFactories(aws.AccessKeyID, aws.SecretAccessKey),
-				Steps: []resource.TestStep{
-					{
-						Config: cfg,
-						ExpectError: regexp.MustCompile(`(?s)Statement ID Already In Use.*` + sid + `.*` + tt.difference +
-							`.*Nothing\s+was\s+written.*Remove\s+that\s+statement.*terraform\s+import`),
-					},
-					{
-						// The failed create wrote nothing.
-						Config: awsProviderBlock(aws.Endpoint, aws.Region),
-						Check:  func(*terraform.State) error { return unchanged() },
-					},
-					{
-						Config:             cfg,
-						ResourceName:       g,
-						ImportState:        true,
-						ImportStateId:      fmt.Sprintf("arn:aws:ecr:%s:%s:repository/%s pull %s", aws.Region, aws.AccountID(), repo, role),
-						ImportStatePersist: true,
-						ImportStateCheck: func(states []*terraform.InstanceState) error {
-							if len(states) != 1 || !regexp.MustCompile(tt.difference).MatchString(states[0].Attributes["drift"]) {
-								return fmt.Errorf("imported states %v, want drift naming %s", states, tt.difference)
+				Steps: []resource.TestStep{{
+					Config: cfg,
+					ExpectError: regexp.MustCompile(`(?s)Statement ID Already In Use.*` + sid + `.*` + tt.difference +
+						`.*Nothing\s+was\s+written.*Remove\s+that\s+statement.*terraform\s+import`),
+				}},
+			})
+			// An import block takes the grant over: the plan shows the statement found (drift) going to
+			// null, and only the apply writes the grant's statement. (A fresh working directory: OpenTofu
+			// keeps no provider selection after a first step that failed at plan.)
+			imported := cfg + fmt.Sprintf("\nimport {\n  to = %s\n  id = %q\n}\n", g,
+				fmt.Sprintf("arn:aws:ecr:%s:%s:repository/%s pull %s", aws.Region, aws.AccountID(), repo, role))
+			resource.Test(t, resource.TestCase{
+				PreCheck:                 func() { testAccPreCheck(t) },
+				ProtoV6ProviderFactories: grantFactories(aws.AccessKeyID, aws.SecretAccessKey),
+				Steps: []resource.TestStep{{
+					Config: imported,
+					ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(g, plancheck.ResourceActionUpdate),
+						plancheck.ExpectKnownValue(g, tfjsonpath.New("drift"), knownvalue.Null()),
+						planCheckFunc(func(p *tfjson.Plan) error {
+							// The failed create wrote nothing, and the plan changes nothing either.
+							for _, rc := range p.ResourceChanges {
+								if rc.Address != g {
+									continue
+								}
+								before, _ := rc.Change.Before.(map[string]any)
+								if drift, _ := before["drift"].(string); !regexp.MustCompile(tt.difference).MatchString(drift) {
+									return fmt.Errorf("the imported grant's drift is %q, want it to name %s", drift, tt.difference)
+								}
 							}
 							return unchanged()
-						},
-					},
-					{
-						Config: cfg,
-						ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-							plancheck.ExpectResourceAction(g, plancheck.ResourceActionUpdate),
-							plancheck.ExpectKnownValue(g, tfjsonpath.New("drift"), knownvalue.Null()),
-						}},
-						Check: resource.ComposeAggregateTestCheckFunc(
-							checkStatement(aws, repo, role, registryaccess.AccessPull),
-							checkSids(aws, repo, "SomeoneElse", sid),
-							resource.TestCheckNoResourceAttr(g, "drift"),
-						),
-					},
-				},
+						}),
+					}},
+					Check: resource.ComposeAggregateTestCheckFunc(
+						checkStatement(aws, repo, role, registryaccess.AccessPull),
+						checkSids(aws, repo, "SomeoneElse", sid),
+						resource.TestCheckNoResourceAttr(g, "drift"),
+					),
+				}},
 			})
 		})
 	}
+}
+
+// planCheckFunc is a plan check written as a function of the plan.
+type planCheckFunc func(*tfjson.Plan) error
+
+func (f planCheckFunc) CheckPlan(_ context.Context, req plancheck.CheckPlanRequest, resp *plancheck.CheckPlanResponse) {
+	resp.Error = f(req.Plan)
 }
 
 // TestAccRegistryAccessGrant_ECRPushAndPullLeaveNothing: one role with a push grant and a pull grant
