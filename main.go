@@ -1,3 +1,6 @@
+// Copyright (c) zenmlpro-infra and contributors
+// SPDX-License-Identifier: MPL-2.0
+
 // Command terraform-provider-zenmlpro serves the zenmlpro Terraform provider.
 package main
 

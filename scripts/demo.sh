@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# Copyright (c) zenmlpro-infra and contributors
+# SPDX-License-Identifier: MPL-2.0
 # make demo: build the provider, point a throwaway Terraform CLI configuration at the fresh binary
 # (dev_overrides: no `terraform init`, no download) and run a real `terraform apply` of
 # examples/quickstart, printing its outputs. Everything stays under .demo/ and on this machine.

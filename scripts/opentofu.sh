@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# Copyright (c) zenmlpro-infra and contributors
+# SPDX-License-Identifier: MPL-2.0
 # Builds OpenTofu from the Go module proxy into bin/tofu (once; reused while the version matches), so
 # that the acceptance tests can run against it: make test-opentofu. OpenTofu's go.mod has replace
 # directives, so `go install` cannot build it; the module is copied and built in place.

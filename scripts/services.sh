@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# Copyright (c) zenmlpro-infra and contributors
+# SPDX-License-Identifier: MPL-2.0
 # The database servers and the AWS stand-in the tests and `make demo` use, all on loopback:
 #   MariaDB             127.0.0.1:33306  root / zenmlpro-root-pw-plain
 #   MariaDB with TLS    127.0.0.1:33307  same accounts; require_secure_transport=ON; certificates in .services/tls

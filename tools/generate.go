@@ -1,3 +1,6 @@
+// Copyright (c) zenmlpro-infra and contributors
+// SPDX-License-Identifier: MPL-2.0
+
 // Package tools pins the development tools of the provider in their own module, so that they stay out
 // of the provider's go.mod. `make generate` runs the directives below.
 package tools

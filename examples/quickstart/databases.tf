@@ -38,7 +38,7 @@ resource "zenmlpro_database" "workspace" {
 
   server    = "demo"
   name      = each.value.database
-  component = "workspace"
+  component = "workspace_server"
 
   user = {
     name                = each.value.db_user

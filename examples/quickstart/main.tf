@@ -80,7 +80,7 @@ data "zenmlpro_helm_chart" "control_plane" {
 data "zenmlpro_helm_chart" "workspace" {
   for_each = local.workspaces
 
-  chart   = "workspace"
+  chart   = "workspace_server"
   version = each.value.version
 }
 

@@ -1,3 +1,6 @@
+// Copyright (c) zenmlpro-infra and contributors
+// SPDX-License-Identifier: MPL-2.0
+
 package checks
 
 import (
@@ -18,8 +21,12 @@ const (
 	// ControlPlaneDatabase is the Control Plane's database (MySQL 8.0+ or PostgreSQL), e.g. `zenml_pro`.
 	ControlPlaneDatabase DatabaseComponent = "control_plane"
 	// WorkspaceDatabase is a Workspace Server's database (MySQL only), e.g. `zenml_workspace_1`.
-	WorkspaceDatabase DatabaseComponent = "workspace"
+	WorkspaceDatabase DatabaseComponent = "workspace_server"
 )
+
+// DeprecatedWorkspaceDatabase is the former name of WorkspaceDatabase, read as it (with a
+// deprecation warning) until version 1.0.
+const DeprecatedWorkspaceDatabase = "workspace"
 
 // DatabaseComponents lists the components in a fixed order, for validators and descriptions.
 func DatabaseComponents() []DatabaseComponent {
@@ -33,6 +40,25 @@ func DatabaseComponentNames() []string {
 		out = append(out, string(c))
 	}
 	return out
+}
+
+// ParseDatabaseComponent reads a component name: one of DatabaseComponentNames, or
+// DeprecatedWorkspaceDatabase, read as WorkspaceDatabase with deprecated set. Every rule takes the
+// component it returns, so both spellings mean the same.
+func ParseDatabaseComponent(s string) (c DatabaseComponent, deprecated bool, err error) {
+	if s == DeprecatedWorkspaceDatabase {
+		return WorkspaceDatabase, true, nil
+	}
+	for _, c := range DatabaseComponents() {
+		if s == string(c) {
+			return c, false, nil
+		}
+	}
+	names := DatabaseComponentNames()
+	for i, n := range names {
+		names[i] = strconv.Quote(n)
+	}
+	return "", false, fmt.Errorf("%q is not a database component: use %s, e.g. %q", s, strings.Join(names, " or "), WorkspaceDatabase)
 }
 
 // SupportsPostgres reports whether ZenML supports the component on PostgreSQL: the Control Plane

@@ -1,3 +1,6 @@
+// Copyright (c) zenmlpro-infra and contributors
+// SPDX-License-Identifier: MPL-2.0
+
 package checks
 
 import (
@@ -6,6 +9,41 @@ import (
 	"strings"
 	"testing"
 )
+
+// TestParseDatabaseComponent: both spellings of the Workspace Server's database read as one component,
+// the former one marked deprecated; the names listed for descriptions are the current ones.
+func TestParseDatabaseComponent(t *testing.T) {
+	for _, tc := range []struct {
+		in             string
+		want           DatabaseComponent
+		wantDeprecated bool
+		wantErr        string
+	}{
+		{in: "control_plane", want: ControlPlaneDatabase},
+		{in: "workspace_server", want: WorkspaceDatabase},
+		{in: "workspace", want: WorkspaceDatabase, wantDeprecated: true},
+		{in: "Workspace", wantErr: `"Workspace" is not a database component: use "control_plane" or "workspace_server", e.g. "workspace_server"`},
+		{in: "workspace_servers", wantErr: "is not a database component"},
+		{in: "", wantErr: `"" is not a database component`},
+	} {
+		got, deprecated, err := ParseDatabaseComponent(tc.in)
+		if tc.wantErr != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+				t.Errorf("ParseDatabaseComponent(%q) error = %v, want %q", tc.in, err, tc.wantErr)
+			}
+			continue
+		}
+		if err != nil || got != tc.want || deprecated != tc.wantDeprecated {
+			t.Errorf("ParseDatabaseComponent(%q) = %q, %t, %v; want %q, %t", tc.in, got, deprecated, err, tc.want, tc.wantDeprecated)
+		}
+	}
+	if got := strings.Join(DatabaseComponentNames(), ","); got != "control_plane,workspace_server" {
+		t.Errorf("DatabaseComponentNames() = %s", got)
+	}
+	if WorkspaceDatabase.SupportsPostgres() || !ControlPlaneDatabase.SupportsPostgres() {
+		t.Error("SupportsPostgres: only the Control Plane's database is supported on PostgreSQL")
+	}
+}
 
 func TestCheckDatabaseName(t *testing.T) {
 	for _, tc := range []struct {

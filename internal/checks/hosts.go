@@ -1,3 +1,6 @@
+// Copyright (c) zenmlpro-infra and contributors
+// SPDX-License-Identifier: MPL-2.0
+
 // Package checks holds the rules of the ZenML Pro prerequisites that need no outside system:
 // hostnames and endpoints, among others.
 //
@@ -9,7 +12,6 @@ import (
 	"fmt"
 	"net/netip"
 	"sort"
-	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -17,6 +19,8 @@ import (
 	"golang.org/x/net/publicsuffix"
 	"golang.org/x/text/secure/bidirule"
 	"golang.org/x/text/unicode/bidi"
+
+	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/wording"
 )
 
 // ExampleHost is the valid hostname quoted in messages; it is the Web UI host of the ZenML Pro
@@ -422,7 +426,7 @@ func (c hostCheck) unknownSuffix(s string, labels []string, suffix string) *Host
 			"and some browsers and TLS implementations may not accept certificates for it", suffix),
 		advice: "Use a name under a registered domain"}
 	if len(c.private) > 0 {
-		e.Problem += fmt.Sprintf("; nor is it in a declared private domain (%s)", quoteAll(c.private))
+		e.Problem += fmt.Sprintf("; nor is it in a declared private domain (%s)", strings.Join(wording.Quoted(c.private), ", "))
 	}
 	if len(labels) > 2 {
 		zone := strings.Join(labels[len(labels)-2:], ".")
@@ -439,15 +443,6 @@ func (c hostCheck) unknownSuffix(s string, labels []string, suffix string) *Host
 			PrivateDomainsInput, zone, "zenml.ml."+zone)
 	}
 	return e
-}
-
-// quoteAll renders names as "a", "b".
-func quoteAll(names []string) string {
-	q := make([]string, len(names))
-	for i, n := range names {
-		q[i] = strconv.Quote(n)
-	}
-	return strings.Join(q, ", ")
 }
 
 // acePrefix starts the ASCII form of an internationalized label (RFC 5890): "xn--" and punycode.
@@ -647,25 +642,14 @@ func (c hostCheck) urlError(u urlParts, s string) *HostError {
 	add(u.userInfo, "user information", HostRuleUserInfo)
 	add(u.port, "a port", HostRulePort)
 	add(u.path, "a path", HostRulePath)
-	problem := "it has " + joinAnd(parts) + ", which a hostname never has (this provider builds the URLs, https://<host>)"
+	problem := "it has " + wording.Join(parts, "and") + ", which a hostname never has (this provider builds the URLs, https://<host>)"
 	fix := "Remove it and give the bare host"
 	if len(parts) > 1 {
 		fix = "Remove them and give the bare host"
 	}
 	if c.domain {
-		problem = "it has " + joinAnd(parts) + ", which a domain never has"
+		problem = "it has " + wording.Join(parts, "and") + ", which a domain never has"
 		fix = strings.Replace(fix, "bare host", "bare domain", 1)
 	}
 	return c.derived(&HostError{Host: s, Rule: rule, Problem: problem, fix: fix}, u.host)
-}
-
-// joinAnd joins phrases as "a", "a and b" or "a, b and c".
-func joinAnd(items []string) string {
-	switch len(items) {
-	case 0:
-		return ""
-	case 1:
-		return items[0]
-	}
-	return strings.Join(items[:len(items)-1], ", ") + " and " + items[len(items)-1]
 }

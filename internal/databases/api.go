@@ -1,3 +1,6 @@
+// Copyright (c) zenmlpro-infra and contributors
+// SPDX-License-Identifier: MPL-2.0
+
 // Package databases creates and inspects the dedicated databases and users that ZenML Pro needs, on
 // MySQL (and MariaDB) and PostgreSQL servers. It knows nothing about Terraform: the provider package
 // adapts it.

@@ -1,3 +1,6 @@
+// Copyright (c) zenmlpro-infra and contributors
+// SPDX-License-Identifier: MPL-2.0
+
 package databases
 
 import (
@@ -7,11 +10,12 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"strings"
 	"time"
 
 	"github.com/go-sql-driver/mysql"
+
+	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/retry"
 )
 
 // dialect is what the two engines do differently when classifying driver errors.
@@ -132,7 +136,7 @@ func redact(s string, secrets ...string) string {
 // exec runs one statement that carries no secret, retrying serialisation and lock errors. Errors
 // keep the driver error (errors.As finds it) behind the operation's description.
 func (b *base) exec(ctx context.Context, conn *sql.Conn, op, stmt string, args ...any) error {
-	err := retry(ctx, b.d.retryable, func() error {
+	err := retryStatement(ctx, b.d.retryable, func() error {
 		if err := b.boundLockWait(ctx, conn); err != nil {
 			return err
 		}
@@ -180,7 +184,7 @@ func (e *StatementError) Error() string {
 // logged, and errors never contain it: connection failures become *UnreachableError, server errors
 // *StatementError.
 func (b *base) execSecret(ctx context.Context, conn *sql.Conn, op, stmt string, secrets []string, args ...any) error {
-	err := retry(ctx, b.d.retryable, func() error {
+	err := retryStatement(ctx, b.d.retryable, func() error {
 		if err := b.boundLockWait(ctx, conn); err != nil {
 			return err
 		}
@@ -209,26 +213,24 @@ func (b *base) execSecret(ctx context.Context, conn *sql.Conn, op, stmt string, 
 	return &StatementError{Op: op, Code: code, Message: msg}
 }
 
-// retry calls fn until it succeeds, fails with an error retryable does not accept, or 8 attempts are
-// spent, waiting between attempts with a jittered, doubling delay (50 ms to 2 s).
-func retry(ctx context.Context, retryable func(error) bool, fn func() error) error {
-	const attempts = 8
-	delay := 50 * time.Millisecond
-	for i := 1; ; i++ {
-		err := fn()
-		if err == nil || i == attempts || !retryable(err) || ctx.Err() != nil {
-			return err
+// statementBackoff is how statements that fail on a serialisation, deadlock or lock error are run
+// again: up to 8 attempts, waiting a jittered, doubling delay of 50 ms to 2 s, within the context.
+var statementBackoff = retry.Backoff{Initial: 50 * time.Millisecond, Max: 2 * time.Second, MaxAttempts: 8, Timeout: time.Hour}
+
+// retryStatement calls fn until it succeeds, fails with an error retryable does not accept, or the
+// attempts or the context run out, and returns fn's last error as it is.
+func retryStatement(ctx context.Context, retryable func(error) bool, fn func() error) error {
+	classify := retry.ClassifierFunc(func(err error) retry.Kind {
+		if retryable(err) {
+			return retry.Conflict
 		}
-		wait := delay/2 + rand.N(delay)
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return err
-		case <-t.C:
-		}
-		delay = min(2*delay, 2*time.Second)
+		return retry.Permanent
+	})
+	err := retry.Do(ctx, statementBackoff, classify, func(context.Context) error { return fn() })
+	if re, ok := err.(*retry.Error); ok {
+		return re.Err
 	}
+	return err
 }
 
 // codeIn reports whether the error's server code is one of codes.

@@ -1,3 +1,6 @@
+// Copyright (c) zenmlpro-infra and contributors
+// SPDX-License-Identifier: MPL-2.0
+
 package databases
 
 import (
@@ -276,7 +279,7 @@ func TestRedact(t *testing.T) {
 func TestRetry(t *testing.T) {
 	deadlock := &mysql.MySQLError{Number: 1213, Message: "Deadlock found"}
 	calls := 0
-	err := retry(context.Background(), mysqlDialect{}.retryable, func() error {
+	err := retryStatement(context.Background(), mysqlDialect{}.retryable, func() error {
 		calls++
 		if calls < 3 {
 			return deadlock
@@ -288,14 +291,18 @@ func TestRetry(t *testing.T) {
 	}
 	calls = 0
 	denied := &mysql.MySQLError{Number: 1045, Message: "Access denied"}
-	if err := retry(context.Background(), mysqlDialect{}.retryable, func() error { calls++; return denied }); err != denied || calls != 1 {
+	if err := retryStatement(context.Background(), mysqlDialect{}.retryable, func() error { calls++; return denied }); err != denied || calls != 1 {
 		t.Errorf("a non-retryable error was retried: %v after %d calls", err, calls)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	calls = 0
-	err = retry(ctx, mysqlDialect{}.retryable, func() error { calls++; cancel(); return deadlock })
+	err = retryStatement(ctx, mysqlDialect{}.retryable, func() error { calls++; cancel(); return deadlock })
 	if err != deadlock || calls != 1 {
 		t.Errorf("retry went on after cancellation: %v after %d calls", err, calls)
+	}
+	calls = 0
+	if err := retryStatement(context.Background(), mysqlDialect{}.retryable, func() error { calls++; return deadlock }); err != deadlock || calls != 8 {
+		t.Errorf("endless deadlocks: %v after %d calls, want the deadlock after 8 attempts", err, calls)
 	}
 }
 

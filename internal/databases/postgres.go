@@ -1,3 +1,6 @@
+// Copyright (c) zenmlpro-infra and contributors
+// SPDX-License-Identifier: MPL-2.0
+
 package databases
 
 import (
@@ -282,7 +285,7 @@ var errDatabaseMissing = errors.New("the database does not exist")
 
 // pgxExec runs a statement without secrets on a connection of withDatabase, with retries.
 func (s *postgresServer) pgxExec(ctx context.Context, conn *pgx.Conn, op, stmt string) error {
-	err := retry(ctx, s.d.retryable, func() error {
+	err := retryStatement(ctx, s.d.retryable, func() error {
 		if deadline, ok := ctx.Deadline(); ok {
 			if _, err := conn.Exec(ctx, s.d.lockWaitBound(time.Until(deadline))); err != nil {
 				return err

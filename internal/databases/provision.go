@@ -1,3 +1,6 @@
+// Copyright (c) zenmlpro-infra and contributors
+// SPDX-License-Identifier: MPL-2.0
+
 package databases
 
 import (
@@ -5,24 +8,16 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/inputerr"
 )
 
 // The provisioning rules of a dedicated database and its user: what a create may take over, in
 // which order it creates, what it undoes when it fails, when a password may be set and a user
 // dropped, and what a destroy does. The provider calls these with plain values and turns the typed
-// results and *RefusedError into diagnostics.
-
-// RefusedError is a refusal caused by the configuration or by what exists on the server, found
-// before anything was changed. Attribute is the resource attribute it concerns ("name",
-// "user.name", "character_set", ...); Summary is a short title and Detail says what was found, why
-// it is refused and what to do.
-type RefusedError struct {
-	Attribute string
-	Summary   string
-	Detail    string
-}
-
-func (e *RefusedError) Error() string { return e.Summary + ": " + e.Detail }
+// results and the refusals into diagnostics. A refusal, caused by the configuration or by what
+// exists on the server and found before anything was changed, is an *inputerr.Error whose Input is
+// the resource attribute it concerns ("name", "user.name", "character_set", ...).
 
 // Outcome says how a provisioning step came by a database or user.
 type Outcome string
@@ -72,9 +67,13 @@ type Target struct {
 	User *User
 }
 
-// ImportID is the import ID of the database, with the user when withUser is set.
+// ID is the resource ID of a database, `<server>/<name>`, which is also its import ID without a user.
+func ID(server, database string) string { return server + "/" + database }
+
+// ImportID is the import ID of the database, with the user when withUser is set:
+// `<server>/<name>[/<user>[@<host>]]`.
 func (t Target) ImportID(withUser bool) string {
-	id := t.Server + "/" + t.Database
+	id := ID(t.Server, t.Database)
 	if withUser && t.User != nil {
 		id += "/" + t.User.Name
 		if t.User.Host != "" {
@@ -83,6 +82,18 @@ func (t Target) ImportID(withUser bool) string {
 	}
 	return id
 }
+
+// ImportIDFormat describes the accepted import IDs, for messages.
+var ImportIDFormat = func() string {
+	form := func(u *User) string {
+		return Target{Server: "<server>", Database: "<database>", User: u}.ImportID(true)
+	}
+	example := func(u *User) string {
+		return Target{Server: "main", Database: "zenml_workspace_1", User: u}.ImportID(true)
+	}
+	return fmt.Sprintf("%q, or with the dedicated user %q (MySQL: %q), e.g. %q or %q", form(nil), form(&User{Name: "<user>"}),
+		form(&User{Name: "<user>", Host: "<host>"}), example(nil), example(&User{Name: "zenml_ws1", Host: DefaultUserHost}))
+}()
 
 // DescribeUser names a user for messages: 'name'@'host' on MySQL, "name" on PostgreSQL.
 func DescribeUser(u User) string {
@@ -133,7 +144,7 @@ type Note struct {
 }
 
 // CheckProvision applies the rules of a create without changing anything, and says what the create
-// would take over, or refuses (*RefusedError):
+// would take over, or refuses (*inputerr.Error):
 //   - an existing database only with adopt_existing (its settings must match), or when it carries the
 //     provider's marker for this user and holds no tables (left by an interrupted apply);
 //   - an existing user never when it holds anything outside this database (it may be another
@@ -267,7 +278,7 @@ func Provision(ctx context.Context, srv Server, req ProvisionRequest) (Provision
 		if out.UserOutcome == Created {
 			if err := srv.CreateUser(ctx, *req.User, req.Password); err != nil {
 				if errors.Is(err, ErrUserExists) {
-					return fail(&RefusedError{Attribute: "user.name", Summary: "User Exists",
+					return fail(&inputerr.Error{Input: "user.name", Summary: "User Exists",
 						Detail: fmt.Sprintf("User %s was created by someone else while this apply ran; nothing of this create is left. Apply again to see what it holds.",
 							DescribeUser(*req.User))})
 				}
@@ -299,7 +310,7 @@ func userOutcome(req ProvisionRequest, g Grants, recoveredDB, databaseExisted bo
 	case g.UserMissing():
 		return Created, nil
 	case !g.Dedicated():
-		return "", &RefusedError{Attribute: "user.name", Summary: "User Holds Other Privileges",
+		return "", &inputerr.Error{Input: "user.name", Summary: "User Holds Other Privileges",
 			Detail: fmt.Sprintf("User %s exists already and holds privileges outside database %q: %s. It may be another application's user: the provider "+
 				"never takes over, sets the password of or drops a user that holds anything else, adopt_existing or not. Give this database a user of its own "+
 				"(e.g. user.name = %q), or revoke those privileges first if the user is really meant for this database only.",
@@ -317,7 +328,7 @@ func userOutcome(req ProvisionRequest, g Grants, recoveredDB, databaseExisted bo
 		importHint = "import the database with its user after granting the user this database (terraform import <address> " + req.ImportID(true) +
 			"), " + importHint
 	}
-	return "", &RefusedError{Attribute: "user.name", Summary: "User Exists",
+	return "", &inputerr.Error{Input: "user.name", Summary: "User Exists",
 		Detail: fmt.Sprintf("User %s exists already on server %q at %s and holds nothing on database %q, and the provider never takes over an existing "+
 			"user silently: %s.", DescribeUser(u), req.Server, req.Address, req.Database, importHint)}
 }
@@ -341,7 +352,7 @@ func databaseExists(req ProvisionRequest, g Grants, why string) error {
 		detail += why + " "
 	}
 	detail += "Import it: " + cmd + "; or, to take it over at create, set adopt_existing = true."
-	return &RefusedError{Attribute: "name", Summary: "Database Exists", Detail: detail}
+	return &inputerr.Error{Input: "name", Summary: "Database Exists", Detail: detail}
 }
 
 // settingsMatch refuses an existing database whose settings differ from the configured ones.
@@ -362,7 +373,7 @@ func settingsMatch(db *Database, spec DatabaseSpec, t Target) error {
 	if len(diffs) == 0 {
 		return nil
 	}
-	return &RefusedError{Attribute: attr, Summary: "Existing Database Differs",
+	return &inputerr.Error{Input: attr, Summary: "Existing Database Differs",
 		Detail: fmt.Sprintf("Database %q on server %q exists with %s. A database is taken over as it is; converting it is a migration to do outside Terraform.",
 			t.Database, t.Server, strings.Join(diffs, "; "))}
 }
@@ -411,7 +422,7 @@ func RotatePassword(ctx context.Context, srv Server, t Target, password string) 
 		return fmt.Errorf("read user %s: %w", DescribeUser(u), err)
 	}
 	if !g.Dedicated() {
-		return &RefusedError{Attribute: "user.password_wo_version", Summary: "Password Not Changed",
+		return &inputerr.Error{Input: "user.password_wo_version", Summary: "Password Not Changed",
 			Detail: fmt.Sprintf("User %s holds privileges outside database %q: %s. Another application may log in as it, so the provider does not "+
 				"change its password. Revoke those privileges, or give this database a user of its own.", DescribeUser(u), t.Database,
 				strings.Join(g.Elsewhere, "; "))}
@@ -458,7 +469,7 @@ type Removed struct {
 }
 
 // Remove applies a drop policy (drop_if_empty or drop) to the database and its user: the database is
-// dropped (drop_if_empty: only when it holds no tables or views, else *RefusedError), then the user,
+// dropped (drop_if_empty: only when it holds no tables or views, else *inputerr.Error), then the user,
 // unless it holds anything outside the database (Removed.UserKept says so).
 func Remove(ctx context.Context, srv Server, t Target, policy string) (Removed, error) {
 	var out Removed
@@ -473,7 +484,7 @@ func Remove(ctx context.Context, srv Server, t Target, policy string) (Removed, 
 				return out, err
 			}
 			if n > 0 {
-				return out, &RefusedError{Attribute: "deletion_policy", Summary: "Database Not Empty",
+				return out, &inputerr.Error{Input: "deletion_policy", Summary: "Database Not Empty",
 					Detail: fmt.Sprintf("Database %q on server %q at %s holds %d tables or views, and deletion_policy is \"drop_if_empty\", so it was not "+
 						"dropped (nor its user). To drop it with its data, apply deletion_policy = \"drop\" first; to keep it, apply deletion_policy = \"retain\" first.",
 						t.Database, t.Server, t.Address, n)}

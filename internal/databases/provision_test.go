@@ -1,3 +1,6 @@
+// Copyright (c) zenmlpro-infra and contributors
+// SPDX-License-Identifier: MPL-2.0
+
 package databases
 
 // Tests of the provisioning rules (provision.go) against the real servers of scripts/services.sh,
@@ -14,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/inputerr"
 	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/testsupport"
 )
 
@@ -41,15 +45,15 @@ func (c provisionCase) request() ProvisionRequest {
 	return ProvisionRequest{Target: Target{Server: "it", Address: c.tg.ts.Addr(), Database: c.name, User: &u}, Password: c.pw}
 }
 
-// wantRefused checks that err is a *RefusedError with the summary, on the attribute, mentioning each phrase.
+// wantRefused checks that err is a *inputerr.Error with the summary, on the attribute, mentioning each phrase.
 func wantRefused(t *testing.T, err error, attribute, summary string, phrases ...string) {
 	t.Helper()
-	var refused *RefusedError
+	var refused *inputerr.Error
 	if !errors.As(err, &refused) {
 		t.Fatalf("error = %v, want a refusal %q", err, summary)
 	}
-	if refused.Attribute != attribute || refused.Summary != summary {
-		t.Errorf("refusal = %q on %q, want %q on %q: %s", refused.Summary, refused.Attribute, summary, attribute, refused.Detail)
+	if refused.Input != attribute || refused.Summary != summary {
+		t.Errorf("refusal = %q on %q, want %q on %q: %s", refused.Summary, refused.Input, summary, attribute, refused.Detail)
 	}
 	for _, p := range phrases {
 		if !strings.Contains(refused.Detail, p) {

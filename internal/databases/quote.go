@@ -1,3 +1,6 @@
+// Copyright (c) zenmlpro-infra and contributors
+// SPDX-License-Identifier: MPL-2.0
+
 package databases
 
 import (
@@ -101,10 +104,18 @@ func checkQuotable(what, s string) error {
 // DefaultUserHost is the host part of a MySQL account when none is given: any host.
 const DefaultUserHost = "%"
 
-// mysqlHost is the host part of a MySQL account, DefaultUserHost when not given.
-func mysqlHost(u User) string {
-	if u.Host == "" {
+// UserHost is the host part of a user account on the engine: on MySQL the host given, or
+// DefaultUserHost when none is; on PostgreSQL none, since its roles have no host part. Any other
+// engine (not known yet) leaves the host as given.
+func (e Engine) UserHost(host string) string {
+	switch {
+	case e == Postgres:
+		return ""
+	case e == MySQL && host == "":
 		return DefaultUserHost
 	}
-	return u.Host
+	return host
 }
+
+// mysqlHost is the host part of a MySQL account, DefaultUserHost when not given.
+func mysqlHost(u User) string { return MySQL.UserHost(u.Host) }

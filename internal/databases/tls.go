@@ -1,3 +1,6 @@
+// Copyright (c) zenmlpro-infra and contributors
+// SPDX-License-Identifier: MPL-2.0
+
 package databases
 
 import (
@@ -7,6 +10,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/wording"
 )
 
 // ConfigError is a mistake in a server's configuration, found before anything connects. Field names
@@ -196,10 +201,4 @@ func clientKeyPair(certPEM, keyPEM string) (tls.Certificate, error) {
 	return pair, nil
 }
 
-func tlsModeList() string {
-	names := make([]string, 0, len(TLSModes()))
-	for _, m := range TLSModes() {
-		names = append(names, string(m))
-	}
-	return strings.Join(names, ", ")
-}
+func tlsModeList() string { return wording.Join(wording.Strings(TLSModes()), "or") }

@@ -1,3 +1,6 @@
+// Copyright (c) zenmlpro-infra and contributors
+// SPDX-License-Identifier: MPL-2.0
+
 package databases
 
 import (
@@ -220,7 +223,7 @@ func TestBuildTLSConfigErrors(t *testing.T) {
 		field string
 		text  string
 	}{
-		{"unknown mode", TLS{Mode: "prefer"}, "tls.mode", "disabled, required, verify_ca, verify_full"},
+		{"unknown mode", TLS{Mode: "prefer"}, "tls.mode", "disabled, required, verify_ca or verify_full"},
 		{"disabled with a CA", TLS{Mode: TLSDisabled, CACertificate: p.caPEM}, "tls.mode", "certificates are configured"},
 		{"required with a CA", TLS{Mode: TLSRequired, CACertificate: p.caPEM}, "tls.mode", "verify_full"},
 		{"verify_ca without a CA", TLS{Mode: TLSVerifyCA}, "tls.ca_certificate", "is required"},

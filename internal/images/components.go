@@ -1,3 +1,6 @@
+// Copyright (c) zenmlpro-infra and contributors
+// SPDX-License-Identifier: MPL-2.0
+
 // Package images names the container images and Helm charts of a ZenML Pro deployment and builds their
 // references: which registry a component's image comes from (ZenML's GCP Artifact Registry, ZenML's AWS
 // ECR or a private mirror), which tag it carries, and which OCI reference a Helm chart has.
@@ -173,15 +176,19 @@ type Chart string
 const (
 	// ChartControlPlane is the ZenML Pro Control Plane chart, named zenml-pro.
 	ChartControlPlane Chart = "control_plane"
-	// ChartWorkspace is the ZenML OSS chart, named zenml, that deploys a Workspace Server.
-	ChartWorkspace Chart = "workspace"
+	// ChartWorkspaceServer is the ZenML OSS chart, named zenml, that deploys a Workspace Server.
+	ChartWorkspaceServer Chart = "workspace_server"
 )
+
+// DeprecatedChartWorkspaceServer is the former name of ChartWorkspaceServer, read as it (with a
+// deprecation warning) until version 1.0.
+const DeprecatedChartWorkspaceServer = "workspace"
 
 // DefaultChartRegistry is the public OCI registry that hosts both charts.
 const DefaultChartRegistry = "public.ecr.aws/zenml"
 
 // Charts lists every chart in a fixed order; validators and descriptions are built from it.
-func Charts() []Chart { return []Chart{ChartControlPlane, ChartWorkspace} }
+func Charts() []Chart { return []Chart{ChartControlPlane, ChartWorkspaceServer} }
 
 // ChartNames returns the charts as strings, for validators and descriptions.
 func ChartNames() []string {
@@ -192,14 +199,19 @@ func ChartNames() []string {
 	return out
 }
 
-// ParseChart accepts exactly the names returned by ChartNames.
-func ParseChart(s string) (Chart, error) {
+// ParseChart reads a chart name: one of ChartNames, or DeprecatedChartWorkspaceServer, read as
+// ChartWorkspaceServer with deprecated set. Every rule takes the chart it returns, so both spellings
+// mean the same.
+func ParseChart(s string) (c Chart, deprecated bool, err error) {
+	if s == DeprecatedChartWorkspaceServer {
+		return ChartWorkspaceServer, true, nil
+	}
 	for _, c := range Charts() {
 		if s == string(c) {
-			return c, nil
+			return c, false, nil
 		}
 	}
-	return "", fmt.Errorf("%q is not a chart: use one of %s, e.g. %q", s, joinQuoted(ChartNames()), ChartControlPlane)
+	return "", false, fmt.Errorf("%q is not a chart: use one of %s, e.g. %q", s, joinQuoted(ChartNames()), ChartControlPlane)
 }
 
 // Name is the chart's name in its OCI repository: zenml-pro or zenml.
@@ -207,7 +219,7 @@ func (c Chart) Name() string {
 	switch c {
 	case ChartControlPlane:
 		return "zenml-pro"
-	case ChartWorkspace:
+	case ChartWorkspaceServer:
 		return "zenml"
 	}
 	return ""

@@ -1,3 +1,6 @@
+// Copyright (c) zenmlpro-infra and contributors
+// SPDX-License-Identifier: MPL-2.0
+
 package images
 
 import (
@@ -203,6 +206,7 @@ func ResolveImage(cat *releases.Catalog, spec ImageSpec) (Image, error) {
 
 // ChartSpec asks for the reference of one Helm chart.
 type ChartSpec struct {
+	// Chart is a chart name as ParseChart reads it (a deprecated spelling included).
 	Chart   Chart
 	Version string
 	// Registry is an OCI mirror of the chart, with or without oci://; empty means DefaultChartRegistry.
@@ -211,6 +215,7 @@ type ChartSpec struct {
 
 // ChartRef is the reference of one Helm chart.
 type ChartRef struct {
+	// Chart is the chart as ParseChart reads it (in its current spelling).
 	Chart Chart
 	// Name is the chart name, "zenml-pro" or "zenml".
 	Name string
@@ -232,10 +237,11 @@ type ChartRef struct {
 // ResolveChart builds the reference of one Helm chart. Every error is an *InputError naming the input
 // at fault. A nil catalog means the embedded one.
 func ResolveChart(cat *releases.Catalog, spec ChartSpec) (ChartRef, error) {
-	if _, err := ParseChart(string(spec.Chart)); err != nil {
+	chart, _, err := ParseChart(string(spec.Chart))
+	if err != nil {
 		return ChartRef{}, &InputError{Input: InputChart, Err: err}
 	}
-	unlisted, err := CheckVersion(cat, spec.Chart.Line(), fmt.Sprintf("the %s chart", spec.Chart), spec.Version)
+	unlisted, err := CheckVersion(cat, chart.Line(), fmt.Sprintf("the %s chart", chart), spec.Version)
 	if err != nil {
 		return ChartRef{}, &InputError{Input: InputVersion, Err: err}
 	}
@@ -248,8 +254,8 @@ func ResolveChart(cat *releases.Catalog, spec ChartSpec) (ChartRef, error) {
 		registry = reg.String()
 	}
 	ref := ChartRef{
-		Chart:      spec.Chart,
-		Name:       spec.Chart.Name(),
+		Chart:      chart,
+		Name:       chart.Name(),
 		Registry:   registry,
 		Repository: OCIScheme + registry,
 		Version:    spec.Version,

@@ -1,3 +1,6 @@
+// Copyright (c) zenmlpro-infra and contributors
+// SPDX-License-Identifier: MPL-2.0
+
 package images
 
 import (
@@ -288,7 +291,7 @@ func TestComponentsAndLines(t *testing.T) {
 	if got := strings.Join(SourceNames(), ","); got != "zenml_gcp,zenml_aws,private" {
 		t.Errorf("SourceNames() = %s", got)
 	}
-	if got := strings.Join(ChartNames(), ","); got != "control_plane,workspace" {
+	if got := strings.Join(ChartNames(), ","); got != "control_plane,workspace_server" {
 		t.Errorf("ChartNames() = %s", got)
 	}
 	for _, name := range ComponentNames() {
@@ -301,17 +304,48 @@ func TestComponentsAndLines(t *testing.T) {
 			t.Errorf("ParseSource(%q) = %q, %v", name, s, err)
 		}
 	}
-	if _, err := ParseChart("zenml-pro"); err == nil || !strings.Contains(err.Error(), `"control_plane" or "workspace"`) {
-		t.Errorf("ParseChart(zenml-pro) error = %v", err)
+	for _, name := range ChartNames() {
+		if c, deprecated, err := ParseChart(name); err != nil || string(c) != name || deprecated {
+			t.Errorf("ParseChart(%q) = %q, %t, %v", name, c, deprecated, err)
+		}
 	}
-	if ChartControlPlane.Line() != releases.ControlPlane || ChartWorkspace.Line() != releases.WorkspaceServer {
+	if ChartControlPlane.Line() != releases.ControlPlane || ChartWorkspaceServer.Line() != releases.WorkspaceServer {
 		t.Error("chart lines are wrong")
 	}
 	if got := ChartControlPlane.Components(); len(got) != 2 || got[0] != ControlPlaneAPI || got[1] != ControlPlaneDashboard {
 		t.Errorf("control plane chart components = %v", got)
 	}
-	if got := ChartWorkspace.Components(); len(got) != 1 || got[0] != WorkspaceServer {
-		t.Errorf("workspace chart components = %v", got)
+	if got := ChartWorkspaceServer.Components(); len(got) != 1 || got[0] != WorkspaceServer {
+		t.Errorf("workspace_server chart components = %v", got)
+	}
+}
+
+// TestParseChart: both spellings of the Workspace Server's chart read as one chart, the former one
+// marked deprecated.
+func TestParseChart(t *testing.T) {
+	for _, tc := range []struct {
+		in             string
+		want           Chart
+		wantDeprecated bool
+		wantErr        string
+	}{
+		{in: "control_plane", want: ChartControlPlane},
+		{in: "workspace_server", want: ChartWorkspaceServer},
+		{in: "workspace", want: ChartWorkspaceServer, wantDeprecated: true},
+		{in: "zenml-pro", wantErr: `"zenml-pro" is not a chart: use one of "control_plane" or "workspace_server", e.g. "control_plane"`},
+		{in: "Workspace", wantErr: `"Workspace" is not a chart`},
+		{in: "", wantErr: `"" is not a chart`},
+	} {
+		got, deprecated, err := ParseChart(tc.in)
+		if tc.wantErr != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+				t.Errorf("ParseChart(%q) error = %v, want %q", tc.in, err, tc.wantErr)
+			}
+			continue
+		}
+		if err != nil || got != tc.want || deprecated != tc.wantDeprecated {
+			t.Errorf("ParseChart(%q) = %q, %t, %v; want %q, %t", tc.in, got, deprecated, err, tc.want, tc.wantDeprecated)
+		}
 	}
 }
 
@@ -322,18 +356,23 @@ func TestResolveChart(t *testing.T) {
 		registry, version string
 	}{
 		{ChartSpec{Chart: ChartControlPlane, Version: cpVersion}, "zenml-pro", "oci://public.ecr.aws/zenml", "oci://public.ecr.aws/zenml/zenml-pro", "public.ecr.aws/zenml", cpVersion},
-		{ChartSpec{Chart: ChartWorkspace, Version: wsVersion}, "zenml", "oci://public.ecr.aws/zenml", "oci://public.ecr.aws/zenml/zenml", "public.ecr.aws/zenml", wsVersion},
+		{ChartSpec{Chart: ChartWorkspaceServer, Version: wsVersion}, "zenml", "oci://public.ecr.aws/zenml", "oci://public.ecr.aws/zenml/zenml", "public.ecr.aws/zenml", wsVersion},
+		// The deprecated spelling is the same chart.
+		{ChartSpec{Chart: DeprecatedChartWorkspaceServer, Version: wsVersion, Registry: "oci://registry:5001"}, "zenml", "oci://registry:5001", "oci://registry:5001/zenml", "registry:5001", wsVersion},
 		{ChartSpec{Chart: ChartControlPlane, Version: cpVersion, Registry: "harbor.internal.example.com/zenml"}, "zenml-pro", "oci://harbor.internal.example.com/zenml", "oci://harbor.internal.example.com/zenml/zenml-pro", "harbor.internal.example.com/zenml", cpVersion},
-		{ChartSpec{Chart: ChartWorkspace, Version: wsVersion, Registry: "oci://harbor.internal.example.com/zenml"}, "zenml", "oci://harbor.internal.example.com/zenml", "oci://harbor.internal.example.com/zenml/zenml", "harbor.internal.example.com/zenml", wsVersion},
-		{ChartSpec{Chart: ChartWorkspace, Version: wsVersion, Registry: "oci://registry:5000"}, "zenml", "oci://registry:5000", "oci://registry:5000/zenml", "registry:5000", wsVersion},
+		{ChartSpec{Chart: ChartWorkspaceServer, Version: wsVersion, Registry: "oci://harbor.internal.example.com/zenml"}, "zenml", "oci://harbor.internal.example.com/zenml", "oci://harbor.internal.example.com/zenml/zenml", "harbor.internal.example.com/zenml", wsVersion},
+		{ChartSpec{Chart: ChartWorkspaceServer, Version: wsVersion, Registry: "oci://registry:5000"}, "zenml", "oci://registry:5000", "oci://registry:5000/zenml", "registry:5000", wsVersion},
 		// Helm reads the first component of an oci:// reference as a host, so a single label is fine here.
-		{ChartSpec{Chart: ChartWorkspace, Version: wsVersion, Registry: "harbor/charts"}, "zenml", "oci://harbor/charts", "oci://harbor/charts/zenml", "harbor/charts", wsVersion},
+		{ChartSpec{Chart: ChartWorkspaceServer, Version: wsVersion, Registry: "harbor/charts"}, "zenml", "oci://harbor/charts", "oci://harbor/charts/zenml", "harbor/charts", wsVersion},
 	}
 	for _, tt := range tests {
 		t.Run(tt.ref, func(t *testing.T) {
 			ref, err := ResolveChart(releases.Embedded(), tt.spec)
 			if err != nil {
 				t.Fatal(err)
+			}
+			if want, _, _ := ParseChart(string(tt.spec.Chart)); ref.Chart != want {
+				t.Errorf("chart %q, want %q", ref.Chart, want)
 			}
 			if ref.Name != tt.name || ref.Repository != tt.repo || ref.OCIReference != tt.ref || ref.Registry != tt.registry {
 				t.Errorf("got name %q repository %q reference %q registry %q", ref.Name, ref.Repository, ref.OCIReference, ref.Registry)
@@ -358,15 +397,17 @@ func TestResolveChartErrors(t *testing.T) {
 		{"unknown chart", ChartSpec{Chart: "zenml-pro", Version: cpVersion}, InputChart, `"zenml-pro" is not a chart`},
 		{"wrong line control plane", ChartSpec{Chart: ChartControlPlane, Version: "0.93.2"}, InputVersion,
 			"0.93.2 is a Workspace Server (ZenML OSS) version, but the control_plane chart takes a Control Plane version such as 0.13.0"},
-		{"wrong line workspace", ChartSpec{Chart: ChartWorkspace, Version: "0.13.0"}, InputVersion,
-			"0.13.0 is a Control Plane version, but the workspace chart takes a Workspace Server (ZenML OSS) version such as 0.93.2"},
-		{"v prefix", ChartSpec{Chart: ChartWorkspace, Version: "v0.93.2"}, InputVersion, `no "v" prefix`},
-		{"https scheme", ChartSpec{Chart: ChartWorkspace, Version: wsVersion, Registry: "https://harbor.internal.example.com/zenml"}, InputRegistry,
+		{"wrong line workspace_server", ChartSpec{Chart: ChartWorkspaceServer, Version: "0.13.0"}, InputVersion,
+			"0.13.0 is a Control Plane version, but the workspace_server chart takes a Workspace Server (ZenML OSS) version such as 0.93.2"},
+		{"wrong line deprecated workspace", ChartSpec{Chart: DeprecatedChartWorkspaceServer, Version: "0.13.0"}, InputVersion,
+			"0.13.0 is a Control Plane version, but the workspace_server chart takes a Workspace Server (ZenML OSS) version such as 0.93.2"},
+		{"v prefix", ChartSpec{Chart: ChartWorkspaceServer, Version: "v0.93.2"}, InputVersion, `no "v" prefix`},
+		{"https scheme", ChartSpec{Chart: ChartWorkspaceServer, Version: wsVersion, Registry: "https://harbor.internal.example.com/zenml"}, InputRegistry,
 			`Helm pulls charts from OCI registries only: remove "https://", or write "oci://harbor.internal.example.com/zenml"`},
-		{"double scheme", ChartSpec{Chart: ChartWorkspace, Version: wsVersion, Registry: "oci://oci://harbor.example.com"}, InputRegistry, "two schemes"},
-		{"trailing slash", ChartSpec{Chart: ChartWorkspace, Version: wsVersion, Registry: "oci://harbor.example.com/zenml/"}, InputRegistry,
+		{"double scheme", ChartSpec{Chart: ChartWorkspaceServer, Version: wsVersion, Registry: "oci://oci://harbor.example.com"}, InputRegistry, "two schemes"},
+		{"trailing slash", ChartSpec{Chart: ChartWorkspaceServer, Version: wsVersion, Registry: "oci://harbor.example.com/zenml/"}, InputRegistry,
 			`remove the trailing slash, e.g. "oci://harbor.example.com/zenml"`},
-		{"chart version in registry", ChartSpec{Chart: ChartWorkspace, Version: wsVersion, Registry: "harbor.example.com/zenml:0.93.2"}, InputRegistry, "holds no tag"},
+		{"chart version in registry", ChartSpec{Chart: ChartWorkspaceServer, Version: wsVersion, Registry: "harbor.example.com/zenml:0.93.2"}, InputRegistry, "holds no tag"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

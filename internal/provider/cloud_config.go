@@ -1,3 +1,6 @@
+// Copyright (c) zenmlpro-infra and contributors
+// SPDX-License-Identifier: MPL-2.0
+
 package provider
 
 import (
@@ -14,12 +17,13 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-framework/types/basetypes"
 
-	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/cloud"
+	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/registryaccess/artifactregistry"
+	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/registryaccess/ecr"
 	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/registryaccess/principal"
 )
 
 // awsEndpointServices are the services whose endpoint can be overridden, in schema order.
-var awsEndpointServices = []string{"ecr", "iam", "sts"}
+var awsEndpointServices = []string{"ecr", "sts"}
 
 // awsAttribute is the provider's `aws` attribute.
 func awsAttribute() schema.Attribute {
@@ -29,14 +33,22 @@ func awsAttribute() schema.Attribute {
 			Optional: true,
 			MarkdownDescription: fmt.Sprintf("URL of the %s API instead of the regular AWS endpoint, an absolute `http` or `https` URL "+
 				"without query or fragment, e.g. `%s` for a local moto server or a VPC interface endpoint's URL. Defaults to the regular endpoint "+
-				"(or `AWS_ENDPOINT_URL_%s`).", strings.ToUpper(s), cloud.ExampleAWSEndpoint, strings.ToUpper(s)),
-			Validators: []validator.String{checkedString{"Invalid AWS Endpoint", "value must be an absolute http or https URL without query or fragment", cloud.CheckAWSEndpoint}},
+				"(or `AWS_ENDPOINT_URL_%s`).", strings.ToUpper(s), ecr.ExampleAWSEndpoint, strings.ToUpper(s)),
+			Validators: []validator.String{checkString("Invalid AWS Endpoint", "value must be an absolute http or https URL without query or fragment", ecr.CheckAWSEndpoint)},
 		}
+	}
+	// The provider makes no IAM calls: the attribute is accepted, and ignored, until version 1.0.
+	endpoints["iam"] = schema.StringAttribute{
+		Optional: true,
+		MarkdownDescription: "Deprecated: the provider makes no IAM calls, so this endpoint is not used. Remove it; it is accepted, and " +
+			"ignored, until version 1.0.",
+		DeprecationMessage: "aws.endpoints.iam is not used: the provider makes no IAM calls. Remove it; it is accepted, and ignored, until version 1.0.",
+		Validators:         []validator.String{checkString("Invalid AWS Endpoint", "value must be an absolute http or https URL without query or fragment", ecr.CheckAWSEndpoint)},
 	}
 	return schema.SingleNestedAttribute{
 		Optional: true,
-		MarkdownDescription: "How the provider reaches AWS (ECR, IAM and STS) for registry access grants on ECR (the `zenmlpro_registry_access_grant` resource with `ecr`), e.g. " +
-			"`aws = { region = \"" + cloud.ExampleAWSRegion + "\", assume_role_arn = \"" + principal.ExampleAWSRoleARN + "\" }`. " +
+		MarkdownDescription: "How the provider reaches AWS (ECR, and STS to assume a role) for registry access grants on ECR (the `zenmlpro_registry_access_grant` resource with `ecr`), e.g. " +
+			"`aws = { region = \"" + ecr.ExampleAWSRegion + "\", assume_role_arn = \"" + principal.ExampleAWSRoleARN + "\" }`. " +
 			"Credentials come from the default AWS credential chain (environment variables, the shared config and credentials files, " +
 			"web identity, the ECS or EC2 metadata endpoints); the provider never stores them. Values may be unknown until apply: " +
 			"the clients are built lazily, at the first operation that needs AWS, once, and shared by every resource; a plan never contacts AWS " +
@@ -44,36 +56,36 @@ func awsAttribute() schema.Attribute {
 		Attributes: map[string]schema.Attribute{
 			"region": schema.StringAttribute{
 				Optional: true,
-				MarkdownDescription: "AWS region of the ECR API calls, e.g. `" + cloud.ExampleAWSRegion + "`, `us-gov-west-1` or `cn-northwest-1` " +
-					"(a grant's own `ecr.region` wins for that grant). IAM is global. Defaults to `AWS_REGION` or the profile's region.",
-				Validators: []validator.String{checkedString{"Invalid AWS Region", "value must be an AWS region name such as " + cloud.ExampleAWSRegion, cloud.CheckAWSRegion}},
+				MarkdownDescription: "AWS region of the ECR API calls, e.g. `" + ecr.ExampleAWSRegion + "`, `us-gov-west-1` or `cn-northwest-1` " +
+					"(a grant's own `ecr.region` wins for that grant). Defaults to `AWS_REGION` or the profile's region.",
+				Validators: []validator.String{checkString("Invalid AWS Region", "value must be an AWS region name such as "+ecr.ExampleAWSRegion, ecr.CheckAWSRegion)},
 			},
 			"profile": schema.StringAttribute{
 				Optional: true,
-				MarkdownDescription: "Named profile of the shared AWS config and credentials files, e.g. `" + cloud.ExampleAWSProfile + "`. " +
+				MarkdownDescription: "Named profile of the shared AWS config and credentials files, e.g. `" + ecr.ExampleAWSProfile + "`. " +
 					"Defaults to `AWS_PROFILE`, else the `default` profile.",
-				Validators: []validator.String{checkedString{"Invalid AWS Profile", "value must be a profile name without brackets or surrounding blanks", cloud.CheckAWSProfile}},
+				Validators: []validator.String{checkString("Invalid AWS Profile", "value must be a profile name without brackets or surrounding blanks", ecr.CheckAWSProfile)},
 			},
 			"assume_role_arn": schema.StringAttribute{
 				Optional: true,
-				MarkdownDescription: "ARN of an IAM role to assume (with STS `AssumeRole`, session name `" + cloud.AssumeRoleSessionName + "`) " +
+				MarkdownDescription: "ARN of an IAM role to assume (with STS `AssumeRole`, session name `" + ecr.AssumeRoleSessionName + "`) " +
 					"from the base credentials for every call, e.g. `" + principal.ExampleAWSRoleARN + "`. Partitions " +
 					quotedList(principal.AWSPartitions()) + " are accepted. Defaults to no role: the base credentials are used directly.",
-				Validators: []validator.String{checkedString{"Invalid Role ARN", "value must be an IAM role ARN", checkAssumeRoleARN}},
+				Validators: []validator.String{checkString("Invalid Role ARN", "value must be an IAM role ARN", checkAssumeRoleARN)},
 			},
 			"endpoints": schema.SingleNestedAttribute{
 				Optional: true,
 				MarkdownDescription: "Service URLs that replace the regular AWS endpoints, for tests against a local server (moto) or for " +
-					"private endpoints, e.g. `endpoints = { ecr = \"" + cloud.ExampleAWSEndpoint + "\", iam = \"" + cloud.ExampleAWSEndpoint + "\", sts = \"" +
-					cloud.ExampleAWSEndpoint + "\" }`. Each defaults to the regular endpoint.",
+					"private endpoints, e.g. `endpoints = { ecr = \"" + ecr.ExampleAWSEndpoint + "\", sts = \"" +
+					ecr.ExampleAWSEndpoint + "\" }`. Each defaults to the regular endpoint.",
 				Attributes: endpoints,
 			},
 			"max_retries": schema.Int64Attribute{
 				Optional: true,
 				MarkdownDescription: fmt.Sprintf("How many times the AWS SDK retries a failed call (throttling, 5xx, network errors) with backoff, "+
 					"0 to %d. Defaults to `%d` (the SDK's default of %d attempts). Registry access grants retry IAM propagation and "+
-					"concurrent policy changes on their own, within their timeouts.", cloud.MaxAWSRetries, cloud.DefaultAWSMaxRetries, cloud.DefaultAWSMaxRetries+1),
-				Validators: []validator.Int64{int64validator.Between(0, cloud.MaxAWSRetries)},
+					"concurrent policy changes on their own, within their timeouts.", ecr.MaxAWSRetries, ecr.DefaultAWSMaxRetries, ecr.DefaultAWSMaxRetries+1),
+				Validators: []validator.Int64{int64validator.Between(0, ecr.MaxAWSRetries)},
 			},
 		},
 	}
@@ -95,7 +107,7 @@ func gcpAttribute() schema.Attribute {
 				Optional: true,
 				MarkdownDescription: "Default GCP project id of grants that name none, 6 to 30 lower-case letters, digits and hyphens, " +
 					"e.g. `" + principal.ExampleGCPProject + "`. Defaults to none: each grant names its project.",
-				Validators: []validator.String{checkedString{"Invalid GCP Project", "value must be a GCP project id", principal.CheckGCPProjectID}},
+				Validators: []validator.String{checkString("Invalid GCP Project", "value must be a GCP project id", principal.CheckGCPProjectID)},
 			},
 			"credentials": schema.StringAttribute{
 				Optional:  true,
@@ -104,14 +116,14 @@ func gcpAttribute() schema.Attribute {
 					"authorized user file (`\"type\": \"authorized_user\"`), e.g. `file(\"key.json\")`. It never enters the state, the logs " +
 					"or an error message; from a variable, make it `ephemeral = true` so that saved plan files do not hold it either. Defaults to " +
 					"Application Default Credentials; prefer those (or Workload Identity) to a key.",
-				Validators: []validator.String{checkedString{"Invalid GCP Credentials", "value must be a service account key or authorized user JSON document", checkCredentials}},
+				Validators: []validator.String{checkString("Invalid GCP Credentials", "value must be a service account key or authorized user JSON document", checkCredentials)},
 			},
 			"artifact_registry_endpoint": schema.StringAttribute{
 				Optional: true,
-				MarkdownDescription: "gRPC endpoint of the Artifact Registry API as `HOST:PORT`, without scheme, e.g. `" + cloud.ExampleGCPEndpoint +
-					"` (the regular one), a Private Service Connect endpoint, or `" + cloud.ExampleLocalGCPEndpoint + "` for a local test server. " +
+				MarkdownDescription: "gRPC endpoint of the Artifact Registry API as `HOST:PORT`, without scheme, e.g. `" + artifactregistry.ExampleGCPEndpoint +
+					"` (the regular one), a Private Service Connect endpoint, or `" + artifactregistry.ExampleLocalGCPEndpoint + "` for a local test server. " +
 					"Defaults to the regular endpoint.",
-				Validators: []validator.String{checkedString{"Invalid Artifact Registry Endpoint", "value must be HOST:PORT", cloud.CheckGRPCEndpoint}},
+				Validators: []validator.String{checkString("Invalid Artifact Registry Endpoint", "value must be HOST:PORT", artifactregistry.CheckGRPCEndpoint)},
 			},
 			"insecure": schema.BoolAttribute{
 				Optional: true,
@@ -170,14 +182,14 @@ func (l lazyClients[T]) get() (T, error) {
 
 // awsClientsFrom reads the aws attribute. Rule problems of values that were unknown at validate
 // time are kept in problem, for the first use to report; diagnostics are decoding failures only.
-func awsClientsFrom(ctx context.Context, obj types.Object, extra ...func(*config.LoadOptions) error) (lazyClients[*cloud.AWSClients], diag.Diagnostics) {
-	out := lazyClients[*cloud.AWSClients]{attr: "aws"}
+func awsClientsFrom(ctx context.Context, obj types.Object, extra ...func(*config.LoadOptions) error) (lazyClients[*ecr.Clients], diag.Diagnostics) {
+	out := lazyClients[*ecr.Clients]{attr: "aws"}
 	var diags diag.Diagnostics
 	if obj.IsUnknown() {
 		out.unknown = true
 		return out, diags
 	}
-	var cfg cloud.AWSConfig
+	var cfg ecr.Config
 	if !obj.IsNull() {
 		var m awsModel
 		diags.Append(obj.As(ctx, &m, basetypes.ObjectAsOptions{})...)
@@ -192,9 +204,9 @@ func awsClientsFrom(ctx context.Context, obj types.Object, extra ...func(*config
 			out.unknown = true
 			return out, diags
 		}
-		cfg = cloud.AWSConfig{
+		cfg = ecr.Config{
 			Region: m.Region.ValueString(), Profile: m.Profile.ValueString(), AssumeRoleARN: m.AssumeRoleARN.ValueString(),
-			Endpoints: cloud.AWSEndpoints{ECR: e.ECR.ValueString(), IAM: e.IAM.ValueString(), STS: e.STS.ValueString()},
+			Endpoints: ecr.Endpoints{ECR: e.ECR.ValueString(), STS: e.STS.ValueString()},
 		}
 		if !m.MaxRetries.IsNull() {
 			n := int(m.MaxRetries.ValueInt64())
@@ -202,12 +214,12 @@ func awsClientsFrom(ctx context.Context, obj types.Object, extra ...func(*config
 		}
 		out.problem = checkAWSConfig(cfg)
 	}
-	out.clients = cloud.NewAWSClients(cfg, extra...)
+	out.clients = ecr.NewClients(cfg, extra...)
 	return out, diags
 }
 
 // checkAWSConfig checks every rule of a known aws attribute.
-func checkAWSConfig(c cloud.AWSConfig) error {
+func checkAWSConfig(c ecr.Config) error {
 	if err := c.Validate(); err != nil {
 		return fmt.Errorf("aws.%w", err)
 	}
@@ -215,14 +227,14 @@ func checkAWSConfig(c cloud.AWSConfig) error {
 }
 
 // gcpClientsFrom reads the gcp attribute, as awsClientsFrom does the aws one.
-func gcpClientsFrom(ctx context.Context, obj types.Object) (lazyClients[*cloud.GCPClients], diag.Diagnostics) {
-	out := lazyClients[*cloud.GCPClients]{attr: "gcp"}
+func gcpClientsFrom(ctx context.Context, obj types.Object) (lazyClients[*artifactregistry.Clients], diag.Diagnostics) {
+	out := lazyClients[*artifactregistry.Clients]{attr: "gcp"}
 	var diags diag.Diagnostics
 	if obj.IsUnknown() {
 		out.unknown = true
 		return out, diags
 	}
-	var cfg cloud.GCPConfig
+	var cfg artifactregistry.Config
 	if !obj.IsNull() {
 		var m gcpModel
 		diags.Append(obj.As(ctx, &m, basetypes.ObjectAsOptions{})...)
@@ -233,18 +245,18 @@ func gcpClientsFrom(ctx context.Context, obj types.Object) (lazyClients[*cloud.G
 			out.unknown = true
 			return out, diags
 		}
-		cfg = cloud.GCPConfig{
+		cfg = artifactregistry.Config{
 			Project: m.Project.ValueString(), CredentialsJSON: m.Credentials.ValueString(),
 			ArtifactRegistryEndpoint: m.ArtifactRegistryEndpoint.ValueString(), Insecure: m.Insecure.ValueBool(),
 		}
 		out.problem = checkGCPConfig(cfg)
 	}
-	out.clients = cloud.NewGCPClients(cfg)
+	out.clients = artifactregistry.NewClients(cfg)
 	return out, diags
 }
 
 // checkGCPConfig checks every rule of a known gcp attribute.
-func checkGCPConfig(c cloud.GCPConfig) error {
+func checkGCPConfig(c artifactregistry.Config) error {
 	if err := c.Validate(); err != nil {
 		return fmt.Errorf("gcp.%w", err)
 	}
@@ -267,27 +279,8 @@ func checkAssumeRoleARN(s string) error {
 
 // checkCredentials checks a credentials JSON document without ever quoting it.
 func checkCredentials(s string) error {
-	_, err := cloud.CheckCredentialsJSON(s)
+	_, err := artifactregistry.CheckCredentialsJSON(s)
 	return err
-}
-
-// checkedString is a string validator running a check on a literal value at validate time.
-type checkedString struct {
-	summary, desc string
-	check         func(string) error
-}
-
-func (v checkedString) Description(context.Context) string { return v.desc }
-
-func (v checkedString) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
-
-func (v checkedString) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
-	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
-		return
-	}
-	if err := v.check(req.ConfigValue.ValueString()); err != nil {
-		resp.Diagnostics.AddAttributeError(req.Path, v.summary, fmt.Sprintf("Attribute %s: %s.", req.Path, err))
-	}
 }
 
 // gcpObjectValidator checks insecure against the rest of a literal gcp object at validate time.
@@ -310,7 +303,7 @@ func (gcpObjectValidator) ValidateObject(ctx context.Context, req validator.Obje
 	if resp.Diagnostics.HasError() || anyUnknown(m.Insecure, m.ArtifactRegistryEndpoint, m.Credentials) {
 		return
 	}
-	if msg := cloud.InsecureProblem(m.Insecure.ValueBool(), !m.ArtifactRegistryEndpoint.IsNull(), !m.Credentials.IsNull()); msg != "" {
+	if msg := artifactregistry.InsecureProblem(m.Insecure.ValueBool(), !m.ArtifactRegistryEndpoint.IsNull(), !m.Credentials.IsNull()); msg != "" {
 		p := req.Path.AtName("insecure")
 		resp.Diagnostics.AddAttributeError(p, "Invalid Insecure Setting", fmt.Sprintf("Attribute %s: %s.", p, msg))
 	}

@@ -1,3 +1,6 @@
+// Copyright (c) zenmlpro-infra and contributors
+// SPDX-License-Identifier: MPL-2.0
+
 package provider
 
 import (
@@ -280,7 +283,7 @@ func TestCloudConfigProviderData(t *testing.T) {
 	}
 	c := a.Config()
 	if c.Region != "eu-west-1" || c.AssumeRoleARN != "arn:aws:iam::123456789012:role/deployer" || c.Endpoints.ECR != "http://127.0.0.1:5000" ||
-		c.Endpoints.IAM != "" || c.MaxRetries == nil || *c.MaxRetries != 7 {
+		c.MaxRetries == nil || *c.MaxRetries != 7 {
 		t.Fatalf("aws config = %+v", c)
 	}
 	g, err := data.gcp.get()
@@ -338,7 +341,7 @@ func TestCloudConfigProviderData(t *testing.T) {
 // The credentials validator never quotes the value, whatever is wrong with it.
 func TestCredentialsValidatorNeverQuotesTheValue(t *testing.T) {
 	const marker = "SECRET-MARKER-42"
-	v := checkedString{"Invalid GCP Credentials", "", checkCredentials}
+	v := checkString("Invalid GCP Credentials", "", checkCredentials)
 	for _, in := range []string{
 		marker,
 		`{"type":"` + marker + `"}`,

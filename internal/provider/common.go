@@ -1,3 +1,6 @@
+// Copyright (c) zenmlpro-infra and contributors
+// SPDX-License-Identifier: MPL-2.0
+
 package provider
 
 import (
@@ -11,7 +14,9 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-framework/types/basetypes"
 
+	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/inputerr"
 	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/releases"
+	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/wording"
 )
 
 // configuredData returns the provider data handed to a data source or resource Configure call. It is
@@ -46,19 +51,7 @@ func nullIfEmpty(s string) types.String {
 }
 
 // quotedList renders values as a Markdown list of code spans: `a`, `b` or `c`.
-func quotedList(values []string) string {
-	q := make([]string, len(values))
-	for i, v := range values {
-		q[i] = "`" + v + "`"
-	}
-	switch len(q) {
-	case 0:
-		return ""
-	case 1:
-		return q[0]
-	}
-	return strings.Join(q[:len(q)-1], ", ") + " or " + q[len(q)-1]
-}
+func quotedList(values []string) string { return wording.Join(wording.Code(values), "or") }
 
 // releasesValidator checks the provider's `releases` attribute at validate time: line keys, exact
 // versions and YYYY-MM-DD dates, each error at the path of the offending entry.
@@ -142,23 +135,25 @@ func exampleDates(line releases.Line) string {
 	return `A valid value: releases = { workspace_server = { "0.99.0" = "2026-11-20" } }`
 }
 
-// exactReleaseVersionValidator accepts exact release numbers such as 0.93.2 (releases.ParseVersion); every
-// version attribute of the provider uses it.
-type exactReleaseVersionValidator struct{}
-
-func (exactReleaseVersionValidator) Description(context.Context) string {
-	return "value must be an exact release version such as 0.13.0 or 0.93.2 (no prefix, range or name such as latest)"
+// inputPath turns an input name of the domain packages, dotted as the schema names attributes
+// ("principal.gke_workload_identity.project", "user.name"), into a path.
+func inputPath(input string) path.Path {
+	parts := strings.Split(input, ".")
+	p := path.Root(parts[0])
+	for _, name := range parts[1:] {
+		p = p.AtName(name)
+	}
+	return p
 }
 
-func (v exactReleaseVersionValidator) MarkdownDescription(ctx context.Context) string {
-	return v.Description(ctx)
-}
-
-func (exactReleaseVersionValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
-	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
-		return
+// addInputError reports the *inputerr.Error in err's chain, if there is one, as an error on the
+// attribute it names, and tells whether it did.
+func addInputError(diags *diag.Diagnostics, err error) bool {
+	ie, ok := inputerr.As(err)
+	if !ok {
+		return false
 	}
-	if _, err := releases.ParseVersion(req.ConfigValue.ValueString()); err != nil {
-		addReleaseError(&resp.Diagnostics, req.Path, err)
-	}
+	p := inputPath(ie.Input)
+	diags.AddAttributeError(p, ie.Summary, fmt.Sprintf("Attribute %s: %s.", p, strings.TrimSuffix(ie.Detail, ".")))
+	return true
 }

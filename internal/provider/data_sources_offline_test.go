@@ -1,3 +1,6 @@
+// Copyright (c) zenmlpro-infra and contributors
+// SPDX-License-Identifier: MPL-2.0
+
 package provider
 
 import (
@@ -47,7 +50,7 @@ data "zenmlpro_image" "server" {
 }
 
 data "zenmlpro_helm_chart" "workspace" {
-  chart   = "workspace"
+  chart   = "workspace_server"
   version = "0.93.2"
 }
 

@@ -1,3 +1,6 @@
+// Copyright (c) zenmlpro-infra and contributors
+// SPDX-License-Identifier: MPL-2.0
+
 package provider
 
 import (
@@ -131,7 +134,7 @@ func TestAccDatabaseClaims_DropIfEmptyRefusesViews(t *testing.T) {
 			t.Parallel()
 			name := testsupport.UniqueName(t, "view")
 			srv.CleanupDatabase(name)
-			component := "workspace"
+			component := "workspace_server"
 			if srv.Engine == testsupport.EnginePostgres {
 				component = "control_plane"
 			}
@@ -205,7 +208,7 @@ func TestAccDatabaseClaims_ReplacementUsesStoredPolicy(t *testing.T) {
 resource "zenmlpro_database" %q {
   server          = %q
   name            = %q
-  component       = "workspace"
+  component       = "workspace_server"
   deletion_policy = %q
 }
 `, label, server, name, policy)
@@ -263,13 +266,13 @@ func TestAccDatabaseClaims_DestroyUsesStoredPolicy(t *testing.T) {
 resource "zenmlpro_database" "retained" {
   server          = "main"
   name            = %q
-  component       = "workspace"
+  component       = "workspace_server"
   deletion_policy = %q
 }
 resource "zenmlpro_database" "dropped" {
   server          = "main"
   name            = %q
-  component       = "workspace"
+  component       = "workspace_server"
   deletion_policy = %q
 }
 `, retained, retainedPolicy, dropped, droppedPolicy)
@@ -455,7 +458,7 @@ func TestAccDatabaseClaims_RefreshRecordsServerVersion(t *testing.T) {
 			t.Parallel()
 			name := testsupport.UniqueName(t, "ver")
 			srv.CleanupDatabase(name)
-			component := "workspace"
+			component := "workspace_server"
 			if srv.Engine == testsupport.EnginePostgres {
 				component = "control_plane"
 			}
@@ -530,7 +533,7 @@ func TestAccDatabaseClaims_OnePoolPerServer(t *testing.T) {
 	p := newDBProtoServer(t, m.Server, m.Admin, maxOpen)
 	planned := make([]*tfprotov6.DynamicValue, count)
 	for i, n := range names {
-		planned[i] = p.plan(n, "workspace")
+		planned[i] = p.plan(n, "workspace_server")
 	}
 	// concurrently runs f for every database, 10 at a time as Terraform does, and fails on any error.
 	concurrently := func(what string, f func(i int) error) {
@@ -627,7 +630,7 @@ variable "user_password" {
 resource "zenmlpro_database" "this" {
   server          = "main"
   name            = %q
-  component       = "workspace"
+  component       = "workspace_server"
   deletion_policy = "drop"
   user = {
     name                = %q

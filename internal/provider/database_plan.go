@@ -1,8 +1,10 @@
+// Copyright (c) zenmlpro-infra and contributors
+// SPDX-License-Identifier: MPL-2.0
+
 package provider
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"regexp"
 	"strings"
@@ -10,7 +12,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
-	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-framework/types/basetypes"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
@@ -26,39 +27,6 @@ var (
 	charsetPattern  = regexp.MustCompile(`^[a-z0-9_]{1,64}$`)
 	encodingPattern = regexp.MustCompile(`^[A-Za-z0-9_]{1,32}$`)
 )
-
-// identifierValidator checks a literal name with one of the checks package's rules.
-type identifierValidator struct {
-	kind  string
-	check func(string) error
-}
-
-func (v identifierValidator) Description(context.Context) string {
-	return "value must be a valid " + v.kind
-}
-
-func (v identifierValidator) MarkdownDescription(ctx context.Context) string {
-	return v.Description(ctx)
-}
-
-func (v identifierValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
-	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
-		return
-	}
-	if err := v.check(req.ConfigValue.ValueString()); err != nil {
-		resp.Diagnostics.AddAttributeError(req.Path, "Invalid "+titleCase(v.kind), fmt.Sprintf("Attribute %s: %s.", req.Path, err))
-	}
-}
-
-func titleCase(s string) string {
-	words := strings.Fields(s)
-	for i, w := range words {
-		if w != "" && w[0] >= 'a' && w[0] <= 'z' {
-			words[i] = strings.ToUpper(w[:1]) + w[1:]
-		}
-	}
-	return strings.Join(words, " ")
-}
 
 func (r *databaseResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
 	var m databaseResourceModel
@@ -83,7 +51,8 @@ func (r *databaseResource) ValidateConfig(ctx context.Context, req resource.Vali
 					"ephemeral resource, e.g. password_wo = var.workspace_db_password, with password_wo_version = 1 (change the version to rotate it).")
 		}
 	}
-	if !m.PasswordSecret.IsNull() && m.Component.ValueString() == string(checks.ControlPlaneDatabase) {
+	if component, _, err := checks.ParseDatabaseComponent(m.Component.ValueString()); err == nil && component == checks.ControlPlaneDatabase &&
+		!m.PasswordSecret.IsNull() {
 		resp.Diagnostics.AddAttributeError(path.Root("password_secret"), "Password Secret Not Used",
 			"Attribute password_secret is for workspace databases: the Control Plane chart (zenml-pro) takes the database password as the plain "+
 				"value zenml.database.external.password, with no secret reference. Remove password_secret and pass the password to Helm separately, "+
@@ -133,7 +102,7 @@ func (r *databaseResource) ModifyPlan(ctx context.Context, req resource.ModifyPl
 	replacing := false
 	if state != nil {
 		replacing = !plan.Server.Equal(state.Server) || !plan.Name.Equal(state.Name)
-		if engine != "" && !state.Engine.IsNull() && state.Engine.ValueString() != string(engine) {
+		if movedEngine(*state, engine) {
 			replacing = true
 			resp.RequiresReplace = append(resp.RequiresReplace, path.Root("engine"))
 		}
@@ -143,7 +112,7 @@ func (r *databaseResource) ModifyPlan(ctx context.Context, req resource.ModifyPl
 	if plan.Server.IsUnknown() || plan.Name.IsUnknown() {
 		plan.ID = types.StringUnknown()
 	} else {
-		plan.ID = types.StringValue(databaseID(plan.Server.ValueString(), plan.Name.ValueString()))
+		plan.ID = types.StringValue(databases.ID(plan.Server.ValueString(), plan.Name.ValueString()))
 	}
 	if engine != "" {
 		plan.Engine = types.StringValue(string(engine))
@@ -192,11 +161,19 @@ func (r *databaseResource) ModifyPlan(ctx context.Context, req resource.ModifyPl
 	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
 }
 
+// supportedOn reports whether ZenML supports the component's database on the engine (an unknown
+// engine is not refused): a Workspace Server's is not supported on PostgreSQL.
+func supportedOn(component checks.DatabaseComponent, engine databases.Engine) bool {
+	return engine != databases.Postgres || component.SupportsPostgres()
+}
+
 // workspaceOnPostgres is the error for a Workspace Server database on a PostgreSQL server (nil when
 // the engine is unknown or the combination is supported).
 func workspaceOnPostgres(m databaseResourceModel, engine databases.Engine) diag.Diagnostic {
-	component := checks.DatabaseComponent(m.Component.ValueString())
-	if engine != databases.Postgres || m.Component.IsNull() || m.Component.IsUnknown() || component.SupportsPostgres() {
+	if m.Component.IsNull() || m.Component.IsUnknown() {
+		return nil
+	}
+	if component, _, err := checks.ParseDatabaseComponent(m.Component.ValueString()); err != nil || supportedOn(component, engine) {
 		return nil
 	}
 	return diag.NewAttributeErrorDiagnostic(path.Root("component"), "Workspace Database On PostgreSQL",
@@ -241,7 +218,7 @@ func (r *databaseResource) checkUserChange(plan databaseResourceModel, engine da
 func (r *databaseResource) checkReplacement(ctx context.Context, plan, state databaseResourceModel, slot *databaseServerSlot, user *databaseUserModel,
 	diags *diag.Diagnostics) {
 	policy := state.DeletionPolicy.ValueString()
-	old := databaseID(state.Server.ValueString(), state.Name.ValueString())
+	old := databases.ID(state.Server.ValueString(), state.Name.ValueString())
 	oldSlot := r.lookup(state.Server).slot
 	sameServer := slot != nil && oldSlot != nil && slot.known && oldSlot.known && slot.cfg.Engine == oldSlot.cfg.Engine &&
 		hostPort(slot.cfg) == hostPort(oldSlot.cfg)
@@ -282,7 +259,7 @@ func replacementKey(plan databaseResourceModel, user *databaseUserModel) string 
 	if user == nil || plan.Server.IsUnknown() || plan.Name.IsUnknown() || user.Name.IsUnknown() || user.Host.IsUnknown() {
 		return ""
 	}
-	return databaseID(plan.Server.ValueString(), plan.Name.ValueString()) + "/" + databases.DescribeUser(user.account())
+	return databases.ID(plan.Server.ValueString(), plan.Name.ValueString()) + "/" + databases.DescribeUser(user.account())
 }
 
 // checkCreateAtPlan runs the create's rules against the server when it can be reached at plan time,
@@ -304,10 +281,8 @@ func (r *databaseResource) checkCreateAtPlan(ctx context.Context, plan databaseR
 		AdoptExisting: plan.AdoptExisting.ValueBool(),
 	}
 	_, err = databases.CheckProvision(ctx, srv, req)
-	var refused *databases.RefusedError
 	switch {
-	case errors.As(err, &refused):
-		diags.AddAttributeError(attributePath(refused.Attribute), refused.Summary, refused.Detail)
+	case addInputError(diags, err):
 	case err != nil:
 		tflog.Info(ctx, "the create could not be checked at plan time; the apply checks it", map[string]any{"error": err.Error()})
 	}
@@ -326,14 +301,11 @@ func (r *databaseResource) warnOnDestroy(ctx context.Context, req resource.Modif
 	}
 	user := userOf(ctx, state.User, &resp.Diagnostics)
 	if state.DeletionPolicy.IsNull() || state.DeletionPolicy.ValueString() == databases.PolicyRetain {
-		kept := fmt.Sprintf("database %q stays", state.Name.ValueString())
-		if user != nil {
-			kept = fmt.Sprintf("database %q and its user %s stay", state.Name.ValueString(), databases.DescribeUser(user.account()))
-		}
+		kept, stays := keptText(state, user)
 		resp.Diagnostics.AddWarning("Database Will Be Kept",
-			fmt.Sprintf("zenmlpro_database %s has deletion_policy \"retain\": destroying it removes it from the Terraform state only, and %s "+
+			fmt.Sprintf("zenmlpro_database %s has deletion_policy \"retain\": destroying it removes it from the Terraform state only, and %s %s "+
 				"on server %q with the data. To drop it, first apply deletion_policy = \"drop_if_empty\" or \"drop\".",
-				state.ID.ValueString(), kept, state.Server.ValueString()))
+				state.ID.ValueString(), kept, stays, state.Server.ValueString()))
 		return
 	}
 	if user != nil {
@@ -435,10 +407,8 @@ func (r *databaseResource) planUser(ctx context.Context, plan *databaseResourceM
 		diags.AddAttributeError(path.Root("user").AtName("host"), "Attribute Not For This Engine",
 			fmt.Sprintf("Attribute user.host applies to MySQL servers only, and server %q is a postgres server: PostgreSQL roles have no host part. Remove it.",
 				plan.Server.ValueString()))
-	case engine == databases.Postgres:
-		u.Host = types.StringNull()
-	case engine == databases.MySQL && u.Host.IsNull():
-		u.Host = types.StringValue(databases.DefaultUserHost)
+	case u.Host.IsNull() && engine != "":
+		u.Host = nullIfEmpty(engine.UserHost(""))
 	case u.Host.IsNull():
 		u.Host = types.StringUnknown()
 	}
@@ -486,8 +456,12 @@ func derivedValues(ctx context.Context, m databaseResourceModel, user *databaseU
 	if m.Component.IsNull() {
 		return storeURL, types.StringNull()
 	}
-	component := checks.DatabaseComponent(m.Component.ValueString())
-	if component == checks.WorkspaceDatabase && slot.cfg.Engine != databases.MySQL {
+	component, _, err := checks.ParseDatabaseComponent(m.Component.ValueString())
+	if err != nil {
+		diags.AddAttributeError(path.Root("component"), "Invalid Component", fmt.Sprintf("Attribute component: %s.", err))
+		return storeURL, types.StringNull()
+	}
+	if !supportedOn(component, slot.cfg.Engine) {
 		return storeURL, types.StringNull()
 	}
 	secret := checks.DefaultPasswordSecret(m.Name.ValueString())

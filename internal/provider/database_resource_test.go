@@ -1,3 +1,6 @@
+// Copyright (c) zenmlpro-infra and contributors
+// SPDX-License-Identifier: MPL-2.0
+
 package provider
 
 import (
@@ -199,7 +202,7 @@ func TestAccDatabase_MySQLLifecycle(t *testing.T) {
 resource "zenmlpro_database" "this" {
   server          = "main"
   name            = %q
-  component       = "workspace"
+  component       = "workspace_server"
   deletion_policy = "drop"
   %s
   %s
@@ -538,7 +541,7 @@ func TestAccDatabase_DeletionPolicies(t *testing.T) {
 resource "zenmlpro_database" %q {
   server          = "main"
   name            = %q
-  component       = "workspace"
+  component       = "workspace_server"
   deletion_policy = %q
   %s
 }
@@ -616,7 +619,7 @@ func TestAccDatabase_AdoptExisting(t *testing.T) {
 resource "zenmlpro_database" "this" {
   server         = "main"
   name           = %q
-  component      = "workspace"
+  component      = "workspace_server"
   adopt_existing = %t
   %s
 }
@@ -693,7 +696,7 @@ terraform {
 resource "zenmlpro_database" "this" {
   server    = "main"
   name      = %q
-  component = "workspace"
+  component = "workspace_server"
 }
 `, name)
 	resource.Test(t, resource.TestCase{
@@ -738,7 +741,7 @@ resource "terraform_data" "db_host" {
 resource "zenmlpro_database" "this" {
   server          = "main"
   name            = %q
-  component       = "workspace"
+  component       = "workspace_server"
   deletion_policy = "drop"
   user = {
     name        = %q
@@ -803,7 +806,7 @@ func TestAccDatabase_TLS(t *testing.T) {
 resource "zenmlpro_database" "this" {
   server          = "tls"
   name            = %q
-  component       = "workspace"
+  component       = "workspace_server"
   deletion_policy = "drop"
 }
 `, name)
@@ -904,7 +907,7 @@ func TestAccDatabase_StoppedServer(t *testing.T) {
 resource "zenmlpro_database" "this" {
   server          = "main"
   name            = %q
-  component       = "workspace"
+  component       = "workspace_server"
   deletion_policy = "drop"
 }
 `, name)
@@ -944,7 +947,7 @@ func TestAccDatabase_TwentyInOneApply(t *testing.T) {
 				pw := testPassword(t, "many")
 				var names, users []string
 				host := ""
-				component := "workspace"
+				component := "workspace_server"
 				if srv.Engine == testsupport.EngineMySQL {
 					host = "%"
 				} else {
@@ -1060,7 +1063,7 @@ provider "zenmlpro" {
 resource "zenmlpro_database" "mysql" {
   server          = "mysql"
   name            = %q
-  component       = "workspace"
+  component       = "workspace_server"
   deletion_policy = "drop"
   user = {
     name                = %q
@@ -1279,7 +1282,7 @@ func TestDatabaseResourceWriteOnlyPasswordProviderServer(t *testing.T) {
 		return objectValue(t, resourceType, map[string]tftypes.Value{
 			"server":          tftypes.NewValue(tftypes.String, "main"),
 			"name":            tftypes.NewValue(tftypes.String, name),
-			"component":       tftypes.NewValue(tftypes.String, "workspace"),
+			"component":       tftypes.NewValue(tftypes.String, "workspace_server"),
 			"deletion_policy": tftypes.NewValue(tftypes.String, "drop"),
 			"user": objectValue(t, userType, map[string]tftypes.Value{
 				"name":                tftypes.NewValue(tftypes.String, user),

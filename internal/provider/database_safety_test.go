@@ -1,3 +1,6 @@
+// Copyright (c) zenmlpro-infra and contributors
+// SPDX-License-Identifier: MPL-2.0
+
 package provider
 
 // Acceptance tests of what zenmlpro_database must never do: take over another application's user,
@@ -92,17 +95,17 @@ func TestAccDatabase_NeverTakesOverAnotherApplicationsUser(t *testing.T) {
 			}),
 			Steps: []resource.TestStep{
 				{
-					Config: base + dbBlock("this", name, "workspace", "drop", shared, newPW, ""),
+					Config: base + dbBlock("this", name, "workspace_server", "drop", shared, newPW, ""),
 					ExpectError: phrasesIn("User Holds Other Privileges", "SELECT ON *.*", "ALL PRIVILEGES ON `"+other+"`.*",
 						"never takes over, sets the password of or drops"),
 				},
 				{
-					Config:      base + dbBlock("this", name, "workspace", "drop", shared, newPW, "  adopt_existing = true"),
+					Config:      base + dbBlock("this", name, "workspace_server", "drop", shared, newPW, "  adopt_existing = true"),
 					ExpectError: phrasesIn("User Holds Other Privileges"),
 				},
 				{
 					PreConfig: func() { untouched(); srv.RevokeAll(shared, "%", name) },
-					Config:    base + dbBlock("this", name, "workspace", "drop", "", "", versioned(1)),
+					Config:    base + dbBlock("this", name, "workspace_server", "drop", "", "", versioned(1)),
 					ConfigStateChecks: []statecheck.StateCheck{
 						statecheck.ExpectKnownValue(dbAddr, tfjsonpath.New("user").AtMapKey("other_privileges"), knownvalue.ListExact([]knownvalue.Check{})),
 					},
@@ -110,12 +113,12 @@ func TestAccDatabase_NeverTakesOverAnotherApplicationsUser(t *testing.T) {
 				{
 					// The dedicated user gains a privilege elsewhere: the refresh shows it, and rotating its password fails the plan.
 					PreConfig: func() { srv.Exec("GRANT SELECT ON `" + other + "`.* TO '" + dedicated + "'@'%'") },
-					Config:    base + dbBlock("this", name, "workspace", "drop", "", "", versioned(2)),
+					Config:    base + dbBlock("this", name, "workspace_server", "drop", "", "", versioned(2)),
 					ExpectError: phrasesIn("Password Not Changed", dedicated, "SELECT ON `"+other+"`.*",
 						"does not change its password"),
 				},
 				{
-					Config: base + dbBlock("this", name, "workspace", "drop", "", "", versioned(1)),
+					Config: base + dbBlock("this", name, "workspace_server", "drop", "", "", versioned(1)),
 					ConfigStateChecks: []statecheck.StateCheck{
 						statecheck.ExpectKnownValue(dbAddr, tfjsonpath.New("user").AtMapKey("other_privileges"),
 							knownvalue.ListExact([]knownvalue.Check{knownvalue.StringExact("SELECT ON `" + other + "`.*")})),
@@ -151,7 +154,7 @@ func TestAccDatabase_ImportIsVerified(t *testing.T) {
 	base := providerConfig(dbServer{key: "main", srv: srv, account: srv.Admin})
 	importStep := func(id, want string) resource.TestStep {
 		return resource.TestStep{
-			Config: base + dbBlock("this", name, "workspace", "drop", own, pw, ""), ResourceName: dbAddr,
+			Config: base + dbBlock("this", name, "workspace_server", "drop", own, pw, ""), ResourceName: dbAddr,
 			ImportState: true, ImportStateId: id, ExpectError: phrasesIn("Cannot Import Database", want),
 		}
 	}
@@ -164,12 +167,12 @@ func TestAccDatabase_ImportIsVerified(t *testing.T) {
 			importStep("main/"+name+"/"+stranger+"@%", "holds none of the privileges of database"),
 			importStep("main/"+name+"/nobody_here@%", "User 'nobody_here'@'%' does not exist"),
 			{
-				Config: base + dbBlock("this", name, "workspace", "drop", own, pw, ""), ResourceName: dbAddr,
+				Config: base + dbBlock("this", name, "workspace_server", "drop", own, pw, ""), ResourceName: dbAddr,
 				ImportState: true, ImportStateId: "main/" + name + "/" + own + "@%", ImportStatePersist: true,
 			},
 			{
 				// Renaming the user creates the new one and keeps the old, which holds a privilege elsewhere.
-				Config: base + dbBlock("this", name, "workspace", "drop", renamed, pw, ""),
+				Config: base + dbBlock("this", name, "workspace_server", "drop", renamed, pw, ""),
 				Check: checkServer(func() error {
 					if !srv.UserExists(own, "%") {
 						return fmt.Errorf("the rename dropped %s, which holds a privilege on %s", own, otherDB)
@@ -201,7 +204,7 @@ func TestAccDatabase_HostInLowerCase(t *testing.T) {
 resource "zenmlpro_database" "this" {
   server    = "main"
   name      = %q
-  component = "workspace"
+  component = "workspace_server"
   user = {
     name        = "zenml_ws1"
     host        = "LOCALHOST"
@@ -212,7 +215,7 @@ resource "zenmlpro_database" "this" {
 				ExpectError: phrasesIn("user.host", `"LOCALHOST" has upper-case letters`, "lower case", `write "localhost"`),
 			},
 			{
-				Config: base + dbBlock("this", name, "workspace", "retain", "", "", ""), ResourceName: dbAddr, ImportState: true,
+				Config: base + dbBlock("this", name, "workspace_server", "retain", "", "", ""), ResourceName: dbAddr, ImportState: true,
 				ImportStateId: "main/" + name + "/zenml_ws1@DB.Example.COM", ExpectError: phrasesIn("Invalid Import ID", `write "db.example.com"`),
 			},
 		},
@@ -251,7 +254,7 @@ func TestAccDatabase_DestroyDoesNotHangOnALock(t *testing.T) {
 	name := testsupport.UniqueName(t, "locked")
 	srv.CleanupDatabase(name)
 	cfg := providerConfig(dbServer{key: "main", srv: srv, account: srv.Superuser}) +
-		dbBlock("this", name, "workspace", "drop", "", "", `  timeouts = { delete = "3s" }`)
+		dbBlock("this", name, "workspace_server", "drop", "", "", `  timeouts = { delete = "3s" }`)
 	var holder *sql.Conn
 	release := func() {
 		if holder != nil {
@@ -325,26 +328,26 @@ func TestAccDatabase_ReplacementSaysWhatItDoes(t *testing.T) {
 	withServer := func(block, key string) string {
 		return strings.Replace(block, `server          = "main"`, `server          = "`+key+`"`, 1)
 	}
-	cli := newCLIWorkdir(t, map[string][]byte{"main.tf": []byte(provider + dbBlock("this", first, "workspace", "retain", user, pw, ""))})
+	cli := newCLIWorkdir(t, map[string][]byte{"main.tf": []byte(provider + dbBlock("this", first, "workspace_server", "retain", user, pw, ""))})
 	cli.terraform("apply", "-auto-approve", "-input=false", "-no-color")
 	srv.CreateTable(first, "kept")
 
 	// retain, same user, new name: the old database keeps the user, the new one could not take it.
-	cli.writeConfig(provider + dbBlock("this", second, "workspace", "retain", user, pw, ""))
+	cli.writeConfig(provider + dbBlock("this", second, "workspace_server", "retain", user, pw, ""))
 	out, err := cli.terraformErr("plan", "-input=false", "-no-color")
 	wantFailure(t, "rename under retain", out, err, "Replacement Cannot Succeed", "user '"+user+"'@'%'", "REVOKE ALL PRIVILEGES ON `"+first+"`.*",
 		"adopt_existing = true")
 
 	// A new key for the same server: the same database would be dropped or kept, then created again.
-	cli.writeConfig(provider + withServer(dbBlock("this", first, "workspace", "retain", user, pw, ""), "again"))
+	cli.writeConfig(provider + withServer(dbBlock("this", first, "workspace_server", "retain", user, pw, ""), "again"))
 	out, err = cli.terraformErr("plan", "-input=false", "-no-color")
 	wantFailure(t, "same server under a new key", out, err, "Replacement Would Recreate The Same Database", "terraform state rm <address>",
 		"terraform import <address> again/"+first)
 
 	// drop: the plan says the database goes with its data.
-	cli.writeConfig(provider + dbBlock("this", first, "workspace", "drop", user, pw, ""))
+	cli.writeConfig(provider + dbBlock("this", first, "workspace_server", "drop", user, pw, ""))
 	cli.terraform("apply", "-auto-approve", "-input=false", "-no-color")
-	cli.writeConfig(provider + dbBlock("this", third, "workspace", "drop", user, pw, ""))
+	cli.writeConfig(provider + dbBlock("this", third, "workspace_server", "drop", user, pw, ""))
 	out = cli.terraform("plan", "-input=false", "-no-color")
 	wantWarning(t, "rename under drop", out, 1, "Replacement Drops The Database", fmt.Sprintf(`the apply drops database %q on server "main" with all its data`, first))
 	if !srv.DatabaseExists(first) || srv.DatabaseExists(second) {
@@ -383,7 +386,7 @@ func TestAccDatabase_InterruptedApplyConverges(t *testing.T) {
 		names, users = append(names, name), append(users, user)
 		srv.CleanupDatabase(name)
 		srv.CleanupUser(user, "%")
-		hcl.WriteString(dbBlock(fmt.Sprintf("db%02d", i), name, "workspace", "drop", user, testPassword(t, "k"), ""))
+		hcl.WriteString(dbBlock(fmt.Sprintf("db%02d", i), name, "workspace_server", "drop", user, testPassword(t, "k"), ""))
 	}
 	cli := newCLIWorkdir(t, map[string][]byte{"main.tf": []byte(hcl.String())})
 

@@ -1,10 +1,15 @@
+// Copyright (c) zenmlpro-infra and contributors
+// SPDX-License-Identifier: MPL-2.0
+
 package provider
 
 import (
 	"context"
 	"fmt"
+	"net"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
@@ -89,7 +94,7 @@ func databaseServersAttribute() schema.Attribute {
 					Required: true,
 					MarkdownDescription: "Host name or IP address of the server, without scheme or port, e.g. `db.example.com` or `10.0.0.5`. " +
 						"With `tls.mode = \"verify_full\"` the server certificate must name this host.",
-					Validators: []validator.String{databaseHostValidator{}},
+					Validators: []validator.String{databaseHostCheck},
 				},
 				"port": schema.Int64Attribute{
 					Optional:            true,
@@ -129,20 +134,20 @@ func databaseServersAttribute() schema.Attribute {
 							Optional: true,
 							MarkdownDescription: "PEM-encoded certificate(s) of the CA that signed the server certificate, given inline " +
 								"(e.g. `file(\"rds-ca.pem\")`). Needed by `verify_ca`; optional for `verify_full`, which otherwise uses the system's trusted roots.",
-							Validators: []validator.String{pemCertificatesValidator{}},
+							Validators: []validator.String{pemCertificatesCheck},
 						},
 						"client_certificate": schema.StringAttribute{
 							Optional: true,
 							MarkdownDescription: "PEM-encoded client certificate the provider presents to the server, for servers that require one. " +
 								"Needs `client_key`, and a `mode` other than `disabled`.",
-							Validators: []validator.String{pemCertificatesValidator{}},
+							Validators: []validator.String{pemCertificatesCheck},
 						},
 						"client_key": schema.StringAttribute{
 							Optional:  true,
 							Sensitive: true,
 							MarkdownDescription: "PEM-encoded private key of `client_certificate` (PKCS #1, PKCS #8 or EC). Needs `client_certificate`; " +
 								"the key must match it.",
-							Validators: []validator.String{pemPrivateKeyValidator{}},
+							Validators: []validator.String{pemPrivateKeyCheck},
 						},
 					},
 				},
@@ -150,7 +155,7 @@ func databaseServersAttribute() schema.Attribute {
 					Optional: true,
 					MarkdownDescription: fmt.Sprintf("How long to wait for a connection to the server, as a duration such as `10s` or `1m`, "+
 						"from %s to %s. Defaults to `%s`.", databases.MinConnectTimeout, databases.MaxConnectTimeout, databases.DefaultConnectTimeout),
-					Validators: []validator.String{connectTimeoutValidator{}},
+					Validators: []validator.String{connectTimeoutCheck},
 				},
 				"max_open_connections": schema.Int64Attribute{
 					Optional: true,
@@ -342,86 +347,6 @@ func serverConfigOf(ctx context.Context, key string, sm databaseServerModel) (da
 	return cfg, true, nil
 }
 
-// databaseHostValidator checks a literal host at validate time.
-type databaseHostValidator struct{}
-
-func (databaseHostValidator) Description(context.Context) string {
-	return "value must be a host name or IP address without scheme, port or path"
-}
-
-func (v databaseHostValidator) MarkdownDescription(ctx context.Context) string {
-	return v.Description(ctx)
-}
-
-func (databaseHostValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
-	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
-		return
-	}
-	if err := databases.CheckHost(req.ConfigValue.ValueString()); err != nil {
-		resp.Diagnostics.AddAttributeError(req.Path, "Invalid Database Host", fmt.Sprintf("Attribute %s: %s.", req.Path, err))
-	}
-}
-
-// connectTimeoutValidator checks a literal connect_timeout at validate time.
-type connectTimeoutValidator struct{}
-
-func (connectTimeoutValidator) Description(context.Context) string {
-	return fmt.Sprintf("value must be a duration from %s to %s, e.g. 10s", databases.MinConnectTimeout, databases.MaxConnectTimeout)
-}
-
-func (v connectTimeoutValidator) MarkdownDescription(ctx context.Context) string {
-	return v.Description(ctx)
-}
-
-func (connectTimeoutValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
-	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
-		return
-	}
-	if _, err := databases.ParseConnectTimeout(req.ConfigValue.ValueString()); err != nil {
-		resp.Diagnostics.AddAttributeError(req.Path, "Invalid Connect Timeout", fmt.Sprintf("Attribute %s: %s.", req.Path, err))
-	}
-}
-
-// pemCertificatesValidator checks a literal PEM certificate bundle at validate time.
-type pemCertificatesValidator struct{}
-
-func (pemCertificatesValidator) Description(context.Context) string {
-	return "value must hold one or more PEM-encoded X.509 certificates"
-}
-
-func (v pemCertificatesValidator) MarkdownDescription(ctx context.Context) string {
-	return v.Description(ctx)
-}
-
-func (pemCertificatesValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
-	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
-		return
-	}
-	if err := databases.CheckPEMCertificates(req.ConfigValue.ValueString()); err != nil {
-		resp.Diagnostics.AddAttributeError(req.Path, "Invalid PEM Certificate", fmt.Sprintf("Attribute %s %s.", req.Path, err))
-	}
-}
-
-// pemPrivateKeyValidator checks a literal PEM private key at validate time, never quoting it.
-type pemPrivateKeyValidator struct{}
-
-func (pemPrivateKeyValidator) Description(context.Context) string {
-	return "value must hold one unencrypted PEM-encoded private key"
-}
-
-func (v pemPrivateKeyValidator) MarkdownDescription(ctx context.Context) string {
-	return v.Description(ctx)
-}
-
-func (pemPrivateKeyValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
-	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
-		return
-	}
-	if err := databases.CheckPEMPrivateKey(req.ConfigValue.ValueString()); err != nil {
-		resp.Diagnostics.AddAttributeError(req.Path, "Invalid PEM Private Key", fmt.Sprintf("Attribute %s %s.", req.Path, err))
-	}
-}
-
 // databaseTLSValidator checks the combination of a literal tls object at validate time: the mode
 // against the certificates given, and the client certificate against its key.
 type databaseTLSValidator struct{}
@@ -455,4 +380,71 @@ func (databaseTLSValidator) ValidateObject(ctx context.Context, req validator.Ob
 	for _, p := range t.Problems(false) {
 		resp.Diagnostics.AddAttributeError(req.Path.AtName(p.Attr), "Invalid TLS Settings", fmt.Sprintf("Attribute %s: %s.", req.Path.AtName(p.Attr), p.Msg))
 	}
+}
+
+// serverLookup is what the provider configuration says about the server of a resource.
+type serverLookup struct {
+	// configured is false while the provider is not configured (validation) or its server map is unknown.
+	configured bool
+	// slot is nil when the key is not configured.
+	slot *databaseServerSlot
+}
+
+func (r *databaseResource) lookup(server types.String) serverLookup {
+	if r.data == nil || !r.data.databaseServers.keysKnown || server.IsUnknown() || server.IsNull() {
+		return serverLookup{}
+	}
+	return serverLookup{configured: true, slot: r.data.databaseServers.slots[server.ValueString()]}
+}
+
+func (r *databaseResource) unknownServerDiag(server string) diag.Diagnostic {
+	keys := "none is configured"
+	if r.data != nil && len(r.data.databaseServers.slots) > 0 {
+		keys = "the configured keys are " + quotedList(r.data.databaseServers.keys())
+	}
+	return diag.NewAttributeErrorDiagnostic(path.Root("server"), "Unknown Database Server",
+		fmt.Sprintf("Attribute server is %q, which is not a key of the provider's database_servers (%s). "+
+			"Use one of those keys, or add the server to the provider, e.g. database_servers = { %s = { engine = \"mysql\", host = \"db.example.com\", "+
+			"username = \"admin\", password = var.db_admin_password } }.", server, strings.ReplaceAll(keys, "`", "\""), server))
+}
+
+// connect returns the server of a resource for an operation at apply or refresh time.
+func (r *databaseResource) connect(server string) (databases.Server, *databaseServerSlot, diag.Diagnostics) {
+	var diags diag.Diagnostics
+	if r.data == nil || r.data.pools == nil {
+		diags.AddError("Provider Not Configured", "The zenmlpro provider was not configured before a database operation. This is a defect in the provider; please report it.")
+		return nil, nil, diags
+	}
+	slot := r.data.databaseServers.slots[server]
+	if slot == nil {
+		if !r.data.databaseServers.keysKnown {
+			diags.AddAttributeError(path.Root("server"), "Database Servers Not Known",
+				"The provider's database_servers is not known yet, so the server cannot be reached. This happens during a plan whose servers are created in the same apply; "+
+					"the operation runs once they are known.")
+			return nil, nil, diags
+		}
+		diags.Append(r.unknownServerDiag(server))
+		return nil, nil, diags
+	}
+	if slot.problem != nil {
+		diags.AddAttributeError(path.Root("server"), "Invalid Database Server",
+			fmt.Sprintf("The provider's configuration of server %q is invalid: %s.", server, slot.problem))
+		return nil, nil, diags
+	}
+	if !slot.known {
+		diags.AddAttributeError(path.Root("server"), "Database Server Not Known",
+			fmt.Sprintf("The provider's configuration of server %q has values that are not known yet, so the server cannot be reached.", server))
+		return nil, nil, diags
+	}
+	srv, err := r.data.pools.Server(slot.cfg)
+	if err != nil {
+		diags.AddAttributeError(path.Root("server"), "Invalid Database Server",
+			fmt.Sprintf("The provider's configuration of server %q (%s) cannot be used: %s.", server, hostPort(slot.cfg), err))
+		return nil, nil, diags
+	}
+	return srv, slot, diags
+}
+
+func hostPort(cfg databases.ServerConfig) string {
+	return net.JoinHostPort(cfg.Host, strconv.Itoa(cfg.Port))
 }

@@ -1,3 +1,6 @@
+// Copyright (c) zenmlpro-infra and contributors
+// SPDX-License-Identifier: MPL-2.0
+
 package provider
 
 import (
@@ -82,7 +85,7 @@ provider "zenmlpro" {
 	}
 	ws := `server = "main"
   name = "zenml_workspace_1"
-  component = "workspace"`
+  component = "workspace_server"`
 	for _, tc := range []struct {
 		name   string
 		config string
@@ -116,21 +119,25 @@ provider "zenmlpro" {
 		{"max_open_connections", servers(`max_open_connections = 0`) + db(ws), `(?s)max_open_connections value must be\s+between 1 and 100`},
 		{"database_name", servers("") + db(`server = "main"
   name = "Zenml-WS"
-  component = "workspace"`), `(?s)Invalid Database Name.*"Zenml-WS" is not a safe database name: use 1\s+to 63 characters: lower-case letters, digits and underscores, not starting\s+with a digit, e.g. "zenml_workspace_1"`},
+  component = "workspace_server"`), `(?s)Invalid Database Name.*"Zenml-WS" is not a safe database name: use 1\s+to 63 characters: lower-case letters, digits and underscores, not starting\s+with a digit, e.g. "zenml_workspace_1"`},
 		{"database_name_digit", servers("") + db(`server = "main"
   name = "1zenml"
-  component = "workspace"`), `(?s)"1zenml" is not a safe database name`},
+  component = "workspace_server"`), `(?s)"1zenml" is not a safe database name`},
 		{"system_database", servers("") + db(`server = "main"
   name = "mysql"
-  component = "workspace"`), `(?s)"mysql" is a system database`},
+  component = "workspace_server"`), `(?s)"mysql" is a system database`},
 		{"component", servers("") + db(`server = "main"
   name = "zenml_pro"
-  component = "dashboard"`), `(?s)component value must be one of:.*"control_plane".*"workspace"`},
+  component = "dashboard"`), `(?s)component value must be one of:.*"control_plane".*"workspace_server"`},
 		{"deletion_policy", servers("") + db(ws+`
   deletion_policy = "delete"`), `(?s)deletion_policy value must be one of:.*"retain".*"drop_if_empty".*"drop"`},
 		{"workspace_on_postgres", servers("") + db(`server = "pg"
   name = "zenml_workspace_1"
-  component = "workspace"`), `(?s)Workspace Database On PostgreSQL.*ZenML Pro supports MySQL 8.0\+ for the\s+Control Plane and for Workspace Servers, and PostgreSQL for the Control Plane\s+only: Workspace Servers are NOT supported on PostgreSQL`},
+  component = "workspace_server"`), `(?s)Workspace Database On PostgreSQL.*ZenML Pro supports MySQL 8.0\+ for the\s+Control Plane and for Workspace Servers, and PostgreSQL for the Control Plane\s+only: Workspace Servers are NOT supported on PostgreSQL`},
+		// The former spelling of the component is the same component to every rule.
+		{"workspace_on_postgres_former_spelling", servers("") + db(`server = "pg"
+  name = "zenml_workspace_1"
+  component = "workspace"`), `(?s)Workspace Database On PostgreSQL.*Attribute component is "workspace" but server "pg" is a postgres server`},
 		{"unknown_server", servers("") + db(`server = "other"
   name = "zenml_pro"
   component = "control_plane"`), `(?s)Unknown Database Server.*"other", which is not a key of the provider's\s+database_servers \(the configured keys are "main" or "pg"\)`},
@@ -229,7 +236,7 @@ provider "zenmlpro" {
 resource "zenmlpro_database" "this" {
   server    = "main"
   name      = "zenml_workspace_1"
-  component = "workspace"
+  component = "workspace_server"
 }
 `, heredoc(cert), heredoc(cert), heredoc(key)),
 			PlanOnly:           true,

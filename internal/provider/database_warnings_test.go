@@ -1,3 +1,6 @@
+// Copyright (c) zenmlpro-infra and contributors
+// SPDX-License-Identifier: MPL-2.0
+
 package provider
 
 import (
@@ -5,6 +8,15 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
+	"github.com/hashicorp/terraform-plugin-testing/compare"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
 	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/testsupport"
 )
@@ -97,7 +109,7 @@ resource "zenmlpro_database" %q {
 }
 `, label, server, name, component, policy)
 	}
-	keptDB, droppedDB := db("kept", "my", kept, "workspace", "retain"), db("dropped", "my", dropped, "workspace", "drop")
+	keptDB, droppedDB := db("kept", "my", kept, "workspace_server", "retain"), db("dropped", "my", dropped, "workspace_server", "drop")
 	movedDB := db("moved", "main", moved, "control_plane", "drop")
 	cli := newCLIWorkdir(t, map[string][]byte{"main.tf": []byte(provider(mysqlSrv) + keptDB + droppedDB + movedDB)})
 
@@ -159,7 +171,7 @@ func TestAccDatabaseWarnings_ExistingUserReused(t *testing.T) {
 resource "zenmlpro_database" "this" {
   server          = "main"
   name            = %q
-  component       = "workspace"
+  component       = "workspace_server"
   deletion_policy = "drop"
   user = {
     name        = %q
@@ -180,4 +192,117 @@ resource "zenmlpro_database" "this" {
 		t.Errorf("database %s was not created again, or user %s cannot log in to it", name, user)
 	}
 	cli.terraform("destroy", "-auto-approve", "-input=false", "-no-color")
+}
+
+// TestDatabaseResourceFormerComponentSpelling: component = "workspace", the former spelling of
+// "workspace_server", validates (as at terraform validate and plan, before the provider is
+// configured) with one warning on the attribute that names the new spelling; the current names
+// validate without one, and any other name is an error that lists the current names.
+func TestDatabaseResourceFormerComponentSpelling(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	server := protoServer(t)
+	schemas, err := server.GetProviderSchema(ctx, &tfprotov6.GetProviderSchemaRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resourceType := schemas.ResourceSchemas["zenmlpro_database"].ValueType()
+	for _, tc := range []struct {
+		component        string
+		warning, failure string // "" for none
+	}{
+		{"workspace_server", "", ""},
+		{"control_plane", "", ""},
+		{"workspace", `Attribute component: "workspace" is deprecated, write "workspace_server"; "workspace" is accepted until version 1.0.`, ""},
+		{"dashboard", "", `Attribute component value must be one of: ["control_plane" "workspace_server"], got: "dashboard"`},
+	} {
+		config := objectValue(t, resourceType, map[string]tftypes.Value{
+			"server":    tftypes.NewValue(tftypes.String, "main"),
+			"name":      tftypes.NewValue(tftypes.String, "zenml_workspace_1"),
+			"component": tftypes.NewValue(tftypes.String, tc.component),
+		})
+		resp, err := server.ValidateResourceConfig(ctx, &tfprotov6.ValidateResourceConfigRequest{
+			TypeName: "zenmlpro_database", Config: dynamicValue(t, resourceType, config),
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var warnings, failures []string
+		for _, d := range resp.Diagnostics {
+			if attributePathString(d.Attribute) != "component" {
+				t.Errorf("component %q: diagnostic %q on %q, want it on component", tc.component, d.Summary, attributePathString(d.Attribute))
+			}
+			if d.Severity == tfprotov6.DiagnosticSeverityWarning {
+				warnings = append(warnings, d.Summary+": "+d.Detail)
+			} else {
+				failures = append(failures, d.Summary+": "+d.Detail)
+			}
+		}
+		for _, c := range []struct {
+			kind string
+			got  []string
+			want string
+		}{{"warnings", warnings, tc.warning}, {"errors", failures, tc.failure}} {
+			if (c.want == "" && len(c.got) != 0) || (c.want != "" && (len(c.got) != 1 || !strings.HasSuffix(c.got[0], ": "+c.want))) {
+				t.Errorf("component %q: %s %q, want %q", tc.component, c.kind, c.got, c.want)
+			}
+		}
+		if tc.warning != "" && !strings.HasPrefix(warnings[0], "Deprecated Value: ") {
+			t.Errorf("component %q: warning %q, want the summary \"Deprecated Value\"", tc.component, warnings[0])
+		}
+	}
+}
+
+// TestAccDatabase_FormerComponentSpelling: a database written with component = "workspace" is the
+// one written with "workspace_server": the state keeps the spelling written (so a configuration that
+// keeps it plans no change), and moving to the new spelling changes the component attribute alone,
+// in place, with the same Helm values.
+func TestAccDatabase_FormerComponentSpelling(t *testing.T) {
+	t.Parallel()
+	srv := testsupport.MySQL(t)
+	name := testsupport.UniqueName(t, "former")
+	srv.CleanupDatabase(name)
+	config := func(component string) string {
+		return providerConfig(dbServer{key: "main", srv: srv, account: srv.Admin}) + fmt.Sprintf(`
+resource "zenmlpro_database" "this" {
+  server          = "main"
+  name            = %q
+  component       = %q
+  deletion_policy = "drop"
+}
+`, name, component)
+	}
+	helmValues, storeURL, id := statecheck.CompareValue(compare.ValuesSame()), statecheck.CompareValue(compare.ValuesSame()),
+		statecheck.CompareValue(compare.ValuesSame())
+	unchanged := func() []statecheck.StateCheck {
+		return []statecheck.StateCheck{
+			helmValues.AddStateValue(dbAddr, tfjsonpath.New("helm_database_values")),
+			storeURL.AddStateValue(dbAddr, tfjsonpath.New("store_url")),
+			id.AddStateValue(dbAddr, tfjsonpath.New("id")),
+		}
+	}
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             checkGone(srv, name, "", ""),
+		Steps: []resource.TestStep{
+			{
+				Config: config("workspace"),
+				ConfigStateChecks: append(unchanged(),
+					statecheck.ExpectKnownValue(dbAddr, tfjsonpath.New("component"), knownvalue.StringExact("workspace")),
+					statecheck.ExpectKnownValue(dbAddr, tfjsonpath.New("helm_database_values"), helmValuesEqual(map[string]any{
+						"zenml": map[string]any{"database": map[string]any{"url": fmt.Sprintf("mysql://%s/%s", srv.Addr(), name)}},
+					})),
+				),
+			},
+			{
+				Config: config("workspace_server"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(dbAddr, plancheck.ResourceActionUpdate),
+				}},
+				ConfigStateChecks: append(unchanged(),
+					statecheck.ExpectKnownValue(dbAddr, tfjsonpath.New("component"), knownvalue.StringExact("workspace_server"))),
+			},
+		},
+	})
 }

@@ -1,3 +1,6 @@
+// Copyright (c) zenmlpro-infra and contributors
+// SPDX-License-Identifier: MPL-2.0
+
 package provider
 
 import (
@@ -5,7 +8,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
@@ -64,15 +66,16 @@ func (d *helmChartDataSource) Schema(_ context.Context, _ datasource.SchemaReque
 			images.OCIScheme, images.DefaultChartRegistry),
 		Attributes: map[string]schema.Attribute{
 			"chart": schema.StringAttribute{
-				Required:            true,
-				MarkdownDescription: "The chart: " + strings.Join(charts, "; ") + ".",
-				Validators:          []validator.String{stringvalidator.OneOf(images.ChartNames()...)},
+				Required: true,
+				MarkdownDescription: "The chart: " + strings.Join(charts, "; ") + ". " +
+					deprecatedSpellingNote(images.DeprecatedChartWorkspaceServer, string(images.ChartWorkspaceServer)) + ".",
+				Validators: []validator.String{chartNamesValidator()},
 			},
 			"version": schema.StringAttribute{
 				Required: true,
-				MarkdownDescription: "The exact chart version, e.g. `0.13.0` for `control_plane` or `0.93.2` for `workspace`. Prefixes " +
+				MarkdownDescription: "The exact chart version, e.g. `0.13.0` for `control_plane` or `0.93.2` for `workspace_server`. Prefixes " +
 					"(`v0.13.0`), ranges (`>= 0.13`), partial versions and names such as `latest` are rejected.",
-				Validators: []validator.String{exactReleaseVersionValidator{}},
+				Validators: []validator.String{exactReleaseVersionCheck},
 			},
 			"registry": schema.StringAttribute{
 				Optional: true,
@@ -81,11 +84,11 @@ func (d *helmChartDataSource) Schema(_ context.Context, _ datasource.SchemaReque
 					"distribution reference grammar. It may be written with or without the `%s` scheme; both mean the same registry, "+
 					"and `repository` always carries the scheme. E.g. `%s`.",
 					images.DefaultChartRegistry, images.OCIScheme, images.ExampleChartRegistry),
-				Validators: []validator.String{imageRegistryValidator{chart: true}},
+				Validators: []validator.String{imageRegistryCheck(true)},
 			},
 			"name": schema.StringAttribute{
 				Computed:            true,
-				MarkdownDescription: "The chart name: `zenml-pro` for `control_plane`, `zenml` for `workspace`.",
+				MarkdownDescription: "The chart name: `zenml-pro` for `control_plane`, `zenml` for `workspace_server`.",
 			},
 			"repository": schema.StringAttribute{
 				Computed: true,

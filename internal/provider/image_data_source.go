@@ -1,3 +1,6 @@
+// Copyright (c) zenmlpro-infra and contributors
+// SPDX-License-Identifier: MPL-2.0
+
 package provider
 
 import (
@@ -92,7 +95,7 @@ func (d *imageDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, 
 					"versions and names such as `latest` are rejected.",
 					images.LineTitle(releases.ControlPlane), images.ExampleVersion(releases.ControlPlane), images.ControlPlaneAPI, images.ControlPlaneDashboard,
 					images.LineTitle(releases.WorkspaceServer), images.ExampleVersion(releases.WorkspaceServer), images.WorkspaceServer, images.Client),
-				Validators: []validator.String{exactReleaseVersionValidator{}},
+				Validators: []validator.String{exactReleaseVersionCheck},
 			},
 			"source": schema.StringAttribute{
 				Required:            true,
@@ -107,14 +110,14 @@ func (d *imageDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, 
 					"or digest, e.g. `%s` or `%s`. The host needs a dot or a port (or is `localhost`), because container runtimes read "+
 					"a bare first name as a Docker Hub namespace.",
 					images.SourcePrivate, images.ExampleRegistry, images.ExampleRegistryWithPort),
-				Validators: []validator.String{imageRegistryValidator{}},
+				Validators: []validator.String{imageRegistryCheck(false)},
 			},
 			"digest": schema.StringAttribute{
 				Optional: true,
 				MarkdownDescription: fmt.Sprintf("An optional pin: the image digest, `sha256:` followed by 64 lower-case hexadecimal "+
 					"characters, e.g. `%s`. With it, `uri` is `<repository>:<tag>@<digest>`, which a container runtime pulls by digest. "+
 					"The digest is not checked against the registry.", images.ExampleDigest),
-				Validators: []validator.String{imageDigestValidator{}},
+				Validators: []validator.String{imageDigestCheck},
 			},
 			"image_name": schema.StringAttribute{
 				Computed:            true,
@@ -248,50 +251,53 @@ func addUnlistedWarning(diags *diag.Diagnostics, u *images.UnlistedVersion) {
 	diags.AddAttributeWarning(p, "Version Not in Release Catalog", fmt.Sprintf("Attribute %s: %s.", p, u.Message()))
 }
 
-// imageRegistryValidator checks a registry by the OCI distribution reference grammar: an image mirror,
-// or (chart) a Helm chart mirror that may be written with oci://.
-type imageRegistryValidator struct{ chart bool }
+// deprecatedSpellingsUntil is the version up to which former spellings of names (chart
+// "workspace", component "workspace") are accepted.
+const deprecatedSpellingsUntil = "1.0"
 
-func (v imageRegistryValidator) Description(context.Context) string {
-	if v.chart {
-		return fmt.Sprintf("value must be an OCI registry with an optional path, with or without oci://, e.g. %s", images.ExampleChartRegistry)
-	}
-	return fmt.Sprintf("value must be a registry host with an optional path, without scheme, tag or digest, e.g. %s", images.ExampleRegistry)
+// deprecatedSpellingNote says, in a description, which former spelling a name replaces.
+func deprecatedSpellingNote(former, current string) string {
+	return fmt.Sprintf("`%s`, the former spelling of `%s`, is accepted with a warning until version %s", former, current, deprecatedSpellingsUntil)
 }
 
-func (v imageRegistryValidator) MarkdownDescription(ctx context.Context) string {
+// namesValidator accepts the names of an enum as stringvalidator.OneOf does (with its error), and
+// the former spellings that the domain's parser still reads, with a warning on the attribute that
+// names the current spelling.
+type namesValidator struct {
+	// names are the current names.
+	names []string
+	// parse is the domain's parser: the current spelling of value, whether value is a former one,
+	// and an error when it is no name at all.
+	parse func(value string) (current string, deprecated bool, err error)
+}
+
+func (v namesValidator) Description(ctx context.Context) string {
+	return stringvalidator.OneOf(v.names...).Description(ctx)
+}
+
+func (v namesValidator) MarkdownDescription(ctx context.Context) string {
 	return v.Description(ctx)
 }
 
-func (v imageRegistryValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+func (v namesValidator) ValidateString(ctx context.Context, req validator.StringRequest, resp *validator.StringResponse) {
 	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
 		return
 	}
-	parse := images.ParseRegistry
-	if v.chart {
-		parse = images.ParseChartRegistry
-	}
-	if _, err := parse(req.ConfigValue.ValueString()); err != nil {
-		resp.Diagnostics.AddAttributeError(req.Path, imagesErrorSummary(err), fmt.Sprintf("Attribute %s: %s.", req.Path, err))
+	value := req.ConfigValue.ValueString()
+	current, deprecated, err := v.parse(value)
+	switch {
+	case err != nil:
+		stringvalidator.OneOf(v.names...).ValidateString(ctx, req, resp)
+	case deprecated:
+		resp.Diagnostics.AddAttributeWarning(req.Path, "Deprecated Value", fmt.Sprintf("Attribute %s: %q is deprecated, write %q; %q is accepted until version %s.",
+			req.Path, value, current, value, deprecatedSpellingsUntil))
 	}
 }
 
-// imageDigestValidator accepts sha256 digests in canonical form.
-type imageDigestValidator struct{}
-
-func (imageDigestValidator) Description(context.Context) string {
-	return "value must be a digest: sha256: followed by 64 lower-case hexadecimal characters"
-}
-
-func (v imageDigestValidator) MarkdownDescription(ctx context.Context) string {
-	return v.Description(ctx)
-}
-
-func (imageDigestValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
-	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
-		return
-	}
-	if err := images.ParseDigest(req.ConfigValue.ValueString()); err != nil {
-		resp.Diagnostics.AddAttributeError(req.Path, imagesErrorSummary(err), fmt.Sprintf("Attribute %s: %s.", req.Path, err))
-	}
+// chartNamesValidator checks the chart of zenmlpro_helm_chart.
+func chartNamesValidator() namesValidator {
+	return namesValidator{names: images.ChartNames(), parse: func(s string) (string, bool, error) {
+		c, deprecated, err := images.ParseChart(s)
+		return string(c), deprecated, err
+	}}
 }

@@ -1,3 +1,6 @@
+// Copyright (c) zenmlpro-infra and contributors
+// SPDX-License-Identifier: MPL-2.0
+
 package provider
 
 import (
@@ -215,7 +218,7 @@ resource "zenmlpro_database" "workspace" {
   for_each  = local.workspaces
   server    = "bench"
   name      = each.value.database
-  component = "workspace"
+  component = "workspace_server"
   user = {
     name                = each.value.user
     password_wo         = var.db_password

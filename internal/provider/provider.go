@@ -1,3 +1,6 @@
+// Copyright (c) zenmlpro-infra and contributors
+// SPDX-License-Identifier: MPL-2.0
+
 // Package provider adapts the domain packages to the Terraform plugin framework. It holds wiring,
 // schemas and diagnostics only; the rules live in internal/releases, internal/images and internal/checks.
 package provider
@@ -17,9 +20,10 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
-	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/cloud"
 	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/databases"
-	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/grant"
+	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/registryaccess"
+	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/registryaccess/artifactregistry"
+	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/registryaccess/ecr"
 	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/releases"
 )
 
@@ -34,7 +38,7 @@ var (
 type zenmlproProvider struct {
 	version string
 	// grantOptions are the retry settings of registry access grants; tests shorten the backoff.
-	grantOptions grant.Options
+	grantOptions registryaccess.Options
 	// awsLoadOptions are extra AWS SDK load options; tests pin static credentials with them.
 	awsLoadOptions []func(*config.LoadOptions) error
 }
@@ -54,8 +58,8 @@ type providerData struct {
 	databaseServers databaseServers
 	// aws and gcp are the provider's cloud attributes: clients built lazily at first use, or why
 	// they cannot be used yet (unknown at plan time, or a rule broken by a value known only now).
-	aws lazyClients[*cloud.AWSClients]
-	gcp lazyClients[*cloud.GCPClients]
+	aws lazyClients[*ecr.Clients]
+	gcp lazyClients[*artifactregistry.Clients]
 	// grants are the registry access grant services, built from aws and gcp at first use.
 	grants *grantServices
 	// replacedUsers records, during a plan, the databases planned as replacements that keep their

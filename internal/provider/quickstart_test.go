@@ -1,3 +1,6 @@
+// Copyright (c) zenmlpro-infra and contributors
+// SPDX-License-Identifier: MPL-2.0
+
 package provider
 
 import (
@@ -13,6 +16,7 @@ import (
 	"testing"
 
 	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/registryaccess"
+	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/registryaccess/ecr"
 	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/testsupport"
 )
 
@@ -75,7 +79,9 @@ func TestAccQuickstart(t *testing.T) {
 	}
 	cli := newCLIWorkdir(t, config, tfVars...)
 
-	cli.terraform("apply", "-auto-approve", "-input=false", "-no-color")
+	out := cli.terraform("apply", "-auto-approve", "-input=false", "-no-color")
+	// The quickstart uses the current names (workspace_server), not a deprecated spelling.
+	wantWarning(t, "the quickstart's apply", out, 0, "Deprecated Value")
 	// A second plan changes nothing (exit code 0 with -detailed-exitcode; 2 would mean changes).
 	cli.terraform("plan", "-detailed-exitcode", "-input=false", "-no-color")
 
@@ -87,7 +93,7 @@ func TestAccQuickstart(t *testing.T) {
 	}
 	const cpECR = "715803424590.dkr.ecr.eu-west-1.amazonaws.com/"
 	const wsECR = "715803424590.dkr.ecr.eu-central-1.amazonaws.com/"
-	sid := registryaccess.StatementID(podsRole, registryaccess.AccessPull)
+	sid := ecr.StatementID(podsRole, registryaccess.AccessPull)
 	reasons := func(ws, date string) []any {
 		return []any{
 			"pass: release order: Control Plane 0.13.0 (released 2026-01-30) is at least as new as Workspace Server " + ws + " (released " + date + ")",
@@ -149,7 +155,7 @@ func TestAccQuickstart(t *testing.T) {
 	for _, m := range mirrors {
 		sts := aws.PolicyStatements(m)
 		if st, ok := sts[sid]; len(sts) != 1 || !ok || !slices.Equal(st.AWSPrincipals(), []string{podsRole}) ||
-			!slices.Equal(st.Actions(), registryaccess.AccessPull.ECRActions()) {
+			!slices.Equal(st.Actions(), ecr.Actions(registryaccess.AccessPull)) {
 			t.Errorf("repository %s: policy statements %+v, want only %s allowing pull to %s", m, sts, sid, podsRole)
 		}
 	}

@@ -1,3 +1,6 @@
+// Copyright (c) zenmlpro-infra and contributors
+// SPDX-License-Identifier: MPL-2.0
+
 package provider
 
 import (
@@ -63,7 +66,9 @@ func TestAccReadmeExample(t *testing.T) {
 		"TF_VAR_db_admin_password="+readmeAdminPassword, "TF_VAR_workspace_1_db_password="+readmeUserPassword)
 	cli.terraform("fmt", "-check", "-diff")
 	cli.terraform("validate", "-no-color")
-	cli.terraform("plan", "-input=false", "-no-color", "-out=plan.bin")
+	out := cli.terraform("plan", "-input=false", "-no-color", "-out=plan.bin")
+	// The example uses the current names (workspace_server), not a deprecated spelling.
+	wantWarning(t, "the README example's plan", out, 0, "Deprecated Value")
 
 	var plan struct {
 		PlannedValues struct {

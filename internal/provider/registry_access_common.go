@@ -1,3 +1,6 @@
+// Copyright (c) zenmlpro-infra and contributors
+// SPDX-License-Identifier: MPL-2.0
+
 package provider
 
 import (
@@ -7,8 +10,9 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
-	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/cloud"
-	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/grant"
+	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/registryaccess"
+	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/registryaccess/artifactregistry"
+	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/registryaccess/ecr"
 	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/registryaccess/principal"
 )
 
@@ -50,39 +54,39 @@ func workloadIdentityKSADescription() string {
 // grantServices builds the ECR and Artifact Registry grant services of one provider configuration at
 // first use and shares them (with their locks and caches) between every grant.
 type grantServices struct {
-	opts grant.Options
+	opts registryaccess.Options
 
 	ecrOnce sync.Once
-	ecrSvc  *grant.ECR
+	ecrSvc  *ecr.Service
 	ecrErr  error
 
 	arOnce sync.Once
-	arSvc  *grant.ArtifactRegistry
+	arSvc  *artifactregistry.Service
 	arErr  error
 }
 
-func newGrantServices(opts grant.Options) *grantServices {
+func newGrantServices(opts registryaccess.Options) *grantServices {
 	if opts.Log == nil {
 		opts.Log = func(ctx context.Context, msg string, fields map[string]any) { tflog.Debug(ctx, msg, fields) }
 	}
 	return &grantServices{opts: opts}
 }
 
-func (g *grantServices) ecr(ctx context.Context, l lazyClients[*cloud.AWSClients]) (*grant.ECR, error) {
+func (g *grantServices) ecr(ctx context.Context, l lazyClients[*ecr.Clients]) (*ecr.Service, error) {
 	clients, err := l.get()
 	if err != nil {
 		return nil, err
 	}
 	g.ecrOnce.Do(func() {
-		var c *cloud.AWSServiceClients
+		var c *ecr.ServiceClients
 		if c, g.ecrErr = clients.Clients(ctx); g.ecrErr == nil {
-			g.ecrSvc = grant.NewECR(c.ECR, g.opts)
+			g.ecrSvc = ecr.NewService(c.ECR, g.opts)
 		}
 	})
 	return g.ecrSvc, g.ecrErr
 }
 
-func (g *grantServices) artifactRegistry(ctx context.Context, l lazyClients[*cloud.GCPClients]) (*grant.ArtifactRegistry, error) {
+func (g *grantServices) artifactRegistry(ctx context.Context, l lazyClients[*artifactregistry.Clients]) (*artifactregistry.Service, error) {
 	clients, err := l.get()
 	if err != nil {
 		return nil, err
@@ -93,7 +97,7 @@ func (g *grantServices) artifactRegistry(ctx context.Context, l lazyClients[*clo
 			g.arErr = err
 			return
 		}
-		g.arSvc = grant.NewArtifactRegistry(c, g.opts)
+		g.arSvc = artifactregistry.NewService(c, g.opts)
 	})
 	return g.arSvc, g.arErr
 }

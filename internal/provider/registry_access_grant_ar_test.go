@@ -1,3 +1,6 @@
+// Copyright (c) zenmlpro-infra and contributors
+// SPDX-License-Identifier: MPL-2.0
+
 package provider
 
 import (
@@ -13,7 +16,7 @@ import (
 	"google.golang.org/genproto/googleapis/type/expr"
 	"google.golang.org/grpc/codes"
 
-	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/registryaccess"
+	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/registryaccess/artifactregistry"
 	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/testsupport/arfake"
 )
 
@@ -65,7 +68,7 @@ func checkMembers(f *arfake.Fake, resourceName, role string, want ...string) res
 func checkConditionalKept(f *arfake.Fake, resourceName string) resource.TestCheckFunc {
 	return func(*terraform.State) error {
 		for _, b := range f.Policy(resourceName).GetBindings() {
-			if b.GetCondition() != nil && b.GetRole() == registryaccess.RoleReader &&
+			if b.GetCondition() != nil && b.GetRole() == artifactregistry.RoleReader &&
 				slices.Equal(b.GetMembers(), []string{"group:auditors@example.com"}) && b.GetCondition().GetTitle() == "office-hours" {
 				return nil
 			}
@@ -89,8 +92,8 @@ const (
 // conditional reader binding (policy version 3).
 func plantForeign(f *arfake.Fake, name string) {
 	f.PutPolicy(name, &iampb.Policy{Version: 3, Bindings: []*iampb.Binding{
-		{Role: registryaccess.RoleReader, Members: []string{otherUser}},
-		{Role: registryaccess.RoleReader, Members: []string{"group:auditors@example.com"},
+		{Role: artifactregistry.RoleReader, Members: []string{otherUser}},
+		{Role: artifactregistry.RoleReader, Members: []string{"group:auditors@example.com"},
 			Condition: &expr.Expr{Title: "office-hours", Expression: `request.time.getHours("Europe/Berlin") < 18`}},
 	}})
 }
@@ -110,8 +113,8 @@ func TestAccRegistryAccessGrant_ArtifactRegistryLifecycle(t *testing.T) {
 		PreCheck:                 func() { testAccPreCheck(t) },
 		ProtoV6ProviderFactories: grantFactories("unused", "unused"),
 		CheckDestroy: resource.ComposeAggregateTestCheckFunc(
-			checkMembers(fake, name, registryaccess.RoleReader, otherUser),
-			checkMembers(fake, name, registryaccess.RoleWriter),
+			checkMembers(fake, name, artifactregistry.RoleReader, otherUser),
+			checkMembers(fake, name, artifactregistry.RoleWriter),
 			checkConditionalKept(fake, name),
 		),
 		Steps: []resource.TestStep{
@@ -120,14 +123,14 @@ func TestAccRegistryAccessGrant_ArtifactRegistryLifecycle(t *testing.T) {
 				Check: resource.ComposeAggregateTestCheckFunc(
 					resource.TestCheckResourceAttr(wi, "id", name+" pull "+wiMember),
 					resource.TestCheckResourceAttr(wi, "member", wiMember),
-					resource.TestCheckResourceAttr(wi, "role", registryaccess.RoleReader),
+					resource.TestCheckResourceAttr(wi, "role", artifactregistry.RoleReader),
 					resource.TestCheckResourceAttr(wi, "preexisting", "false"),
 					resource.TestCheckNoResourceAttr(wi, "statement_id"),
 					resource.TestCheckNoResourceAttr(wi, "actions.#"),
-					resource.TestCheckResourceAttr(sa, "role", registryaccess.RoleWriter),
+					resource.TestCheckResourceAttr(sa, "role", artifactregistry.RoleWriter),
 					resource.TestCheckResourceAttr(sa, "member", saMember),
-					checkMembers(fake, name, registryaccess.RoleReader, otherUser, wiMember),
-					checkMembers(fake, name, registryaccess.RoleWriter, saMember),
+					checkMembers(fake, name, artifactregistry.RoleReader, otherUser, wiMember),
+					checkMembers(fake, name, artifactregistry.RoleWriter, saMember),
 					checkConditionalKept(fake, name),
 				),
 			},
@@ -143,19 +146,19 @@ func TestAccRegistryAccessGrant_ArtifactRegistryLifecycle(t *testing.T) {
 					fake.PutPolicy(name, p)
 				},
 				Config: both,
-				Check:  checkMembers(fake, name, registryaccess.RoleReader, otherUser, wiMember),
+				Check:  checkMembers(fake, name, artifactregistry.RoleReader, otherUser, wiMember),
 			},
 			{
 				// The service account was deleted and created again: IAM shows deleted:...?uid=.
-				PreConfig: func() { fake.PlantDeletedMember(name, registryaccess.RoleWriter, saMember, "112233445566778899001") },
+				PreConfig: func() { fake.PlantDeletedMember(name, artifactregistry.RoleWriter, saMember, "112233445566778899001") },
 				Config:    both,
-				Check:     checkMembers(fake, name, registryaccess.RoleWriter, saMember),
+				Check:     checkMembers(fake, name, artifactregistry.RoleWriter, saMember),
 			},
 			{
 				// Concurrent writers and a busy service: every write is retried with a fresh etag.
 				PreConfig: func() {
 					p := fake.Policy(name)
-					p.Bindings = slices.DeleteFunc(p.Bindings, func(b *iampb.Binding) bool { return b.Role == registryaccess.RoleWriter })
+					p.Bindings = slices.DeleteFunc(p.Bindings, func(b *iampb.Binding) bool { return b.Role == artifactregistry.RoleWriter })
 					fake.PutPolicy(name, p)
 					fake.Fail(arfake.SetIamPolicy, codes.Aborted, 1)
 					fake.Fail(arfake.SetIamPolicy, codes.FailedPrecondition, 1)
@@ -163,13 +166,13 @@ func TestAccRegistryAccessGrant_ArtifactRegistryLifecycle(t *testing.T) {
 					fake.Fail(arfake.SetIamPolicy, codes.ResourceExhausted, 1)
 				},
 				Config: both,
-				Check:  checkMembers(fake, name, registryaccess.RoleWriter, saMember),
+				Check:  checkMembers(fake, name, artifactregistry.RoleWriter, saMember),
 			},
 			{
 				Config: onlyWI,
 				Check: resource.ComposeAggregateTestCheckFunc(
-					checkMembers(fake, name, registryaccess.RoleReader, otherUser, wiMember),
-					checkMembers(fake, name, registryaccess.RoleWriter),
+					checkMembers(fake, name, artifactregistry.RoleReader, otherUser, wiMember),
+					checkMembers(fake, name, artifactregistry.RoleWriter),
 				),
 			},
 		},
@@ -184,8 +187,8 @@ func TestAccRegistryAccessGrant_ArtifactRegistryPreexistingKept(t *testing.T) {
 	// The service account already pushes (writer covers pull, but a push grant of this provider writes
 	// writer, so it does not make the pull grant preexisting); the WI member is already a reader.
 	fake.PutPolicy(name, &iampb.Policy{Version: 1, Bindings: []*iampb.Binding{
-		{Role: registryaccess.RoleWriter, Members: []string{saMember}},
-		{Role: registryaccess.RoleReader, Members: []string{wiMember}},
+		{Role: artifactregistry.RoleWriter, Members: []string{saMember}},
+		{Role: artifactregistry.RoleReader, Members: []string{wiMember}},
 	}})
 	cfg := gcpProviderBlock(endpoint) + arGrantBlock("sa", "zenml-mirror", saHCL, "pull") +
 		arGrantBlock("wi", "zenml-mirror", wiHCL, "pull")
@@ -194,16 +197,16 @@ func TestAccRegistryAccessGrant_ArtifactRegistryPreexistingKept(t *testing.T) {
 		ProtoV6ProviderFactories: grantFactories("unused", "unused"),
 		CheckDestroy: resource.ComposeAggregateTestCheckFunc(
 			// writer still gives the service account pull: its reader membership goes.
-			checkMembers(fake, name, registryaccess.RoleWriter, saMember),
+			checkMembers(fake, name, artifactregistry.RoleWriter, saMember),
 			// the WI member's reader membership was there before and nothing else gives it: it stays.
-			checkMembers(fake, name, registryaccess.RoleReader, wiMember),
+			checkMembers(fake, name, artifactregistry.RoleReader, wiMember),
 		),
 		Steps: []resource.TestStep{{
 			Config: cfg,
 			Check: resource.ComposeAggregateTestCheckFunc(
 				resource.TestCheckResourceAttr("zenmlpro_registry_access_grant.sa", "preexisting", "false"),
 				resource.TestCheckResourceAttr("zenmlpro_registry_access_grant.wi", "preexisting", "true"),
-				checkMembers(fake, name, registryaccess.RoleReader, saMember, wiMember),
+				checkMembers(fake, name, artifactregistry.RoleReader, saMember, wiMember),
 			),
 		}},
 	})
@@ -236,13 +239,13 @@ resource "zenmlpro_registry_access_grant" "many" {
 		PreCheck:                 func() { testAccPreCheck(t) },
 		ProtoV6ProviderFactories: grantFactories("unused", "unused"),
 		CheckDestroy: resource.ComposeAggregateTestCheckFunc(
-			checkMembers(fake, name, registryaccess.RoleReader, otherUser),
+			checkMembers(fake, name, artifactregistry.RoleReader, otherUser),
 			checkConditionalKept(fake, name),
 		),
 		Steps: []resource.TestStep{{
 			Config: cfg,
 			Check: resource.ComposeAggregateTestCheckFunc(
-				checkMembers(fake, name, registryaccess.RoleReader, members...),
+				checkMembers(fake, name, artifactregistry.RoleReader, members...),
 				checkConditionalKept(fake, name),
 			),
 		}},
@@ -262,7 +265,7 @@ func TestAccRegistryAccessGrant_ArtifactRegistryFaults(t *testing.T) {
 				// A service account created in the same apply is not known to IAM yet: retried.
 				PreConfig: func() { fake.FailMissingServiceAccount(saMember, 3) },
 				Config:    gcpProviderBlock(endpoint) + arGrantBlock("sa", "zenml-mirror", saHCL, "pull"),
-				Check:     checkMembers(fake, name, registryaccess.RoleReader, saMember),
+				Check:     checkMembers(fake, name, artifactregistry.RoleReader, saMember),
 			},
 			{
 				// Permission denied is not retried and says which permissions are needed.

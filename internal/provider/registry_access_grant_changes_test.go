@@ -1,3 +1,6 @@
+// Copyright (c) zenmlpro-infra and contributors
+// SPDX-License-Identifier: MPL-2.0
+
 package provider
 
 import (
@@ -12,6 +15,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
 	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/registryaccess"
+	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/registryaccess/ecr"
 	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/testsupport"
 	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/testsupport/ecrfake"
 )
@@ -37,7 +41,7 @@ resource "zenmlpro_registry_access_grant" "g" {
 }
 `, repo, aws.Region, role, extra)
 	}
-	sid := func(role string) string { return registryaccess.StatementID(role, registryaccess.AccessPull) }
+	sid := func(role string) string { return ecr.StatementID(role, registryaccess.AccessPull) }
 	resource.Test(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
 		ProtoV6ProviderFactories: grantFactories(aws.AccessKeyID, aws.SecretAccessKey),
@@ -107,7 +111,7 @@ func TestAccRegistryAccessGrant_ECRPreexistingLeftInPlace(t *testing.T) {
 	role := aws.CreateRole(testsupport.UniqueName(t, "puller"))
 	legacy := fmt.Sprintf(`{"Sid":"Legacy","Effect":"Allow","Principal":{"AWS":%q},"Action":"ecr:*"}`, role)
 	aws.SetRepositoryPolicy(repo, policyOf(legacy))
-	sid := registryaccess.StatementID(role, registryaccess.AccessPull)
+	sid := ecr.StatementID(role, registryaccess.AccessPull)
 	grantCfg := awsProviderBlock(aws.Endpoint, aws.Region) + ecrGrantBlock("g", repo, aws.Region, role, "pull")
 	resource.Test(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },

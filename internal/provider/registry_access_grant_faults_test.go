@@ -1,3 +1,6 @@
+// Copyright (c) zenmlpro-infra and contributors
+// SPDX-License-Identifier: MPL-2.0
+
 package provider
 
 import (
@@ -9,6 +12,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
 	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/registryaccess"
+	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/registryaccess/ecr"
 	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/testsupport/ecrfake"
 )
 
@@ -21,7 +25,7 @@ func TestAccRegistryAccessGrant_ECRFaults(t *testing.T) {
 	fake.CreateRepository("zenml-mirror")
 	const role = "arn:aws:iam::" + ecrfake.DefaultRegistryID + ":role/created-in-this-apply"
 	const other = "arn:aws:iam::" + ecrfake.DefaultRegistryID + ":role/never-propagates"
-	sid := registryaccess.StatementID(role, registryaccess.AccessPull)
+	sid := ecr.StatementID(role, registryaccess.AccessPull)
 	provider := awsProviderBlock(fake.URL, ecrfake.DefaultRegion)
 	grantCfg := provider + ecrGrantBlock("g", "zenml-mirror", ecrfake.DefaultRegion, role, "pull")
 	hasStatement := func() error {
@@ -29,11 +33,11 @@ func TestAccRegistryAccessGrant_ECRFaults(t *testing.T) {
 		if !ok {
 			return fmt.Errorf("no policy")
 		}
-		p, err := registryaccess.ParsePolicyDocument(doc)
+		p, err := ecr.ParsePolicyDocument(doc)
 		if err != nil {
 			return err
 		}
-		if registryaccess.CheckStatement(p, role, registryaccess.AccessPull) != registryaccess.StatementCurrent {
+		if ecr.CheckStatement(p, role, registryaccess.AccessPull) != ecr.StatementCurrent {
 			return fmt.Errorf("statement %s is not current in %s", sid, doc)
 		}
 		return nil

@@ -1,3 +1,6 @@
+// Copyright (c) zenmlpro-infra and contributors
+// SPDX-License-Identifier: MPL-2.0
+
 package provider
 
 import (
@@ -18,20 +21,22 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
-	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/grant"
 	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/registryaccess"
+	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/registryaccess/artifactregistry"
+	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/registryaccess/ecr"
+	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/retry"
 	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/testsupport"
 )
 
 // fastGrantBackoff keeps retried grant operations short in tests (the provider's default starts at 1s).
-var fastGrantBackoff = registryaccess.Backoff{Initial: 5 * time.Millisecond, Max: 50 * time.Millisecond}
+var fastGrantBackoff = retry.Backoff{Initial: 5 * time.Millisecond, Max: 50 * time.Millisecond}
 
 // grantFactories is the in-process provider with static AWS credentials (for moto or the ECR fake)
 // and a short retry backoff.
 func grantFactories(accessKey, secretKey string) map[string]func() (tfprotov6.ProviderServer, error) {
 	p := &zenmlproProvider{
 		version:      "test",
-		grantOptions: grant.Options{Backoff: fastGrantBackoff},
+		grantOptions: registryaccess.Options{Backoff: fastGrantBackoff},
 		awsLoadOptions: []func(*config.LoadOptions) error{
 			config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider(accessKey, secretKey, "")),
 			config.WithEC2IMDSClientEnableState(0),
@@ -73,7 +78,7 @@ func policyOf(statements ...string) string {
 // exactly the access's actions.
 func checkStatement(aws *testsupport.AWSServer, repo, roleARN string, access registryaccess.Access) resource.TestCheckFunc {
 	return func(*terraform.State) error {
-		sid := registryaccess.StatementID(roleARN, access)
+		sid := ecr.StatementID(roleARN, access)
 		st, ok := aws.PolicyStatements(repo)[sid]
 		if !ok {
 			return fmt.Errorf("repository %s has no statement %s", repo, sid)
@@ -81,7 +86,7 @@ func checkStatement(aws *testsupport.AWSServer, repo, roleARN string, access reg
 		if got := st.AWSPrincipals(); !slices.Equal(got, []string{roleARN}) {
 			return fmt.Errorf("statement %s names %v, want %s", sid, got, roleARN)
 		}
-		if got, want := st.Actions(), access.ECRActions(); !slices.Equal(got, want) || st.Effect != "Allow" {
+		if got, want := st.Actions(), ecr.Actions(access); !slices.Equal(got, want) || st.Effect != "Allow" {
 			return fmt.Errorf("statement %s = %s %v, want Allow %v", sid, st.Effect, got, want)
 		}
 		return nil
@@ -113,8 +118,8 @@ func TestAccRegistryAccessGrant_ECRLifecycle(t *testing.T) {
 	puller := aws.CreateRole(testsupport.UniqueName(t, "puller"))
 	pusher := aws.CreateRole(testsupport.UniqueName(t, "pusher"))
 	account := aws.AccountID()
-	pullSid := registryaccess.StatementID(puller, registryaccess.AccessPull)
-	pushSid := registryaccess.StatementID(pusher, registryaccess.AccessPush)
+	pullSid := ecr.StatementID(puller, registryaccess.AccessPull)
+	pushSid := ecr.StatementID(pusher, registryaccess.AccessPush)
 	repoARN := fmt.Sprintf("arn:aws:ecr:%s:%s:repository/%s", aws.Region, account, repo)
 
 	both := awsProviderBlock(aws.Endpoint, aws.Region) + ecrGrantBlock("pull", repo, aws.Region, puller, "pull") +
@@ -163,7 +168,7 @@ func TestAccRegistryAccessGrant_ECRLifecycle(t *testing.T) {
 				ResourceName:  pull,
 				ImportState:   true,
 				ImportStateId: repoARN + " push " + puller,
-				ExpectError:   regexp.MustCompile(`(?s)Cannot Import Registry Access.*no\s+statement\s+` + registryaccess.StatementID(puller, registryaccess.AccessPush) + `.*Only\s+a\s+grant\s+that\s+exists\s+can\s+be\s+imported`),
+				ExpectError:   regexp.MustCompile(`(?s)Cannot Import Registry Access.*no\s+statement\s+` + ecr.StatementID(puller, registryaccess.AccessPush) + `.*Only\s+a\s+grant\s+that\s+exists\s+can\s+be\s+imported`),
 			},
 			{
 				// The statement is removed outside Terraform: the refresh notices and the plan creates it again.
@@ -210,11 +215,11 @@ func TestAccRegistryAccessGrant_ECRLifecycle(t *testing.T) {
 					plancheck.ExpectResourceAction(pull, plancheck.ResourceActionDestroyBeforeCreate),
 					plancheck.ExpectResourceAction(push, plancheck.ResourceActionNoop),
 					plancheck.ExpectKnownValue(pull, tfjsonpath.New("statement_id"),
-						knownvalue.StringExact(registryaccess.StatementID(puller, registryaccess.AccessPush))),
+						knownvalue.StringExact(ecr.StatementID(puller, registryaccess.AccessPush))),
 					plancheck.ExpectUnknownValue(pull, tfjsonpath.New("preexisting")),
 				}},
 				Check: resource.ComposeAggregateTestCheckFunc(
-					checkSids(aws, repo, "SomeoneElse", pushSid, registryaccess.StatementID(puller, registryaccess.AccessPush)),
+					checkSids(aws, repo, "SomeoneElse", pushSid, ecr.StatementID(puller, registryaccess.AccessPush)),
 					checkStatement(aws, repo, puller, registryaccess.AccessPush),
 					resource.TestCheckResourceAttr(pull, "actions.#", "7"),
 					resource.TestCheckResourceAttr(pull, "id", repoARN+" push "+puller),
@@ -235,11 +240,11 @@ func TestAccRegistryAccessGrant_ECRLifecycle(t *testing.T) {
 // pushStatementOf returns the statement with the Sid as the repository's policy holds it now.
 func pushStatementOf(aws *testsupport.AWSServer, repo, sid string) string {
 	text, _ := aws.RepositoryPolicy(repo)
-	doc, err := registryaccess.ParsePolicyDocument(text)
+	doc, err := ecr.ParsePolicyDocument(text)
 	if err != nil {
 		panic(err)
 	}
-	st, ok := registryaccess.Find(doc, sid)
+	st, ok := ecr.Find(doc, sid)
 	if !ok {
 		panic("no statement " + sid + " in " + text)
 	}
@@ -268,7 +273,7 @@ func TestAccRegistryAccessGrant_ECRDeletesEmptyPolicy(t *testing.T) {
 		Steps: []resource.TestStep{{
 			Config: awsProviderBlock(aws.Endpoint, aws.Region) + ecrGrantBlock("g", repo, aws.Region, role, "pull"),
 			Check: resource.ComposeAggregateTestCheckFunc(
-				checkSids(aws, repo, registryaccess.StatementID(role, registryaccess.AccessPull)),
+				checkSids(aws, repo, ecr.StatementID(role, registryaccess.AccessPull)),
 				resource.TestCheckResourceAttr("zenmlpro_registry_access_grant.g", "preexisting", "false"),
 			),
 		}},
@@ -287,7 +292,7 @@ func TestAccRegistryAccessGrant_ECRPreexistingAccessKept(t *testing.T) {
 	// adopted: the grant's own statement is already there (an earlier create whose state was lost).
 	adoptedRepo := testsupport.UniqueName(t, "adopted")
 	aws.CreateRepository(adoptedRepo)
-	sid := registryaccess.StatementID(role, registryaccess.AccessPull)
+	sid := ecr.StatementID(role, registryaccess.AccessPull)
 	own := fmt.Sprintf(`{"Sid":%q,"Effect":"Allow","Principal":{"AWS":%q},"Action":["ecr:BatchCheckLayerAvailability","ecr:BatchGetImage","ecr:GetDownloadUrlForLayer"]}`, sid, role)
 	aws.SetRepositoryPolicy(adoptedRepo, policyOf(foreignStatement, own))
 
@@ -327,7 +332,7 @@ func TestAccRegistryAccessGrant_ECRTwentyInOneApply(t *testing.T) {
 	sids := []string{"SomeoneElse"}
 	for i := range roles {
 		roles[i] = aws.CreateRole(testsupport.UniqueName(t, fmt.Sprintf("r%d", i)))
-		sids = append(sids, registryaccess.StatementID(roles[i], registryaccess.AccessPull))
+		sids = append(sids, ecr.StatementID(roles[i], registryaccess.AccessPull))
 	}
 	cfg := awsProviderBlock(aws.Endpoint, aws.Region) + fmt.Sprintf(`
 locals { roles = [%s] }
@@ -374,7 +379,7 @@ func TestAccRegistryAccessGrant_ECRPolicyTooLarge(t *testing.T) {
 	role := aws.CreateRole(testsupport.UniqueName(t, "puller"))
 	var statements []string
 	policy := ""
-	for i := 0; len(policy) < grant.MaxECRPolicyLength-150; i++ {
+	for i := 0; len(policy) < ecr.MaxPolicyLength-150; i++ {
 		statements = append(statements, fmt.Sprintf(`{"Sid":"Team%03d","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::%s:role/team-%03d"},"Action":"ecr:BatchGetImage"}`,
 			i, aws.AccountID(), i))
 		policy = `{"Version":"2012-10-17","Statement":[` + strings.Join(statements, ",") + `]}`
@@ -496,10 +501,10 @@ resource "zenmlpro_registry_access_grant" "gke" {
   principal = { gke_workload_identity = { project = "my-project", namespace = "zenml", service_account = "zenml-server" } }
 }
 `
-	sid := registryaccess.StatementID(role, registryaccess.AccessPush)
+	sid := ecr.StatementID(role, registryaccess.AccessPush)
 	const ecrAddr, gkeAddr = "zenmlpro_registry_access_grant.ecr", "zenmlpro_registry_access_grant.gke"
 	pushActions := []knownvalue.Check{}
-	for _, a := range registryaccess.AccessPush.ECRActions() {
+	for _, a := range ecr.Actions(registryaccess.AccessPush) {
 		pushActions = append(pushActions, knownvalue.StringExact(a))
 	}
 	resource.Test(t, resource.TestCase{
@@ -520,7 +525,7 @@ resource "zenmlpro_registry_access_grant" "gke" {
 				plancheck.ExpectKnownValue(gkeAddr, tfjsonpath.New("id"), knownvalue.StringExact(
 					"projects/default-project/locations/europe-west3/repositories/zenml-mirror pull serviceAccount:my-project.svc.id.goog[zenml/zenml-server]")),
 				plancheck.ExpectKnownValue(gkeAddr, tfjsonpath.New("member"), knownvalue.StringExact("serviceAccount:my-project.svc.id.goog[zenml/zenml-server]")),
-				plancheck.ExpectKnownValue(gkeAddr, tfjsonpath.New("role"), knownvalue.StringExact(registryaccess.RoleReader)),
+				plancheck.ExpectKnownValue(gkeAddr, tfjsonpath.New("role"), knownvalue.StringExact(artifactregistry.RoleReader)),
 				plancheck.ExpectKnownValue(gkeAddr, tfjsonpath.New("artifact_registry").AtMapKey("project"), knownvalue.StringExact("default-project")),
 				plancheck.ExpectKnownValue(gkeAddr, tfjsonpath.New("statement_id"), knownvalue.Null()),
 				plancheck.ExpectKnownValue(gkeAddr, tfjsonpath.New("access"), knownvalue.StringExact("pull")),
@@ -601,7 +606,7 @@ resource "zenmlpro_registry_access_grant" "g" {
 			}},
 			Check: resource.ComposeAggregateTestCheckFunc(
 				checkStatement(aws, repo, role, registryaccess.AccessPull),
-				resource.TestCheckResourceAttr(g, "statement_id", registryaccess.StatementID(role, registryaccess.AccessPull)),
+				resource.TestCheckResourceAttr(g, "statement_id", ecr.StatementID(role, registryaccess.AccessPull)),
 			),
 		}},
 	})

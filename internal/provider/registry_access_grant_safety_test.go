@@ -1,3 +1,6 @@
+// Copyright (c) zenmlpro-infra and contributors
+// SPDX-License-Identifier: MPL-2.0
+
 package provider
 
 import (
@@ -16,6 +19,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
 	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/registryaccess"
+	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/registryaccess/ecr"
 	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/testsupport"
 )
 
@@ -28,7 +32,7 @@ func TestAccRegistryAccessGrant_ECRNeverTakesOverItsSid(t *testing.T) {
 	t.Parallel()
 	aws := testsupport.AWS(t)
 	role := aws.CreateRole(testsupport.UniqueName(t, "puller"))
-	sid := registryaccess.StatementID(role, registryaccess.AccessPull)
+	sid := ecr.StatementID(role, registryaccess.AccessPull)
 	pullActions := `["ecr:BatchCheckLayerAvailability","ecr:BatchGetImage","ecr:GetDownloadUrlForLayer"]`
 	for _, tt := range []struct {
 		name, statement, difference string
@@ -115,8 +119,8 @@ func TestAccRegistryAccessGrant_ECRPushAndPullLeaveNothing(t *testing.T) {
 	t.Parallel()
 	aws := testsupport.AWS(t)
 	role := aws.CreateRole(testsupport.UniqueName(t, "both"))
-	pullSid := registryaccess.StatementID(role, registryaccess.AccessPull)
-	pushSid := registryaccess.StatementID(role, registryaccess.AccessPush)
+	pullSid := ecr.StatementID(role, registryaccess.AccessPull)
+	pushSid := ecr.StatementID(role, registryaccess.AccessPush)
 	noPolicy := func(repo string) resource.TestCheckFunc {
 		return func(*terraform.State) error {
 			if text, ok := aws.RepositoryPolicy(repo); ok {

@@ -1,3 +1,6 @@
+// Copyright (c) zenmlpro-infra and contributors
+// SPDX-License-Identifier: MPL-2.0
+
 package provider
 
 import (
@@ -12,6 +15,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
 	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/registryaccess"
+	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/registryaccess/ecr"
 	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/testsupport"
 )
 
@@ -71,7 +75,7 @@ resource "zenmlpro_registry_access_grant" "ar" {
 		all.WriteString(states)
 		text := all.String()
 		switch {
-		case n == 0 || !strings.Contains(text, registryaccess.StatementID(role, registryaccess.AccessPull)):
+		case n == 0 || !strings.Contains(text, ecr.StatementID(role, registryaccess.AccessPull)):
 			return fmt.Errorf("the state files (%d) and the log do not record the grant: the search would prove nothing", n)
 		case strings.Contains(text, awsSecret):
 			return fmt.Errorf("the AWS secret key is in the TRACE log or the state")

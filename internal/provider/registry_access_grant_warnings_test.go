@@ -1,3 +1,6 @@
+// Copyright (c) zenmlpro-infra and contributors
+// SPDX-License-Identifier: MPL-2.0
+
 package provider
 
 import (
@@ -8,6 +11,8 @@ import (
 	"cloud.google.com/go/iam/apiv1/iampb"
 
 	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/registryaccess"
+	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/registryaccess/artifactregistry"
+	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/registryaccess/ecr"
 	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/testsupport"
 	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/testsupport/arfake"
 )
@@ -22,10 +27,10 @@ func TestAccRegistryAccessGrant_Warnings(t *testing.T) {
 	fake, endpoint := arfake.Start(t)
 	arRepo := arfake.RepositoryName(arProject, arLocation, "zenml-mirror")
 	fake.AddRepository(arRepo)
-	fake.PutPolicy(arRepo, &iampb.Policy{Bindings: []*iampb.Binding{{Role: registryaccess.RoleReader, Members: []string{saMember}}}})
+	fake.PutPolicy(arRepo, &iampb.Policy{Bindings: []*iampb.Binding{{Role: artifactregistry.RoleReader, Members: []string{saMember}}}})
 
 	role := aws.CreateRole(testsupport.UniqueName(t, "puller"))
-	sid := registryaccess.StatementID(role, registryaccess.AccessPull)
+	sid := ecr.StatementID(role, registryaccess.AccessPull)
 	own := fmt.Sprintf(`{"Sid":%q,"Effect":"Allow","Principal":{"AWS":%q},"Action":["ecr:BatchCheckLayerAvailability","ecr:BatchGetImage","ecr:GetDownloadUrlForLayer"]}`, sid, role)
 	legacy := fmt.Sprintf(`{"Sid":"Legacy","Effect":"Allow","Principal":{"AWS":%q},"Action":"ecr:*"}`, role)
 	adoptedRepo, legacyRepo := testsupport.UniqueName(t, "adopted"), testsupport.UniqueName(t, "legacy")

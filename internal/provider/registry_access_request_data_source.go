@@ -1,3 +1,6 @@
+// Copyright (c) zenmlpro-infra and contributors
+// SPDX-License-Identifier: MPL-2.0
+
 package provider
 
 import (
@@ -11,12 +14,12 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
-	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-framework/types/basetypes"
 
 	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/images"
+	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/registryaccess/accessrequest"
 	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/registryaccess/principal"
 )
 
@@ -73,12 +76,12 @@ func (d *registryAccessRequestDataSource) Metadata(_ context.Context, req dataso
 }
 
 func (d *registryAccessRequestDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
-	workloads := make([]string, 0, len(principal.Workloads()))
-	for _, w := range principal.Workloads() {
+	workloads := make([]string, 0, len(accessrequest.Workloads()))
+	for _, w := range accessrequest.Workloads() {
 		workloads = append(workloads, fmt.Sprintf("`%s` (%s: %s)", w, w.Title(), w.PrincipalHint()))
 	}
-	components := make([]string, 0, len(principal.Components()))
-	for _, c := range principal.Components() {
+	components := make([]string, 0, len(accessrequest.Components()))
+	for _, c := range accessrequest.Components() {
 		names := make([]string, 0, 2)
 		for _, img := range c.Images() {
 			names = append(names, "`"+img.ImageName()+"`")
@@ -99,7 +102,7 @@ func (d *registryAccessRequestDataSource) Schema(_ context.Context, _ datasource
 			"workload": schema.StringAttribute{
 				Required:            true,
 				MarkdownDescription: "Where the ZenML Pro containers run, which decides the principal to give: " + strings.Join(workloads, "; ") + ".",
-				Validators:          []validator.String{stringvalidator.OneOf(principal.WorkloadNames()...)},
+				Validators:          []validator.String{stringvalidator.OneOf(accessrequest.WorkloadNames()...)},
 			},
 			"principal": schema.SingleNestedAttribute{
 				Optional: true,
@@ -107,17 +110,17 @@ func (d *registryAccessRequestDataSource) Schema(_ context.Context, _ datasource
 					"`gcp_service_account` or `gke_workload_identity`. Required for every workload except `%s`, which takes none. "+
 					"AWS workloads take `aws_iam_role_arn`; `%s` and `%s` take `gcp_service_account`; `%s` takes `gke_workload_identity` "+
 					"or the `gcp_service_account` the Kubernetes service account impersonates.",
-					principal.DockerCredentials, principal.CloudRun, principal.ComputeEngine, principal.GKEWorkloadIdentity),
+					accessrequest.DockerCredentials, accessrequest.CloudRun, accessrequest.ComputeEngine, accessrequest.GKEWorkloadIdentity),
 				Attributes: map[string]schema.Attribute{
 					"aws_iam_role_arn": schema.StringAttribute{
 						Optional:            true,
 						MarkdownDescription: awsRoleARNDescription("ZenML's ECR is in `aws`, so a role in another partition cannot be granted on it (use `docker_credentials` there)."),
-						Validators:          []validator.String{principalStringValidator{kind: principalAWSRole}},
+						Validators:          []validator.String{awsRoleARNCheck},
 					},
 					"gcp_service_account": schema.StringAttribute{
 						Optional:            true,
 						MarkdownDescription: gcpServiceAccountDescription(),
-						Validators:          []validator.String{principalStringValidator{kind: principalGCPServiceAccount}},
+						Validators:          []validator.String{gcpServiceAccountCheck},
 					},
 					"gke_workload_identity": schema.SingleNestedAttribute{
 						Optional:            true,
@@ -126,17 +129,17 @@ func (d *registryAccessRequestDataSource) Schema(_ context.Context, _ datasource
 							"project": schema.StringAttribute{
 								Required:            true,
 								MarkdownDescription: workloadIdentityProjectDescription(),
-								Validators:          []validator.String{principalStringValidator{kind: principalProject}},
+								Validators:          []validator.String{gcpProjectCheck},
 							},
 							"namespace": schema.StringAttribute{
 								Required:            true,
 								MarkdownDescription: workloadIdentityNamespaceDescription(),
-								Validators:          []validator.String{principalStringValidator{kind: principalNamespace}},
+								Validators:          []validator.String{kubernetesNamespaceCheck},
 							},
 							"service_account": schema.StringAttribute{
 								Required:            true,
 								MarkdownDescription: workloadIdentityKSADescription(),
-								Validators:          []validator.String{principalStringValidator{kind: principalKSA}},
+								Validators:          []validator.String{kubernetesServiceAccountCheck},
 							},
 						},
 					},
@@ -155,7 +158,7 @@ func (d *registryAccessRequestDataSource) Schema(_ context.Context, _ datasource
 				MarkdownDescription: fmt.Sprintf("The ZenML registry: `%s` (%s) or `%s` (%s). Defaults to the one the workload can be "+
 					"granted on: `%s` for AWS workloads, `%s` for GCP workloads and `%s`. A value that contradicts the workload is an error.",
 					images.SourceZenMLAWS, images.SourceZenMLAWS.Title(), images.SourceZenMLGCP, images.SourceZenMLGCP.Title(),
-					images.SourceZenMLAWS, images.SourceZenMLGCP, principal.DockerCredentials),
+					images.SourceZenMLAWS, images.SourceZenMLGCP, accessrequest.DockerCredentials),
 				Validators: []validator.String{stringvalidator.OneOf(string(images.SourceZenMLAWS), string(images.SourceZenMLGCP))},
 			},
 			"repositories": schema.ListNestedAttribute{
@@ -181,8 +184,8 @@ func (d *registryAccessRequestDataSource) Schema(_ context.Context, _ datasource
 			},
 			"method": schema.StringAttribute{
 				Computed: true,
-				MarkdownDescription: fmt.Sprintf("How access is granted: `%s`, `%s`, `%s` or `%s`.", principal.MethodAWSIAMRole,
-					principal.MethodGCPServiceAccount, principal.MethodGKEWorkloadIdentity, principal.MethodDockerCredentials),
+				MarkdownDescription: fmt.Sprintf("How access is granted: `%s`, `%s`, `%s` or `%s`.", accessrequest.MethodAWSIAMRole,
+					accessrequest.MethodGCPServiceAccount, accessrequest.MethodGKEWorkloadIdentity, accessrequest.MethodDockerCredentials),
 			},
 			"request_json": schema.StringAttribute{
 				Computed:            true,
@@ -207,7 +210,7 @@ func (d *registryAccessRequestDataSource) ValidateConfig(ctx context.Context, re
 	if !m.Components.IsNull() && !m.Components.IsUnknown() {
 		names, ok := setStrings(m.Components)
 		if ok {
-			if err := principal.CheckComponents(names); err != nil {
+			if err := accessrequest.CheckComponents(names); err != nil {
 				addRegistryAccessError(&resp.Diagnostics, err)
 			}
 		}
@@ -220,9 +223,9 @@ func (d *registryAccessRequestDataSource) ValidateConfig(ctx context.Context, re
 		// Workload and source are often literals while the principal comes from another resource:
 		// check what they say of each other now rather than at apply.
 		if !m.Workload.IsUnknown() && !m.Source.IsUnknown() && !m.Source.IsNull() && images.Source(m.Source.ValueString()).ZenML() {
-			if err := principal.CheckSource(m.Workload.ValueString(), m.Source.ValueString()); err != nil {
+			if err := accessrequest.CheckSource(m.Workload.ValueString(), m.Source.ValueString()); err != nil {
 				var ie *principal.InputError
-				if errors.As(err, &ie) && ie.Input == principal.InputSource {
+				if errors.As(err, &ie) && ie.Input == accessrequest.InputSource {
 					addRegistryAccessError(&resp.Diagnostics, err)
 				}
 			}
@@ -230,13 +233,13 @@ func (d *registryAccessRequestDataSource) ValidateConfig(ctx context.Context, re
 		return
 	}
 	spec.Components = nil // checked above
-	if _, err := principal.BuildRequest(spec); err != nil {
+	if _, err := accessrequest.BuildRequest(spec); err != nil {
 		var pe *principal.Error
 		if errors.As(err, &pe) {
 			return // the attribute validator reported it
 		}
 		var ie *principal.InputError
-		if errors.As(err, &ie) && (ie.Input == principal.InputWorkload || ie.Input == principal.InputSource && spec.Source != "" && !images.Source(spec.Source).ZenML()) {
+		if errors.As(err, &ie) && (ie.Input == accessrequest.InputWorkload || ie.Input == accessrequest.InputSource && spec.Source != "" && !images.Source(spec.Source).ZenML()) {
 			return // the OneOf validators reported it
 		}
 		addRegistryAccessError(&resp.Diagnostics, err)
@@ -259,7 +262,7 @@ func (d *registryAccessRequestDataSource) Read(ctx context.Context, req datasour
 			"This is a defect in the provider; please report it.")
 		return
 	}
-	r, err := principal.BuildRequest(spec)
+	r, err := accessrequest.BuildRequest(spec)
 	if err != nil {
 		addRegistryAccessError(&resp.Diagnostics, err)
 		return
@@ -314,8 +317,8 @@ func setStrings(s types.Set) ([]string, bool) {
 }
 
 // registryAccessSpec converts the configuration into a request spec; false when a value it needs is unknown.
-func registryAccessSpec(ctx context.Context, m registryAccessRequestModel, diags *diag.Diagnostics) (principal.RequestSpec, bool) {
-	var spec principal.RequestSpec
+func registryAccessSpec(ctx context.Context, m registryAccessRequestModel, diags *diag.Diagnostics) (accessrequest.RequestSpec, bool) {
+	var spec accessrequest.RequestSpec
 	if m.Workload.IsUnknown() || m.Source.IsUnknown() || m.Principal.IsUnknown() || m.Components.IsUnknown() {
 		return spec, false
 	}
@@ -340,16 +343,6 @@ func registryAccessSpec(ctx context.Context, m registryAccessRequestModel, diags
 	return spec, true
 }
 
-// registryAccessPath turns an input name such as "principal.gke_workload_identity.project" into a path.
-func registryAccessPath(input string) path.Path {
-	parts := strings.Split(input, ".")
-	p := path.Root(parts[0])
-	for _, name := range parts[1:] {
-		p = p.AtName(name)
-	}
-	return p
-}
-
 // registryAccessErrorSummary names the kind of an error of the principal package, for a diagnostic summary.
 func registryAccessErrorSummary(err error) string {
 	var pe *principal.Error
@@ -371,11 +364,11 @@ func registryAccessErrorSummary(err error) string {
 	var ie *principal.InputError
 	if errors.As(err, &ie) {
 		switch ie.Input {
-		case principal.InputWorkload:
+		case accessrequest.InputWorkload:
 			return "Invalid Workload"
-		case principal.InputSource:
+		case accessrequest.InputSource:
 			return "Source Contradicts Workload"
-		case principal.InputComponents:
+		case accessrequest.InputComponents:
 			return "Invalid Components"
 		case principal.InputPrincipal:
 			return "Invalid Principal"
@@ -392,60 +385,6 @@ func addRegistryAccessError(diags *diag.Diagnostics, err error) {
 		diags.AddError(registryAccessErrorSummary(err), err.Error()+".")
 		return
 	}
-	p := registryAccessPath(ie.Input)
+	p := inputPath(ie.Input)
 	diags.AddAttributeError(p, registryAccessErrorSummary(err), fmt.Sprintf("Attribute %s: %s.", p, ie.Err))
-}
-
-type principalKind int
-
-const (
-	principalAWSRole principalKind = iota
-	principalGCPServiceAccount
-	principalProject
-	principalNamespace
-	principalKSA
-)
-
-// principalStringValidator checks one principal value with the parsers of the principal package.
-type principalStringValidator struct{ kind principalKind }
-
-func (v principalStringValidator) Description(context.Context) string {
-	switch v.kind {
-	case principalAWSRole:
-		return "value must be an IAM role ARN, e.g. " + principal.ExampleAWSRoleARN
-	case principalGCPServiceAccount:
-		return "value must be a GCP service account e-mail, e.g. " + principal.ExampleGCPServiceAccount
-	case principalProject:
-		return "value must be a GCP project id, e.g. " + principal.ExampleGCPProject
-	case principalNamespace:
-		return "value must be a Kubernetes namespace, e.g. " + principal.ExampleKubernetesNamespace
-	}
-	return "value must be a Kubernetes service account name, e.g. " + principal.ExampleKubernetesSA
-}
-
-func (v principalStringValidator) MarkdownDescription(ctx context.Context) string {
-	return v.Description(ctx)
-}
-
-func (v principalStringValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
-	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
-		return
-	}
-	s := req.ConfigValue.ValueString()
-	var err error
-	switch v.kind {
-	case principalAWSRole:
-		_, err = principal.ParseAWSRoleARN(s)
-	case principalGCPServiceAccount:
-		_, err = principal.ParseGCPServiceAccount(s)
-	case principalProject:
-		err = principal.CheckGCPProjectID(s)
-	case principalNamespace:
-		err = principal.CheckNamespace(s)
-	default:
-		err = principal.CheckKubernetesServiceAccount(s)
-	}
-	if err != nil {
-		resp.Diagnostics.AddAttributeError(req.Path, registryAccessErrorSummary(err), fmt.Sprintf("Attribute %s: %s.", req.Path, err))
-	}
 }

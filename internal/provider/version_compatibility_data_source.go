@@ -1,8 +1,10 @@
+// Copyright (c) zenmlpro-infra and contributors
+// SPDX-License-Identifier: MPL-2.0
+
 package provider
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -84,7 +86,7 @@ func (d *versionCompatibilityDataSource) Schema(_ context.Context, _ datasource.
 				MarkdownDescription: "The ZenML Pro Control Plane version, an exact release such as `0.13.0` (the tag of the " +
 					"`zenml-pro-api` and `zenml-pro-dashboard` images and the version of the `zenml-pro` Helm chart). " +
 					"Prefixes (`v0.13.0`), ranges (`>= 0.13`, `0.13.x`), partial versions (`0.13`) and names such as `latest` are rejected.",
-				Validators: []validator.String{exactReleaseVersionValidator{}},
+				Validators: []validator.String{exactReleaseVersionCheck},
 			},
 			"workspace_versions": schema.MapAttribute{
 				Required:    true,
@@ -264,19 +266,7 @@ func incompatibleDetail(catalog *releases.Catalog, workspace string, chk release
 // addReleaseError turns an error of the releases package into an attribute error with a summary that
 // names its kind.
 func addReleaseError(diags *diag.Diagnostics, p path.Path, err error) {
-	var ve *releases.VersionError
-	var ue *releases.UnknownDateError
-	summary := "Invalid Version"
-	switch {
-	case errors.As(err, &ve):
-	case errors.As(err, &ue) && ue.OtherLine != "":
-		summary = "Version of the Other Component"
-	case errors.As(err, &ue) && ue.Listed:
-		summary = "Unknown Release Date"
-	case errors.As(err, &ue):
-		summary = "Unknown Version"
-	}
-	diags.AddAttributeError(p, summary, fmt.Sprintf("Attribute %s: %s.", p, err))
+	diags.AddAttributeError(p, releaseErrorSummary(err), fmt.Sprintf("Attribute %s: %s.", p, err))
 }
 
 // workspaceVersionsValidator checks each value of a map of workspace name to version: not null, and an
@@ -284,7 +274,7 @@ func addReleaseError(diags *diag.Diagnostics, p path.Path, err error) {
 type workspaceVersionsValidator struct{}
 
 func (workspaceVersionsValidator) Description(ctx context.Context) string {
-	return "each " + exactReleaseVersionValidator{}.Description(ctx)
+	return "each " + exactReleaseVersionCheck.Description(ctx)
 }
 
 func (v workspaceVersionsValidator) MarkdownDescription(ctx context.Context) string {

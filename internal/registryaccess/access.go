@@ -1,13 +1,17 @@
-// Package registryaccess holds the pure logic of registry access grants: editing ECR repository
-// policies one statement at a time, editing Artifact Registry IAM policies one member at a time, and
-// the retry, locking and caching rules the cloud adapters share. It imports no Terraform and no cloud
-// SDK packages.
+// Copyright (c) zenmlpro-infra and contributors
+// SPDX-License-Identifier: MPL-2.0
+
+// Package registryaccess is what registry access grants have in common, whatever the cloud: the
+// access levels, what a grant's create, read and destroy report, the Grant interface that the cloud
+// packages implement, the retry options they share, and the rules of a grant's configuration.
+//
+// One folder per cloud holds the rest: ecr/ (repository policy statements, the ECR API, AWS clients)
+// and artifactregistry/ (IAM policy members, the Artifact Registry API, Google clients). principal/
+// parses the identities granted; accessrequest/ builds the request for access to ZenML's own
+// registries. None of them knows Terraform: the provider package adapts them.
 package registryaccess
 
-import (
-	"fmt"
-	"slices"
-)
+import "fmt"
 
 // Access is the level of registry access a grant gives.
 type Access string
@@ -30,53 +34,4 @@ func ParseAccess(s string) (Access, error) {
 		}
 	}
 	return "", fmt.Errorf("access %q is not one of pull, push (for example \"pull\")", s)
-}
-
-var (
-	ecrPullActions = []string{
-		"ecr:BatchCheckLayerAvailability",
-		"ecr:BatchGetImage",
-		"ecr:GetDownloadUrlForLayer",
-	}
-	ecrPushActions = append(append([]string(nil), ecrPullActions...),
-		"ecr:CompleteLayerUpload",
-		"ecr:InitiateLayerUpload",
-		"ecr:PutImage",
-		"ecr:UploadLayerPart",
-	)
-)
-
-// ECRActions returns the ECR actions the access level grants, sorted. The slice is a fresh copy.
-func (a Access) ECRActions() []string {
-	switch a {
-	case AccessPull:
-		return append([]string(nil), ecrPullActions...)
-	case AccessPush:
-		out := append([]string(nil), ecrPushActions...)
-		slices.Sort(out)
-		return out
-	}
-	return nil
-}
-
-// Artifact Registry roles granted for each access level.
-const (
-	RoleReader           = "roles/artifactregistry.reader"
-	RoleWriter           = "roles/artifactregistry.writer"
-	RoleRepoAdmin        = "roles/artifactregistry.repoAdmin"
-	RoleAdmin            = "roles/artifactregistry.admin"
-	sidPrefixECR         = "ZenMLPro"
-	sidHashLength        = 16
-	DefaultPolicyVersion = "2012-10-17"
-)
-
-// ArtifactRegistryRole returns the role a grant of this access level binds the member to.
-func (a Access) ArtifactRegistryRole() string {
-	switch a {
-	case AccessPull:
-		return RoleReader
-	case AccessPush:
-		return RoleWriter
-	}
-	return ""
 }

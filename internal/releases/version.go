@@ -1,3 +1,6 @@
+// Copyright (c) zenmlpro-infra and contributors
+// SPDX-License-Identifier: MPL-2.0
+
 // Package releases holds the release catalog of both ZenML Pro version lines (Control Plane and
 // Workspace Server) and the rules that decide whether two versions work together.
 //

@@ -1,3 +1,6 @@
+// Copyright (c) zenmlpro-infra and contributors
+// SPDX-License-Identifier: MPL-2.0
+
 package testsupport
 
 // The AWS stand-in: moto_server (ECR, IAM, STS), which scripts/services.sh runs on loopback.

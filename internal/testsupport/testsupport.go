@@ -1,3 +1,6 @@
+// Copyright (c) zenmlpro-infra and contributors
+// SPDX-License-Identifier: MPL-2.0
+
 // Package testsupport gives tests the real database servers that scripts/services.sh runs on
 // loopback (MariaDB, MariaDB with TLS, PostgreSQL 15), the accounts on them (the superuser and a
 // restricted admin shaped like a managed cloud's master user), helpers that look at or change the

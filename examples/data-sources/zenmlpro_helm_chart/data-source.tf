@@ -4,10 +4,10 @@ data "zenmlpro_helm_chart" "control_plane" {
   version = "0.13.0"
 }
 
-# The workspace chart (the ZenML OSS chart, zenml) from an internal OCI mirror. The registry may be
-# written with or without oci://.
+# The Workspace Server chart (the ZenML OSS chart, zenml) from an internal OCI mirror. The registry may
+# be written with or without oci://.
 data "zenmlpro_helm_chart" "workspace" {
-  chart    = "workspace"
+  chart    = "workspace_server"
   version  = "0.93.2"
   registry = "oci://harbor.internal.example.com/zenml"
 }

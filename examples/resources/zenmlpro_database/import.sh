@@ -1,3 +1,5 @@
+# Copyright (c) zenmlpro-infra and contributors
+# SPDX-License-Identifier: MPL-2.0
 # A database: <server>/<database>, where <server> is the key in the provider's database_servers.
 terraform import zenmlpro_database.workspace_1 main/zenml_workspace_1
 

@@ -51,7 +51,7 @@ variable "control_plane_db_password" {
 resource "zenmlpro_database" "workspace_1" {
   server    = "main"
   name      = "zenml_workspace_1"
-  component = "workspace"
+  component = "workspace_server"
 
   user = {
     name                = "zenml_ws1"

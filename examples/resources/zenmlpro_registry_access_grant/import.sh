@@ -1,3 +1,5 @@
+# Copyright (c) zenmlpro-infra and contributors
+# SPDX-License-Identifier: MPL-2.0
 # The ID has three parts separated by single spaces, so quote it.
 
 # ECR: "<repository ARN> <access> <role ARN>".

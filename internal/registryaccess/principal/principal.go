@@ -1,3 +1,6 @@
+// Copyright (c) zenmlpro-infra and contributors
+// SPDX-License-Identifier: MPL-2.0
+
 // Package principal reads the identities that pull container images: AWS IAM role ARNs, GCP service
 // account e-mails and GKE Workload Identity members. Its parsers reject what cannot be granted and say
 // what to give instead (an instance profile's role, the role behind an STS session, a service account

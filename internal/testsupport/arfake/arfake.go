@@ -1,3 +1,6 @@
+// Copyright (c) zenmlpro-infra and contributors
+// SPDX-License-Identifier: MPL-2.0
+
 // Package arfake is an in-process gRPC fake of the Artifact Registry IAM methods (GetIamPolicy,
 // SetIamPolicy and GetRepository) for tests. It exists because Google publishes no emulator for
 // Artifact Registry: tests point the real cloud.google.com/go/artifactregistry/apiv1 client at it

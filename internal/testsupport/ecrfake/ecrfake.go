@@ -1,3 +1,6 @@
+// Copyright (c) zenmlpro-infra and contributors
+// SPDX-License-Identifier: MPL-2.0
+
 // Package ecrfake is a small in-process fake of the Amazon ECR API for the repository policy
 // operations (GetRepositoryPolicy, SetRepositoryPolicy, DeleteRepositoryPolicy and
 // DescribeRepositories), served by an httptest server over the AWS JSON 1.1 protocol that the real

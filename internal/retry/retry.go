@@ -1,0 +1,217 @@
+// Copyright (c) zenmlpro-infra and contributors
+// SPDX-License-Identifier: MPL-2.0
+
+// Package retry runs remote calls again when they fail in a way worth retrying: a capped exponential
+// backoff with full jitter within a deadline, an injectable clock (so that tests never sleep),
+// per-key locks that serialise read-modify-write cycles, and a read cache shared until a write. It
+// knows no cloud, registry or database: callers classify their own errors into a Kind.
+package retry
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"time"
+)
+
+// Kind is how a failed cloud call is treated.
+type Kind int
+
+const (
+	// Permanent errors fail at once.
+	Permanent Kind = iota
+	// Propagation: something created moments ago (an IAM principal) is not yet visible to the service.
+	Propagation
+	// Conflict: a concurrent writer changed the object (an etag mismatch, a lost write).
+	Conflict
+	// Throttle: the service asked to slow down or is briefly unavailable.
+	Throttle
+)
+
+func (k Kind) String() string {
+	switch k {
+	case Permanent:
+		return "permanent"
+	case Propagation:
+		return "not yet propagated"
+	case Conflict:
+		return "concurrent change"
+	case Throttle:
+		return "throttling or unavailable"
+	}
+	return fmt.Sprintf("Kind(%d)", int(k))
+}
+
+// Classifier tells Do how to treat an error. Adapters classify by error code or type.
+type Classifier interface {
+	Classify(err error) Kind
+}
+
+// ClassifierFunc adapts a function to Classifier.
+type ClassifierFunc func(err error) Kind
+
+// Classify calls f.
+func (f ClassifierFunc) Classify(err error) Kind { return f(err) }
+
+// Clock gives the time and sleeps; tests inject a fake one so nothing really waits.
+type Clock interface {
+	Now() time.Time
+	// Sleep waits for d or until ctx is done, returning ctx.Err() in that case.
+	Sleep(ctx context.Context, d time.Duration) error
+}
+
+// RealClock is the wall clock.
+type RealClock struct{}
+
+// Now returns time.Now().
+func (RealClock) Now() time.Time { return time.Now() }
+
+// Sleep waits for d or until ctx is done.
+func (RealClock) Sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// Default backoff settings.
+const (
+	DefaultInitialDelay = time.Second
+	DefaultMaxDelay     = 30 * time.Second
+	DefaultTimeout      = 5 * time.Minute
+	minDelay            = time.Millisecond
+)
+
+// Backoff is a capped exponential backoff with full jitter: before retry n (n = 1 for the first
+// retry) Do waits a uniformly random time in [0, min(Max, Initial*2^(n-1))), at least 1ms, and never
+// past the deadline. The deadline is the earlier of the context's and Timeout after the first
+// attempt. Zero fields take the defaults (1s, 30s, 5 minutes, unlimited attempts, the wall clock,
+// math/rand/v2).
+type Backoff struct {
+	Initial     time.Duration
+	Max         time.Duration
+	Timeout     time.Duration
+	MaxAttempts int
+	Clock       Clock
+	// Rand returns a number in [0, 1).
+	Rand func() float64
+}
+
+func (b Backoff) withDefaults() Backoff {
+	if b.Initial <= 0 {
+		b.Initial = DefaultInitialDelay
+	}
+	if b.Max <= 0 {
+		b.Max = DefaultMaxDelay
+	}
+	if b.Max < b.Initial {
+		b.Max = b.Initial
+	}
+	if b.Timeout <= 0 {
+		b.Timeout = DefaultTimeout
+	}
+	if b.Clock == nil {
+		b.Clock = RealClock{}
+	}
+	if b.Rand == nil {
+		b.Rand = rand.Float64
+	}
+	return b
+}
+
+// Ceiling returns the upper bound of the wait before retry n (n >= 1): min(Max, Initial*2^(n-1)).
+func (b Backoff) Ceiling(n int) time.Duration {
+	b = b.withDefaults()
+	d := b.Initial
+	for i := 1; i < n && d < b.Max; i++ {
+		d *= 2
+	}
+	return min(d, b.Max)
+}
+
+// Delay returns the jittered wait before retry n (n >= 1).
+func (b Backoff) Delay(n int) time.Duration {
+	b = b.withDefaults()
+	r := b.Rand()
+	if r < 0 || r >= 1 {
+		r = 0
+	}
+	return max(time.Duration(float64(b.Ceiling(n))*r), minDelay)
+}
+
+// StopReason says why Do gave up.
+type StopReason string
+
+// Reasons Do gives up.
+const (
+	StopPermanent StopReason = "the error is not retryable"
+	StopDeadline  StopReason = "the timeout was reached"
+	StopAttempts  StopReason = "the attempt limit was reached"
+	StopCanceled  StopReason = "the operation was canceled"
+)
+
+// Error is the last error of Do with how many attempts were made and how long they took.
+type Error struct {
+	Err      error
+	Kind     Kind
+	Attempts int
+	Elapsed  time.Duration
+	Reason   StopReason
+	ctxErr   error
+}
+
+func (e *Error) Error() string {
+	if e.Attempts <= 1 && e.Reason == StopPermanent {
+		return e.Err.Error()
+	}
+	return fmt.Sprintf("%v (gave up after %d attempts in %s: %s; the last error was classified as %s)",
+		e.Err, e.Attempts, e.Elapsed.Round(time.Millisecond), e.Reason, e.Kind)
+}
+
+// Unwrap returns the last error and, when the context ended, the context's error.
+func (e *Error) Unwrap() []error {
+	if e.ctxErr != nil {
+		return []error{e.Err, e.ctxErr}
+	}
+	return []error{e.Err}
+}
+
+// Do calls op until it succeeds, classify calls its error Permanent, the attempt limit or the
+// deadline is reached, or ctx ends. A failure is returned as *Error.
+func Do(ctx context.Context, b Backoff, classify Classifier, op func(context.Context) error) error {
+	b = b.withDefaults()
+	start := b.Clock.Now()
+	deadline := start.Add(b.Timeout)
+	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
+		deadline = d
+	}
+	for attempt := 1; ; attempt++ {
+		err := op(ctx)
+		if err == nil {
+			return nil
+		}
+		kind := classify.Classify(err)
+		fail := func(reason StopReason, ctxErr error) error {
+			return &Error{Err: err, Kind: kind, Attempts: attempt, Elapsed: b.Clock.Now().Sub(start), Reason: reason, ctxErr: ctxErr}
+		}
+		switch {
+		case kind == Permanent:
+			return fail(StopPermanent, nil)
+		case ctx.Err() != nil:
+			return fail(StopCanceled, ctx.Err())
+		case b.MaxAttempts > 0 && attempt >= b.MaxAttempts:
+			return fail(StopAttempts, nil)
+		}
+		remaining := deadline.Sub(b.Clock.Now())
+		if remaining <= 0 {
+			return fail(StopDeadline, nil)
+		}
+		if serr := b.Clock.Sleep(ctx, min(b.Delay(attempt), remaining)); serr != nil {
+			return fail(StopCanceled, serr)
+		}
+	}
+}
