@@ -4,14 +4,16 @@
 package images
 
 import (
+	"errors"
 	"fmt"
 	"regexp"
 	"strings"
 
+	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/inputerr"
 	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/releases"
 )
 
-// Inputs of an image or chart reference, named as the provider's schemas name them. An InputError
+// Inputs of an image or chart reference, named as the provider's schemas name them. An *inputerr.Error
 // names the one at fault.
 const (
 	InputComponent = "component"
@@ -22,16 +24,44 @@ const (
 	InputChart     = "chart"
 )
 
-// InputError ties an error to the input that caused it.
-type InputError struct {
-	// Input is one of the Input* names.
-	Input string
-	Err   error
+// inputError ties err to the input that caused it, with the summary that names its kind.
+func inputError(input string, err error) error {
+	return inputerr.Wrap(input, Summary(err, input), err)
 }
 
-func (e *InputError) Error() string { return e.Err.Error() }
-
-func (e *InputError) Unwrap() error { return e.Err }
+// Summary names the kind of an error of this package, for the title of a diagnostic; input, when
+// known, is the input at fault.
+func Summary(err error, input string) string {
+	var (
+		ve  *releases.VersionError
+		wl  *WrongLineError
+		re  *RegistryError
+		de  *DigestError
+		rr  *RegistryRequiredError
+		rnu *RegistryNotUsedError
+	)
+	switch {
+	case errors.As(err, &ve):
+		return "Invalid Version"
+	case errors.As(err, &wl):
+		return "Wrong Version Line"
+	case errors.As(err, &re):
+		return "Invalid Registry"
+	case errors.As(err, &de):
+		return "Invalid Digest"
+	case errors.As(err, &rr):
+		return "Registry Required"
+	case errors.As(err, &rnu):
+		return "Registry Not Used"
+	case input == InputComponent:
+		return "Invalid Component"
+	case input == InputSource:
+		return "Invalid Image Source"
+	case input == InputChart:
+		return "Invalid Chart"
+	}
+	return "Invalid Reference"
+}
 
 // ExampleDigest is a well-formed digest, for messages and descriptions.
 const ExampleDigest = "sha256:4f53cda18c2baa0c0354bb5f9a3ecbe5ed12ab4d8e11ba873c2f11161202b945"
@@ -116,9 +146,9 @@ func (e *RegistryNotUsedError) Error() string {
 func CheckRegistryUse(src Source, registry string) error {
 	switch {
 	case src == SourcePrivate && registry == "":
-		return &InputError{Input: InputRegistry, Err: &RegistryRequiredError{}}
+		return inputError(InputRegistry, &RegistryRequiredError{})
 	case src.ZenML() && registry != "":
-		return &InputError{Input: InputRegistry, Err: &RegistryNotUsedError{Source: src, Registry: registry}}
+		return inputError(InputRegistry, &RegistryNotUsedError{Source: src, Registry: registry})
 	}
 	return nil
 }
@@ -155,26 +185,26 @@ type Image struct {
 	Unlisted *UnlistedVersion
 }
 
-// ResolveImage builds the reference of one component's image. Every error is an *InputError naming
+// ResolveImage builds the reference of one component's image. Every error is an *inputerr.Error naming
 // the input at fault. The catalog decides whether the version is from the right line (a nil catalog
 // means the embedded one).
 func ResolveImage(cat *releases.Catalog, spec ImageSpec) (Image, error) {
 	if _, err := ParseComponent(string(spec.Component)); err != nil {
-		return Image{}, &InputError{Input: InputComponent, Err: err}
+		return Image{}, inputError(InputComponent, err)
 	}
 	if _, err := ParseSource(string(spec.Source)); err != nil {
-		return Image{}, &InputError{Input: InputSource, Err: err}
+		return Image{}, inputError(InputSource, err)
 	}
 	unlisted, err := CheckVersion(cat, spec.Component.Line(), string(spec.Component), spec.Version)
 	if err != nil {
-		return Image{}, &InputError{Input: InputVersion, Err: err}
+		return Image{}, inputError(InputVersion, err)
 	}
 	if err := CheckRegistryUse(spec.Source, spec.Registry); err != nil {
 		return Image{}, err
 	}
 	if spec.Digest != "" {
 		if err := ParseDigest(spec.Digest); err != nil {
-			return Image{}, &InputError{Input: InputDigest, Err: err}
+			return Image{}, inputError(InputDigest, err)
 		}
 	}
 
@@ -189,7 +219,7 @@ func ResolveImage(cat *releases.Catalog, spec ImageSpec) (Image, error) {
 	if spec.Source == SourcePrivate {
 		reg, err := ParseRegistry(spec.Registry)
 		if err != nil {
-			return Image{}, &InputError{Input: InputRegistry, Err: err}
+			return Image{}, inputError(InputRegistry, err)
 		}
 		img.Repository = reg.String() + "/" + img.ImageName
 		img.RegistryHost = reg.Host
@@ -234,22 +264,22 @@ type ChartRef struct {
 	Unlisted *UnlistedVersion
 }
 
-// ResolveChart builds the reference of one Helm chart. Every error is an *InputError naming the input
+// ResolveChart builds the reference of one Helm chart. Every error is an *inputerr.Error naming the input
 // at fault. A nil catalog means the embedded one.
 func ResolveChart(cat *releases.Catalog, spec ChartSpec) (ChartRef, error) {
 	chart, _, err := ParseChart(string(spec.Chart))
 	if err != nil {
-		return ChartRef{}, &InputError{Input: InputChart, Err: err}
+		return ChartRef{}, inputError(InputChart, err)
 	}
 	unlisted, err := CheckVersion(cat, chart.Line(), fmt.Sprintf("the %s chart", chart), spec.Version)
 	if err != nil {
-		return ChartRef{}, &InputError{Input: InputVersion, Err: err}
+		return ChartRef{}, inputError(InputVersion, err)
 	}
 	registry := DefaultChartRegistry
 	if spec.Registry != "" {
 		reg, err := ParseChartRegistry(spec.Registry)
 		if err != nil {
-			return ChartRef{}, &InputError{Input: InputRegistry, Err: err}
+			return ChartRef{}, inputError(InputRegistry, err)
 		}
 		registry = reg.String()
 	}

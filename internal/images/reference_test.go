@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/inputerr"
 	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/releases"
 )
 
@@ -192,9 +193,9 @@ func TestResolveImageErrors(t *testing.T) {
 			if err == nil {
 				t.Fatal("no error")
 			}
-			var ie *InputError
+			var ie *inputerr.Error
 			if !errors.As(err, &ie) || ie.Input != tt.input {
-				t.Fatalf("error %v is not an InputError for %q", err, tt.input)
+				t.Fatalf("error %v is not an input error for %q", err, tt.input)
 			}
 			for _, w := range tt.want {
 				if !strings.Contains(err.Error(), w) {
@@ -412,9 +413,9 @@ func TestResolveChartErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := ResolveChart(nil, tt.spec)
-			var ie *InputError
+			var ie *inputerr.Error
 			if !errors.As(err, &ie) || ie.Input != tt.input {
-				t.Fatalf("error %v is not an InputError for %q", err, tt.input)
+				t.Fatalf("error %v is not an input error for %q", err, tt.input)
 			}
 			if !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("error %q lacks %q", err, tt.want)

@@ -21,9 +21,19 @@ type Error struct {
 	Summary string
 	// Detail says what is wrong, the rule, and a valid example or what to do.
 	Detail string
+	// Err is the cause, when the error wraps one (a parser's error, say); nil otherwise.
+	Err error
 }
 
 func (e *Error) Error() string { return e.Detail }
+
+// Unwrap returns the cause, if any.
+func (e *Error) Unwrap() error { return e.Err }
+
+// Wrap returns an Error on input whose detail is err's message and whose cause is err.
+func Wrap(input, summary string, err error) *Error {
+	return &Error{Input: input, Summary: summary, Detail: err.Error(), Err: err}
+}
 
 // New returns an Error whose detail is formatted.
 func New(input, summary, format string, args ...any) *Error {

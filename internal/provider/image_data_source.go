@@ -5,7 +5,6 @@ package provider
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 
@@ -18,6 +17,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/images"
+	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/inputerr"
 	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/releases"
 )
 
@@ -199,47 +199,17 @@ func (d *imageDataSource) Read(ctx context.Context, req datasource.ReadRequest, 
 
 // imagesErrorSummary names the kind of an error of the images package, for a diagnostic summary.
 func imagesErrorSummary(err error) string {
-	var (
-		ve  *releases.VersionError
-		wl  *images.WrongLineError
-		re  *images.RegistryError
-		de  *images.DigestError
-		rr  *images.RegistryRequiredError
-		rnu *images.RegistryNotUsedError
-		ie  *images.InputError
-	)
-	switch {
-	case errors.As(err, &ve):
-		return "Invalid Version"
-	case errors.As(err, &wl):
-		return "Wrong Version Line"
-	case errors.As(err, &re):
-		return "Invalid Registry"
-	case errors.As(err, &de):
-		return "Invalid Digest"
-	case errors.As(err, &rr):
-		return "Registry Required"
-	case errors.As(err, &rnu):
-		return "Registry Not Used"
-	case errors.As(err, &ie) && ie.Input == images.InputComponent:
-		return "Invalid Component"
-	case errors.As(err, &ie) && ie.Input == images.InputSource:
-		return "Invalid Image Source"
-	case errors.As(err, &ie) && ie.Input == images.InputChart:
-		return "Invalid Chart"
+	if ie, ok := inputerr.As(err); ok {
+		return ie.Summary
 	}
-	return "Invalid Reference"
+	return images.Summary(err, "")
 }
 
 // addImagesError adds an error of the images package as an error on the attribute it names.
 func addImagesError(diags *diag.Diagnostics, err error) {
-	var ie *images.InputError
-	if !errors.As(err, &ie) {
+	if !addInputError(diags, err) {
 		diags.AddError(imagesErrorSummary(err), err.Error()+".")
-		return
 	}
-	p := path.Root(ie.Input)
-	diags.AddAttributeError(p, imagesErrorSummary(err), fmt.Sprintf("Attribute %s: %s.", p, ie.Err))
 }
 
 // addUnlistedWarning warns about a version that the release catalog does not list.

@@ -5,13 +5,13 @@ package provider
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/function"
 
 	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/images"
+	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/inputerr"
 	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/releases"
 )
 
@@ -91,11 +91,10 @@ func (f *imageURIFunction) Run(ctx context.Context, req function.RunRequest, res
 		Source:    images.Source(source),
 	})
 	if err != nil {
-		var ie *images.InputError
-		if errors.As(err, &ie) {
+		if ie, ok := inputerr.As(err); ok {
 			if i, ok := imageURIArguments[ie.Input]; ok {
 				// Terraform words it as: Invalid value for "<parameter>" parameter: <text>.
-				resp.Error = function.NewArgumentFuncError(i, ie.Err.Error())
+				resp.Error = function.NewArgumentFuncError(i, ie.Detail)
 				return
 			}
 		}

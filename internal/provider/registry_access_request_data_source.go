@@ -19,6 +19,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types/basetypes"
 
 	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/images"
+	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/inputerr"
 	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/registryaccess/accessrequest"
 	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/registryaccess/principal"
 )
@@ -224,8 +225,7 @@ func (d *registryAccessRequestDataSource) ValidateConfig(ctx context.Context, re
 		// check what they say of each other now rather than at apply.
 		if !m.Workload.IsUnknown() && !m.Source.IsUnknown() && !m.Source.IsNull() && images.Source(m.Source.ValueString()).ZenML() {
 			if err := accessrequest.CheckSource(m.Workload.ValueString(), m.Source.ValueString()); err != nil {
-				var ie *principal.InputError
-				if errors.As(err, &ie) && ie.Input == accessrequest.InputSource {
+				if ie, ok := inputerr.As(err); ok && ie.Input == accessrequest.InputSource {
 					addRegistryAccessError(&resp.Diagnostics, err)
 				}
 			}
@@ -238,8 +238,7 @@ func (d *registryAccessRequestDataSource) ValidateConfig(ctx context.Context, re
 		if errors.As(err, &pe) {
 			return // the attribute validator reported it
 		}
-		var ie *principal.InputError
-		if errors.As(err, &ie) && (ie.Input == accessrequest.InputWorkload || ie.Input == accessrequest.InputSource && spec.Source != "" && !images.Source(spec.Source).ZenML()) {
+		if ie, ok := inputerr.As(err); ok && (ie.Input == accessrequest.InputWorkload || ie.Input == accessrequest.InputSource && spec.Source != "" && !images.Source(spec.Source).ZenML()) {
 			return // the OneOf validators reported it
 		}
 		addRegistryAccessError(&resp.Diagnostics, err)
@@ -345,46 +344,19 @@ func registryAccessSpec(ctx context.Context, m registryAccessRequestModel, diags
 
 // registryAccessErrorSummary names the kind of an error of the principal package, for a diagnostic summary.
 func registryAccessErrorSummary(err error) string {
+	if ie, ok := inputerr.As(err); ok {
+		return ie.Summary
+	}
 	var pe *principal.Error
 	if errors.As(err, &pe) {
-		switch pe.Kind {
-		case principal.KindAWSRoleARN:
-			return "Invalid IAM Role ARN"
-		case principal.KindGCPServiceAccount:
-			return "Invalid Service Account"
-		case principal.KindGCPProjectID:
-			return "Invalid Project ID"
-		case principal.KindKubernetesNamespace:
-			return "Invalid Kubernetes Namespace"
-		case principal.KindKubernetesSA:
-			return "Invalid Kubernetes Service Account"
-		}
-		return "Invalid Principal"
-	}
-	var ie *principal.InputError
-	if errors.As(err, &ie) {
-		switch ie.Input {
-		case accessrequest.InputWorkload:
-			return "Invalid Workload"
-		case accessrequest.InputSource:
-			return "Source Contradicts Workload"
-		case accessrequest.InputComponents:
-			return "Invalid Components"
-		case principal.InputPrincipal:
-			return "Invalid Principal"
-		}
-		return "Principal Does Not Fit Workload"
+		return principal.Summary(err)
 	}
 	return "Invalid Registry Access Request"
 }
 
 // addRegistryAccessError adds an error of the principal package as an error on the attribute it names.
 func addRegistryAccessError(diags *diag.Diagnostics, err error) {
-	var ie *principal.InputError
-	if !errors.As(err, &ie) {
+	if !addInputError(diags, err) {
 		diags.AddError(registryAccessErrorSummary(err), err.Error()+".")
-		return
 	}
-	p := inputPath(ie.Input)
-	diags.AddAttributeError(p, registryAccessErrorSummary(err), fmt.Sprintf("Attribute %s: %s.", p, ie.Err))
 }

@@ -35,8 +35,7 @@ func CheckOnePrincipal(in principal.Input) error {
 	if len(in.Given()) == 1 {
 		return nil
 	}
-	return &inputerr.Error{Input: principal.InputPrincipal, Summary: "Invalid Principal",
-		Detail: principal.ErrNotOnePrincipal(in, fmt.Sprintf("E.g. principal = { aws_iam_role_arn = %q }", principal.ExampleAWSRoleARN)).Error()}
+	return principal.ErrNotOnePrincipal(in, fmt.Sprintf("E.g. principal = { aws_iam_role_arn = %q }", principal.ExampleAWSRoleARN))
 }
 
 // ImportFormats describes the import ID formats of both registries, for messages and documentation.

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/images"
+	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/inputerr"
 	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/registryaccess/principal"
 )
 
@@ -148,7 +149,7 @@ const (
 )
 
 // Inputs of a request that are not the principal, named as the provider's schema names them. An
-// principal.InputError names the one at fault.
+// *inputerr.Error names the one at fault.
 const (
 	InputWorkload   = "workload"
 	InputComponents = "components"
@@ -226,10 +227,25 @@ func ExampleFor(w Workload) string {
 }
 
 func inputErr(input, format string, args ...any) error {
-	return &principal.InputError{Input: input, Err: fmt.Errorf(format, args...)}
+	return inputerr.New(input, summaryOf(input), format, args...)
 }
 
-// BuildRequest checks the spec and builds the request. Errors are *principal.InputError.
+// summaryOf is the title of a diagnostic about an input of the request.
+func summaryOf(input string) string {
+	switch input {
+	case InputWorkload:
+		return "Invalid Workload"
+	case InputSource:
+		return "Source Contradicts Workload"
+	case InputComponents:
+		return "Invalid Components"
+	case principal.InputPrincipal:
+		return "Invalid Principal"
+	}
+	return "Principal Does Not Fit Workload"
+}
+
+// BuildRequest checks the spec and builds the request. Errors are *inputerr.Error.
 func BuildRequest(spec RequestSpec) (Request, error) {
 	w, err := parseWorkload(spec.Workload)
 	if err != nil {
@@ -278,7 +294,7 @@ func (r *Request) setPrincipal(spec RequestSpec) error {
 		}
 		role, err := principal.ParseAWSRoleARN(*spec.AWSIAMRoleARN)
 		if err != nil {
-			return &principal.InputError{Input: principal.InputAWSIAMRoleARN, Err: err}
+			return inputerr.Wrap(principal.InputAWSIAMRoleARN, principal.Summary(err), err)
 		}
 		if role.Partition != "aws" {
 			return inputErr(principal.InputAWSIAMRoleARN, "the role %q is in the AWS partition %q, and ZenML's ECR (account %s) is in the partition \"aws\": "+
@@ -292,7 +308,7 @@ func (r *Request) setPrincipal(spec RequestSpec) error {
 		}
 		sa, err := principal.ParseGCPServiceAccount(*spec.GCPServiceAccount)
 		if err != nil {
-			return &principal.InputError{Input: principal.InputGCPServiceAccount, Err: err}
+			return inputerr.Wrap(principal.InputGCPServiceAccount, principal.Summary(err), err)
 		}
 		r.Method, r.Principal, r.PrincipalKind, r.GCPProject, r.gcpKind = MethodGCPServiceAccount, sa.Email, "GCP "+sa.Kind.Title(), sa.Project, sa.Kind
 	default:
@@ -307,7 +323,7 @@ func (r *Request) setPrincipal(spec RequestSpec) error {
 			if errors.As(err, &pe) && pe.Field != "" {
 				input += "." + pe.Field
 			}
-			return &principal.InputError{Input: input, Err: err}
+			return inputerr.Wrap(input, principal.Summary(err), err)
 		}
 		r.Method, r.Principal, r.GCPProject = MethodGKEWorkloadIdentity, wi.Member(), wi.Project
 		r.PrincipalKind = fmt.Sprintf("GKE Workload Identity member: Kubernetes service account %q in namespace %q of a cluster in project %q",
@@ -326,7 +342,7 @@ func parseWorkload(s string) (Workload, error) {
 }
 
 // CheckSource checks a given source against the workload alone, for when the rest of a request is
-// not known yet. Errors are *principal.InputError.
+// not known yet. Errors are *inputerr.Error.
 func CheckSource(workload, source string) error {
 	w, err := parseWorkload(workload)
 	if err != nil {
@@ -378,7 +394,7 @@ func (r *Request) setComponents(names []string) error {
 }
 
 // CheckComponents checks a given list of component names: at least one, each control_plane or
-// workspace_server. Errors are *principal.InputError.
+// workspace_server. Errors are *inputerr.Error.
 func CheckComponents(names []string) error {
 	if len(names) == 0 {
 		return inputErr(InputComponents, "it is empty: name at least one of %s, e.g. [%q], or leave it out for both",

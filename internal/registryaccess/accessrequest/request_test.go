@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/inputerr"
 	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/registryaccess/principal"
 )
 
@@ -145,13 +146,13 @@ func TestBuildRequestErrors(t *testing.T) {
 	}
 	for _, c := range cases {
 		_, err := BuildRequest(c.spec)
-		var ie *principal.InputError
+		var ie *inputerr.Error
 		if !errors.As(err, &ie) {
-			t.Errorf("%+v: error %v, want *InputError", c.spec, err)
+			t.Errorf("%+v: error %v, want *inputerr.Error", c.spec, err)
 			continue
 		}
-		if ie.Input != c.input || !strings.Contains(ie.Err.Error(), c.want) {
-			t.Errorf("%+v:\n got %s: %s\nwant %s: ...%s...", c.spec, ie.Input, ie.Err, c.input, c.want)
+		if ie.Input != c.input || !strings.Contains(ie.Detail, c.want) || ie.Summary == "" {
+			t.Errorf("%+v:\n got %s (%s): %s\nwant %s: ...%s...", c.spec, ie.Input, ie.Summary, ie.Detail, c.input, c.want)
 		}
 	}
 }

@@ -4,12 +4,14 @@
 package principal
 
 import (
-	"fmt"
+	"errors"
 	"strings"
+
+	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/inputerr"
 )
 
 // Inputs of the principal object, named as the provider's schema names them (in
-// zenmlpro_registry_access_request and zenmlpro_registry_access_grant). An InputError names the one
+// zenmlpro_registry_access_request and zenmlpro_registry_access_grant). An *inputerr.Error names the one
 // at fault.
 const (
 	InputPrincipal           = "principal"
@@ -17,18 +19,6 @@ const (
 	InputGCPServiceAccount   = "principal.gcp_service_account"
 	InputGKEWorkloadIdentity = "principal.gke_workload_identity"
 )
-
-// InputError ties an error to the input that caused it.
-type InputError struct {
-	// Input is one of the Input* names, possibly followed by ".project", ".namespace" or ".service_account".
-	Input string
-	Err   error
-}
-
-func (e *InputError) Error() string { return e.Input + ": " + e.Err.Error() }
-
-// Unwrap returns the underlying error.
-func (e *InputError) Unwrap() error { return e.Err }
 
 // Input is the principal object as given: exactly one of its values should be set; nil for absent ones.
 type Input struct {
@@ -56,13 +46,29 @@ func (in Input) Given() []string {
 func ErrNotOnePrincipal(in Input, example string) error {
 	given := in.Given()
 	if len(given) == 0 {
-		return inputErr(InputPrincipal, "set exactly one of aws_iam_role_arn, gcp_service_account or gke_workload_identity; none is set. %s", example)
+		return inputerr.New(InputPrincipal, "Invalid Principal", "set exactly one of aws_iam_role_arn, gcp_service_account or gke_workload_identity; none is set. %s", example)
 	}
-	return inputErr(InputPrincipal, "set exactly one of aws_iam_role_arn, gcp_service_account or gke_workload_identity; %s are set. %s",
+	return inputerr.New(InputPrincipal, "Invalid Principal", "set exactly one of aws_iam_role_arn, gcp_service_account or gke_workload_identity; %s are set. %s",
 		strings.Join(given, " and "), example)
 }
 
-// inputErr is an InputError with a formatted reason.
-func inputErr(input, format string, args ...any) error {
-	return &InputError{Input: input, Err: fmt.Errorf(format, args...)}
+// Summary names the kind of a parser error of this package, for the title of a diagnostic.
+func Summary(err error) string {
+	var pe *Error
+	if !errors.As(err, &pe) {
+		return "Invalid Principal"
+	}
+	switch pe.Kind {
+	case KindAWSRoleARN:
+		return "Invalid IAM Role ARN"
+	case KindGCPServiceAccount:
+		return "Invalid Service Account"
+	case KindGCPProjectID:
+		return "Invalid Project ID"
+	case KindKubernetesNamespace:
+		return "Invalid Kubernetes Namespace"
+	case KindKubernetesSA:
+		return "Invalid Kubernetes Service Account"
+	}
+	return "Invalid Principal"
 }
