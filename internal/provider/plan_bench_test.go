@@ -31,8 +31,8 @@ const (
 	// Every database refresh goes through the provider's one pool for the server.
 	planConnectionsBudget = databases.DefaultMaxOpenConnections
 	// Statements per workspace database in a refresh (no N+1: the same for 1 or 100 workspaces):
-	// the database, then the user with its privileges.
-	planStatementsPerWorkspaceBudget = 3
+	// the database, then the user with every privilege it holds, in one statement.
+	planStatementsPerWorkspaceBudget = 2
 	// Statements per plan whatever the number of workspaces: the server version and the session
 	// set-up of each pooled connection.
 	planStatementsPerPlanBudget = 10
