@@ -31,7 +31,7 @@ provider "zenmlpro" {
   # ECR of the mirror repositories, with the default AWS credential chain.
   aws = {
     region    = var.aws_region
-    endpoints = var.aws_endpoint == null ? null : { ecr = var.aws_endpoint, iam = var.aws_endpoint, sts = var.aws_endpoint }
+    endpoints = var.aws_endpoint == null ? null : { ecr = var.aws_endpoint, sts = var.aws_endpoint }
   }
 }
 

@@ -15,6 +15,7 @@ import (
 	"cloud.google.com/go/iam/apiv1/iampb"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
+	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
@@ -358,6 +359,28 @@ func TestCredentialsValidatorNeverQuotesTheValue(t *testing.T) {
 			if strings.Contains(d.Summary()+d.Detail(), marker) {
 				t.Fatalf("the diagnostic quotes the credentials: %s", d.Detail())
 			}
+		}
+	}
+}
+
+// aws.endpoints.iam is deprecated (the provider makes no IAM calls): still accepted, with a
+// deprecation message that says it is ignored and until when it is accepted.
+func TestAWSEndpointsIAMIsDeprecated(t *testing.T) {
+	aws, ok := awsAttribute().(schema.SingleNestedAttribute)
+	if !ok {
+		t.Fatal("aws is not a nested attribute")
+	}
+	endpoints, ok := aws.Attributes["endpoints"].(schema.SingleNestedAttribute)
+	if !ok {
+		t.Fatal("aws.endpoints is not a nested attribute")
+	}
+	iam := endpoints.Attributes["iam"].GetDeprecationMessage()
+	if !strings.Contains(iam, "not used") || !strings.Contains(iam, "until version 1.0") {
+		t.Errorf("aws.endpoints.iam deprecation message = %q", iam)
+	}
+	for _, s := range awsEndpointServices {
+		if msg := endpoints.Attributes[s].GetDeprecationMessage(); msg != "" {
+			t.Errorf("aws.endpoints.%s is deprecated: %q", s, msg)
 		}
 	}
 }

@@ -30,7 +30,7 @@ func TestAccDataSourcesContactNothing(t *testing.T) {
 provider "zenmlpro" {
   aws = {
     region    = "eu-central-1"
-    endpoints = { ecr = "http://%[1]s", iam = "http://%[1]s", sts = "http://%[1]s" }
+    endpoints = { ecr = "http://%[1]s", sts = "http://%[1]s" }
   }
   gcp = { project = "my-project", artifact_registry_endpoint = %[2]q, insecure = true }
   database_servers = {

@@ -203,7 +203,7 @@ provider "zenmlpro" {
   }
   aws = {
     region    = %q
-    endpoints = { ecr = %q, iam = %q, sts = %q }
+    endpoints = { ecr = %q, sts = %q }
   }
 }
 
@@ -231,5 +231,5 @@ resource "zenmlpro_registry_access_grant" "workspace" {
   ecr       = { repository = each.value.repo, region = %q }
   principal = { aws_iam_role_arn = each.value.role }
 }
-`, s.Host, s.Port, s.Admin.User, moto.Region, moto.Endpoint, moto.Endpoint, moto.Endpoint, moto.Region)
+`, s.Host, s.Port, s.Admin.User, moto.Region, moto.Endpoint, moto.Endpoint, moto.Region)
 }

@@ -51,10 +51,10 @@ func awsProviderBlock(endpoint, region string) string {
 provider "zenmlpro" {
   aws = {
     region    = %q
-    endpoints = { ecr = %q, iam = %q, sts = %q }
+    endpoints = { ecr = %q, sts = %q }
   }
 }
-`, region, endpoint, endpoint, endpoint)
+`, region, endpoint, endpoint)
 }
 
 func ecrGrantBlock(name, repo, region, roleARN, access string) string {
@@ -553,10 +553,10 @@ resource "terraform_data" "region" {
 provider "zenmlpro" {
   aws = {
     region    = terraform_data.region.output
-    endpoints = { ecr = %q, iam = %q, sts = %q }
+    endpoints = { ecr = %q, sts = %q }
   }
 }
-`, aws.Region, trigger, aws.Endpoint, aws.Endpoint, aws.Endpoint) + ecrGrantBlock("g", repo, aws.Region, role, "pull")
+`, aws.Region, trigger, aws.Endpoint, aws.Endpoint) + ecrGrantBlock("g", repo, aws.Region, role, "pull")
 	}
 	resource.Test(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },

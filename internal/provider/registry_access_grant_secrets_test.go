@@ -45,14 +45,14 @@ variable "gcp_credentials" {
 provider "zenmlpro" {
   aws = {
     region    = %q
-    endpoints = { ecr = %q, iam = %q, sts = %q }
+    endpoints = { ecr = %q, sts = %q }
   }
   gcp = {
     credentials                = var.gcp_credentials
     artifact_registry_endpoint = "127.0.0.1:1"
   }
 }
-`, aws.Region, aws.Endpoint, aws.Endpoint, aws.Endpoint)
+`, aws.Region, aws.Endpoint, aws.Endpoint)
 	ecrGrant := ecrGrantBlock("ecr", repo, aws.Region, role, "pull")
 	arGrant := `
 resource "zenmlpro_registry_access_grant" "ar" {

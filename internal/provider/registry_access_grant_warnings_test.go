@@ -48,11 +48,11 @@ terraform {
 provider "zenmlpro" {
   aws = {
     region    = %q
-    endpoints = { ecr = %q, iam = %q, sts = %q }
+    endpoints = { ecr = %q, sts = %q }
   }
   gcp = { artifact_registry_endpoint = %q, insecure = true }
 }
-`, aws.Region, aws.Endpoint, aws.Endpoint, aws.Endpoint, endpoint)
+`, aws.Region, aws.Endpoint, aws.Endpoint, endpoint)
 	grants := ecrGrantBlock("adopted", adoptedRepo, aws.Region, role, "pull") + arGrantBlock("sa", "zenml-mirror", saHCL, "pull")
 	legacyGrant := ecrGrantBlock("legacy", legacyRepo, aws.Region, role, "pull")
 	cli := newCLIWorkdir(t, map[string][]byte{"main.tf": []byte(provider + grants + legacyGrant)},
