@@ -60,7 +60,7 @@ func readPrincipalInput(ctx context.Context, obj types.Object, diags *diag.Diagn
 	return in, true
 }
 
-// addGrantConfigError reports a rule of package grant at the attribute it names. Malformed principal
+// addGrantConfigError reports a rule of the registry access packages at the attribute it names. Malformed principal
 // values are left to the attribute validators, which report them already.
 func addGrantConfigError(diags *diag.Diagnostics, err error) {
 	var pe *principal.Error
@@ -72,7 +72,7 @@ func addGrantConfigError(diags *diag.Diagnostics, err error) {
 	}
 }
 
-// checkGrantShape checks, with the rules of package grant, what the attribute validators cannot: one
+// checkGrantShape checks, with the rules of the registry access packages, what the attribute validators cannot: one
 // registry, one principal, the principal's kind against the registry's, and the partitions. Values
 // still unknown are skipped. known is false when a value the spec needs is unknown.
 func checkGrantShape(ctx context.Context, m registryAccessGrantModel, defaultProject string, diags *diag.Diagnostics) (spec grantSpec, known bool) {

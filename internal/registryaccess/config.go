@@ -11,7 +11,7 @@ import (
 	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/registryaccess/principal"
 )
 
-// Examples of a registry block, quoted in messages (the cloud packages check them).
+// Examples of a registry block, quoted in messages (the tests of the cloud packages hold them to their own examples).
 const (
 	ExampleECRBlock              = `ecr = { repository = "zenml-pro-server", region = "eu-central-1" }`
 	ExampleArtifactRegistryBlock = `artifact_registry = { project = "my-project", location = "europe-west3", repository = "zenml-mirror" }`

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/inputerr"
+	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/registryaccess"
 	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/registryaccess/principal"
 )
 
@@ -106,5 +107,13 @@ func TestMember(t *testing.T) {
 		if !ok || ce.Input != principal.InputPrincipal || ce.Summary != want[0] || !strings.Contains(ce.Error(), want[1]) {
 			t.Errorf("Member(%+v) = %v, want %q containing %q", *in, err, want[0], want[1])
 		}
+	}
+}
+
+func TestExampleBlockUsesTheExamples(t *testing.T) {
+	want := `artifact_registry = { project = "` + principal.ExampleGCPProject + `", location = "` + ExampleLocation + `", repository = "` +
+		ExampleRepository + `" }`
+	if registryaccess.ExampleArtifactRegistryBlock != want {
+		t.Errorf("ExampleArtifactRegistryBlock = %s, want %s", registryaccess.ExampleArtifactRegistryBlock, want)
 	}
 }

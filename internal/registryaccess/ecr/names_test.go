@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/inputerr"
+	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/registryaccess"
 	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/registryaccess/principal"
 )
 
@@ -121,5 +122,12 @@ func TestRole(t *testing.T) {
 	var pe *principal.Error
 	if !errors.As(err, &pe) {
 		t.Errorf("instance-profile ARN: %v, want the parser's *principal.Error", err)
+	}
+}
+
+func TestExampleBlockUsesTheExamples(t *testing.T) {
+	want := `ecr = { repository = "` + ExampleRepository + `", region = "` + ExampleAWSRegion + `" }`
+	if registryaccess.ExampleECRBlock != want {
+		t.Errorf("ExampleECRBlock = %s, want %s", registryaccess.ExampleECRBlock, want)
 	}
 }
