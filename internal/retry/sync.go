@@ -51,12 +51,6 @@ func (l *Locks) Lock(key string) func() {
 	}
 }
 
-// held returns how many keys have a holder or waiter (for tests).
-func (l *Locks) held() int {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return len(l.m)
-}
 
 // Cache keeps one value per key (a repository's policy) so that a refresh of many grants on one
 // repository reads the policy once. Concurrent Gets of a key share one load; a failed load is not

@@ -204,3 +204,10 @@ func TestCachePanickingLoad(t *testing.T) {
 		t.Fatalf("after a panicking load Get = %d, %v", v, err)
 	}
 }
+
+// held returns how many keys have a holder or waiter.
+func (l *Locks) held() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.m)
+}

@@ -71,7 +71,8 @@ type ServiceClients struct {
 	// Config is the loaded SDK configuration (region, credentials, retryer).
 	Config aws.Config
 	ECR    *awsecr.Client
-	STS    *sts.Client
+	// STS is the client that assumes Config's AssumeRoleARN (its endpoint override included).
+	STS *sts.Client
 }
 
 // NewClients returns the lazy clients of cfg. extra load options are applied after the provider's
