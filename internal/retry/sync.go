@@ -51,7 +51,6 @@ func (l *Locks) Lock(key string) func() {
 	}
 }
 
-
 // Cache keeps one value per key (a repository's policy) so that a refresh of many grants on one
 // repository reads the policy once. Concurrent Gets of a key share one load; a failed load is not
 // kept. Writers call Put with what they wrote, or Invalidate. Values are shared between callers and
