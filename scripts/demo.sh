@@ -82,7 +82,7 @@ mysql_root() {
 # users that hold privileges on them. Resource IDs are <server>/<database>.
 if [ -f "$work/terraform.tfstate" ]; then
   terraform -chdir="$work" state list 2>/dev/null | grep -E '(^|\.)zenmlpro_database\.' | while IFS= read -r addr; do
-    id=$(terraform -chdir="$work" state show -no-color "$addr" | sed -n 's/^ *id *= *"\([^"]*\)".*/\1/p' | head -n 1)
+    id=$(terraform -chdir="$work" state show -no-color "$addr" | sed -n 's/^ *id *= *"\([^"]*\)".*/\1/p' | awk 'NR == 1')
     db=${id#*/}
     db=${db%%/*}
     [[ "$db" =~ ^[a-z][a-z0-9_]{0,62}$ ]] || continue

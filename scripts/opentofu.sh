@@ -8,7 +8,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 version=${OPENTOFU_VERSION:-v1.10.10}
 out="$root/bin/tofu"
-if [ -x "$out" ] && "$out" version 2>/dev/null | head -1 | grep -q "OpenTofu ${version}"; then
+if [ -x "$out" ] && [[ "$("$out" version 2>/dev/null || true)" == *"OpenTofu ${version}"* ]]; then
   exit 0
 fi
 dir=$(go mod download -json "github.com/opentofu/opentofu@$version" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
@@ -19,4 +19,4 @@ cp -r "$dir/." "$src/"
 chmod -R u+w "$src"
 mkdir -p "$root/bin"
 (cd "$src" && go build -o "$out" ./cmd/tofu)
-"$out" version | head -1
+"$out" version | awk 'NR == 1'
