@@ -5,6 +5,13 @@ variable "db_admin_password" {
   ephemeral = true
 }
 
+variable "harbor_password" {
+  description = "Password of the Harbor robot account that reads the ZenML mirror."
+  type        = string
+  sensitive   = true
+  ephemeral   = true
+}
+
 variable "db_ca_certificate" {
   description = "PEM of the CA that signed the database server's certificate (e.g. the RDS or Cloud SQL CA bundle)."
   type        = string
@@ -24,6 +31,17 @@ provider "zenmlpro" {
         mode           = "verify_full"
         ca_certificate = var.db_ca_certificate
       }
+    }
+  }
+
+  # Credentials of the registries that zenmlpro_image reads digests from (resolve_digest), keyed by host
+  # and port. ECR hosts get an authorization token from the aws settings and Artifact Registry hosts a
+  # Google access token, without an entry; other hosts fall back to the Docker config. Never in the state.
+  registries = {
+    "harbor.internal.example.com" = {
+      username = "robot$zenml"
+      password = var.harbor_password
+      # For a registry signed by an internal CA: ca_certificate = <PEM of that CA>.
     }
   }
 

@@ -4,6 +4,7 @@
 package images
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"regexp"
@@ -221,4 +222,36 @@ func checkPort(port string, alone bool) string {
 		return fmt.Sprintf("the part after \":\" (%q) is not a port number; a registry holds no tag: remove it (the provider adds the version as the tag)", port)
 	}
 	return fmt.Sprintf("the port %q is not a number", port)
+}
+
+// ExampleRegistryHost is a registry host as the provider's registries attribute keys it.
+const ExampleRegistryHost = "harbor.internal.example.com"
+
+// ParseRegistryHost reads a registry host as the provider's registries attribute keys it: a host
+// (DNS name, IPv4 address or bracketed IPv6 address) with an optional :port, in lower case, without
+// scheme or path, e.g. "harbor.internal.example.com" or "127.0.0.1:5001". Docker Hub is "docker.io".
+func ParseRegistryHost(s string) (string, error) {
+	hostErr := func(why string) error {
+		return fmt.Errorf("%q is not a registry host: %s. A registry host is a DNS name or IP address with an optional :port, "+
+			"in lower case, without scheme or path, e.g. %q or %q", s, why, ExampleRegistryHost, "127.0.0.1:5001")
+	}
+	if s != strings.ToLower(s) {
+		return "", hostErr(fmt.Sprintf("registries compare host names in lower case: write %q", strings.ToLower(s)))
+	}
+	r, err := parseRegistry(s, s, false, "a registry host has no digest")
+	if err != nil {
+		var re *RegistryError
+		if errors.As(err, &re) {
+			return "", hostErr(re.Why)
+		}
+		return "", hostErr(err.Error())
+	}
+	if !strings.ContainsAny(r.Host, ".:") && r.Host != "localhost" {
+		return "", hostErr(fmt.Sprintf("an image reference whose first component has neither a dot nor a port is a Docker Hub "+
+			"repository, so no image is ever pulled from %q: give the full host name, e.g. %q", r.Host, r.Host+".example.com"))
+	}
+	if r.Path != "" {
+		return "", hostErr(fmt.Sprintf("it has a path (%q); credentials belong to the whole host: write %q", r.Path, r.Host))
+	}
+	return r.Host, nil
 }

@@ -282,3 +282,27 @@ func checkAcceptedRegistry(t *testing.T, s string, r Registry) {
 		}
 	}
 }
+
+func TestParseRegistryHost(t *testing.T) {
+	for in, want := range map[string]string{
+		"harbor.internal.example.com": "",
+		"127.0.0.1:5001":              "",
+		"[::1]:5000":                  "",
+		"localhost:5000":              "",
+		"docker.io":                   "",
+		"Harbor.example.com":          `write "harbor.example.com"`,
+		"https://harbor.example.com":  `it has a scheme`,
+		"harbor.example.com/zenml":    `it has a path ("zenml"); credentials belong to the whole host: write "harbor.example.com"`,
+		"harbor.example.com:99999":    "out of range",
+		"harbor":                      `no image is ever pulled from "harbor"`,
+		"":                            "it is empty",
+	} {
+		got, err := ParseRegistryHost(in)
+		switch {
+		case want == "" && (err != nil || got != in):
+			t.Errorf("ParseRegistryHost(%q) = %q, %v; want it back", in, got, err)
+		case want != "" && (err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), ExampleRegistryHost)):
+			t.Errorf("ParseRegistryHost(%q) = %v; want an error with %q and an example", in, err, want)
+		}
+	}
+}

@@ -149,11 +149,23 @@ func inputPath(input string) path.Path {
 // addInputError reports the *inputerr.Error in err's chain, if there is one, as an error on the
 // attribute it names, and tells whether it did.
 func addInputError(diags *diag.Diagnostics, err error) bool {
+	return addInputErrorIn(diags, path.Empty(), err)
+}
+
+// addInputErrorIn is addInputError for an input of a nested attribute within: the domain's
+// "version" of the image attribute is image.version.
+func addInputErrorIn(diags *diag.Diagnostics, within path.Path, err error) bool {
 	ie, ok := inputerr.As(err)
 	if !ok {
 		return false
 	}
 	p := inputPath(ie.Input)
+	if len(within.Steps()) > 0 {
+		p = within
+		for _, name := range strings.Split(ie.Input, ".") {
+			p = p.AtName(name)
+		}
+	}
 	diags.AddAttributeError(p, ie.Summary, fmt.Sprintf("Attribute %s: %s.", p, strings.TrimSuffix(ie.Detail, ".")))
 	return true
 }

@@ -5,18 +5,23 @@ package provider
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/datasource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/images"
+	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/images/oci"
 	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/inputerr"
 	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/releases"
 )
@@ -47,6 +52,51 @@ type imageDataSourceModel struct {
 	Tag          types.String `tfsdk:"tag"`
 	URI          types.String `tfsdk:"uri"`
 	RegistryHost types.String `tfsdk:"registry_host"`
+	// Read from the registry with resolve_digest.
+	ResolveDigest types.Bool     `tfsdk:"resolve_digest"`
+	URIByDigest   types.String   `tfsdk:"uri_by_digest"`
+	MediaType     types.String   `tfsdk:"media_type"`
+	Platforms     types.List     `tfsdk:"platforms"`
+	Timeouts      timeouts.Value `tfsdk:"timeouts"`
+}
+
+// platformAttrTypes are the attributes of an element of platforms.
+var platformAttrTypes = map[string]attr.Type{
+	"os": types.StringType, "architecture": types.StringType, "variant": types.StringType, "digest": types.StringType,
+}
+
+// platformsValue is the platforms attribute of a registry's descriptor: the images of an index, an
+// empty list for a single image.
+func platformsValue(platforms []oci.Platform) (types.List, diag.Diagnostics) {
+	elems := make([]attr.Value, 0, len(platforms))
+	var diags diag.Diagnostics
+	for _, p := range platforms {
+		v, d := types.ObjectValue(platformAttrTypes, map[string]attr.Value{
+			"os": types.StringValue(p.OS), "architecture": types.StringValue(p.Architecture),
+			"variant": types.StringValue(p.Variant), "digest": types.StringValue(p.Digest),
+		})
+		diags.Append(d...)
+		elems = append(elems, v)
+	}
+	l, d := types.ListValue(types.ObjectType{AttrTypes: platformAttrTypes}, elems)
+	diags.Append(d...)
+	return l, diags
+}
+
+// platformsAttribute describes the platforms of an image read from a registry; what says whose.
+func platformsAttribute(what string) schema.ListNestedAttribute {
+	return schema.ListNestedAttribute{
+		Computed: true,
+		MarkdownDescription: "The platforms of " + what + " when it is an image index (a multi-platform image), in the index's " +
+			"order: `os`, `architecture`, `variant` (e.g. `v8`, or empty) and the `digest` of that platform's image manifest. " +
+			"Attestations and other artifacts of the index are not platforms. An empty list for a single-platform image.",
+		NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
+			"os":           schema.StringAttribute{Computed: true, MarkdownDescription: "Operating system, e.g. `linux`."},
+			"architecture": schema.StringAttribute{Computed: true, MarkdownDescription: "CPU architecture, e.g. `amd64` or `arm64`."},
+			"variant":      schema.StringAttribute{Computed: true, MarkdownDescription: "CPU variant, e.g. `v8`, or empty."},
+			"digest":       schema.StringAttribute{Computed: true, MarkdownDescription: "Digest of the platform's image manifest."},
+		}},
+	}
 }
 
 func (d *imageDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
@@ -74,7 +124,11 @@ func (d *imageDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, 
 	}
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "The reference of one ZenML Pro container image: repository, tag and URI for a component, a version and a " +
-			"source. It only builds the reference and never contacts a registry.\n\n" +
+			"source. By default it only builds the reference and never contacts a registry. With `resolve_digest = true` it asks the " +
+			"registry (with the provider's `registries` credentials, an ECR or Google token, or the Docker config) what the tag points to " +
+			"and returns the digest, the media type and the platforms, so that a deployment pins the exact image and the state " +
+			"records it; a `digest` given as well must still be what the tag points to, or the plan fails because the tag moved. " +
+			"Each distinct reference is asked once per provider process, whatever number of data sources name it.\n\n" +
 			"The ZenML registries are those of the ZenML Pro prerequisites page; access to them is granted by ZenML on request. " +
 			"The client image (`zenmldocker/zenml`) is public on Docker Hub for both ZenML sources. A private mirror keeps ZenML's " +
 			"image names and tags: `<registry>/<image name>:<version>`. Image tags equal the Helm chart version (the page's version " +
@@ -114,11 +168,33 @@ func (d *imageDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, 
 			},
 			"digest": schema.StringAttribute{
 				Optional: true,
-				MarkdownDescription: fmt.Sprintf("An optional pin: the image digest, `sha256:` followed by 64 lower-case hexadecimal "+
-					"characters, e.g. `%s`. With it, `uri` is `<repository>:<tag>@<digest>`, which a container runtime pulls by digest. "+
-					"The digest is not checked against the registry.", images.ExampleDigest),
+				Computed: true,
+				MarkdownDescription: fmt.Sprintf("The image digest, `sha256:` followed by 64 lower-case hexadecimal characters, e.g. `%s`. "+
+					"As an input it pins the image: `uri` is then `<repository>:<tag>@<digest>`, which a container runtime pulls by digest. "+
+					"Without `resolve_digest` a given digest is not checked against the registry; with it, the digest is what the tag points to "+
+					"at the registry, and a given one must equal it (a tag that moved fails the plan, showing both digests).", images.ExampleDigest),
 				Validators: []validator.String{imageDigestCheck},
 			},
+			"resolve_digest": schema.BoolAttribute{
+				Optional: true,
+				MarkdownDescription: "Ask the registry what the tag points to, and fill `digest`, `uri_by_digest`, `media_type` and `platforms`. " +
+					"The read happens at plan time (and at every refresh), within `timeouts.read`; throttling (HTTP 429), server errors " +
+					"and broken connections are retried with backoff, while refused credentials, a missing tag and an untrusted certificate " +
+					"fail at once with the host and the credentials used. Defaults to `false`: nothing is contacted.",
+			},
+			"uri_by_digest": schema.StringAttribute{
+				Computed: true,
+				MarkdownDescription: "The reference by digest alone, `<repository>@<digest>`, when the digest is known (given or resolved), " +
+					"e.g. for an admission policy that accepts digests only; null otherwise.",
+			},
+			"media_type": schema.StringAttribute{
+				Computed: true,
+				MarkdownDescription: "With `resolve_digest`: the media type of what the tag points to, e.g. `application/vnd.oci.image.index.v1+json` " +
+					"(a multi-platform index) or `application/vnd.docker.distribution.manifest.v2+json` (a single image); null otherwise.",
+			},
+			"platforms": platformsAttribute("the image, with `resolve_digest` (null otherwise),"),
+			"timeouts": timeouts.AttributesWithOpts(context.Background(), timeouts.Opts{ReadDescription: "How long reading the registry " +
+				"may take with `resolve_digest`, retries included, as a duration such as `30s` or `5m`. Defaults to `2m`."}),
 			"image_name": schema.StringAttribute{
 				Computed:            true,
 				MarkdownDescription: "The image name, the last component of the repository, e.g. `zenml-pro-api`. A private mirror keeps it.",
@@ -177,6 +253,7 @@ func (d *imageDataSource) Read(ctx context.Context, req datasource.ReadRequest, 
 		return
 	}
 	// The validators checked literal values; values that were unknown then are checked here.
+	pinned := m.Digest.ValueString()
 	img, err := images.ResolveImage(catalogOf(d.data), images.ImageSpec{
 		Component: images.Component(m.Component.ValueString()),
 		Version:   m.Version.ValueString(),
@@ -194,7 +271,67 @@ func (d *imageDataSource) Read(ctx context.Context, req datasource.ReadRequest, 
 	m.Tag = types.StringValue(img.Tag)
 	m.URI = types.StringValue(img.URI)
 	m.RegistryHost = types.StringValue(img.RegistryHost)
+	m.URIByDigest, m.MediaType = types.StringNull(), types.StringNull()
+	m.Platforms = types.ListNull(types.ObjectType{AttrTypes: platformAttrTypes})
+	if pinned != "" {
+		m.URIByDigest = types.StringValue(img.Repository + "@" + pinned)
+	}
+	if m.ResolveDigest.ValueBool() {
+		d.resolve(ctx, &m, img, pinned, &resp.Diagnostics)
+		if resp.Diagnostics.HasError() {
+			return
+		}
+	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+}
+
+// resolve asks the registry what img's tag points to and fills the model with it; a pinned digest
+// that differs is an error: the tag moved.
+func (d *imageDataSource) resolve(ctx context.Context, m *imageDataSourceModel, img images.Image, pinned string, diags *diag.Diagnostics) {
+	timeout, td := m.Timeouts.Read(ctx, oci.DefaultTimeout)
+	diags.Append(td...)
+	client := d.data.registryClient(diags, path.Root("resolve_digest"))
+	if diags.HasError() {
+		return
+	}
+	ref := img.Repository + ":" + img.Tag
+	desc, err := client.Resolve(ctx, ref, timeout)
+	if err != nil {
+		addRegistryError(diags, path.Root("resolve_digest"), ref, err)
+		return
+	}
+	tflog.Info(ctx, "resolved image digest", map[string]any{"reference": ref, "digest": desc.Digest, "media_type": desc.MediaType})
+	if pinned != "" && pinned != desc.Digest {
+		p := path.Root("digest")
+		diags.AddAttributeError(p, "Image Tag Moved", fmt.Sprintf("Attribute %s: the tag %s now points to %s at the registry, "+
+			"not to the pinned %s: the image was replaced under the same tag since the digest was pinned. Check the new image, then "+
+			"set digest = %q, or remove digest to follow the tag.", p, ref, desc.Digest, pinned, desc.Digest))
+		return
+	}
+	platforms, pd := platformsValue(desc.Platforms)
+	diags.Append(pd...)
+	m.Digest = types.StringValue(desc.Digest)
+	m.URI = types.StringValue(ref + "@" + desc.Digest)
+	m.URIByDigest = types.StringValue(img.Repository + "@" + desc.Digest)
+	m.MediaType = types.StringValue(desc.MediaType)
+	m.Platforms = platforms
+}
+
+// addRegistryError reports an error of the registry client on attribute p: ref was being read.
+func addRegistryError(diags *diag.Diagnostics, p path.Path, ref string, err error) {
+	var nf *oci.NotFoundError
+	var ae *oci.AuthError
+	var plain *oci.PlainHTTPError
+	summary := "Registry Not Readable"
+	switch {
+	case errors.As(err, &nf):
+		summary = "Image Not Found"
+	case errors.As(err, &ae):
+		summary = "Registry Refused Credentials"
+	case errors.As(err, &plain):
+		summary = "Plain HTTP Not Allowed"
+	}
+	diags.AddAttributeError(p, summary, fmt.Sprintf("Attribute %s: reading %s: %s.", p, ref, strings.TrimSuffix(err.Error(), ".")))
 }
 
 // imagesErrorSummary names the kind of an error of the images package, for a diagnostic summary.

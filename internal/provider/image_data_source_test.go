@@ -13,6 +13,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
@@ -21,7 +22,9 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
+	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/images/oci"
 	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/releases"
+	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/testsupport/registryfake"
 )
 
 const testImageDigest = "sha256:4f53cda18c2baa0c0354bb5f9a3ecbe5ed12ab4d8e11ba873c2f11161202b945"
@@ -305,11 +308,11 @@ func testReadDataSource(t *testing.T, ds datasource.DataSource, data *providerDa
 	}
 	sch, typ := testDataSourceType(t, ds)
 	vals := map[string]tftypes.Value{}
-	for name := range typ.AttributeTypes {
+	for name, at := range typ.AttributeTypes {
 		if v, ok := config[name]; ok {
 			vals[name] = tftypes.NewValue(tftypes.String, v)
 		} else {
-			vals[name] = tftypes.NewValue(tftypes.String, nil)
+			vals[name] = tftypes.NewValue(at, nil)
 		}
 	}
 	req := datasource.ReadRequest{Config: tfsdk.Config{Schema: sch, Raw: tftypes.NewValue(typ, vals)}}
@@ -409,25 +412,38 @@ func testAccExample(t *testing.T, name string) string {
 	return string(b)
 }
 
+// The example runs as written: its mirror host, harbor.internal.example.com, is routed to a local TLS
+// registry holding a two-platform index under ZenML's image name, so resolve_digest asks a registry.
 func TestAccImageDataSource_example(t *testing.T) {
-	testAccSteps(t, []resource.TestStep{{
-		Config: testAccExample(t, "data-sources/zenmlpro_image/data-source.tf"),
-		ConfigStateChecks: []statecheck.StateCheck{
-			statecheck.ExpectKnownOutputValue("control_plane_images", knownvalue.ObjectExact(map[string]knownvalue.Check{
-				"api":       knownvalue.StringExact("europe-west3-docker.pkg.dev/zenml-cloud/zenml-pro/zenml-pro-api:0.13.0"),
-				"dashboard": knownvalue.StringExact("europe-west3-docker.pkg.dev/zenml-cloud/zenml-pro/zenml-pro-dashboard:0.13.0"),
-			})),
-			statecheck.ExpectKnownOutputValue("workspace_server_image",
-				knownvalue.StringExact("715803424590.dkr.ecr.eu-central-1.amazonaws.com/zenml-pro-server:0.93.2")),
-			statecheck.ExpectKnownOutputValue("workspace_server_helm_values", knownvalue.ObjectExact(map[string]knownvalue.Check{
-				"repository": knownvalue.StringExact("harbor.internal.example.com/zenml/zenml-pro-server"),
-				"tag":        knownvalue.StringExact("0.93.2"),
-			})),
-			statecheck.ExpectKnownOutputValue("pull_secret_server", knownvalue.StringExact("harbor.internal.example.com")),
-			statecheck.ExpectKnownValue("data.zenmlpro_image.workspace_server_mirror", tfjsonpath.New("uri"),
-				knownvalue.StringExact("harbor.internal.example.com/zenml/zenml-pro-server:0.93.2@"+testImageDigest)),
-		},
-	}})
+	reg := registryfake.Start(t, registryfake.Options{TLS: true})
+	index := reg.PushIndex(t, "zenml/zenml-pro-server:0.93.2", "linux/amd64", "linux/arm64")
+	p := &zenmlproProvider{version: "test", registryOptions: oci.Options{Transport: routeTo(t, reg)}}
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: map[string]func() (tfprotov6.ProviderServer, error){"zenmlpro": providerserver.NewProtocol6WithError(p)},
+		Steps: []resource.TestStep{{
+			Config: testAccExample(t, "data-sources/zenmlpro_image/data-source.tf"),
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownOutputValue("workspace_server_pinned", knownvalue.ObjectExact(map[string]knownvalue.Check{
+					"uri":       knownvalue.StringExact("harbor.internal.example.com/zenml/zenml-pro-server@" + index.Digest),
+					"platforms": knownvalue.ListExact([]knownvalue.Check{knownvalue.StringExact("linux/amd64"), knownvalue.StringExact("linux/arm64")}),
+				})),
+				statecheck.ExpectKnownOutputValue("control_plane_images", knownvalue.ObjectExact(map[string]knownvalue.Check{
+					"api":       knownvalue.StringExact("europe-west3-docker.pkg.dev/zenml-cloud/zenml-pro/zenml-pro-api:0.13.0"),
+					"dashboard": knownvalue.StringExact("europe-west3-docker.pkg.dev/zenml-cloud/zenml-pro/zenml-pro-dashboard:0.13.0"),
+				})),
+				statecheck.ExpectKnownOutputValue("workspace_server_image",
+					knownvalue.StringExact("715803424590.dkr.ecr.eu-central-1.amazonaws.com/zenml-pro-server:0.93.2")),
+				statecheck.ExpectKnownOutputValue("workspace_server_helm_values", knownvalue.ObjectExact(map[string]knownvalue.Check{
+					"repository": knownvalue.StringExact("harbor.internal.example.com/zenml/zenml-pro-server"),
+					"tag":        knownvalue.StringExact("0.93.2"),
+				})),
+				statecheck.ExpectKnownOutputValue("pull_secret_server", knownvalue.StringExact("harbor.internal.example.com")),
+				statecheck.ExpectKnownValue("data.zenmlpro_image.workspace_server_mirror", tfjsonpath.New("uri"),
+					knownvalue.StringExact("harbor.internal.example.com/zenml/zenml-pro-server:0.93.2@"+testImageDigest)),
+			},
+		}},
+	})
 }
 
 // testValidateDataSource runs testValidate on a configuration whose attributes are strings (nil: null,

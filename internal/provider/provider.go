@@ -21,6 +21,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/databases"
+	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/images/oci"
 	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/registryaccess"
 	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/registryaccess/artifactregistry"
 	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/registryaccess/ecr"
@@ -41,6 +42,9 @@ type zenmlproProvider struct {
 	grantOptions registryaccess.Options
 	// awsLoadOptions are extra AWS SDK load options; tests pin static credentials with them.
 	awsLoadOptions []func(*config.LoadOptions) error
+	// registryOptions are the transport and retry settings of the registry client; tests shorten
+	// the backoff and route hosts to local registries.
+	registryOptions oci.Options
 }
 
 // New returns the provider factory for providerserver.Serve and the tests.
@@ -60,6 +64,9 @@ type providerData struct {
 	// they cannot be used yet (unknown at plan time, or a rule broken by a value known only now).
 	aws lazyClients[*ecr.Clients]
 	gcp lazyClients[*artifactregistry.Clients]
+	// registry reads images from OCI registries with the credentials of the registries attribute (and
+	// tokens of the aws and gcp ones); it asks a registry once per reference and provider process.
+	registry lazyClients[*oci.Client]
 	// grants are the registry access grant services, built from aws and gcp at first use.
 	grants *grantServices
 	// replacedUsers records, during a plan, the databases planned as replacements that keep their
@@ -74,6 +81,7 @@ type providerModel struct {
 	DatabaseServers types.Map    `tfsdk:"database_servers"`
 	AWS             types.Object `tfsdk:"aws"`
 	GCP             types.Object `tfsdk:"gcp"`
+	Registries      types.Map    `tfsdk:"registries"`
 }
 
 func (p *zenmlproProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
@@ -85,7 +93,8 @@ func (p *zenmlproProvider) Schema(_ context.Context, _ provider.SchemaRequest, r
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "The `zenmlpro` provider prepares a self-hosted ZenML Pro deployment. It checks at plan time the " +
 			"version compatibility, image and Helm chart references, endpoints and certificates, and builds the request for access to " +
-			"ZenML's private registries; at apply it creates the dedicated databases and their users (`zenmlpro_database`) and " +
+			"ZenML's private registries; with `resolve_digest` it reads image digests and platforms from registries " +
+			"(`registries`); at apply it creates the dedicated databases and their users (`zenmlpro_database`) and " +
 			"grants workload identities access to your own registries (`zenmlpro_registry_access_grant`).",
 		Attributes: map[string]schema.Attribute{
 			"releases": schema.MapAttribute{
@@ -103,6 +112,7 @@ func (p *zenmlproProvider) Schema(_ context.Context, _ provider.SchemaRequest, r
 			"database_servers": databaseServersAttribute(),
 			"aws":              awsAttribute(),
 			"gcp":              gcpAttribute(),
+			"registries":       registriesAttribute(),
 		},
 	}
 }
@@ -145,8 +155,13 @@ func (p *zenmlproProvider) Configure(ctx context.Context, req provider.Configure
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	registry, diags := registryClientFrom(ctx, cfg.Registries, awsClients, gcpClients, p.registryOptions)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
 	data := &providerData{catalog: catalog, pools: databases.NewPools(), databaseServers: servers, aws: awsClients, gcp: gcpClients,
-		grants: newGrantServices(p.grantOptions)}
+		registry: registry, grants: newGrantServices(p.grantOptions)}
 	resp.DataSourceData = data
 	resp.ResourceData = data
 }
@@ -156,6 +171,7 @@ func (p *zenmlproProvider) Resources(_ context.Context) []func() resource.Resour
 		// resources are listed one per line
 		NewDatabaseResource,
 		NewRegistryAccessGrantResource,
+		NewImageMirrorResource,
 	}
 }
 

@@ -27,6 +27,24 @@ data "zenmlpro_image" "workspace_server_mirror" {
   digest    = "sha256:4f53cda18c2baa0c0354bb5f9a3ecbe5ed12ab4d8e11ba873c2f11161202b945"
 }
 
+# The digest the mirror's tag points to, asked at plan time with the provider's registries credentials:
+# the state records which image was deployed, and a pinned digest fails the plan if the tag moved.
+data "zenmlpro_image" "workspace_server_resolved" {
+  component      = "workspace_server"
+  version        = "0.93.2"
+  source         = "private"
+  registry       = "harbor.internal.example.com/zenml"
+  resolve_digest = true
+}
+
+output "workspace_server_pinned" {
+  # harbor.internal.example.com/zenml/zenml-pro-server@sha256:..., and the platforms of the index.
+  value = {
+    uri       = data.zenmlpro_image.workspace_server_resolved.uri_by_digest
+    platforms = [for p in data.zenmlpro_image.workspace_server_resolved.platforms : "${p.os}/${p.architecture}"]
+  }
+}
+
 output "control_plane_images" {
   # europe-west3-docker.pkg.dev/zenml-cloud/zenml-pro/zenml-pro-api:0.13.0, ...
   value = {

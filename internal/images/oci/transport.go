@@ -1,0 +1,127 @@
+// Copyright (c) zenmlpro-infra and contributors
+// SPDX-License-Identifier: MPL-2.0
+
+package oci
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"strings"
+)
+
+// PlainHTTPError says that a request would have gone to a registry over plain HTTP although the
+// registry is neither on loopback nor marked insecure: credentials and image contents would cross
+// the network unencrypted. go-containerregistry falls back to plain HTTP for private (RFC 1918)
+// addresses on its own; the client never lets it do so silently.
+type PlainHTTPError struct {
+	Host string
+}
+
+func (e *PlainHTTPError) Error() string {
+	return fmt.Sprintf("registry %s was to be reached over plain HTTP, which is allowed only for loopback registries "+
+		"and for registries marked insecure; serve it over HTTPS, or set registries = { %q = { insecure = true } } "+
+		"if it really has no TLS", e.Host, e.Host)
+}
+
+// IsLoopback reports whether a registry host ("127.0.0.1:5001", "localhost", "[::1]:5000") is on
+// this machine: such registries may be reached over plain HTTP.
+func IsLoopback(host string) bool {
+	h := host
+	if hh, _, err := net.SplitHostPort(host); err == nil {
+		h = hh
+	}
+	h = strings.Trim(h, "[]")
+	if strings.EqualFold(h, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(h)
+	return ip != nil && ip.IsLoopback()
+}
+
+// guard is the client's transport: it refuses plain HTTP to registries that may not have it, and
+// gives each registry with its own CA certificates a transport that trusts them.
+type guard struct {
+	base http.RoundTripper
+	// byHost are the transports of registries with their own CA certificates.
+	byHost map[string]http.RoundTripper
+	// insecure are the hosts marked insecure.
+	insecure map[string]bool
+}
+
+func (g *guard) RoundTrip(req *http.Request) (*http.Response, error) {
+	host := req.URL.Host
+	if req.URL.Scheme == "http" && !IsLoopback(host) && !g.insecure[host] {
+		if req.Body != nil {
+			_ = req.Body.Close()
+		}
+		return nil, &PlainHTTPError{Host: host}
+	}
+	if t, ok := g.byHost[host]; ok {
+		return t.RoundTrip(req)
+	}
+	return g.base.RoundTrip(req)
+}
+
+// newGuard builds the transport of opts.
+func newGuard(opts Options) (*guard, error) {
+	base := opts.Transport
+	if base == nil {
+		base = http.DefaultTransport
+	}
+	g := &guard{base: base, byHost: map[string]http.RoundTripper{}, insecure: map[string]bool{}}
+	for host, reg := range opts.Registries {
+		if reg.Insecure {
+			g.insecure[host] = true
+		}
+		if reg.CACertificate == "" {
+			continue
+		}
+		t, err := withCA(base, reg.CACertificate)
+		if err != nil {
+			return nil, fmt.Errorf("registries[%q].ca_certificate: %w", host, err)
+		}
+		g.byHost[host] = t
+	}
+	return g, nil
+}
+
+// CheckCACertificate checks that pem holds at least one PEM certificate and nothing else that
+// is not one; its errors never quote the document.
+func CheckCACertificate(pem string) error {
+	_, err := certPool(pem)
+	return err
+}
+
+func certPool(pem string) (*x509.CertPool, error) {
+	pool, err := x509.SystemCertPool()
+	if err != nil || pool == nil {
+		pool = x509.NewCertPool()
+	}
+	if !strings.Contains(pem, "-----BEGIN CERTIFICATE-----") || !pool.AppendCertsFromPEM([]byte(pem)) {
+		return nil, errors.New("no PEM certificate could be read (give one or more \"-----BEGIN CERTIFICATE-----\" blocks, e.g. file(\"ca.pem\"))")
+	}
+	return pool, nil
+}
+
+// withCA returns a copy of base (an *http.Transport) that trusts the certificates of pem in addition
+// to the system's roots.
+func withCA(base http.RoundTripper, pem string) (http.RoundTripper, error) {
+	pool, err := certPool(pem)
+	if err != nil {
+		return nil, err
+	}
+	bt, ok := base.(*http.Transport)
+	if !ok {
+		return nil, errors.New("a CA certificate needs the default HTTP transport")
+	}
+	t := bt.Clone()
+	if t.TLSClientConfig == nil {
+		t.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12}
+	}
+	t.TLSClientConfig.RootCAs = pool
+	return t, nil
+}

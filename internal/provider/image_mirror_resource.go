@@ -1,0 +1,227 @@
+// Copyright (c) zenmlpro-infra and contributors
+// SPDX-License-Identifier: MPL-2.0
+
+package provider
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/images"
+	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/images/oci"
+)
+
+func (r *imageMirrorResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	var plan, config imageMirrorModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.Config.Get(ctx, &config)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	timeout, d := plan.Timeouts.Create(ctx, defaultMirrorCopyTimeout)
+	resp.Diagnostics.Append(d...)
+	r.copy(ctx, &plan, !config.Platforms.IsNull(), timeout, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+// copy copies the source of m to its target and records the outcome in m. The source digest that
+// the plan showed, when it is known, is what is copied, even if the tag moved since the plan.
+func (r *imageMirrorResource) copy(ctx context.Context, m *imageMirrorModel, filtered bool, timeout time.Duration, diags *diag.Diagnostics) {
+	mirror, ok := r.mirrorOf(ctx, *m, diags)
+	if !ok {
+		if !diags.HasError() {
+			diags.AddError("Image Mirror Not Known", "The source or target_registry is still unknown at apply; this is a defect in the provider, please report it.")
+		}
+		return
+	}
+	client := r.data.registryClient(diags, mirrorSourcePath(*m))
+	if client == nil {
+		return
+	}
+	src := mirror.Source
+	if !m.SourceDigest.IsUnknown() && !m.SourceDigest.IsNull() {
+		src = mirror.Pinned(m.SourceDigest.ValueString())
+	}
+	var filters []string
+	if filtered {
+		diags.Append(m.Platforms.ElementsAs(ctx, &filters, false)...)
+	}
+	ctx = tflog.SetField(ctx, "source", src)
+	ctx = tflog.SetField(ctx, "target", mirror.Target)
+	res, err := client.Copy(ctx, src, mirror.Target, oci.CopyOptions{Platforms: filters, Timeout: timeout, Progress: func(p oci.Progress) {
+		tflog.Info(ctx, "copying image", map[string]any{"bytes_done": p.BytesDone, "bytes_total": p.BytesTotal,
+			"blobs_uploaded": p.BlobsUploaded, "blobs_skipped": p.BlobsSkipped})
+	}})
+	if err != nil {
+		addCopyError(diags, mirrorSourcePath(*m), src, mirror.Target, err)
+		return
+	}
+	tflog.Info(ctx, "image copied", map[string]any{"digest": res.Target.Digest, "bytes_uploaded": res.BytesDone,
+		"blobs_uploaded": res.BlobsUploaded, "blobs_skipped": res.BlobsSkipped})
+	m.ID, m.TargetURI, m.SourceReference = types.StringValue(mirror.Target), types.StringValue(mirror.Target), types.StringValue(mirror.Source)
+	m.SourceDigest, m.Digest = types.StringValue(res.Source.Digest), types.StringValue(res.Target.Digest)
+	m.TargetURIByDigest = types.StringValue(mirror.TargetRepository + "@" + res.Target.Digest)
+	m.Drift = types.StringValue("")
+	digests, d := types.MapValueFrom(ctx, types.StringType, platformDigests(res.Target.Platforms))
+	diags.Append(d...)
+	m.PlatformDigests = digests
+	if !filtered {
+		list, d := types.ListValueFrom(ctx, types.StringType, platformNames(res.Source.Platforms))
+		diags.Append(d...)
+		m.Platforms = list
+	}
+}
+
+// addCopyError reports a failed copy on the attribute that names the source.
+func addCopyError(diags *diag.Diagnostics, p path.Path, src, dst string, err error) {
+	var pe *oci.PlatformError
+	var ve *oci.VerifyError
+	switch {
+	case errors.As(err, &pe):
+		diags.AddAttributeError(path.Root("platforms"), "Platform Not in Source Image", fmt.Sprintf("Attribute platforms: %s.", err))
+	case errors.As(err, &ve):
+		diags.AddAttributeError(p, "Image Copy Not Verified", fmt.Sprintf("Attribute %s: copying %s to %s: %s. Something else wrote "+
+			"the tag during the copy; apply again to copy it once more.", p, src, dst, err))
+	default:
+		addRegistryError(diags, p, src+" to "+dst, err)
+	}
+}
+
+func (r *imageMirrorResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	var state imageMirrorModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	timeout, d := state.Timeouts.Read(ctx, defaultMirrorReadTimeout)
+	resp.Diagnostics.Append(d...)
+	client := r.data.registryClient(&resp.Diagnostics, path.Root("target_uri"))
+	if client == nil {
+		return
+	}
+	target := state.TargetURI.ValueString()
+	now, err := client.Head(ctx, target, timeout)
+	var nf *oci.NotFoundError
+	switch {
+	case errors.As(err, &nf):
+		tflog.Warn(ctx, "the image copy is gone from the target registry; the next apply copies it again", map[string]any{"target": target})
+		resp.State.RemoveResource(ctx)
+		return
+	case err != nil:
+		addRegistryError(&resp.Diagnostics, path.Root("target_uri"), target, err)
+		return
+	}
+	if state.Digest.IsNull() {
+		// An import: what the target holds is the copy.
+		state.Digest = types.StringValue(now.Digest)
+		state.TargetURIByDigest = types.StringValue(strings.TrimSuffix(target, ":"+tagOf(target)) + "@" + now.Digest)
+		digests, d := types.MapValueFrom(ctx, types.StringType, platformDigests(now.Platforms))
+		resp.Diagnostics.Append(d...)
+		list, d := types.ListValueFrom(ctx, types.StringType, platformNames(now.Platforms))
+		resp.Diagnostics.Append(d...)
+		state.PlatformDigests, state.Platforms = digests, list
+	}
+	state.Drift = types.StringValue("")
+	if now.Digest != state.Digest.ValueString() {
+		state.Drift = types.StringValue(fmt.Sprintf("the tag names %s, not the copied %s", now.Digest, state.Digest.ValueString()))
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+}
+
+// tagOf is the tag of a repository:tag reference.
+func tagOf(ref string) string {
+	return ref[strings.LastIndex(ref, ":")+1:]
+}
+
+func (r *imageMirrorResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	var plan, state, config imageMirrorModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	resp.Diagnostics.Append(req.Config.Get(ctx, &config)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	recopy := plan.Digest.IsUnknown() || state.Drift.ValueString() != "" || !plan.Digest.Equal(state.Digest) ||
+		!plan.Platforms.Equal(state.Platforms) || plan.SourceDigest.IsUnknown()
+	if recopy {
+		timeout, d := plan.Timeouts.Update(ctx, defaultMirrorCopyTimeout)
+		resp.Diagnostics.Append(d...)
+		r.copy(ctx, &plan, !config.Platforms.IsNull(), timeout, &resp.Diagnostics)
+		if resp.Diagnostics.HasError() {
+			return
+		}
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+func (r *imageMirrorResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
+	var state imageMirrorModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	target := state.TargetURI.ValueString()
+	if state.KeepOnDestroy.ValueBool() {
+		tflog.Info(ctx, "keep_on_destroy: the image copy stays in the target registry", map[string]any{"target": target})
+		return
+	}
+	timeout, d := state.Timeouts.Delete(ctx, defaultMirrorDeleteTimeout)
+	resp.Diagnostics.Append(d...)
+	client := r.data.registryClient(&resp.Diagnostics, path.Root("keep_on_destroy"))
+	if client == nil {
+		return
+	}
+	out, err := client.DeleteCopy(ctx, target, state.Digest.ValueString(), timeout)
+	switch {
+	case errors.Is(err, oci.ErrDeleteUnsupported):
+		resp.Diagnostics.AddAttributeError(path.Root("keep_on_destroy"), "Image Copy Not Deleted", fmt.Sprintf("Attribute keep_on_destroy: "+
+			"deleting %s: %s. Delete the tag with the registry's own tools, or set keep_on_destroy = true, apply, and destroy again.", target, err))
+	case err != nil:
+		addRegistryError(&resp.Diagnostics, path.Root("keep_on_destroy"), target, err)
+	case out.Kept != "":
+		resp.Diagnostics.AddWarning("Image Copy Kept", fmt.Sprintf("%s was not deleted: %s.", target, out.Kept))
+	}
+}
+
+func (r *imageMirrorResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	i := strings.LastIndex(req.ID, "/")
+	var registry string
+	var err error
+	if i <= 0 {
+		err = errors.New("it has no registry")
+	} else {
+		registry = req.ID[:i]
+		if _, err = images.ParseRegistry(registry); err == nil {
+			var m oci.Mirror
+			if m, err = oci.MirrorOf(req.ID, registry); err == nil && m.SourceDigest != "" {
+				err = errors.New("it pins a digest; give the tag alone")
+			}
+		}
+	}
+	if err != nil {
+		resp.Diagnostics.AddError("Invalid Import ID", fmt.Sprintf("%q is not the reference of an image copy: %s. Give %s.", req.ID, err, mirrorImportFormat))
+		return
+	}
+	m := imageMirrorModel{
+		ID: types.StringValue(req.ID), TargetURI: types.StringValue(req.ID), TargetRegistry: types.StringValue(registry),
+		SourceURI: types.StringNull(), Image: types.ObjectNull(mirrorImageAttrTypes), KeepOnDestroy: types.BoolValue(true),
+		Timeouts:        timeouts.Value{Object: types.ObjectNull(mirrorTimeoutsAttrTypes)},
+		SourceReference: types.StringNull(), SourceDigest: types.StringNull(), Digest: types.StringNull(),
+		TargetURIByDigest: types.StringNull(), PlatformDigests: types.MapNull(types.StringType),
+		Platforms: types.ListNull(types.StringType), Drift: types.StringNull(),
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+}

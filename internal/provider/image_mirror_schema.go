@@ -1,0 +1,230 @@
+// Copyright (c) zenmlpro-infra and contributors
+// SPDX-License-Identifier: MPL-2.0
+
+package provider
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
+	"github.com/hashicorp/terraform-plugin-framework-validators/listvalidator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/resourcevalidator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/images"
+	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/images/oci"
+)
+
+var (
+	_ resource.Resource                     = (*imageMirrorResource)(nil)
+	_ resource.ResourceWithConfigure        = (*imageMirrorResource)(nil)
+	_ resource.ResourceWithConfigValidators = (*imageMirrorResource)(nil)
+	_ resource.ResourceWithModifyPlan       = (*imageMirrorResource)(nil)
+	_ resource.ResourceWithImportState      = (*imageMirrorResource)(nil)
+)
+
+// Timeouts of a mirror when timeouts does not set them.
+const (
+	defaultMirrorCopyTimeout   = oci.DefaultCopyTimeout
+	defaultMirrorReadTimeout   = oci.DefaultTimeout
+	defaultMirrorDeleteTimeout = oci.DefaultTimeout
+)
+
+// NewImageMirrorResource returns the zenmlpro_image_mirror resource.
+func NewImageMirrorResource() resource.Resource { return &imageMirrorResource{} }
+
+type imageMirrorResource struct {
+	data *providerData
+}
+
+type imageMirrorModel struct {
+	ID                types.String   `tfsdk:"id"`
+	SourceURI         types.String   `tfsdk:"source_uri"`
+	Image             types.Object   `tfsdk:"image"`
+	TargetRegistry    types.String   `tfsdk:"target_registry"`
+	Platforms         types.List     `tfsdk:"platforms"`
+	KeepOnDestroy     types.Bool     `tfsdk:"keep_on_destroy"`
+	Timeouts          timeouts.Value `tfsdk:"timeouts"`
+	SourceReference   types.String   `tfsdk:"source_reference"`
+	SourceDigest      types.String   `tfsdk:"source_digest"`
+	TargetURI         types.String   `tfsdk:"target_uri"`
+	Digest            types.String   `tfsdk:"digest"`
+	TargetURIByDigest types.String   `tfsdk:"target_uri_by_digest"`
+	PlatformDigests   types.Map      `tfsdk:"platform_digests"`
+	Drift             types.String   `tfsdk:"drift"`
+}
+
+// mirrorImageModel is the image attribute: a ZenML Pro image as zenmlpro_image names it.
+type mirrorImageModel struct {
+	Component types.String `tfsdk:"component"`
+	Version   types.String `tfsdk:"version"`
+	Source    types.String `tfsdk:"source"`
+	Registry  types.String `tfsdk:"registry"`
+}
+
+var mirrorImageAttrTypes = map[string]attr.Type{
+	"component": types.StringType, "version": types.StringType, "source": types.StringType, "registry": types.StringType,
+}
+
+var mirrorTimeoutsAttrTypes = map[string]attr.Type{
+	"create": types.StringType, "read": types.StringType, "update": types.StringType, "delete": types.StringType,
+}
+
+// mirrorSourceURICheck checks a source_uri: an image reference with a tag (and an optional digest).
+var mirrorSourceURICheck = checkString("Invalid Source URI", "value must be an image reference with a tag, e.g. "+oci.ExampleSourceURI,
+	func(s string) error {
+		_, err := oci.MirrorOf(s, images.ExampleRegistry)
+		return err
+	})
+
+// platformCheck checks an element of platforms.
+var platformCheck = checkString("Invalid Platform", "value must be os/architecture or os/architecture/variant, e.g. linux/amd64",
+	ignoreValue(oci.ParsePlatform))
+
+func (r *imageMirrorResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_image_mirror"
+}
+
+func (r *imageMirrorResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "A copy of one container image in your own registry, under the same image name and tag, as the ZenML Pro " +
+			"prerequisites ask of sites that pull from an internal registry: `<target_registry>/<name>:<tag>`. The copy is made " +
+			"with every platform of a multi-platform image (or those in `platforms`), blobs streamed from registry to registry " +
+			"(those the target has already are skipped), and verified: the target must then name the source's digest, platform " +
+			"by platform when filtered. The state records the source reference, both digests and the digest of each platform.\n\n" +
+			"The source is read at plan time: a tag that moved since the last apply shows as a replacement (`source_digest` " +
+			"forces it), and the apply copies exactly the digest the plan showed. A copy changed in the target registry since " +
+			"the last apply shows as `drift` and is copied again; a deleted copy is created again. Destroy leaves the copy in " +
+			"place unless `keep_on_destroy = false`. Credentials come from the provider's `registries` (or an ECR or Google " +
+			"token, or the Docker config), for the source and the target alike.",
+		Attributes: map[string]schema.Attribute{
+			"id": schema.StringAttribute{
+				Computed:            true,
+				MarkdownDescription: "The target reference, `<target_registry>/<name>:<tag>`, which is also the import ID.",
+			},
+			"source_uri": schema.StringAttribute{
+				Optional: true,
+				MarkdownDescription: "The image to copy, any image reference with a tag and an optional digest, e.g. `" + oci.ExampleSourceURI +
+					"` or `zenmldocker/zenml:0.93.2@sha256:...` (a digest pins the copy to that image). Exactly one of `source_uri` and `image`.",
+				Validators: []validator.String{mirrorSourceURICheck},
+			},
+			"image": schema.SingleNestedAttribute{
+				Optional: true,
+				MarkdownDescription: "The image to copy, named as the `zenmlpro_image` data source names it, e.g. `image = { component = " +
+					"\"workspace_server\", version = \"0.93.2\", source = \"zenml_aws\" }`. Exactly one of `source_uri` and `image`.",
+				Attributes: map[string]schema.Attribute{
+					"component": schema.StringAttribute{
+						Required:            true,
+						MarkdownDescription: "The component: " + quotedList(images.ComponentNames()) + ".",
+						Validators:          []validator.String{stringvalidator.OneOf(images.ComponentNames()...)},
+					},
+					"version": schema.StringAttribute{
+						Required:            true,
+						MarkdownDescription: "The exact release, which is also the tag, e.g. `0.93.2` for `workspace_server` or `0.13.0` for `control_plane_api`.",
+						Validators:          []validator.String{exactReleaseVersionCheck},
+					},
+					"source": schema.StringAttribute{
+						Required:            true,
+						MarkdownDescription: "Where the image comes from: " + quotedList(images.SourceNames()) + ".",
+						Validators:          []validator.String{stringvalidator.OneOf(images.SourceNames()...)},
+					},
+					"registry": schema.StringAttribute{
+						Optional:            true,
+						MarkdownDescription: "The registry of the source when `source` is `private`, e.g. `" + images.ExampleRegistry + "`.",
+						Validators:          []validator.String{imageRegistryCheck(false)},
+					},
+				},
+			},
+			"target_registry": schema.StringAttribute{
+				Required: true,
+				MarkdownDescription: fmt.Sprintf("The registry to copy into, a host with an optional port and path, e.g. `%s` or `%s`: the copy "+
+					"is `<target_registry>/<name>:<tag>`, where `<name>` is the last component of the source repository. Changing it "+
+					"replaces the copy.", images.ExampleRegistry, images.ExampleRegistryWithPort),
+				Validators: []validator.String{imageRegistryCheck(false)},
+			},
+			"platforms": schema.ListAttribute{
+				ElementType: types.StringType,
+				Optional:    true,
+				Computed:    true,
+				MarkdownDescription: "The platforms to copy from a multi-platform image, as `os/architecture[/variant]`, e.g. `[\"linux/amd64\"]`; " +
+					"a platform without a variant matches every variant. The target is then an index of those platforms only (its digest " +
+					"differs from the source's; each platform's image keeps its digest), and a platform the source lacks fails the plan. " +
+					"Defaults to every platform of the source, which this attribute then lists (empty for a single-platform image).",
+				Validators: []validator.List{listvalidator.ValueStringsAre(platformCheck), listvalidator.UniqueValues()},
+			},
+			"keep_on_destroy": schema.BoolAttribute{
+				Optional: true,
+				Computed: true,
+				Default:  booldefault.StaticBool(true),
+				MarkdownDescription: "Leave the copy in the target registry when the resource is destroyed. With `false`, destroy deletes the " +
+					"copy's tag, only while it still names the copied image; a registry that deletes by digest only (deleting every tag of " +
+					"the image) is asked to only when no other tag names the image, and the copy is kept, with a warning, otherwise. " +
+					"Defaults to `true`.",
+			},
+			"timeouts": timeouts.AttributesAll(ctx),
+			"source_reference": schema.StringAttribute{
+				Computed:            true,
+				MarkdownDescription: "The reference copied from, normalised (e.g. `index.docker.io/zenmldocker/zenml:0.93.2`).",
+			},
+			"source_digest": schema.StringAttribute{
+				Computed: true,
+				MarkdownDescription: "The digest the source named when it was copied. The plan reads the source again: when its tag moved, " +
+					"the new digest replaces the copy.",
+			},
+			"target_uri": schema.StringAttribute{
+				Computed:            true,
+				MarkdownDescription: "The copy, `<target_registry>/<name>:<tag>`, e.g. `harbor.internal.example.com/zenml/zenml-pro-server:0.93.2`.",
+			},
+			"digest": schema.StringAttribute{
+				Computed: true,
+				MarkdownDescription: "The digest of the copy in the target registry: the source's digest, or, with `platforms`, the digest " +
+					"of the index of the kept platforms.",
+			},
+			"target_uri_by_digest": schema.StringAttribute{
+				Computed:            true,
+				MarkdownDescription: "The copy by digest, `<target_registry>/<name>@<digest>`, for Helm values or admission policies that take digests.",
+			},
+			"platform_digests": schema.MapAttribute{
+				ElementType: types.StringType,
+				Computed:    true,
+				MarkdownDescription: "The digest of each copied platform's image, keyed `os/architecture[/variant]`, equal in the source " +
+					"and the target. Empty for a single-platform image.",
+			},
+			"drift": schema.StringAttribute{
+				Computed: true,
+				MarkdownDescription: "Empty while the target tag names the copy. When it was changed in the target registry since the last " +
+					"apply, it says what it names now, and the next apply copies the image again.",
+			},
+		},
+	}
+}
+
+func (r *imageMirrorResource) ConfigValidators(context.Context) []resource.ConfigValidator {
+	return []resource.ConfigValidator{
+		resourcevalidator.ExactlyOneOf(path.MatchRoot("source_uri"), path.MatchRoot("image")),
+	}
+}
+
+func (r *imageMirrorResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	r.data = configuredData(req.ProviderData, &resp.Diagnostics)
+}
+
+// platformNames are the platforms of d as os/architecture[/variant].
+func platformNames(ps []oci.Platform) []string {
+	out := make([]string, len(ps))
+	for i, p := range ps {
+		out[i] = p.String()
+	}
+	return out
+}
+
+// mirrorImportFormat is the import ID of a mirror.
+const mirrorImportFormat = "`<target_registry>/<name>:<tag>`, e.g. `harbor.internal.example.com/zenml/zenml-pro-server:0.93.2`"
