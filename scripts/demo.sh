@@ -108,3 +108,55 @@ echo "==> terraform plan (must show no changes)"
 terraform -chdir="$work" plan -detailed-exitcode -input=false -no-color >/dev/null
 echo "==> outputs"
 terraform -chdir="$work" output -no-color
+
+# The air-gapped rehearsal: a local registry plays ZenML's, the connected side writes the offline
+# bundle to a folder, and the inside verifies it and pushes it into a second local registry, the
+# site's internal one. Both registries run out of this process, with their blobs under .demo/.
+echo
+echo "==> air-gapped rehearsal: starting two local registries (ZenML's and the site's)"
+(cd "$root" && go build -o "$demo/bin/registryfake-server" ./internal/testsupport/registryfake/cmd/registryfake-server &&
+  go build -o "$demo/bin/registryfake-seed" ./internal/testsupport/registryfake/cmd/registryfake-seed)
+gapped="$demo/air-gapped"
+rm -rf "$gapped" && mkdir -p "$gapped"
+pids=()
+trap 'kill "${pids[@]}" 2>/dev/null || true' EXIT
+# start_registry NAME: starts a registry whose blobs live in $gapped/NAME and prints its address.
+start_registry() {
+  local addr="$gapped/$1.addr"
+  # Its stdin is a pipe this script holds open: the registry stops when the script ends, however it ends.
+  mkfifo "$gapped/$1.stdin"
+  "$demo/bin/registryfake-server" -dir "$gapped/$1" >"$addr" 2>"$gapped/$1.log" <"$gapped/$1.stdin" &
+  pids+=($!)
+  local fd
+  exec {fd}>"$gapped/$1.stdin"
+  for _ in $(seq 1 100); do
+    [ -s "$addr" ] && break
+    sleep 0.1
+  done
+  [ -s "$addr" ] || { echo "demo: the $1 registry did not start" >&2; exit 1; }
+}
+start_registry zenml
+start_registry inside
+zenml_registry=$(cat "$gapped/zenml.addr")
+inside_registry=$(cat "$gapped/inside.addr")
+echo "==> filling the registry that plays ZenML's ($zenml_registry) with the 0.13.0 / 0.93.2 images and charts"
+"$demo/bin/registryfake-seed" -registry "$zenml_registry" -control-plane 0.13.0 -workspace 0.93.2
+
+bundle="$gapped/transfer/zenml-pro-0.13.0"
+for side in connected inside; do
+  mkdir -p "$gapped/$side"
+  cp "$root/examples/air-gapped/$side/"*.tf "$gapped/$side/"
+done
+echo "==> connected side: terraform apply (writes the offline bundle to $bundle)"
+TF_VAR_zenml_registry="$zenml_registry" TF_VAR_internal_registry="$inside_registry/zenml" TF_VAR_bundle_directory="$bundle" \
+  terraform -chdir="$gapped/connected" apply -auto-approve -input=false -no-color
+TF_VAR_zenml_registry="$zenml_registry" TF_VAR_internal_registry="$inside_registry/zenml" TF_VAR_bundle_directory="$bundle" \
+  terraform -chdir="$gapped/connected" plan -detailed-exitcode -input=false -no-color >/dev/null
+echo "==> the bundle, checked as an operator would: sha256sum -c SHA256SUMS"
+(cd "$bundle" && sha256sum -c --quiet SHA256SUMS && echo "all $(wc -l <SHA256SUMS) files match")
+sed -n '1,6p' "$bundle/manifest.txt"
+echo "==> inside: terraform apply (verifies the bundle, pushes it into $inside_registry)"
+TF_VAR_bundle_path="$bundle" terraform -chdir="$gapped/inside" apply -auto-approve -input=false -no-color
+echo "==> inside: terraform plan (must show no changes)"
+TF_VAR_bundle_path="$bundle" terraform -chdir="$gapped/inside" plan -detailed-exitcode -input=false -no-color >/dev/null
+terraform -chdir="$gapped/inside" output -no-color

@@ -6,6 +6,8 @@ package provider
 import (
 	"context"
 	"fmt"
+	"path/filepath"
+	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -14,14 +16,22 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types/basetypes"
 
 	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/images"
+	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/images/bundle"
 	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/images/oci"
 )
 
 // mirrorOf works out where the configured source is copied to. ok is false while a value it needs
 // is unknown, or when it added an error.
 func (r *imageMirrorResource) mirrorOf(ctx context.Context, m imageMirrorModel, diags *diag.Diagnostics) (oci.Mirror, bool) {
-	if anyUnknown(m.SourceURI, m.Image, m.TargetRegistry) {
+	if anyUnknown(m.SourceURI, m.Image, m.SourceBundle, m.TargetRegistry) {
 		return oci.Mirror{}, false
+	}
+	if !m.SourceBundle.IsNull() {
+		item, ok := r.bundleItem(ctx, m, diags)
+		if !ok {
+			return oci.Mirror{}, false
+		}
+		return item.mirror, true
 	}
 	source, sourcePath := m.SourceURI.ValueString(), path.Root("source_uri")
 	if !m.Image.IsNull() {
@@ -87,18 +97,27 @@ func (r *imageMirrorResource) ModifyPlan(ctx context.Context, req resource.Modif
 	if state != nil && state.TargetURI.ValueString() != mirror.Target {
 		resp.RequiresReplace = append(resp.RequiresReplace, path.Root("target_uri"))
 	}
-	client, err := r.data.registry.get()
-	if err != nil {
-		// The registries are not known yet: the apply reads the source.
-		resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
-		return
-	}
-	timeout, d := plan.Timeouts.Read(ctx, defaultMirrorReadTimeout)
-	resp.Diagnostics.Append(d...)
-	src, err := client.Resolve(ctx, mirror.Source, timeout)
-	if err != nil {
-		addRegistryError(&resp.Diagnostics, mirrorSourcePath(plan), mirror.Source, err)
-		return
+	var src oci.Descriptor
+	if !plan.SourceBundle.IsNull() {
+		item, ok := r.bundleItem(ctx, plan, &resp.Diagnostics)
+		if !ok {
+			return
+		}
+		plan.SourceReference = types.StringValue(item.sourceURI)
+		src = item.desc
+	} else {
+		client, err := r.data.registry.get()
+		if err != nil {
+			// The registries are not known yet: the apply reads the source.
+			resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
+			return
+		}
+		timeout, d := plan.Timeouts.Read(ctx, defaultMirrorReadTimeout)
+		resp.Diagnostics.Append(d...)
+		if src, err = client.Resolve(ctx, mirror.Source, timeout); err != nil {
+			addRegistryError(&resp.Diagnostics, mirrorSourcePath(plan), mirror.Source, err)
+			return
+		}
 	}
 	kept, err := keptPlatforms(mirror.Source, src, config.Platforms, &resp.Diagnostics)
 	if err != nil {
@@ -195,5 +214,74 @@ func mirrorSourcePath(m imageMirrorModel) path.Path {
 	if !m.Image.IsNull() {
 		return path.Root("image")
 	}
+	if !m.SourceBundle.IsNull() {
+		return path.Root("source_bundle")
+	}
 	return path.Root("source_uri")
+}
+
+// mirrorBundleItem is the source_bundle item of a mirror: where it goes, what the bundle says of it,
+// and the layout that holds it.
+type mirrorBundleItem struct {
+	mirror    oci.Mirror
+	sourceURI string
+	desc      oci.Descriptor
+	layout    *oci.Layout
+}
+
+// bundleItem reads the source_bundle item of m from the bundle's manifest and OCI layout.
+func (r *imageMirrorResource) bundleItem(ctx context.Context, m imageMirrorModel, diags *diag.Diagnostics) (mirrorBundleItem, bool) {
+	var sb mirrorBundleModel
+	diags.Append(m.SourceBundle.As(ctx, &sb, basetypes.ObjectAsOptions{})...)
+	if diags.HasError() || anyUnknown(sb.Path, sb.Image, sb.Chart) {
+		return mirrorBundleItem{}, false
+	}
+	p := path.Root("source_bundle")
+	dir := sb.Path.ValueString()
+	manifest, err := bundle.ReadManifest(dir)
+	if err != nil {
+		diags.AddAttributeError(p.AtName("path"), "Bundle Not Readable", fmt.Sprintf("Attribute source_bundle.path: %s.", err))
+		return mirrorBundleItem{}, false
+	}
+	var key, digest, sourceURI string
+	if !sb.Image.IsNull() {
+		key = sb.Image.ValueString()
+		img, ok := manifest.ImageByKey(key)
+		if !ok {
+			diags.AddAttributeError(p.AtName("image"), "Image Not in Bundle", fmt.Sprintf("Attribute source_bundle.image: the bundle %s "+
+				"holds no image %q; it holds %s.", dir, key, manifest.ImageKeys()))
+			return mirrorBundleItem{}, false
+		}
+		digest, sourceURI = img.Digest, img.SourceURI
+	} else {
+		key = sb.Chart.ValueString()
+		ch, ok := manifest.ChartByKey(key)
+		if !ok {
+			diags.AddAttributeError(p.AtName("chart"), "Chart Not in Bundle", fmt.Sprintf("Attribute source_bundle.chart: the bundle %s "+
+				"holds no chart %q; it holds %s.", dir, key, manifest.ChartKeys()))
+			return mirrorBundleItem{}, false
+		}
+		digest, sourceURI = ch.Digest, ch.SourceURI
+	}
+	reg, err := images.ParseRegistry(m.TargetRegistry.ValueString())
+	if err != nil {
+		diags.AddAttributeError(path.Root("target_registry"), "Invalid Image Mirror", fmt.Sprintf("Attribute target_registry: %s.", err))
+		return mirrorBundleItem{}, false
+	}
+	l, err := oci.OpenLayout(filepath.Join(dir, bundle.ImagesDir))
+	if err == nil {
+		var desc oci.Descriptor
+		if desc, err = l.Describe(digest); err == nil {
+			name, tag, _ := strings.Cut(key, ":")
+			target := reg.String() + "/" + name
+			return mirrorBundleItem{
+				mirror: oci.Mirror{Source: dir + " (" + key + ")", SourceDigest: digest, Name: name, Tag: tag,
+					Target: target + ":" + tag, TargetRepository: target},
+				sourceURI: sourceURI, desc: desc, layout: l,
+			}, true
+		}
+	}
+	diags.AddAttributeError(p.AtName("path"), "Bundle Not Readable", fmt.Sprintf("Attribute source_bundle.path: the OCI layout of the "+
+		"bundle %s does not hold %s (%s): %s. Verify the bundle with the zenmlpro_offline_bundle data source.", dir, key, digest, err))
+	return mirrorBundleItem{}, false
 }

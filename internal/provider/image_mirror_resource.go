@@ -51,6 +51,10 @@ func (r *imageMirrorResource) copy(ctx context.Context, m *imageMirrorModel, fil
 	if client == nil {
 		return
 	}
+	if !m.SourceBundle.IsNull() {
+		r.push(ctx, m, mirror, client, timeout, diags)
+		return
+	}
 	src := mirror.Source
 	if !m.SourceDigest.IsUnknown() && !m.SourceDigest.IsNull() {
 		src = mirror.Pinned(m.SourceDigest.ValueString())
@@ -83,6 +87,42 @@ func (r *imageMirrorResource) copy(ctx context.Context, m *imageMirrorModel, fil
 		diags.Append(d...)
 		m.Platforms = list
 	}
+}
+
+// push copies the source_bundle item of m from the bundle's layout to its target: the digest the plan
+// showed, which must still be the one the bundle records.
+func (r *imageMirrorResource) push(ctx context.Context, m *imageMirrorModel, mirror oci.Mirror, client *oci.Client, timeout time.Duration, diags *diag.Diagnostics) {
+	item, ok := r.bundleItem(ctx, *m, diags)
+	if !ok {
+		return
+	}
+	if planned := m.SourceDigest.ValueString(); !m.SourceDigest.IsUnknown() && planned != "" && planned != item.desc.Digest {
+		diags.AddAttributeError(path.Root("source_bundle"), "Bundle Changed Since Plan", fmt.Sprintf("Attribute source_bundle: the bundle "+
+			"records %s for %s now, but the plan showed %s: the bundle was replaced between plan and apply. Plan again.",
+			item.desc.Digest, mirror.Source, planned))
+		return
+	}
+	ctx = tflog.SetField(ctx, "source", mirror.Source)
+	ctx = tflog.SetField(ctx, "target", mirror.Target)
+	res, err := client.Push(ctx, item.layout, item.desc.Digest, mirror.Target, oci.CopyOptions{Timeout: timeout, Progress: func(p oci.Progress) {
+		tflog.Info(ctx, "pushing from the bundle", map[string]any{"bytes_done": p.BytesDone, "bytes_total": p.BytesTotal,
+			"blobs_uploaded": p.BlobsUploaded, "blobs_skipped": p.BlobsSkipped})
+	}})
+	if err != nil {
+		addCopyError(diags, path.Root("source_bundle"), mirror.Source, mirror.Target, err)
+		return
+	}
+	tflog.Info(ctx, "pushed from the bundle", map[string]any{"digest": res.Target.Digest, "bytes_uploaded": res.BytesDone,
+		"blobs_uploaded": res.BlobsUploaded, "blobs_skipped": res.BlobsSkipped})
+	m.ID, m.TargetURI, m.SourceReference = types.StringValue(mirror.Target), types.StringValue(mirror.Target), types.StringValue(item.sourceURI)
+	m.SourceDigest, m.Digest = types.StringValue(res.Source.Digest), types.StringValue(res.Target.Digest)
+	m.TargetURIByDigest = types.StringValue(mirror.TargetRepository + "@" + res.Target.Digest)
+	m.Drift = types.StringValue("")
+	digests, d := types.MapValueFrom(ctx, types.StringType, platformDigests(res.Target.Platforms))
+	diags.Append(d...)
+	list, d := types.ListValueFrom(ctx, types.StringType, platformNames(res.Target.Platforms))
+	diags.Append(d...)
+	m.PlatformDigests, m.Platforms = digests, list
 }
 
 // addCopyError reports a failed copy on the attribute that names the source.
@@ -217,7 +257,8 @@ func (r *imageMirrorResource) ImportState(ctx context.Context, req resource.Impo
 	}
 	m := imageMirrorModel{
 		ID: types.StringValue(req.ID), TargetURI: types.StringValue(req.ID), TargetRegistry: types.StringValue(registry),
-		SourceURI: types.StringNull(), Image: types.ObjectNull(mirrorImageAttrTypes), KeepOnDestroy: types.BoolValue(true),
+		SourceURI: types.StringNull(), Image: types.ObjectNull(mirrorImageAttrTypes), SourceBundle: types.ObjectNull(mirrorBundleAttrTypes),
+		KeepOnDestroy:   types.BoolValue(true),
 		Timeouts:        timeouts.Value{Object: types.ObjectNull(mirrorTimeoutsAttrTypes)},
 		SourceReference: types.StringNull(), SourceDigest: types.StringNull(), Digest: types.StringNull(),
 		TargetURIByDigest: types.StringNull(), PlatformDigests: types.MapNull(types.StringType),

@@ -6,6 +6,7 @@ package provider
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-validators/listvalidator"
@@ -49,6 +50,7 @@ type imageMirrorModel struct {
 	ID                types.String   `tfsdk:"id"`
 	SourceURI         types.String   `tfsdk:"source_uri"`
 	Image             types.Object   `tfsdk:"image"`
+	SourceBundle      types.Object   `tfsdk:"source_bundle"`
 	TargetRegistry    types.String   `tfsdk:"target_registry"`
 	Platforms         types.List     `tfsdk:"platforms"`
 	KeepOnDestroy     types.Bool     `tfsdk:"keep_on_destroy"`
@@ -74,6 +76,15 @@ var mirrorImageAttrTypes = map[string]attr.Type{
 	"component": types.StringType, "version": types.StringType, "source": types.StringType, "registry": types.StringType,
 }
 
+// mirrorBundleModel is the source_bundle attribute: one image or chart of an offline bundle.
+type mirrorBundleModel struct {
+	Path  types.String `tfsdk:"path"`
+	Image types.String `tfsdk:"image"`
+	Chart types.String `tfsdk:"chart"`
+}
+
+var mirrorBundleAttrTypes = map[string]attr.Type{"path": types.StringType, "image": types.StringType, "chart": types.StringType}
+
 var mirrorTimeoutsAttrTypes = map[string]attr.Type{
 	"create": types.StringType, "read": types.StringType, "update": types.StringType, "delete": types.StringType,
 }
@@ -83,6 +94,16 @@ var mirrorSourceURICheck = checkString("Invalid Source URI", "value must be an i
 	func(s string) error {
 		_, err := oci.MirrorOf(s, images.ExampleRegistry)
 		return err
+	})
+
+// bundleKeyCheck checks a source_bundle image or chart: <name>:<tag>.
+var bundleKeyCheck = checkString("Invalid Bundle Item", "value must be <name>:<tag> as the bundle's images or charts key it, e.g. zenml-pro-api:0.13.0",
+	func(s string) error {
+		name, tag, ok := strings.Cut(s, ":")
+		if !ok || name == "" || tag == "" || strings.ContainsAny(s, "/@ ") {
+			return fmt.Errorf("%q is not <name>:<tag>", s)
+		}
+		return nil
 	})
 
 // platformCheck checks an element of platforms.
@@ -113,13 +134,13 @@ func (r *imageMirrorResource) Schema(ctx context.Context, _ resource.SchemaReque
 			"source_uri": schema.StringAttribute{
 				Optional: true,
 				MarkdownDescription: "The image to copy, any image reference with a tag and an optional digest, e.g. `" + oci.ExampleSourceURI +
-					"` or `zenmldocker/zenml:0.93.2@sha256:...` (a digest pins the copy to that image). Exactly one of `source_uri` and `image`.",
+					"` or `zenmldocker/zenml:0.93.2@sha256:...` (a digest pins the copy to that image). Exactly one of `source_uri`, `image` and `source_bundle`.",
 				Validators: []validator.String{mirrorSourceURICheck},
 			},
 			"image": schema.SingleNestedAttribute{
 				Optional: true,
 				MarkdownDescription: "The image to copy, named as the `zenmlpro_image` data source names it, e.g. `image = { component = " +
-					"\"workspace_server\", version = \"0.93.2\", source = \"zenml_aws\" }`. Exactly one of `source_uri` and `image`.",
+					"\"workspace_server\", version = \"0.93.2\", source = \"zenml_aws\" }`. Exactly one of `source_uri`, `image` and `source_bundle`.",
 				Attributes: map[string]schema.Attribute{
 					"component": schema.StringAttribute{
 						Required:            true,
@@ -140,6 +161,36 @@ func (r *imageMirrorResource) Schema(ctx context.Context, _ resource.SchemaReque
 						Optional:            true,
 						MarkdownDescription: "The registry of the source when `source` is `private`, e.g. `" + images.ExampleRegistry + "`.",
 						Validators:          []validator.String{imageRegistryCheck(false)},
+					},
+				},
+			},
+			"source_bundle": schema.SingleNestedAttribute{
+				Optional: true,
+				MarkdownDescription: "An image or a Helm chart of an offline bundle that `zenmlpro_offline_bundle` wrote, on the air-gapped side: " +
+					"e.g. `source_bundle = { path = \"/media/zenml-bundle\", image = \"zenml-pro-api:0.13.0\" }`. The copy is pushed from the " +
+					"bundle's OCI layout with the digest its manifest records (a chart as an OCI Helm chart, as `helm push` stores it), so " +
+					"it is identical to what the bundle was made from. The plan reads the bundle's manifest.json; verify the whole bundle " +
+					"with the `zenmlpro_offline_bundle` data source. `platforms` does not apply: the bundle's platforms were chosen when " +
+					"it was written. Exactly one of `source_uri`, `image` and `source_bundle`.",
+				Attributes: map[string]schema.Attribute{
+					"path": schema.StringAttribute{
+						Required:            true,
+						MarkdownDescription: "The bundle directory, e.g. `/media/zenml-bundle` (the one holding manifest.json and SHA256SUMS).",
+						Validators:          []validator.String{stringvalidator.LengthAtLeast(1)},
+					},
+					"image": schema.StringAttribute{
+						Optional: true,
+						MarkdownDescription: "The image, `<name>:<tag>` as the bundle's `images` keys it, e.g. `zenml-pro-api:0.13.0`; the copy is " +
+							"`<target_registry>/<name>:<tag>`. Exactly one of `image` and `chart`.",
+						Validators: []validator.String{stringvalidator.ExactlyOneOf(path.MatchRelative().AtParent().AtName("chart")), bundleKeyCheck},
+					},
+					"chart": schema.StringAttribute{
+						Optional: true,
+						MarkdownDescription: "The Helm chart, `<name>:<version>` as the bundle's `charts` keys it, e.g. `zenml-pro:0.13.0`; the copy is " +
+							"`<target_registry>/<name>:<version>`, which Helm installs as `oci://<target_registry>/<name> --version <version>`. " +
+							"The bundle's `charts` give each chart's `internal_registry` (`<internal_registry>/charts`: the workspace chart and the " +
+							"pipeline client image are both named `zenml`).",
+						Validators: []validator.String{bundleKeyCheck},
 					},
 				},
 			},
@@ -209,7 +260,8 @@ func (r *imageMirrorResource) Schema(ctx context.Context, _ resource.SchemaReque
 
 func (r *imageMirrorResource) ConfigValidators(context.Context) []resource.ConfigValidator {
 	return []resource.ConfigValidator{
-		resourcevalidator.ExactlyOneOf(path.MatchRoot("source_uri"), path.MatchRoot("image")),
+		resourcevalidator.ExactlyOneOf(path.MatchRoot("source_uri"), path.MatchRoot("image"), path.MatchRoot("source_bundle")),
+		resourcevalidator.Conflicting(path.MatchRoot("source_bundle"), path.MatchRoot("platforms")),
 	}
 }
 

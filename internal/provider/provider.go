@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
 	"github.com/hashicorp/terraform-plugin-framework/function"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
@@ -34,6 +35,8 @@ const Address = "registry.terraform.io/zenmlpro-infra/zenmlpro"
 var (
 	_ provider.Provider              = (*zenmlproProvider)(nil)
 	_ provider.ProviderWithFunctions = (*zenmlproProvider)(nil)
+
+	_ provider.ProviderWithEphemeralResources = (*zenmlproProvider)(nil)
 )
 
 type zenmlproProvider struct {
@@ -164,6 +167,7 @@ func (p *zenmlproProvider) Configure(ctx context.Context, req provider.Configure
 		registry: registry, grants: newGrantServices(p.grantOptions)}
 	resp.DataSourceData = data
 	resp.ResourceData = data
+	resp.EphemeralResourceData = data
 }
 
 func (p *zenmlproProvider) Resources(_ context.Context) []func() resource.Resource {
@@ -172,6 +176,7 @@ func (p *zenmlproProvider) Resources(_ context.Context) []func() resource.Resour
 		NewDatabaseResource,
 		NewRegistryAccessGrantResource,
 		NewImageMirrorResource,
+		NewOfflineBundleResource,
 	}
 }
 
@@ -183,6 +188,14 @@ func (p *zenmlproProvider) DataSources(_ context.Context) []func() datasource.Da
 		NewEndpointsDataSource,
 		NewVersionCompatibilityDataSource,
 		NewRegistryAccessRequestDataSource,
+		NewOfflineBundleDataSource,
+	}
+}
+
+func (p *zenmlproProvider) EphemeralResources(_ context.Context) []func() ephemeral.EphemeralResource {
+	return []func() ephemeral.EphemeralResource{
+		// ephemeral resources are listed one per line
+		NewRegistryCredentialsEphemeralResource,
 	}
 }
 

@@ -237,7 +237,8 @@ func (d *versionCompatibilityDataSource) Read(ctx context.Context, req datasourc
 const incompatibleSummary = "Incompatible Workspace Server Version"
 
 // incompatibleDetail words the diagnostic for one incompatible workspace: the workspace, both versions
-// and dates, every rule's outcome, and a Control Plane release that would pass.
+// and dates, every rule's outcome, and a Control Plane release that would pass. mode is the data
+// source's on_incompatible, or "" where there is none (an offline bundle).
 func incompatibleDetail(catalog *releases.Catalog, workspace string, chk releases.Check, mode string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Workspace %q runs Workspace Server %s (released %s), which Control Plane %s (released %s) does not support: %s failed.\n",
@@ -255,9 +256,10 @@ func incompatibleDetail(catalog *releases.Catalog, workspace string, chk release
 			"upgrade to it and supply its date in the provider's releases attribute: releases = { control_plane = { \"<version>\" = \"YYYY-MM-DD\" } }.",
 			chk.WorkspaceServer.Version, chk.WorkspaceServer.DateString())
 	}
-	if mode == onIncompatibleWarn {
+	switch mode {
+	case onIncompatibleWarn:
 		b.WriteString(" This is a warning because on_incompatible = \"warn\".")
-	} else {
+	case onIncompatibleError:
 		b.WriteString(" To report this as a warning instead, set on_incompatible = \"warn\".")
 	}
 	return b.String()

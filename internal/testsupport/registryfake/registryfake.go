@@ -8,6 +8,10 @@
 package registryfake
 
 import (
+	"archive/tar"
+	"bytes"
+	"compress/gzip"
+	"encoding/json"
 	"encoding/pem"
 	"errors"
 	"fmt"
@@ -28,6 +32,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/random"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
+	"github.com/google/go-containerregistry/pkg/v1/static"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 )
 
@@ -383,3 +388,97 @@ func (r *Registry) CopyTo(tb testing.TB, repoTag string, dst *Registry, dstRepoT
 		})
 	})
 }
+
+// Chart is a pushed Helm chart.
+type Chart struct {
+	// Digest is the chart manifest's digest; Archive the chart .tgz (the manifest's content layer).
+	Digest  string
+	Archive []byte
+}
+
+// PushChart writes a Helm chart named name at version under repo:version as HelmChart builds it.
+func (r *Registry) PushChart(tb testing.TB, repo, name, version string) Chart {
+	tb.Helper()
+	ref := r.ref(tb, repo+":"+version)
+	var out Chart
+	var err error
+	r.without(func() { out, err = PushChart(ref, name, version, r.Options()...) })
+	if err != nil {
+		tb.Fatalf("registryfake: %v", err)
+	}
+	return out
+}
+
+// PushChart writes the chart HelmChart builds to ref (its blobs, then its manifest).
+func PushChart(ref name.Reference, chartName, version string, opts ...remote.Option) (Chart, error) {
+	layers, raw, archive, err := HelmChart(chartName, version)
+	if err != nil {
+		return Chart{}, err
+	}
+	for _, l := range layers {
+		if err := remote.WriteLayer(ref.Context(), l, opts...); err != nil {
+			return Chart{}, fmt.Errorf("pushing a blob of the chart %s: %w", ref, err)
+		}
+	}
+	if err := remote.Put(ref, rawManifest{raw: raw, mediaType: types.OCIManifestSchema1}, opts...); err != nil {
+		return Chart{}, fmt.Errorf("pushing the chart %s: %w", ref, err)
+	}
+	d, _, err := v1.SHA256(bytes.NewReader(raw))
+	if err != nil {
+		return Chart{}, err
+	}
+	return Chart{Digest: d.String(), Archive: archive}, nil
+}
+
+// HelmChart builds a Helm chart named name at version as `helm push` stores it: an OCI manifest whose
+// config is the chart's metadata (application/vnd.cncf.helm.config.v1+json) and whose one layer is
+// the chart .tgz (application/vnd.cncf.helm.chart.content.v1.tar+gzip), holding <name>/Chart.yaml and
+// <name>/values.yaml. It returns the blobs (config, content), the manifest and the .tgz.
+func HelmChart(chartName, version string) (layers []v1.Layer, manifest, archive []byte, err error) {
+	var tgz bytes.Buffer
+	gz := gzip.NewWriter(&tgz)
+	tw := tar.NewWriter(gz)
+	files := []struct{ name, body string }{
+		{chartName + "/Chart.yaml", fmt.Sprintf("apiVersion: v2\nname: %s\nversion: %s\nappVersion: %q\n", chartName, version, version)},
+		{chartName + "/values.yaml", "# values of " + chartName + " " + version + "\nimage:\n  tag: \"" + version + "\"\n"},
+	}
+	for _, f := range files {
+		if err := tw.WriteHeader(&tar.Header{Name: f.name, Mode: 0o644, Size: int64(len(f.body)), Typeflag: tar.TypeReg}); err != nil {
+			return nil, nil, nil, err
+		}
+		if _, err := tw.Write([]byte(f.body)); err != nil {
+			return nil, nil, nil, err
+		}
+	}
+	if err := tw.Close(); err != nil {
+		return nil, nil, nil, err
+	}
+	if err := gz.Close(); err != nil {
+		return nil, nil, nil, err
+	}
+	archive = tgz.Bytes()
+	cfg := []byte(fmt.Sprintf(`{"name":%q,"version":%q,"apiVersion":"v2","appVersion":%q}`, chartName, version, version))
+	cfgLayer := static.NewLayer(cfg, "application/vnd.cncf.helm.config.v1+json")
+	content := static.NewLayer(archive, "application/vnd.cncf.helm.chart.content.v1.tar+gzip")
+	descOf := func(l v1.Layer) v1.Descriptor {
+		d, _ := l.Digest()
+		size, _ := l.Size()
+		mt, _ := l.MediaType()
+		return v1.Descriptor{MediaType: mt, Size: size, Digest: d}
+	}
+	m := v1.Manifest{SchemaVersion: 2, MediaType: types.OCIManifestSchema1, Config: descOf(cfgLayer), Layers: []v1.Descriptor{descOf(content)}}
+	manifest, err = json.Marshal(m)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return []v1.Layer{cfgLayer, content}, manifest, archive, nil
+}
+
+// rawManifest is a manifest pushed as it is.
+type rawManifest struct {
+	raw       []byte
+	mediaType types.MediaType
+}
+
+func (m rawManifest) RawManifest() ([]byte, error)        { return m.raw, nil }
+func (m rawManifest) MediaType() (types.MediaType, error) { return m.mediaType, nil }

@@ -1,0 +1,11 @@
+# Copyright (c) zenmlpro-infra and contributors
+# SPDX-License-Identifier: MPL-2.0
+# The ID is the bundle directory. Every file is verified against SHA256SUMS first, and the arguments
+# are read from its manifest.json.
+terraform import zenmlpro_offline_bundle.release /srv/transfer/zenml-pro-0.13.0
+
+# Or, from Terraform 1.5, in the configuration:
+#   import {
+#     to = zenmlpro_offline_bundle.release
+#     id = "/srv/transfer/zenml-pro-0.13.0"
+#   }

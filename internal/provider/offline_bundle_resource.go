@@ -1,0 +1,611 @@
+// Copyright (c) zenmlpro-infra and contributors
+// SPDX-License-Identifier: MPL-2.0
+
+package provider
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
+	"github.com/hashicorp/terraform-plugin-framework-validators/listvalidator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-framework/types/basetypes"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/images"
+	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/images/bundle"
+	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/images/oci"
+	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/releases"
+)
+
+var (
+	_ resource.Resource                = (*offlineBundleResource)(nil)
+	_ resource.ResourceWithConfigure   = (*offlineBundleResource)(nil)
+	_ resource.ResourceWithModifyPlan  = (*offlineBundleResource)(nil)
+	_ resource.ResourceWithImportState = (*offlineBundleResource)(nil)
+)
+
+// Timeouts of a bundle when timeouts does not set them: each image or chart gets the write timeout.
+const (
+	defaultBundleWriteTimeout = oci.DefaultCopyTimeout
+	defaultBundleReadTimeout  = oci.DefaultTimeout
+)
+
+// NewOfflineBundleResource returns the zenmlpro_offline_bundle resource.
+func NewOfflineBundleResource() resource.Resource { return &offlineBundleResource{} }
+
+type offlineBundleResource struct {
+	data *providerData
+	// now is the clock of created_at; tests set it.
+	now func() time.Time
+}
+
+type offlineBundleModel struct {
+	ID                    types.String   `tfsdk:"id"`
+	Directory             types.String   `tfsdk:"directory"`
+	ControlPlaneVersion   types.String   `tfsdk:"control_plane_version"`
+	WorkspaceVersions     types.Set      `tfsdk:"workspace_versions"`
+	Source                types.String   `tfsdk:"source"`
+	Registry              types.String   `tfsdk:"registry"`
+	ChartRegistry         types.String   `tfsdk:"chart_registry"`
+	InternalRegistry      types.String   `tfsdk:"internal_registry"`
+	IncludeClient         types.Bool     `tfsdk:"include_client"`
+	Platforms             types.List     `tfsdk:"platforms"`
+	DockerArchivePlatform types.String   `tfsdk:"docker_archive_platform"`
+	KeepOnDestroy         types.Bool     `tfsdk:"keep_on_destroy"`
+	Timeouts              timeouts.Value `tfsdk:"timeouts"`
+	CreatedAt             types.String   `tfsdk:"created_at"`
+	Images                types.Map      `tfsdk:"images"`
+	Charts                types.Map      `tfsdk:"charts"`
+	ManifestJSON          types.String   `tfsdk:"manifest_json"`
+	SHA256SumsDigest      types.String   `tfsdk:"sha256sums_digest"`
+	Drift                 types.String   `tfsdk:"drift"`
+}
+
+var bundleTimeoutsAttrTypes = map[string]attr.Type{
+	"create": types.StringType, "read": types.StringType, "update": types.StringType, "delete": types.StringType,
+}
+
+func (r *offlineBundleResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_offline_bundle"
+}
+
+func (r *offlineBundleResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "The air-gapped bundle, written on a machine that reaches ZenML's registries: every image of one Control " +
+			"Plane release and of each Workspace Server release (API, dashboard, Workspace Server and, with `include_client`, the " +
+			"pipeline client), the two Helm charts of each version, and a manifest, as the ZenML Pro prerequisites describe it. The " +
+			"directory holds:\n\n" +
+			"- `images/`: one OCI image layout with every image and every platform (blobs shared between images), and per image a " +
+			"`docker load` tarball `images/<name>-<tag>.tar` of `docker_archive_platform`;\n" +
+			"- `charts/<name>-<version>.tgz`: the charts, pulled from their OCI repository (the layout holds their OCI manifests too);\n" +
+			"- `manifest.json` (every item with its source reference, digest and internal reference, the chart versions, the " +
+			"creation time), `manifest.txt` for people, and `SHA256SUMS`, which `sha256sum -c SHA256SUMS` checks.\n\n" +
+			"On the air-gapped side, the `zenmlpro_offline_bundle` data source verifies the copy and lists its items for " +
+			"`zenmlpro_image_mirror` (`source_bundle`). The versions must be compatible by the rules of " +
+			"`zenmlpro_version_compatibility`. Every source reference is read at plan time: a tag that moved since the last " +
+			"apply shows as a rebuild, and the apply bundles exactly the digests the plan showed. A bundle changed on disk since " +
+			"the last apply (a file changed, missing or added) shows as `drift` and is written again. The bundle is built beside " +
+			"the directory and put in place at the end, so an interrupted apply leaves the previous bundle whole; a directory " +
+			"that holds other files is never written over. Destroy leaves the bundle unless `keep_on_destroy = false`.",
+		Attributes: map[string]schema.Attribute{
+			"id": schema.StringAttribute{
+				Computed:            true,
+				MarkdownDescription: "The directory, as given; also the import ID.",
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"directory": schema.StringAttribute{
+				Required: true,
+				MarkdownDescription: "Where the bundle is written, e.g. `/srv/transfer/zenml-pro-0.13.0`. It must not exist, be empty, or " +
+					"hold a bundle of this provider (which a rebuild replaces). Changing it writes a new bundle there.",
+				Validators:    []validator.String{stringvalidator.LengthAtLeast(1)},
+				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
+			},
+			"control_plane_version": schema.StringAttribute{
+				Required:            true,
+				MarkdownDescription: "The Control Plane release, e.g. `0.13.0`: the tag of `zenml-pro-api` and `zenml-pro-dashboard` and the version of the `zenml-pro` chart.",
+				Validators:          []validator.String{exactReleaseVersionCheck},
+			},
+			"workspace_versions": schema.SetAttribute{
+				Required:    true,
+				ElementType: types.StringType,
+				MarkdownDescription: "The Workspace Server releases, e.g. `[\"0.93.2\"]`: each the tag of `zenml-pro-server` (and of the client " +
+					"image) and the version of the `zenml` chart. Each must be compatible with `control_plane_version`.",
+				Validators: []validator.Set{setvalidator.SizeAtLeast(1), setvalidator.ValueStringsAre(exactReleaseVersionCheck)},
+			},
+			"source": schema.StringAttribute{
+				Required:            true,
+				MarkdownDescription: "Where the images come from: " + quotedList(images.SourceNames()) + ". The client image comes from Docker Hub for ZenML's sources.",
+				Validators:          []validator.String{stringvalidator.OneOf(images.SourceNames()...)},
+			},
+			"registry": schema.StringAttribute{
+				Optional:            true,
+				MarkdownDescription: "The registry of the images when `source` is `private`, e.g. `" + images.ExampleRegistry + "`.",
+				Validators:          []validator.String{imageRegistryCheck(false)},
+			},
+			"chart_registry": schema.StringAttribute{
+				Optional:            true,
+				MarkdownDescription: "The OCI registry of the charts, with or without `oci://`. Defaults to `" + images.DefaultChartRegistry + "`.",
+				Validators:          []validator.String{imageRegistryCheck(true)},
+			},
+			"internal_registry": schema.StringAttribute{
+				Required: true,
+				MarkdownDescription: "The registry inside, a host with optional port and path, e.g. `" + images.ExampleRegistry + "`, recorded " +
+					"in the manifest: images go to `<internal_registry>/<name>:<tag>`, charts to `<internal_registry>/charts/<name>:<version>`.",
+				Validators: []validator.String{imageRegistryCheck(false)},
+			},
+			"include_client": schema.BoolAttribute{
+				Optional:            true,
+				Computed:            true,
+				Default:             booldefault.StaticBool(true),
+				MarkdownDescription: "Bundle the pipeline client image (`zenmldocker/zenml:<workspace version>`) too. Defaults to `true`.",
+			},
+			"platforms": schema.ListAttribute{
+				ElementType: types.StringType,
+				Optional:    true,
+				MarkdownDescription: "The platforms to keep of each multi-platform image, e.g. `[\"linux/amd64\"]`: the bundle then holds an " +
+					"index of those platforms (each platform's image keeps its digest), and a platform an index lacks fails the plan. A " +
+					"single-platform image is bundled as it is. Defaults to every platform.",
+				Validators: []validator.List{listvalidator.ValueStringsAre(platformCheck), listvalidator.UniqueValues(), listvalidator.SizeAtLeast(1)},
+			},
+			"docker_archive_platform": schema.StringAttribute{
+				Optional:            true,
+				Computed:            true,
+				Default:             stringdefault.StaticString(bundle.DefaultArchivePlatform),
+				MarkdownDescription: "The platform of the `docker load` tarballs (one image each). Defaults to `" + bundle.DefaultArchivePlatform + "`.",
+				Validators:          []validator.String{platformCheck},
+			},
+			"keep_on_destroy": schema.BoolAttribute{
+				Optional: true,
+				Computed: true,
+				Default:  booldefault.StaticBool(true),
+				MarkdownDescription: "Leave the bundle on disk when the resource is destroyed. With `false`, destroy deletes the files " +
+					"SHA256SUMS lists (files somebody added are kept, with a warning). Defaults to `true`.",
+			},
+			"timeouts": timeouts.AttributesAll(ctx),
+			"created_at": schema.StringAttribute{
+				Computed:            true,
+				MarkdownDescription: "When the bundle was written, RFC 3339 in UTC, as manifest.json records it.",
+			},
+			"images": schema.MapNestedAttribute{
+				Computed:            true,
+				MarkdownDescription: bundleImagesDescription,
+				NestedObject:        schema.NestedAttributeObject{Attributes: bundleItemAttributes(bundleImageDescriptions)},
+			},
+			"charts": schema.MapNestedAttribute{
+				Computed:            true,
+				MarkdownDescription: bundleChartsDescription,
+				NestedObject:        schema.NestedAttributeObject{Attributes: bundleItemAttributes(bundleChartDescriptions)},
+			},
+			"manifest_json": schema.StringAttribute{
+				Computed:            true,
+				MarkdownDescription: "manifest.json as written, e.g. for `jsondecode` or a compliance record.",
+			},
+			"sha256sums_digest": schema.StringAttribute{
+				Computed: true,
+				MarkdownDescription: "`sha256:` and the SHA-256 of SHA256SUMS: one value that names the content of every file of the bundle, " +
+					"to compare with the data source's on the air-gapped side.",
+			},
+			"drift": schema.StringAttribute{
+				Computed:            true,
+				MarkdownDescription: "Empty while the bundle on disk matches its SHA256SUMS. Otherwise what differs, and the next apply writes the bundle again.",
+			},
+		},
+	}
+}
+
+// bundleItemAttributes are the computed attributes of an image or chart of a bundle, from their
+// descriptions (a "platforms" attribute is a list of strings).
+func bundleItemAttributes(descriptions map[string]string) map[string]schema.Attribute {
+	out := make(map[string]schema.Attribute, len(descriptions))
+	for name, d := range descriptions {
+		if name == "platforms" {
+			out[name] = schema.ListAttribute{Computed: true, ElementType: types.StringType, MarkdownDescription: d}
+			continue
+		}
+		out[name] = schema.StringAttribute{Computed: true, MarkdownDescription: d}
+	}
+	return out
+}
+
+func (r *offlineBundleResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	r.data = configuredData(req.ProviderData, &resp.Diagnostics)
+}
+
+// spec is the bundle spec of m; ok is false while a value is unknown.
+func (r *offlineBundleResource) spec(ctx context.Context, m offlineBundleModel, diags *diag.Diagnostics) (bundle.Spec, bool) {
+	if anyUnknown(m.ControlPlaneVersion, m.WorkspaceVersions, m.Source, m.Registry, m.ChartRegistry, m.InternalRegistry,
+		m.IncludeClient, m.Platforms, m.DockerArchivePlatform) {
+		return bundle.Spec{}, false
+	}
+	s := bundle.Spec{
+		ControlPlaneVersion: m.ControlPlaneVersion.ValueString(), Source: images.Source(m.Source.ValueString()),
+		Registry: m.Registry.ValueString(), ChartRegistry: m.ChartRegistry.ValueString(), InternalRegistry: m.InternalRegistry.ValueString(),
+		IncludeClient: m.IncludeClient.ValueBool(), ArchivePlatform: m.DockerArchivePlatform.ValueString(),
+	}
+	diags.Append(m.WorkspaceVersions.ElementsAs(ctx, &s.WorkspaceVersions, false)...)
+	if !m.Platforms.IsNull() {
+		diags.Append(m.Platforms.ElementsAs(ctx, &s.Platforms, false)...)
+	}
+	return s, !diags.HasError()
+}
+
+// planned lists the bundle of s and checks its versions' compatibility.
+func (r *offlineBundleResource) planned(s bundle.Spec, diags *diag.Diagnostics) (bundle.Manifest, bool) {
+	catalog := catalogOf(r.data)
+	m, err := bundle.Plan(catalog, s)
+	if err != nil {
+		if !addInputError(diags, err) {
+			diags.AddError("Invalid Offline Bundle", err.Error()+".")
+		}
+		return bundle.Manifest{}, false
+	}
+	cp, err := catalog.ReleaseDate(releases.ControlPlane, s.ControlPlaneVersion)
+	if err != nil {
+		addReleaseError(diags, path.Root("control_plane_version"), err)
+		return bundle.Manifest{}, false
+	}
+	for _, v := range m.WorkspaceVersions {
+		ws, err := catalog.ReleaseDate(releases.WorkspaceServer, v)
+		if err != nil {
+			addReleaseError(diags, path.Root("workspace_versions"), err)
+			continue
+		}
+		if chk := releases.CheckReleases(cp, ws); !chk.Compatible {
+			diags.AddAttributeError(path.Root("workspace_versions"), incompatibleSummary, incompatibleDetail(catalog, v, chk, ""))
+		}
+	}
+	return m, !diags.HasError()
+}
+
+// ModifyPlan reads every source reference at plan time: a new bundle shows the digests it will hold,
+// a tag that moved (or a bundle changed on disk) rebuilds it.
+func (r *offlineBundleResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if req.Plan.Raw.IsNull() {
+		var state offlineBundleModel
+		resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+		if !resp.Diagnostics.HasError() && !state.KeepOnDestroy.ValueBool() {
+			resp.Diagnostics.AddWarning("Offline Bundle Will Be Deleted", fmt.Sprintf("keep_on_destroy is false: destroying this resource "+
+				"deletes the files of the bundle at %s.", state.Directory.ValueString()))
+		}
+		return
+	}
+	var plan offlineBundleModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	var state *offlineBundleModel
+	if !req.State.Raw.IsNull() {
+		state = &offlineBundleModel{}
+		resp.Diagnostics.Append(req.State.Get(ctx, state)...)
+	}
+	if resp.Diagnostics.HasError() || r.data == nil {
+		return
+	}
+	spec, ok := r.spec(ctx, plan, &resp.Diagnostics)
+	if !ok {
+		return
+	}
+	m, ok := r.planned(spec, &resp.Diagnostics)
+	if !ok {
+		return
+	}
+	if !plan.Directory.IsUnknown() {
+		plan.ID = plan.Directory
+		if state == nil {
+			if err := bundle.CheckDirectory(plan.Directory.ValueString()); err != nil {
+				resp.Diagnostics.AddAttributeError(path.Root("directory"), "Directory Not Usable", fmt.Sprintf("Attribute directory: %s.", err))
+				return
+			}
+		}
+	}
+	if client, err := r.data.registry.get(); err == nil {
+		timeout, d := plan.Timeouts.Read(ctx, defaultBundleReadTimeout)
+		resp.Diagnostics.Append(d...)
+		if !r.resolve(ctx, client, &m, spec.Platforms, timeout, &resp.Diagnostics) {
+			return
+		}
+	}
+	if state != nil {
+		keepFilteredDigests(ctx, m.Images, state.Images)
+	}
+	plan.Images = bundleImagesValue(ctx, m.Images, &resp.Diagnostics)
+	plan.Charts = bundleChartsValue(ctx, m.Charts, &resp.Diagnostics)
+	rebuild := state == nil || state.Drift.ValueString() != "" || !plan.Images.Equal(state.Images) || !plan.Charts.Equal(state.Charts) ||
+		!plan.Directory.Equal(state.Directory) || !plan.DockerArchivePlatform.Equal(state.DockerArchivePlatform) ||
+		!plan.ChartRegistry.Equal(state.ChartRegistry) || !plan.Registry.Equal(state.Registry) || !plan.Source.Equal(state.Source)
+	if state != nil && state.Drift.ValueString() != "" {
+		resp.Diagnostics.AddWarning("Offline Bundle Will Be Written Again", fmt.Sprintf("The bundle at %s changed on disk since the last "+
+			"apply: %s. The apply writes it again.", state.Directory.ValueString(), state.Drift.ValueString()))
+	}
+	plan.Drift = types.StringValue("")
+	if rebuild {
+		plan.CreatedAt, plan.ManifestJSON, plan.SHA256SumsDigest = types.StringUnknown(), types.StringUnknown(), types.StringUnknown()
+	} else {
+		plan.CreatedAt, plan.ManifestJSON, plan.SHA256SumsDigest = state.CreatedAt, state.ManifestJSON, state.SHA256SumsDigest
+	}
+	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
+}
+
+// keepFilteredDigests takes, for an image whose bundled digest is not known at plan (a platform
+// filter), the digest of the state when the source and the kept platforms are those of the state.
+func keepFilteredDigests(ctx context.Context, imgs []bundle.Image, state types.Map) {
+	for i := range imgs {
+		img := &imgs[i]
+		if img.Digest != "" || img.SourceDigest == "" {
+			continue
+		}
+		o, ok := state.Elements()[img.Key].(types.Object)
+		if !ok {
+			continue
+		}
+		var prev bundleImageModel
+		if o.As(ctx, &prev, basetypes.ObjectAsOptions{}) != nil {
+			continue
+		}
+		var platforms []string
+		_ = prev.Platforms.ElementsAs(ctx, &platforms, false)
+		if prev.SourceDigest.ValueString() == img.SourceDigest && strings.Join(platforms, ",") == strings.Join(img.Platforms, ",") {
+			img.Digest = prev.Digest.ValueString()
+		}
+	}
+}
+
+// resolve fills the digests and platforms of m's items from their registries; false when it added an error.
+func (r *offlineBundleResource) resolve(ctx context.Context, client *oci.Client, m *bundle.Manifest, filters []string, timeout time.Duration, diags *diag.Diagnostics) bool {
+	for i := range m.Images {
+		img := &m.Images[i]
+		d, err := client.Resolve(ctx, img.SourceURI, timeout)
+		if err != nil {
+			addRegistryError(diags, path.Root("source"), img.SourceURI, err)
+			continue
+		}
+		kept := d.Platforms
+		// The filter applies to multi-platform images; a single image is bundled as it is.
+		if len(filters) > 0 && len(d.Platforms) > 0 {
+			if kept, err = oci.SelectPlatforms(img.SourceURI, d, filters); err != nil {
+				diags.AddAttributeError(path.Root("platforms"), "Platform Not in Source Image", fmt.Sprintf("Attribute platforms: %s.", err))
+				continue
+			}
+		}
+		img.Platforms = platformNames(kept)
+		img.SourceDigest = d.Digest
+		// With a filter the bundle holds an index of the kept platforms, whose digest the write computes.
+		if len(filters) == 0 || len(d.Platforms) == 0 {
+			img.Digest = d.Digest
+		}
+	}
+	for i := range m.Charts {
+		ch := &m.Charts[i]
+		ref := strings.TrimPrefix(ch.SourceURI, images.OCIScheme)
+		d, err := client.Resolve(ctx, ref, timeout)
+		if err != nil {
+			addRegistryError(diags, path.Root("chart_registry"), ch.SourceURI, err)
+			continue
+		}
+		ch.Digest = d.Digest
+	}
+	return !diags.HasError()
+}
+
+func (r *offlineBundleResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	var plan offlineBundleModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	timeout, d := plan.Timeouts.Create(ctx, defaultBundleWriteTimeout)
+	resp.Diagnostics.Append(d...)
+	r.write(ctx, &plan, timeout, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+func (r *offlineBundleResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	var plan offlineBundleModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if plan.ManifestJSON.IsUnknown() {
+		timeout, d := plan.Timeouts.Update(ctx, defaultBundleWriteTimeout)
+		resp.Diagnostics.Append(d...)
+		r.write(ctx, &plan, timeout, &resp.Diagnostics)
+		if resp.Diagnostics.HasError() {
+			return
+		}
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+// write writes the bundle of m, with the digests the plan showed as pins, and records it in m.
+func (r *offlineBundleResource) write(ctx context.Context, m *offlineBundleModel, timeout time.Duration, diags *diag.Diagnostics) {
+	spec, ok := r.spec(ctx, *m, diags)
+	if !ok {
+		if !diags.HasError() {
+			diags.AddError("Offline Bundle Not Known", "A value of the bundle is still unknown at apply; this is a defect in the provider, please report it.")
+		}
+		return
+	}
+	planned, ok := r.planned(spec, diags)
+	if !ok {
+		return
+	}
+	pins := map[string]string{}
+	for _, el := range []types.Map{m.Images, m.Charts} {
+		for _, v := range el.Elements() {
+			o, ok := v.(types.Object)
+			if !ok {
+				continue
+			}
+			src, _ := o.Attributes()["source_uri"].(types.String)
+			dig, _ := o.Attributes()["source_digest"].(types.String)
+			if _, isChart := o.Attributes()["file"]; isChart {
+				dig, _ = o.Attributes()["digest"].(types.String)
+			}
+			if !dig.IsUnknown() && !dig.IsNull() {
+				pins[src.ValueString()] = dig.ValueString()
+			}
+		}
+	}
+	client := r.data.registryClient(diags, path.Root("source"))
+	if client == nil {
+		return
+	}
+	now := time.Now
+	if r.now != nil {
+		now = r.now
+	}
+	dir := m.Directory.ValueString()
+	ctx = tflog.SetField(ctx, "directory", dir)
+	out, err := bundle.Write(ctx, client, planned, dir, bundle.WriteOptions{Pins: pins, Timeout: timeout, CreatedAt: now(),
+		Progress: func(item string, p oci.Progress) {
+			tflog.Info(ctx, "writing the bundle", map[string]any{"item": item, "bytes_done": p.BytesDone, "bytes_total": p.BytesTotal,
+				"blobs_written": p.BlobsUploaded, "blobs_skipped": p.BlobsSkipped})
+		}})
+	if err != nil {
+		addBundleWriteError(diags, err)
+		return
+	}
+	files, err := readBundleFiles(dir)
+	if err != nil {
+		diags.AddAttributeError(path.Root("directory"), "Bundle Not Readable", fmt.Sprintf("Attribute directory: reading the bundle just written: %s.", err))
+		return
+	}
+	tflog.Info(ctx, "bundle written", map[string]any{"images": len(out.Images), "charts": len(out.Charts), "sha256sums_digest": files.sumsDigest})
+	m.ID = m.Directory
+	m.CreatedAt = types.StringValue(out.CreatedAt)
+	m.Images = bundleImagesValue(ctx, out.Images, diags)
+	m.Charts = bundleChartsValue(ctx, out.Charts, diags)
+	m.ManifestJSON, m.SHA256SumsDigest = types.StringValue(files.manifestJSON), types.StringValue(files.sumsDigest)
+	m.Drift = types.StringValue("")
+}
+
+func addBundleWriteError(diags *diag.Diagnostics, err error) {
+	var moved *bundle.MovedError
+	var nb *bundle.NotBundleError
+	var pe *oci.PlatformError
+	switch {
+	case errors.As(err, &moved):
+		diags.AddAttributeError(path.Root("source"), "Image Tag Moved", fmt.Sprintf("Attribute source: %s.", err))
+	case errors.As(err, &nb):
+		diags.AddAttributeError(path.Root("directory"), "Directory Not Usable", fmt.Sprintf("Attribute directory: %s.", err))
+	case errors.As(err, &pe):
+		diags.AddAttributeError(path.Root("platforms"), "Platform Not in Source Image", fmt.Sprintf("Attribute platforms: %s.", err))
+	default:
+		addRegistryError(diags, path.Root("source"), "the bundle's images and charts", err)
+	}
+}
+
+func (r *offlineBundleResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	var state offlineBundleModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	dir := state.Directory.ValueString()
+	if _, err := os.Stat(filepath.Join(dir, bundle.ManifestFile)); errors.Is(err, fs.ErrNotExist) {
+		tflog.Warn(ctx, "the bundle is gone from disk; the next apply writes it again", map[string]any{"directory": dir})
+		resp.State.RemoveResource(ctx)
+		return
+	}
+	state.Drift = types.StringValue("")
+	if err := bundle.Verify(dir); err != nil {
+		state.Drift = types.StringValue(err.Error())
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+}
+
+func (r *offlineBundleResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
+	var state offlineBundleModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	dir := state.Directory.ValueString()
+	if state.KeepOnDestroy.ValueBool() {
+		tflog.Info(ctx, "keep_on_destroy: the bundle stays on disk", map[string]any{"directory": dir})
+		return
+	}
+	kept, err := bundle.Remove(dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+	case err != nil:
+		resp.Diagnostics.AddAttributeError(path.Root("keep_on_destroy"), "Offline Bundle Not Deleted", fmt.Sprintf("Attribute keep_on_destroy: "+
+			"deleting the bundle at %s: %s.", dir, err))
+	case len(kept) > 0:
+		resp.Diagnostics.AddWarning("Files Kept in the Bundle Directory", fmt.Sprintf("The bundle at %s was deleted, but these files, which "+
+			"it did not write, were kept: %s.", dir, strings.Join(kept, ", ")))
+	}
+}
+
+// ImportState adopts a bundle on disk by its directory: the arguments are read from its manifest,
+// after every file is verified against SHA256SUMS.
+func (r *offlineBundleResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	dir := req.ID
+	m, err := bundle.Read(dir)
+	if err != nil {
+		var d diag.Diagnostics
+		addBundleVerifyError(&d, path.Root("directory"), err)
+		for _, e := range d.Errors() {
+			resp.Diagnostics.AddError("Bundle Not Imported", fmt.Sprintf("%q: %s", dir, e.Detail()))
+		}
+		return
+	}
+	files, err := readBundleFiles(dir)
+	if err != nil {
+		resp.Diagnostics.AddError("Bundle Not Imported", err.Error())
+		return
+	}
+	ws, d := types.SetValueFrom(ctx, types.StringType, m.WorkspaceVersions)
+	resp.Diagnostics.Append(d...)
+	includeClient := false
+	for _, img := range m.Images {
+		includeClient = includeClient || img.Component == string(images.Client)
+	}
+	chartRegistry := types.StringNull()
+	if m.ChartRegistry != images.DefaultChartRegistry {
+		chartRegistry = types.StringValue(m.ChartRegistry)
+	}
+	platforms := types.ListNull(types.StringType)
+	if len(m.Platforms) > 0 {
+		platforms, d = types.ListValueFrom(ctx, types.StringType, m.Platforms)
+		resp.Diagnostics.Append(d...)
+	}
+	registry := types.StringNull()
+	if m.SourceRegistry != "" {
+		registry = types.StringValue(m.SourceRegistry)
+	}
+	sort.Strings(m.WorkspaceVersions)
+	state := offlineBundleModel{
+		ID: types.StringValue(dir), Directory: types.StringValue(dir), ControlPlaneVersion: types.StringValue(m.ControlPlaneVersion),
+		WorkspaceVersions: ws, Source: types.StringValue(m.Source), Registry: registry, ChartRegistry: chartRegistry,
+		InternalRegistry: types.StringValue(m.InternalRegistry), IncludeClient: types.BoolValue(includeClient), Platforms: platforms,
+		DockerArchivePlatform: types.StringValue(m.ArchivePlatform), KeepOnDestroy: types.BoolValue(true),
+		Timeouts:  timeouts.Value{Object: types.ObjectNull(bundleTimeoutsAttrTypes)},
+		CreatedAt: types.StringValue(m.CreatedAt), Images: bundleImagesValue(ctx, m.Images, &resp.Diagnostics),
+		Charts: bundleChartsValue(ctx, m.Charts, &resp.Diagnostics), ManifestJSON: types.StringValue(files.manifestJSON),
+		SHA256SumsDigest: types.StringValue(files.sumsDigest), Drift: types.StringValue(""),
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+}
