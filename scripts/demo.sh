@@ -7,7 +7,7 @@
 # The quickstart's databases go to the local MariaDB that scripts/services.sh runs (started here),
 # reached as its restricted admin; the dedicated user's password is new at every run. Its registry
 # grants go to the local AWS stand-in (moto) the same script runs, where the demo first creates the
-# pods' IAM role and the mirror repositories.
+# node group's IAM role and the mirror repositories.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 demo="$root/.demo"
@@ -46,7 +46,7 @@ export AWS_ACCESS_KEY_ID="$ZENMLPRO_TEST_AWS_ACCESS_KEY_ID" AWS_SECRET_ACCESS_KE
 export AWS_EC2_METADATA_DISABLED=true
 unset AWS_PROFILE AWS_SESSION_TOKEN
 export TF_VAR_aws_endpoint="$ZENMLPRO_TEST_AWS_ENDPOINT" TF_VAR_aws_region="$ZENMLPRO_TEST_AWS_REGION"
-export TF_VAR_zenml_pods_role_arn="arn:aws:iam::123456789012:role/zenml-pro-pods"
+export TF_VAR_zenml_node_role_arn="arn:aws:iam::123456789012:role/zenml-pro-nodes"
 
 # moto_call SERVICE REGION ARGS...: an unsigned-but-addressed call to moto (it does not check
 # signatures; the credential scope tells it the region and service).
@@ -57,9 +57,9 @@ moto_call() {
     -H "Authorization: AWS4-HMAC-SHA256 Credential=$AWS_ACCESS_KEY_ID/20260101/$region/$service/aws4_request, SignedHeaders=host, Signature=0" \
     "$@"
 }
-echo "==> creating the pods' IAM role and the mirror repositories on the local AWS stand-in"
+echo "==> creating the node group's IAM role and the mirror repositories on the local AWS stand-in"
 moto_call iam us-east-1 --data-urlencode Action=CreateRole --data-urlencode Version=2010-05-08 \
-  --data-urlencode RoleName=zenml-pro-pods \
+  --data-urlencode RoleName=zenml-pro-nodes \
   --data-urlencode 'AssumeRolePolicyDocument={"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"eks.amazonaws.com"},"Action":"sts:AssumeRole"}]}' \
   -o /dev/null
 for repo in zenml-pro-api zenml-pro-dashboard zenml-pro-server; do

@@ -1,7 +1,7 @@
 # Quickstart: a fully self-hosted ZenML Pro deployment on EKS prepared and checked with Terraform.
 # A Control Plane at 0.13.0 with two Workspace Servers (0.93.2 and 0.93.1), images from ZenML's ECR,
 # the two Helm charts, endpoints under one parent domain, a database with its own user for each
-# workspace on a MySQL-compatible server (databases.tf), and registry access for the pods' IAM role:
+# workspace on a MySQL-compatible server (databases.tf), and registry access for the node group's IAM role:
 # the request to ZenML and pull on your own mirror repositories (registry.tf).
 #
 # `make demo` applies this with a locally built provider against a local MariaDB and a local AWS

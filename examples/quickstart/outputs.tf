@@ -66,6 +66,6 @@ output "zenml_registry_request" {
 }
 
 output "mirror_grants" {
-  description = "The statement each mirror repository's policy holds for the pods' role."
+  description = "The statement each mirror repository's policy holds for the node group's role."
   value       = { for repo, g in zenmlpro_registry_access_grant.mirror : repo => g.statement_id }
 }

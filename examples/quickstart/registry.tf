@@ -1,6 +1,8 @@
-# Registry access for the identity the ZenML Pro pods run as, an EKS IRSA role. ZenML grants it pull
-# on its private ECR repositories on request (`zenml_registry_request` is the message to send), and
-# this configuration grants it pull on your own mirror of the images. `make demo` sets these
+# Registry access for the identity that pulls the ZenML Pro images: on EKS the kubelet pulls with the
+# node group's IAM role (not the pods' IRSA role, unless the kubelet's image credential provider is set
+# up for service account tokens). ZenML grants it pull on its private ECR repositories on request
+# (`zenml_registry_request` is the message to send), and this configuration grants it pull on your own
+# mirror of the images. `make demo` sets these
 # variables (TF_VAR_...) for a local AWS stand-in; leave aws_endpoint null on AWS.
 
 variable "aws_region" {
@@ -15,9 +17,9 @@ variable "aws_endpoint" {
   default     = null
 }
 
-variable "zenml_pods_role_arn" {
+variable "zenml_node_role_arn" {
   type        = string
-  description = "The IAM role of the Kubernetes service account the ZenML Pro pods run as (EKS IRSA)."
+  description = "The IAM role of the EKS node group that runs the ZenML Pro pods (the kubelet pulls images with it)."
 }
 
 variable "mirror_repositories" {
@@ -27,14 +29,14 @@ variable "mirror_repositories" {
 }
 
 data "zenmlpro_registry_access_request" "zenml" {
-  workload  = "eks_irsa"
-  principal = { aws_iam_role_arn = var.zenml_pods_role_arn }
+  workload  = "eks_node_role"
+  principal = { aws_iam_role_arn = var.zenml_node_role_arn }
 }
 
 resource "zenmlpro_registry_access_grant" "mirror" {
   for_each = var.mirror_repositories
 
   ecr       = { repository = each.key, region = var.aws_region }
-  principal = { aws_iam_role_arn = var.zenml_pods_role_arn }
+  principal = { aws_iam_role_arn = var.zenml_node_role_arn }
   access    = "pull"
 }

@@ -41,9 +41,9 @@ func TestAccQuickstart(t *testing.T) {
 		srv.CleanupUser(db.user, "%")
 	}
 	workspacePassword := testPassword(t, "quickstart")
-	// The pods' role and the mirror repositories on moto, under names of this test's own.
+	// The node group's role and the mirror repositories on moto, under names of this test's own.
 	aws := testsupport.AWS(t)
-	podsRole := aws.CreateRole(testsupport.UniqueName(t, "pods"))
+	nodeRole := aws.CreateRole(testsupport.UniqueName(t, "nodes"))
 	mirrors := []string{testsupport.UniqueName(t, "mirror-api"), testsupport.UniqueName(t, "mirror-server")}
 	for _, m := range mirrors {
 		aws.CreateRepository(m)
@@ -57,7 +57,7 @@ func TestAccQuickstart(t *testing.T) {
 		"AWS_EC2_METADATA_DISABLED=true",
 		"TF_VAR_aws_endpoint=" + aws.Endpoint,
 		"TF_VAR_aws_region=" + aws.Region,
-		"TF_VAR_zenml_pods_role_arn=" + podsRole,
+		"TF_VAR_zenml_node_role_arn=" + nodeRole,
 		"TF_VAR_mirror_repositories=" + string(mirrorsJSON),
 		"TF_VAR_mysql_host=" + srv.Host,
 		"TF_VAR_mysql_port=" + strconv.Itoa(srv.Port),
@@ -93,7 +93,7 @@ func TestAccQuickstart(t *testing.T) {
 	}
 	const cpECR = "715803424590.dkr.ecr.eu-west-1.amazonaws.com/"
 	const wsECR = "715803424590.dkr.ecr.eu-central-1.amazonaws.com/"
-	sid := ecr.StatementID(podsRole, registryaccess.AccessPull)
+	sid := ecr.StatementID(nodeRole, registryaccess.AccessPull)
 	reasons := func(ws, date string) []any {
 		return []any{
 			"pass: release order: Control Plane 0.13.0 (released 2026-01-30) is at least as new as Workspace Server " + ws + " (released " + date + ")",
@@ -145,7 +145,7 @@ func TestAccQuickstart(t *testing.T) {
 		"mirror_grants": map[string]any{mirrors[0]: sid, mirrors[1]: sid},
 	}
 	// The request to ZenML is prose: it names the role, the account and ZenML's repositories in both regions.
-	if req, ok := outputs["zenml_registry_request"].Value.(string); !ok || !strings.Contains(req, "Principal: "+podsRole) ||
+	if req, ok := outputs["zenml_registry_request"].Value.(string); !ok || !strings.Contains(req, "Principal: "+nodeRole) ||
 		!strings.Contains(req, "Our AWS account id: "+aws.AccountID()) || !strings.Contains(req, cpECR+"zenml-pro-api ") ||
 		!strings.Contains(req, wsECR+"zenml-pro-server ") {
 		t.Errorf("output zenml_registry_request does not name the role, the account and ZenML's repositories:\n%v", outputs["zenml_registry_request"].Value)
@@ -154,9 +154,9 @@ func TestAccQuickstart(t *testing.T) {
 	// Each mirror's policy holds the pull statement for the role, and nothing else.
 	for _, m := range mirrors {
 		sts := aws.PolicyStatements(m)
-		if st, ok := sts[sid]; len(sts) != 1 || !ok || !slices.Equal(st.AWSPrincipals(), []string{podsRole}) ||
+		if st, ok := sts[sid]; len(sts) != 1 || !ok || !slices.Equal(st.AWSPrincipals(), []string{nodeRole}) ||
 			!slices.Equal(st.Actions(), ecr.Actions(registryaccess.AccessPull)) {
-			t.Errorf("repository %s: policy statements %+v, want only %s allowing pull to %s", m, sts, sid, podsRole)
+			t.Errorf("repository %s: policy statements %+v, want only %s allowing pull to %s", m, sts, sid, nodeRole)
 		}
 	}
 	for name, w := range want {
@@ -201,8 +201,8 @@ func TestAccQuickstart(t *testing.T) {
 	access, _ := record["registry_access"].(map[string]any)
 	grants, _ := access["mirror_grants"].(map[string]any)
 	g0, _ := grants[mirrors[0]].(map[string]any)
-	if access["zenml_grantee"] != podsRole || len(grants) != 2 || g0["statement_id"] != sid || g0["preexisting"] != false ||
-		g0["id"] != fmt.Sprintf("arn:aws:ecr:%s:%s:repository/%s pull %s", aws.Region, aws.AccountID(), mirrors[0], podsRole) {
+	if access["zenml_grantee"] != nodeRole || len(grants) != 2 || g0["statement_id"] != sid || g0["preexisting"] != false ||
+		g0["id"] != fmt.Sprintf("arn:aws:ecr:%s:%s:repository/%s pull %s", aws.Region, aws.AccountID(), mirrors[0], nodeRole) {
 		t.Errorf("the deployment record's registry_access is not as expected: %v", access)
 	}
 	if cp["chart"] != "oci://public.ecr.aws/zenml/zenml-pro:0.13.0" || cp["release_date"] != "2026-01-30" ||

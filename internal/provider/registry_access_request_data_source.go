@@ -14,6 +14,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-framework/types/basetypes"
@@ -41,6 +42,8 @@ type registryAccessRequestModel struct {
 	Principal    types.Object `tfsdk:"principal"`
 	Components   types.Set    `tfsdk:"components"`
 	Source       types.String `tfsdk:"source"`
+	KubeletPod   types.Bool   `tfsdk:"kubelet_uses_pod_identity"`
+	PulledBy     types.String `tfsdk:"pulled_by"`
 	Repositories types.List   `tfsdk:"repositories"`
 	Grantee      types.String `tfsdk:"grantee"`
 	Method       types.String `tfsdk:"method"`
@@ -192,6 +195,20 @@ func (d *registryAccessRequestDataSource) Schema(_ context.Context, _ datasource
 				Computed:            true,
 				MarkdownDescription: "The request as a JSON document with sorted keys, stable across runs, for a ticket system.",
 			},
+			"kubelet_uses_pod_identity": schema.BoolAttribute{
+				Optional: true,
+				MarkdownDescription: fmt.Sprintf("Set to `true` when the kubelet's image credential provider pulls with the pods' service account "+
+					"token (Kubernetes 1.33+: on EKS the ecr-credential-provider reading the `eks.amazonaws.com/ecr-role-arn` annotation; on GKE "+
+					"the credential provider for Workload Identity). Only then does a pod identity (`%s`, `%s`) pull the images: otherwise the "+
+					"kubelet pulls with the node's identity, and the request for a pod identity alone is answered with a warning naming the "+
+					"workload to ask for instead (`%s`, `%s`, or `%s` on Fargate). Defaults to `false`.",
+					accessrequest.EKSIRSA, accessrequest.GKEWorkloadIdentity, accessrequest.EKSNodeRole, accessrequest.GKENode, accessrequest.EKSFargate),
+			},
+			"pulled_by": schema.StringAttribute{
+				Computed: true,
+				MarkdownDescription: "Which identity pulls the images for this workload, e.g. for `eks_node_role` \"the kubelet, with the node " +
+					"group's IAM role\": what a reviewer checks the grant against.",
+			},
 			"request_text": schema.StringAttribute{
 				Computed: true,
 				MarkdownDescription: "The message to send ZenML support: who (the principal, its kind, the workload, the AWS account id), " +
@@ -296,6 +313,15 @@ func (d *registryAccessRequestDataSource) Read(ctx context.Context, req datasour
 	}
 	m.Repositories = list
 	m.Grantee = nullIfEmpty(r.Principal)
+	m.PulledBy = types.StringValue(r.PulledBy)
+	if r.Workload.PodIdentity() && !r.KubeletUsesPodIdentity {
+		resp.Diagnostics.AddAttributeWarning(path.Root("workload"), "Pod Identity Does Not Pull Images", fmt.Sprintf("Workload %q grants "+
+			"the pods' identity (%s), but on Kubernetes the kubelet pulls images with the node's identity unless its image credential "+
+			"provider is configured to use the pods' service account token (Kubernetes 1.33+). Ask ZenML for the node's identity instead "+
+			"(workload = %q with its %s, or %q on Fargate), or, once the kubelet's credential provider is configured, set "+
+			"kubelet_uses_pod_identity = true.", r.Workload, r.Principal, r.Workload.NodeWorkload(), strings.ReplaceAll(r.Workload.NodeWorkload().PrincipalHint(), "`", ""),
+			accessrequest.EKSFargate))
+	}
 	m.Method = types.StringValue(string(r.Method))
 	m.RequestJSON = types.StringValue(r.JSON)
 	m.RequestText = types.StringValue(r.Text)
@@ -323,6 +349,7 @@ func registryAccessSpec(ctx context.Context, m registryAccessRequestModel, diags
 	}
 	spec.Workload = m.Workload.ValueString()
 	spec.Source = m.Source.ValueString()
+	spec.KubeletUsesPodIdentity = m.KubeletPod.ValueBool()
 	if !m.Components.IsNull() {
 		names, ok := setStrings(m.Components)
 		if !ok {

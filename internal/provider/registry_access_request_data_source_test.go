@@ -11,12 +11,17 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+
+	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/registryaccess/accessrequest"
 )
 
 const (
@@ -60,6 +65,9 @@ type testRequestExpect struct {
 	components []string
 	extraJSON  map[string]any // principal_kind, aws_account_id, gcp_project
 	sentences  []string
+	// pulledBy is the expected pulled_by; empty takes the workload's own wording, which
+	// TestAccRegistryAccessRequest_nodeIdentities holds literally.
+	pulledBy string
 }
 
 func (e testRequestExpect) step() resource.TestStep {
@@ -77,8 +85,12 @@ func (e testRequestExpect) step() resource.TestStep {
 		comps = append(comps, knownvalue.StringExact(c))
 		compJSON = append(compJSON, c)
 	}
+	pulledBy := e.pulledBy
+	if pulledBy == "" {
+		pulledBy = accessrequest.Workload(e.name).Puller(false)
+	}
 	wantJSON := map[string]any{"access": "pull", "components": compJSON, "method": e.method, "repositories": repoJSON,
-		"source": e.source, "workload": e.name}
+		"source": e.source, "workload": e.name, "pulled_by": pulledBy}
 	var grantee knownvalue.Check = knownvalue.Null()
 	if e.grantee != "" {
 		grantee = knownvalue.StringExact(e.grantee)
@@ -93,6 +105,7 @@ func (e testRequestExpect) step() resource.TestStep {
 			statecheck.ExpectKnownValue(addr, tfjsonpath.New("repositories"), knownvalue.ListExact(repoChecks)),
 			statecheck.ExpectKnownValue(addr, tfjsonpath.New("grantee"), grantee),
 			statecheck.ExpectKnownValue(addr, tfjsonpath.New("method"), knownvalue.StringExact(e.method)),
+			statecheck.ExpectKnownValue(addr, tfjsonpath.New("pulled_by"), knownvalue.StringExact(pulledBy)),
 			statecheck.ExpectKnownValue(addr, tfjsonpath.New("source"), knownvalue.StringExact(e.source)),
 			statecheck.ExpectKnownValue(addr, tfjsonpath.New("components"), knownvalue.SetExact(comps)),
 			statecheck.ExpectKnownValue(addr, tfjsonpath.New("request_text"), knownvalue.StringFunc(func(text string) error {
@@ -402,6 +415,7 @@ func TestAccRegistryAccessRequest_example(t *testing.T) {
 				`"method": "gke_workload_identity"`))),
 			statecheck.ExpectKnownValue("data.zenmlpro_registry_access_request.docker", tfjsonpath.New("method"),
 				knownvalue.StringExact("docker_credentials")),
+			statecheck.ExpectKnownOutputValue("eks_pulled_by", knownvalue.StringExact("the kubelet, with the node group's IAM role")),
 		},
 	}})
 }
@@ -497,4 +511,99 @@ func TestRegistryAccessRequestValidate(t *testing.T) {
 			}
 		})
 	}
+}
+
+// The node identities are workloads of their own, and say who pulls; a pod identity without the
+// kubelet's credential provider is a warning naming the node workload to ask for instead.
+func TestAccRegistryAccessRequest_nodeIdentities(t *testing.T) {
+	for _, e := range []testRequestExpect{
+		{
+			name: "eks_node_role", body: "  principal = { aws_iam_role_arn = \"arn:aws:iam::123456789012:role/eks-node-group\" }\n  components = [\"workspace_server\"]\n",
+			repos: []func() (knownvalue.Check, map[string]any){testECRServer}, grantee: "arn:aws:iam::123456789012:role/eks-node-group",
+			method: "aws_iam_role", source: "zenml_aws", components: []string{"workspace_server"},
+			extraJSON: map[string]any{"principal_kind": "AWS IAM role", "aws_account_id": "123456789012"},
+			sentences: []string{"- Workload: Amazon EKS nodes (the node group's IAM role) (eks_node_role).",
+				"The role is the IAM role of our Amazon EKS node group; the kubelet on those nodes pulls the images with it."},
+			pulledBy: "the kubelet, with the node group's IAM role",
+		},
+		{
+			name: "eks_fargate", body: "  principal = { aws_iam_role_arn = \"arn:aws:iam::123456789012:role/fargate-pods\" }\n  components = [\"workspace_server\"]\n",
+			repos: []func() (knownvalue.Check, map[string]any){testECRServer}, grantee: "arn:aws:iam::123456789012:role/fargate-pods",
+			method: "aws_iam_role", source: "zenml_aws", components: []string{"workspace_server"},
+			extraJSON: map[string]any{"principal_kind": "AWS IAM role", "aws_account_id": "123456789012"},
+			sentences: []string{"pod execution role of our Amazon EKS Fargate profile; Fargate pulls the images with it."},
+			pulledBy:  "the Fargate infrastructure, with the pod execution role",
+		},
+		{
+			name: "gke_node", body: "  principal = { gcp_service_account = \"gke-nodes@my-project.iam.gserviceaccount.com\" }\n  components = [\"workspace_server\"]\n",
+			repos: []func() (knownvalue.Check, map[string]any){testGARServer}, grantee: "gke-nodes@my-project.iam.gserviceaccount.com",
+			method: "gcp_service_account", source: "zenml_gcp", components: []string{"workspace_server"},
+			extraJSON: map[string]any{"principal_kind": "GCP user-managed service account", "gcp_project": "my-project"},
+			sentences: []string{"- The IAM member to add: serviceAccount:gke-nodes@my-project.iam.gserviceaccount.com",
+				"the one of our GKE node pool; the kubelet on those nodes pulls the images with it."},
+			pulledBy: "the kubelet, with the node pool's service account",
+		},
+	} {
+		t.Run(e.name, func(t *testing.T) { testAccRequest(t, e) })
+	}
+}
+
+func TestAccRegistryAccessRequest_podIdentityWarning(t *testing.T) {
+	irsa := "data \"zenmlpro_registry_access_request\" \"p\" {\n  workload = \"eks_irsa\"\n  principal = { aws_iam_role_arn = \"arn:aws:iam::123456789012:role/zenml-pods\" }\n%s}\n"
+	testAccSteps(t, []resource.TestStep{
+		{
+			// The warning does not fail the plan (a step cannot read it: the direct Read below does).
+			Config: fmt.Sprintf(irsa, ""),
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue("data.zenmlpro_registry_access_request.p", tfjsonpath.New("pulled_by"),
+					knownvalue.StringRegexp(regexp.MustCompile(`^the kubelet, with the node's IAM role .* not the IRSA role`))),
+			},
+		},
+		{
+			Config: fmt.Sprintf(irsa, "  kubelet_uses_pod_identity = true\n"),
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue("data.zenmlpro_registry_access_request.p", tfjsonpath.New("pulled_by"),
+					knownvalue.StringRegexp(regexp.MustCompile(`^the pods' identity`))),
+				statecheck.ExpectKnownValue("data.zenmlpro_registry_access_request.p", tfjsonpath.New("request_text"),
+					knownvalue.StringRegexp(regexp.MustCompile(`the kubelet's image credential provider pulls the ZenML Pro images`))),
+			},
+		},
+	})
+	diags := readRegistryAccessRequest(t, map[string]tftypes.Value{
+		"workload": tftypes.NewValue(tftypes.String, "eks_irsa"),
+	}, "arn:aws:iam::123456789012:role/zenml-pods")
+	if len(diags) != 1 || diags[0].Severity() != diag.SeverityWarning || diags[0].Summary() != "Pod Identity Does Not Pull Images" ||
+		!strings.Contains(diags[0].Detail(), `workload = "eks_node_role"`) {
+		t.Fatalf("diagnostics = %+v; want one warning naming eks_node_role", diags)
+	}
+}
+
+// readRegistryAccessRequest runs the data source's Read directly with the given attributes and an
+// aws_iam_role_arn principal, and returns its diagnostics: the CLI prints warnings, but a test step
+// cannot read them.
+func readRegistryAccessRequest(t *testing.T, attrs map[string]tftypes.Value, roleARN string) diag.Diagnostics {
+	t.Helper()
+	ds := NewRegistryAccessRequestDataSource()
+	sch, typ := testDataSourceType(t, ds)
+	vals := map[string]tftypes.Value{}
+	for name, at := range typ.AttributeTypes {
+		vals[name] = tftypes.NewValue(at, nil)
+	}
+	for name, v := range attrs {
+		vals[name] = v
+	}
+	pt, ok := typ.AttributeTypes["principal"].(tftypes.Object)
+	if !ok {
+		t.Fatal("principal is not an object")
+	}
+	pvals := map[string]tftypes.Value{}
+	for name, at := range pt.AttributeTypes {
+		pvals[name] = tftypes.NewValue(at, nil)
+	}
+	pvals["aws_iam_role_arn"] = tftypes.NewValue(tftypes.String, roleARN)
+	vals["principal"] = tftypes.NewValue(pt, pvals)
+	req := datasource.ReadRequest{Config: tfsdk.Config{Schema: sch, Raw: tftypes.NewValue(typ, vals)}}
+	resp := datasource.ReadResponse{State: tfsdk.State{Schema: sch, Raw: tftypes.NewValue(typ, nil)}}
+	ds.Read(t.Context(), req, &resp)
+	return resp.Diagnostics
 }

@@ -1,17 +1,30 @@
-# EKS with IRSA: ZenML grants the IAM role of the Kubernetes service account pull on its ECR
-# repositories (Control Plane images in eu-west-1, the Workspace Server image in eu-central-1).
+# EKS: the kubelet pulls images with the node group's IAM role, so ZenML grants that role pull on its
+# ECR repositories (Control Plane images in eu-west-1, the Workspace Server image in eu-central-1).
 data "zenmlpro_registry_access_request" "eks" {
-  workload = "eks_irsa"
+  workload = "eks_node_role"
   principal = {
     aws_iam_role_arn = "arn:aws:iam::123456789012:role/zenml-pro-pull"
   }
 }
 
+# EKS with IRSA, when the kubelet's image credential provider pulls with the pods' service account
+# token (Kubernetes 1.33+); without kubelet_uses_pod_identity the request warns that the role does not pull.
+data "zenmlpro_registry_access_request" "eks_irsa" {
+  workload                  = "eks_irsa"
+  kubelet_uses_pod_identity = true
+  principal = {
+    aws_iam_role_arn = "arn:aws:iam::123456789012:role/zenml-pro-pods"
+  }
+}
+
 # Hybrid scenario on GKE with Workload Identity: only the Workspace Server image is needed, and the
-# Kubernetes service account zenml/zenml-server is granted read on ZenML's Artifact Registry.
+# Kubernetes service account zenml/zenml-server is granted read on ZenML's Artifact Registry. The
+# cluster's kubelet credential provider pulls with it (otherwise use workload = "gke_node" with the
+# node pool's service account).
 data "zenmlpro_registry_access_request" "gke" {
-  workload   = "gke_workload_identity"
-  components = ["workspace_server"]
+  workload                  = "gke_workload_identity"
+  kubelet_uses_pod_identity = true
+  components                = ["workspace_server"]
   principal = {
     gke_workload_identity = {
       project         = "my-project"
@@ -44,4 +57,9 @@ output "eks_repositories" {
 
 output "gke_member" {
   value = data.zenmlpro_registry_access_request.gke.grantee
+}
+
+# Who pulls the images: what a reviewer checks the grant against.
+output "eks_pulled_by" {
+  value = data.zenmlpro_registry_access_request.eks.pulled_by # "the kubelet, with the node group's IAM role"
 }

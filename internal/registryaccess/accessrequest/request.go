@@ -32,11 +32,18 @@ const (
 	ComputeEngine Workload = "compute_engine"
 	// DockerCredentials is any other environment, with a JSON key issued by ZenML.
 	DockerCredentials Workload = "docker_credentials"
+	// EKSNodeRole is Amazon EKS whose nodes' IAM role pulls the images: the kubelet pulls with the
+	// node's identity, whatever role the pods assume.
+	EKSNodeRole Workload = "eks_node_role"
+	// EKSFargate is Amazon EKS on Fargate, whose pod execution role pulls the images.
+	EKSFargate Workload = "eks_fargate"
+	// GKENode is GKE whose nodes' service account pulls the images.
+	GKENode Workload = "gke_node"
 )
 
 // Workloads lists every workload in a fixed order; validators and descriptions are built from it.
 func Workloads() []Workload {
-	return []Workload{EKSIRSA, ECSTask, EC2InstanceProfile, GKEWorkloadIdentity, CloudRun, ComputeEngine, DockerCredentials}
+	return []Workload{EKSIRSA, EKSNodeRole, EKSFargate, ECSTask, EC2InstanceProfile, GKEWorkloadIdentity, GKENode, CloudRun, ComputeEngine, DockerCredentials}
 }
 
 // WorkloadNames returns the workloads as strings.
@@ -53,6 +60,12 @@ func (w Workload) Title() string {
 	switch w {
 	case EKSIRSA:
 		return "Amazon EKS with IAM roles for service accounts (IRSA)"
+	case EKSNodeRole:
+		return "Amazon EKS nodes (the node group's IAM role)"
+	case EKSFargate:
+		return "Amazon EKS on Fargate (the pod execution role)"
+	case GKENode:
+		return "GKE nodes (the node pool's service account)"
 	case ECSTask:
 		return "Amazon ECS tasks"
 	case EC2InstanceProfile:
@@ -70,7 +83,52 @@ func (w Workload) Title() string {
 }
 
 // AWS reports whether the workload runs on AWS and pulls with an IAM role.
-func (w Workload) AWS() bool { return w == EKSIRSA || w == ECSTask || w == EC2InstanceProfile }
+func (w Workload) AWS() bool {
+	return w == EKSIRSA || w == EKSNodeRole || w == EKSFargate || w == ECSTask || w == EC2InstanceProfile
+}
+
+// PodIdentity reports whether the workload's principal is the identity of the pods (IRSA, Workload
+// Identity). On Kubernetes the kubelet pulls images with the node's identity, not the pods', unless
+// its image credential provider is configured to use the pods' service account tokens (Kubernetes
+// 1.33+): a grant to a pod identity alone then lets the pods call the registry but not pull.
+func (w Workload) PodIdentity() bool { return w == EKSIRSA || w == GKEWorkloadIdentity }
+
+// NodeWorkload is the workload whose identity the kubelet pulls with, for a pod identity workload.
+func (w Workload) NodeWorkload() Workload {
+	if w == GKEWorkloadIdentity {
+		return GKENode
+	}
+	return EKSNodeRole
+}
+
+// Puller says which identity pulls the images of the workload, for the state and messages.
+func (w Workload) Puller(kubeletUsesPodIdentity bool) string {
+	switch {
+	case w.PodIdentity() && kubeletUsesPodIdentity:
+		return "the pods' identity: the kubelet's image credential provider pulls with the pods' service account token (Kubernetes 1.33+)"
+	case w == EKSIRSA:
+		return "the kubelet, with the node's IAM role (the node group's role, or the Fargate pod execution role), not the IRSA role, " +
+			"unless the kubelet's image credential provider is configured to use the pods' service account token (Kubernetes 1.33+)"
+	case w == GKEWorkloadIdentity:
+		return "the kubelet, with the node pool's service account, not the Workload Identity member, unless the kubelet's image " +
+			"credential provider is configured to use the pods' service account token (Kubernetes 1.33+)"
+	case w == EKSNodeRole:
+		return "the kubelet, with the node group's IAM role"
+	case w == EKSFargate:
+		return "the Fargate infrastructure, with the pod execution role"
+	case w == GKENode:
+		return "the kubelet, with the node pool's service account"
+	case w == ECSTask:
+		return "the ECS agent, with the task execution role"
+	case w == EC2InstanceProfile:
+		return "Docker on the instances, with the instance profile's role"
+	case w == CloudRun:
+		return "Cloud Run, with the service's identity (or the Cloud Run Service Agent)"
+	case w == ComputeEngine:
+		return "Docker on the VMs, with the attached service account"
+	}
+	return "whoever logs in with the JSON key ZenML issues (a Kubernetes image pull secret, docker login)"
+}
 
 // Source is the ZenML registry the workload can be granted access to: ZenML's ECR for AWS workloads,
 // ZenML's Artifact Registry for GCP workloads and Docker credentials.
@@ -86,6 +144,12 @@ func (w Workload) PrincipalHint() string {
 	switch w {
 	case EKSIRSA:
 		return "the ARN of the IAM role of the Kubernetes service account (`aws_iam_role_arn`)"
+	case EKSNodeRole:
+		return "the ARN of the node group's IAM role (`aws_iam_role_arn`)"
+	case EKSFargate:
+		return "the ARN of the Fargate profile's pod execution role (`aws_iam_role_arn`)"
+	case GKENode:
+		return "the e-mail of the node pool's service account (`gcp_service_account`)"
 	case ECSTask:
 		return "the ARN of the task execution role (`aws_iam_role_arn`)"
 	case EC2InstanceProfile:
@@ -168,6 +232,9 @@ type RequestSpec struct {
 	Components []string
 	// Source is empty to derive it from the workload.
 	Source string
+	// KubeletUsesPodIdentity says that the kubelet's image credential provider pulls with the pods'
+	// service account token (Kubernetes 1.33+), so that a pod identity really pulls the images.
+	KubeletUsesPodIdentity bool
 }
 
 // Repository is one ZenML repository that must grant access.
@@ -203,6 +270,10 @@ type Request struct {
 	// gcpKind is the kind of a GCP service account principal.
 	gcpKind      principal.GCPKind
 	Repositories []Repository
+	// KubeletUsesPodIdentity is the spec's, for a pod identity workload.
+	KubeletUsesPodIdentity bool
+	// PulledBy says which identity pulls the images (Workload.Puller).
+	PulledBy string
 	// JSON is a stable JSON document of the request, with sorted keys.
 	JSON string
 	// Text is the message to send ZenML.
@@ -251,7 +322,8 @@ func BuildRequest(spec RequestSpec) (Request, error) {
 	if err != nil {
 		return Request{}, err
 	}
-	req := Request{Workload: w, Source: w.Source()}
+	req := Request{Workload: w, Source: w.Source(), KubeletUsesPodIdentity: spec.KubeletUsesPodIdentity && w.PodIdentity()}
+	req.PulledBy = w.Puller(req.KubeletUsesPodIdentity)
 	if err := req.setPrincipal(spec); err != nil {
 		return Request{}, err
 	}
@@ -449,6 +521,7 @@ func (r *Request) document() string {
 		"access":       "pull",
 		"components":   comps,
 		"method":       string(r.Method),
+		"pulled_by":    r.PulledBy,
 		"repositories": repositoryMaps(r.Repositories),
 		"source":       string(r.Source),
 		"workload":     string(r.Workload),
@@ -560,8 +633,14 @@ func (r *Request) text() string {
 func (r *Request) usage() string {
 	switch r.Workload {
 	case EKSIRSA:
-		return "The role is assumed by a Kubernetes service account of our Amazon EKS cluster through IAM roles for service accounts (IRSA); " +
-			"the ZenML Pro pods running under that service account use it to pull the images."
+		return "The role is assumed by a Kubernetes service account of our Amazon EKS cluster through IAM roles for service accounts (IRSA)" +
+			r.kubeletClause()
+	case EKSNodeRole:
+		return "The role is the IAM role of our Amazon EKS node group; the kubelet on those nodes pulls the images with it."
+	case EKSFargate:
+		return "The role is the pod execution role of our Amazon EKS Fargate profile; Fargate pulls the images with it."
+	case GKENode:
+		return "The service account is the one of our GKE node pool; the kubelet on those nodes pulls the images with it."
 	case ECSTask:
 		return "The role is the task execution role of our Amazon ECS tasks; the ECS agent pulls the images with it."
 	case EC2InstanceProfile:
@@ -569,11 +648,11 @@ func (r *Request) usage() string {
 			"(through the Amazon ECR credential helper)."
 	case GKEWorkloadIdentity:
 		if r.Method == MethodGCPServiceAccount {
-			return "Our GKE cluster uses Workload Identity: the Kubernetes service account of the ZenML Pro pods impersonates this GCP service account, " +
-				"which pulls the images."
+			return "Our GKE cluster uses Workload Identity: the Kubernetes service account of the ZenML Pro pods impersonates this GCP service account" +
+				r.kubeletClause()
 		}
 		return "Our GKE cluster uses Workload Identity: the member above is the Kubernetes service account of the ZenML Pro pods, granted directly " +
-			"without a GCP service account in between."
+			"without a GCP service account in between" + r.kubeletClause()
 	case CloudRun:
 		if r.gcpKind == principal.CloudRunServiceAgent {
 			return "The service account is the Cloud Run Service Agent of our project; Cloud Run pulls images from other projects' Artifact Registry repositories with it."
@@ -586,6 +665,14 @@ func (r *Request) usage() string {
 	return fmt.Sprintf("We run outside AWS and GCP. Please issue a JSON key of a service account with read access to the repository above, "+
 		"and send it over a secure channel. We will log in with user _json_key and the key file as password (docker login -u _json_key "+
 		"--password-stdin https://%s), or with user _json_key_base64 and the base64-encoded key in a Kubernetes image pull secret.", r.registryHost())
+}
+
+// kubeletClause ends a sentence on a pod identity: who pulls the images with it.
+func (r *Request) kubeletClause() string {
+	if r.KubeletUsesPodIdentity {
+		return "; the kubelet's image credential provider pulls the ZenML Pro images with the pods' service account token (Kubernetes 1.33+)."
+	}
+	return "; the ZenML Pro pods running under that service account use it to pull the images."
 }
 
 // registryHost is the host of ZenML's registry that the request is about. A built request names at

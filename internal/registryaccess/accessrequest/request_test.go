@@ -204,3 +204,46 @@ func TestCheckSource(t *testing.T) {
 		}
 	}
 }
+
+// The node identities are workloads of their own on their cloud; a pod identity pulls only when the
+// kubelet uses it, and the request says which identity pulls.
+func TestNodeIdentities(t *testing.T) {
+	role := "arn:aws:iam::123456789012:role/eks-nodes"
+	for _, tc := range []struct {
+		workload Workload
+		spec     RequestSpec
+		source   string
+		pulledBy string
+	}{
+		{EKSNodeRole, RequestSpec{PrincipalSet: true, AWSIAMRoleARN: &role}, "zenml_aws", "the kubelet, with the node group's IAM role"},
+		{EKSFargate, RequestSpec{PrincipalSet: true, AWSIAMRoleARN: &role}, "zenml_aws", "the Fargate infrastructure, with the pod execution role"},
+		{EKSIRSA, RequestSpec{PrincipalSet: true, AWSIAMRoleARN: &role}, "zenml_aws", "the kubelet, with the node's IAM role"},
+		{EKSIRSA, RequestSpec{PrincipalSet: true, AWSIAMRoleARN: &role, KubeletUsesPodIdentity: true}, "zenml_aws", "the pods' identity"},
+	} {
+		tc.spec.Workload = string(tc.workload)
+		r, err := BuildRequest(tc.spec)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.workload, err)
+		}
+		if string(r.Source) != tc.source || !strings.HasPrefix(r.PulledBy, tc.pulledBy) || !strings.Contains(r.JSON, `"pulled_by": "`+tc.pulledBy) {
+			t.Errorf("%s (kubelet %v): source %s, pulled_by %q; want %s, %q", tc.workload, tc.spec.KubeletUsesPodIdentity, r.Source, r.PulledBy, tc.source, tc.pulledBy)
+		}
+	}
+	sa := "gke-nodes@my-project.iam.gserviceaccount.com"
+	r, err := BuildRequest(RequestSpec{Workload: string(GKENode), PrincipalSet: true, GCPServiceAccount: &sa})
+	if err != nil || r.Source != "zenml_gcp" || r.Method != MethodGCPServiceAccount || r.PulledBy != "the kubelet, with the node pool's service account" {
+		t.Errorf("gke_node: %+v, %v", r, err)
+	}
+	// A node workload takes the node's principal only.
+	if _, err := BuildRequest(RequestSpec{Workload: string(GKENode), PrincipalSet: true, AWSIAMRoleARN: &role}); err == nil {
+		t.Error("gke_node accepted an IAM role")
+	}
+	// The flag means nothing for a workload that is no pod identity.
+	r, _ = BuildRequest(RequestSpec{Workload: string(EKSNodeRole), PrincipalSet: true, AWSIAMRoleARN: &role, KubeletUsesPodIdentity: true})
+	if r.KubeletUsesPodIdentity || !EKSIRSA.PodIdentity() || !GKEWorkloadIdentity.PodIdentity() || EKSNodeRole.PodIdentity() {
+		t.Error("PodIdentity or KubeletUsesPodIdentity is wrong")
+	}
+	if EKSIRSA.NodeWorkload() != EKSNodeRole || GKEWorkloadIdentity.NodeWorkload() != GKENode {
+		t.Error("NodeWorkload is wrong")
+	}
+}
