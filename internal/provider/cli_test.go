@@ -121,6 +121,15 @@ func (c *cliWorkdir) terraform(args ...string) []byte {
 // path is exercised without the CLI by TestDatabaseResourceWriteOnlyPasswordProviderServer.
 func cliNeedsWriteOnly(t testing.TB, tfBin string) {
 	t.Helper()
+	if !cliAtLeast111(t, tfBin) {
+		t.Skipf("the configuration needs Terraform 1.11+ (write-only attributes, ephemeral variables); %s is older", tfBin)
+	}
+}
+
+// cliAtLeast111 reports whether the CLI reports version 1.11 or newer: Terraform 1.11+ or OpenTofu
+// 1.11+ (OpenTofu 1.10 reports 1.10 and has neither ephemeral variables nor write-only attributes).
+func cliAtLeast111(t testing.TB, tfBin string) bool {
+	t.Helper()
 	out, err := exec.CommandContext(t.Context(), tfBin, "version", "-json").Output()
 	if err != nil {
 		t.Fatalf("%s version -json: %v", tfBin, err)
@@ -140,7 +149,5 @@ func cliNeedsWriteOnly(t testing.TB, tfBin string) {
 	if errMajor != nil || errMinor != nil {
 		t.Fatalf("%s reports version %q", tfBin, v.Version)
 	}
-	if major == 1 && minor < 11 {
-		t.Skipf("the configuration needs Terraform 1.11+ (write-only attributes, ephemeral variables); %s is %s", tfBin, v.Version)
-	}
+	return major > 1 || minor >= 11
 }

@@ -110,6 +110,17 @@ func TestAccImageDataSource_resolveDigest(t *testing.T) {
 	})
 }
 
+// ephemeralLine is the `ephemeral = true` line of a variable, on a CLI that has ephemeral variables
+// (OpenTofu 1.10 has not: there the variable is only sensitive, which keeps it out of the output and
+// the state all the same).
+func ephemeralLine(t *testing.T) string {
+	t.Helper()
+	if cliAtLeast111(t, requireCLI(t)) {
+		return "  ephemeral = true\n"
+	}
+	return ""
+}
+
 // One provider process asks the registry once per distinct reference, however many data sources name
 // it; throttling and server errors are retried; the registry password given from an ephemeral
 // variable is in neither the TRACE log, the plan nor the state. Through the real CLI and a built
@@ -129,8 +140,7 @@ terraform {
 variable "registry_password" {
   type      = string
   sensitive = true
-  ephemeral = true
-}
+%[2]s}
 provider "zenmlpro" {
   registries = {
     %[1]q = { username = "mirror", password = var.registry_password }
@@ -160,7 +170,7 @@ data "zenmlpro_image" "api" {
 output "digests" {
   value = [data.zenmlpro_image.server_a.digest, data.zenmlpro_image.server_b.digest, data.zenmlpro_image.api.digest]
 }
-`, reg.Host)
+`, reg.Host, ephemeralLine(t))
 	c := newCLIWorkdir(t, map[string][]byte{"main.tf": []byte(cfg)},
 		"TF_VAR_registry_password="+password, "TF_LOG=TRACE", "TF_LOG_PATH="+logFile)
 	reg.FailManifests(http.StatusTooManyRequests, http.StatusServiceUnavailable)
