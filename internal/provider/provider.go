@@ -189,6 +189,7 @@ func (p *zenmlproProvider) DataSources(_ context.Context) []func() datasource.Da
 		NewVersionCompatibilityDataSource,
 		NewRegistryAccessRequestDataSource,
 		NewOfflineBundleDataSource,
+		NewTLSCertificateDataSource,
 	}
 }
 
