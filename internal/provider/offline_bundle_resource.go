@@ -107,7 +107,7 @@ func (r *offlineBundleResource) Schema(ctx context.Context, _ resource.SchemaReq
 			"apply shows as a rebuild, and the apply bundles exactly the digests the plan showed. A bundle changed on disk since " +
 			"the last apply (a file changed, missing or added) shows as `drift` and is written again. The bundle is built beside " +
 			"the directory and put in place at the end, so an interrupted apply leaves the previous bundle whole; a directory " +
-			"that holds other files is never written over. Destroy leaves the bundle unless `keep_on_destroy = false`.",
+			"that holds other files, or a bundle to which files were added, is never written over (the plan names the files). Destroy leaves the bundle unless `keep_on_destroy = false`.",
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{
 				Computed:            true,
@@ -337,6 +337,13 @@ func (r *offlineBundleResource) ModifyPlan(ctx context.Context, req resource.Mod
 			"apply: %s. The apply writes it again.", state.Directory.ValueString(), state.Drift.ValueString()))
 	}
 	plan.Drift = types.StringValue("")
+	if rebuild && state != nil && !plan.Directory.IsUnknown() {
+		// A rewrite replaces the directory: files somebody added to the bundle stop it at plan.
+		if err := bundle.CheckDirectory(plan.Directory.ValueString()); err != nil {
+			resp.Diagnostics.AddAttributeError(path.Root("directory"), "Directory Not Usable", fmt.Sprintf("Attribute directory: %s.", err))
+			return
+		}
+	}
 	if rebuild {
 		plan.CreatedAt, plan.ManifestJSON, plan.SHA256SumsDigest = types.StringUnknown(), types.StringUnknown(), types.StringUnknown()
 	} else {
@@ -504,11 +511,12 @@ func (r *offlineBundleResource) write(ctx context.Context, m *offlineBundleModel
 func addBundleWriteError(diags *diag.Diagnostics, err error) {
 	var moved *bundle.MovedError
 	var nb *bundle.NotBundleError
+	var ff *bundle.ForeignFilesError
 	var pe *oci.PlatformError
 	switch {
 	case errors.As(err, &moved):
 		diags.AddAttributeError(path.Root("source"), "Image Tag Moved", fmt.Sprintf("Attribute source: %s.", err))
-	case errors.As(err, &nb):
+	case errors.As(err, &nb), errors.As(err, &ff):
 		diags.AddAttributeError(path.Root("directory"), "Directory Not Usable", fmt.Sprintf("Attribute directory: %s.", err))
 	case errors.As(err, &pe):
 		diags.AddAttributeError(path.Root("platforms"), "Platform Not in Source Image", fmt.Sprintf("Attribute platforms: %s.", err))

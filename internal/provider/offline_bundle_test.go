@@ -181,9 +181,24 @@ func TestAccOfflineBundle_airGapped(t *testing.T) {
 			Check: func(*terraform.State) error { return sha256sumCheck(dir) },
 		},
 		{
-			// A moved tag rebuilds the bundle with the new digest.
-			PreConfig: func() { movedAPI = s.reg.PushImage(t, "zenml/zenml-pro-api:0.13.0") },
-			Config:    s.bundleBlock(dir, inside.Host, ""),
+			// A file somebody added is drift too, but the rewrite would delete it: the plan stops and names it.
+			PreConfig: func() {
+				if err := os.WriteFile(filepath.Join(dir, "charts", "NOTES.txt"), []byte("the operator's notes"), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			},
+			Config:      s.bundleBlock(dir, inside.Host, ""),
+			ExpectError: regexp.MustCompile(`(?s)Directory Not Usable.*charts/NOTES\.txt`),
+		},
+		{
+			// A moved tag rebuilds the bundle with the new digest (the added file moved out first).
+			PreConfig: func() {
+				if err := os.Remove(filepath.Join(dir, "charts", "NOTES.txt")); err != nil {
+					t.Fatal(err)
+				}
+				movedAPI = s.reg.PushImage(t, "zenml/zenml-pro-api:0.13.0")
+			},
+			Config: s.bundleBlock(dir, inside.Host, ""),
 			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 				plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate),
 			}},

@@ -286,7 +286,8 @@ func TestRewrite(t *testing.T) {
 	}
 }
 
-// A directory with other files is never written over; removing a bundle keeps files it did not write.
+// A directory with other files is never written over, nor a bundle to which files were added; removing
+// a bundle keeps files it did not write.
 func TestDirectoryOwnership(t *testing.T) {
 	s := startSource(t)
 	dir := t.TempDir()
@@ -304,6 +305,15 @@ func TestDirectoryOwnership(t *testing.T) {
 	writeBundle(t, s, bdir)
 	if err := os.WriteFile(filepath.Join(bdir, "charts", "README"), []byte("mine"), 0o644); err != nil {
 		t.Fatal(err)
+	}
+	// A rewrite replaces the directory: it refuses while a file it did not write is there.
+	_, err = Write(t.Context(), s.ociClient(t), planned, bdir, WriteOptions{})
+	var ff *ForeignFilesError
+	if !errors.As(err, &ff) || strings.Join(ff.Files, ",") != "charts/README" {
+		t.Fatalf("rewrite with a foreign file = %v; want a ForeignFilesError naming charts/README", err)
+	}
+	if got, _ := os.ReadFile(filepath.Join(bdir, "charts", "README")); string(got) != "mine" {
+		t.Fatal("the foreign file was harmed")
 	}
 	kept, err := Remove(bdir)
 	if err != nil {

@@ -50,8 +50,20 @@ func (e *NotBundleError) Error() string {
 		"name a new or empty directory", e.Dir, ManifestFile)
 }
 
+// ForeignFilesError says that a bundle directory holds files the bundle did not write: a rewrite, which
+// replaces the directory, would delete them.
+type ForeignFilesError struct {
+	Dir   string
+	Files []string
+}
+
+func (e *ForeignFilesError) Error() string {
+	return fmt.Sprintf("%s holds files the bundle did not write (%s): writing the bundle again replaces the directory and "+
+		"would delete them; move them out of it first", e.Dir, strings.Join(e.Files, ", "))
+}
+
 // CheckDirectory says whether a bundle may be written to dir: it must not exist, be empty, or hold a
-// bundle (whose files a rewrite replaces).
+// bundle and nothing else (a rewrite replaces the directory).
 func CheckDirectory(dir string) error {
 	entries, err := os.ReadDir(dir)
 	switch {
@@ -62,10 +74,47 @@ func CheckDirectory(dir string) error {
 	case len(entries) == 0:
 		return nil
 	}
-	if _, err := readManifest(dir); err != nil {
+	m, err := readManifest(dir)
+	if err != nil {
 		return &NotBundleError{Dir: dir}
 	}
+	foreign, err := foreignFiles(dir, m)
+	if err != nil {
+		return err
+	}
+	if len(foreign) > 0 {
+		return &ForeignFilesError{Dir: dir, Files: foreign}
+	}
 	return nil
+}
+
+// foreignFiles lists the files of the bundle at dir that it did not write: those SHA256SUMS does not
+// list, or, when SHA256SUMS cannot be read, those outside what a bundle of m holds (its manifests, its
+// OCI layout and archives under images/, its charts).
+func foreignFiles(dir string, m Manifest) ([]string, error) {
+	present, err := files(dir)
+	if err != nil {
+		return nil, err
+	}
+	listed, err := readSums(dir)
+	withoutSums := err != nil
+	if withoutSums {
+		listed = map[string]string{ManifestFile: "", SummaryFile: ""}
+		for _, c := range m.Charts {
+			listed[c.File] = ""
+		}
+	}
+	var out []string
+	for _, f := range present {
+		if _, ok := listed[f]; ok {
+			continue
+		}
+		if withoutSums && strings.HasPrefix(f, ImagesDir+"/") {
+			continue // without SHA256SUMS the layout's files cannot be told apart: they count as the bundle's
+		}
+		out = append(out, f)
+	}
+	return out, nil
 }
 
 // Write downloads everything m (from Plan) lists and writes the bundle to dir: it is built in a
