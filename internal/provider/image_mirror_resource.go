@@ -65,17 +65,28 @@ func (r *imageMirrorResource) copy(ctx context.Context, m *imageMirrorModel, fil
 	}
 	ctx = tflog.SetField(ctx, "source", src)
 	ctx = tflog.SetField(ctx, "target", mirror.Target)
-	res, err := client.Copy(ctx, src, mirror.Target, oci.CopyOptions{Platforms: filters, Timeout: timeout, Progress: func(p oci.Progress) {
-		tflog.Info(ctx, "copying image", map[string]any{"bytes_done": p.BytesDone, "bytes_total": p.BytesTotal,
-			"blobs_uploaded": p.BlobsUploaded, "blobs_skipped": p.BlobsSkipped})
-	}})
+	res, err := client.Copy(ctx, src, mirror.Target, oci.CopyOptions{Platforms: filters, Timeout: timeout, Progress: logProgress(ctx, "copying image")})
 	if err != nil {
 		addCopyError(diags, mirrorSourcePath(*m), src, mirror.Target, err)
 		return
 	}
 	tflog.Info(ctx, "image copied", map[string]any{"digest": res.Target.Digest, "bytes_uploaded": res.BytesDone,
 		"blobs_uploaded": res.BlobsUploaded, "blobs_skipped": res.BlobsSkipped})
-	m.ID, m.TargetURI, m.SourceReference = types.StringValue(mirror.Target), types.StringValue(mirror.Target), types.StringValue(mirror.Source)
+	recordCopy(ctx, m, mirror, mirror.Source, res, filtered, diags)
+}
+
+// logProgress logs the progress of a long copy, bytes and blobs, at INFO with msg.
+func logProgress(ctx context.Context, msg string) func(oci.Progress) {
+	return func(p oci.Progress) {
+		tflog.Info(ctx, msg, map[string]any{"bytes_done": p.BytesDone, "bytes_total": p.BytesTotal,
+			"blobs_uploaded": p.BlobsUploaded, "blobs_skipped": p.BlobsSkipped})
+	}
+}
+
+// recordCopy records a copy of source to mirror's target in m: the reference copied from, both
+// digests, the copy by digest, each platform's digest, and, without a filter, the platforms copied.
+func recordCopy(ctx context.Context, m *imageMirrorModel, mirror oci.Mirror, source string, res oci.CopyResult, filtered bool, diags *diag.Diagnostics) {
+	m.ID, m.TargetURI, m.SourceReference = types.StringValue(mirror.Target), types.StringValue(mirror.Target), types.StringValue(source)
 	m.SourceDigest, m.Digest = types.StringValue(res.Source.Digest), types.StringValue(res.Target.Digest)
 	m.TargetURIByDigest = types.StringValue(mirror.TargetRepository + "@" + res.Target.Digest)
 	m.Drift = types.StringValue("")
@@ -104,25 +115,15 @@ func (r *imageMirrorResource) push(ctx context.Context, m *imageMirrorModel, mir
 	}
 	ctx = tflog.SetField(ctx, "source", mirror.Source)
 	ctx = tflog.SetField(ctx, "target", mirror.Target)
-	res, err := client.Push(ctx, item.layout, item.desc.Digest, mirror.Target, oci.CopyOptions{Timeout: timeout, Progress: func(p oci.Progress) {
-		tflog.Info(ctx, "pushing from the bundle", map[string]any{"bytes_done": p.BytesDone, "bytes_total": p.BytesTotal,
-			"blobs_uploaded": p.BlobsUploaded, "blobs_skipped": p.BlobsSkipped})
-	}})
+	res, err := client.Push(ctx, item.layout, item.desc.Digest, mirror.Target, oci.CopyOptions{Timeout: timeout, Progress: logProgress(ctx, "pushing from the bundle")})
 	if err != nil {
 		addCopyError(diags, path.Root("source_bundle"), mirror.Source, mirror.Target, err)
 		return
 	}
 	tflog.Info(ctx, "pushed from the bundle", map[string]any{"digest": res.Target.Digest, "bytes_uploaded": res.BytesDone,
 		"blobs_uploaded": res.BlobsUploaded, "blobs_skipped": res.BlobsSkipped})
-	m.ID, m.TargetURI, m.SourceReference = types.StringValue(mirror.Target), types.StringValue(mirror.Target), types.StringValue(item.sourceURI)
-	m.SourceDigest, m.Digest = types.StringValue(res.Source.Digest), types.StringValue(res.Target.Digest)
-	m.TargetURIByDigest = types.StringValue(mirror.TargetRepository + "@" + res.Target.Digest)
-	m.Drift = types.StringValue("")
-	digests, d := types.MapValueFrom(ctx, types.StringType, platformDigests(res.Target.Platforms))
-	diags.Append(d...)
-	list, d := types.ListValueFrom(ctx, types.StringType, platformNames(res.Target.Platforms))
-	diags.Append(d...)
-	m.PlatformDigests, m.Platforms = digests, list
+	// A push from a bundle writes what the bundle holds: its source and target are one descriptor.
+	recordCopy(ctx, m, mirror, item.sourceURI, res, false, diags)
 }
 
 // addCopyError reports a failed copy on the attribute that names the source.
@@ -259,7 +260,7 @@ func (r *imageMirrorResource) ImportState(ctx context.Context, req resource.Impo
 		ID: types.StringValue(req.ID), TargetURI: types.StringValue(req.ID), TargetRegistry: types.StringValue(registry),
 		SourceURI: types.StringNull(), Image: types.ObjectNull(mirrorImageAttrTypes), SourceBundle: types.ObjectNull(mirrorBundleAttrTypes),
 		KeepOnDestroy:   types.BoolValue(true),
-		Timeouts:        timeouts.Value{Object: types.ObjectNull(mirrorTimeoutsAttrTypes)},
+		Timeouts:        timeouts.Value{Object: types.ObjectNull(timeoutsAllAttrTypes)},
 		SourceReference: types.StringNull(), SourceDigest: types.StringNull(), Digest: types.StringNull(),
 		TargetURIByDigest: types.StringNull(), PlatformDigests: types.MapNull(types.StringType),
 		Platforms: types.ListNull(types.StringType), Drift: types.StringNull(),

@@ -85,7 +85,8 @@ type mirrorBundleModel struct {
 
 var mirrorBundleAttrTypes = map[string]attr.Type{"path": types.StringType, "image": types.StringType, "chart": types.StringType}
 
-var mirrorTimeoutsAttrTypes = map[string]attr.Type{
+// timeoutsAllAttrTypes is the object type of timeouts.AttributesAll, for a null timeouts value (import).
+var timeoutsAllAttrTypes = map[string]attr.Type{
 	"create": types.StringType, "read": types.StringType, "update": types.StringType, "delete": types.StringType,
 }
 

@@ -280,11 +280,7 @@ terraform {
 // the Google access token from a local OAuth endpoint named by Application Default Credentials: the
 // provider asks both before it reads those hosts, as it would at the real registries.
 func TestAccImageMirror_example(t *testing.T) {
-	motoAWS := testsupport.AWS(t)
-	t.Setenv("AWS_ACCESS_KEY_ID", motoAWS.AccessKeyID)
-	t.Setenv("AWS_SECRET_ACCESS_KEY", motoAWS.SecretAccessKey)
-	t.Setenv("AWS_ENDPOINT_URL_ECR", motoAWS.Endpoint)
-	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	ecrTokensFromMoto(t)
 	t.Setenv("GOOGLE_APPLICATION_CREDENTIALS", localGoogleCredentials(t))
 	reg := registryfake.Start(t, registryfake.Options{TLS: true})
 	api := reg.PushImage(t, "zenml-cloud/zenml-pro/zenml-pro-api:0.13.0")
@@ -324,6 +320,18 @@ func TestAccImageMirror_example(t *testing.T) {
 			return nil
 		},
 	})
+}
+
+// ecrTokensFromMoto points the AWS SDK's default credential chain and ECR endpoint at moto, through
+// the environment, for configurations (the examples) that have no aws block: the provider then gets
+// ECR authorization tokens from moto.
+func ecrTokensFromMoto(t *testing.T) {
+	t.Helper()
+	motoAWS := testsupport.AWS(t)
+	t.Setenv("AWS_ACCESS_KEY_ID", motoAWS.AccessKeyID)
+	t.Setenv("AWS_SECRET_ACCESS_KEY", motoAWS.SecretAccessKey)
+	t.Setenv("AWS_ENDPOINT_URL_ECR", motoAWS.Endpoint)
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
 }
 
 // localGoogleCredentials writes a service account key whose token_uri is a local OAuth server (Google's

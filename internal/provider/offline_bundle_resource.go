@@ -18,7 +18,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework-validators/listvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
-	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
@@ -80,10 +79,6 @@ type offlineBundleModel struct {
 	ManifestJSON          types.String   `tfsdk:"manifest_json"`
 	SHA256SumsDigest      types.String   `tfsdk:"sha256sums_digest"`
 	Drift                 types.String   `tfsdk:"drift"`
-}
-
-var bundleTimeoutsAttrTypes = map[string]attr.Type{
-	"create": types.StringType, "read": types.StringType, "update": types.StringType, "delete": types.StringType,
 }
 
 func (r *offlineBundleResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
@@ -610,7 +605,7 @@ func (r *offlineBundleResource) ImportState(ctx context.Context, req resource.Im
 		WorkspaceVersions: ws, Source: types.StringValue(m.Source), Registry: registry, ChartRegistry: chartRegistry,
 		InternalRegistry: types.StringValue(m.InternalRegistry), IncludeClient: types.BoolValue(includeClient), Platforms: platforms,
 		DockerArchivePlatform: types.StringValue(m.ArchivePlatform), KeepOnDestroy: types.BoolValue(true),
-		Timeouts:  timeouts.Value{Object: types.ObjectNull(bundleTimeoutsAttrTypes)},
+		Timeouts:  timeouts.Value{Object: types.ObjectNull(timeoutsAllAttrTypes)},
 		CreatedAt: types.StringValue(m.CreatedAt), Images: bundleImagesValue(ctx, m.Images, &resp.Diagnostics),
 		Charts: bundleChartsValue(ctx, m.Charts, &resp.Diagnostics), ManifestJSON: types.StringValue(files.manifestJSON),
 		SHA256SumsDigest: types.StringValue(files.sumsDigest), Drift: types.StringValue(""),

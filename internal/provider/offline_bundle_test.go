@@ -27,7 +27,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
 	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/images/oci"
-	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/testsupport"
 	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/testsupport/registryfake"
 )
 
@@ -319,11 +318,7 @@ func routeHosts(t *testing.T, fallback *registryfake.Registry, routes map[string
 // all served by a local registry) and the data source's mirrors of it into the site's Harbor (a second
 // local registry).
 func TestAccOfflineBundle_examples(t *testing.T) {
-	motoAWS := testsupport.AWS(t)
-	t.Setenv("AWS_ACCESS_KEY_ID", motoAWS.AccessKeyID)
-	t.Setenv("AWS_SECRET_ACCESS_KEY", motoAWS.SecretAccessKey)
-	t.Setenv("AWS_ENDPOINT_URL_ECR", motoAWS.Endpoint)
-	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	ecrTokensFromMoto(t)
 	zenml := registryfake.Start(t, registryfake.Options{TLS: true})
 	harbor := registryfake.Start(t, registryfake.Options{TLS: true})
 	api := zenml.PushIndex(t, "zenml-pro-api:0.13.0", "linux/amd64", "linux/arm64")

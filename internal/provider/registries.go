@@ -88,11 +88,17 @@ type registryEntryModel struct {
 
 // checkRegistryEntry checks the attributes of an entry against each other.
 func checkRegistryEntry(m registryEntryModel) (attr, msg string) {
+	return checkCredentialsPair(m.Username, m.Password, `username = "robot$zenml"`, "read the registry anonymously")
+}
+
+// checkCredentialsPair checks that a username and a password are given together: the attribute at
+// fault and why, or "". example is a username to show; neither says what giving neither does.
+func checkCredentialsPair(username, password types.String, example, neither string) (attr, msg string) {
 	switch {
-	case !m.Password.IsNull() && m.Username.IsNull():
-		return "username", "a password needs a username, e.g. username = \"robot$zenml\""
-	case !m.Username.IsNull() && m.Password.IsNull():
-		return "password", "a username needs a password (or an access token in password); give neither to read the registry anonymously"
+	case !password.IsNull() && username.IsNull():
+		return "username", "a password needs a username, e.g. " + example
+	case !username.IsNull() && password.IsNull():
+		return "password", "a username needs a password (or a key or access token in password); give neither to " + neither
 	}
 	return "", ""
 }

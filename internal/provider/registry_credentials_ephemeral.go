@@ -4,9 +4,7 @@
 package provider
 
 import (
-	"bytes"
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -50,10 +48,6 @@ type registryCredentialsModel struct {
 	ExpiresAt        types.String `tfsdk:"expires_at"`
 	Source           types.String `tfsdk:"source"`
 }
-
-// dockerHubAuthKey is the key of Docker Hub in a Docker config's auths, as docker login and
-// kubectl create secret docker-registry write it; container runtimes match docker.io images to it.
-const dockerHubAuthKey = "https://index.docker.io/v1/"
 
 // credentialsRenewMargin is how long before the credentials expire Terraform is asked to renew
 // them, so that a run that outlasts them is told before they stop working.
@@ -165,17 +159,12 @@ func (r *registryCredentialsEphemeralResource) ValidateConfig(ctx context.Contex
 // addCredentialsPairError reports a username without password, or the reverse; it reports whether
 // it did.
 func addCredentialsPairError(diags *diag.Diagnostics, username, password types.String) bool {
-	var p path.Path
-	var msg string
-	switch {
-	case !password.IsNull() && username.IsNull():
-		p, msg = path.Root("username"), "a password needs a username, e.g. username = \"_json_key\" for a JSON key ZenML issued"
-	case !username.IsNull() && password.IsNull():
-		p, msg = path.Root("password"), "a username needs a password (or a key or access token in password); give neither to "+
-			"use the provider's registries entry, a cloud token or the Docker config"
-	default:
+	attr, msg := checkCredentialsPair(username, password, `username = "_json_key" for a JSON key ZenML issued`,
+		"use the provider's registries entry, a cloud token or the Docker config")
+	if msg == "" {
 		return false
 	}
+	p := path.Root(attr)
 	diags.AddAttributeError(p, "Incomplete Registry Credentials", fmt.Sprintf("Attribute %s: %s.", p, msg))
 	return true
 }
@@ -211,7 +200,7 @@ func (r *registryCredentialsEphemeralResource) Open(ctx context.Context, req eph
 	ctx = tflog.MaskAllFieldValuesStrings(ctx, creds.Password)
 	ctx = tflog.MaskMessageStrings(ctx, creds.Password)
 
-	doc, err := dockerConfigJSON(host, creds.Username, creds.Password)
+	doc, err := oci.DockerConfigJSON(host, creds.Username, creds.Password)
 	if err != nil {
 		resp.Diagnostics.AddError("Docker Config Not Built", "Building the Docker config document failed: "+err.Error()+
 			". This is a defect in the provider; please report it.")
@@ -274,33 +263,6 @@ func renewAt(now, expires time.Time) time.Time {
 		return at
 	}
 	return now.Add(expires.Sub(now) / 2)
-}
-
-// dockerConfigJSON is the Docker config document that holds the credentials of host, as the
-// .dockerconfigjson of a kubernetes.io/dockerconfigjson secret takes it. Docker Hub is keyed as
-// docker login writes it.
-func dockerConfigJSON(host, username, password string) (string, error) {
-	type entry struct {
-		Username string `json:"username"`
-		Password string `json:"password"`
-		Auth     string `json:"auth"`
-	}
-	key := host
-	if host == "docker.io" || host == "index.docker.io" {
-		key = dockerHubAuthKey
-	}
-	doc := struct {
-		Auths map[string]entry `json:"auths"`
-	}{Auths: map[string]entry{key: {Username: username, Password: password,
-		Auth: base64.StdEncoding.EncodeToString([]byte(username + ":" + password))}}}
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	// Passwords keep their characters as they are (no \u0026 for &), as docker login writes them.
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(doc); err != nil {
-		return "", err
-	}
-	return strings.TrimSuffix(b.String(), "\n"), nil
 }
 
 // Renew is called when a Terraform run is still using credentials that are about to expire. An

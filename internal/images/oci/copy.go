@@ -109,13 +109,9 @@ func (c *Client) Copy(ctx context.Context, src, dst string, opts CopyOptions) (C
 	if err != nil {
 		return CopyResult{}, err
 	}
-	filters := make([]Platform, 0, len(opts.Platforms))
-	for _, s := range opts.Platforms {
-		p, err := ParsePlatform(s)
-		if err != nil {
-			return CopyResult{}, err
-		}
-		filters = append(filters, p)
+	filters, err := parseFilters(opts.Platforms)
+	if err != nil {
+		return CopyResult{}, err
 	}
 	timeout := opts.Timeout
 	if timeout <= 0 {
@@ -449,13 +445,9 @@ func (b *countingBody) Read(p []byte) (int, error) {
 // SelectPlatforms are the platforms of src that the filters (os/architecture[/variant]) keep, in
 // src's order; a filter that matches none is a *PlatformError listing the platforms src has.
 func SelectPlatforms(ref string, src Descriptor, filters []string) ([]Platform, error) {
-	fs := make([]Platform, 0, len(filters))
-	for _, s := range filters {
-		p, err := ParsePlatform(s)
-		if err != nil {
-			return nil, err
-		}
-		fs = append(fs, p)
+	fs, err := parseFilters(filters)
+	if err != nil {
+		return nil, err
 	}
 	matched := make([]bool, len(fs))
 	var out []Platform

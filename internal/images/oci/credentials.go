@@ -4,8 +4,12 @@
 package oci
 
 import (
+	"bytes"
 	"context"
+	"encoding/base64"
+	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/authn"
@@ -122,4 +126,35 @@ func dockerConfigCredentials(ctx context.Context, reg name.Registry, host string
 	}
 	return Credentials{Username: cfg.Username, Password: cfg.Password,
 		Source: fmt.Sprintf("the Docker config's credentials for %s (user %q)", host, cfg.Username)}, true, nil
+}
+
+// dockerHubAuthKey is the key of Docker Hub in a Docker config's auths, as docker login and
+// kubectl create secret docker-registry write it; container runtimes match docker.io images to it.
+const dockerHubAuthKey = "https://index.docker.io/v1/"
+
+// DockerConfigJSON is the Docker config document that holds the credentials of host, as the
+// .dockerconfigjson of a kubernetes.io/dockerconfigjson secret takes it. Docker Hub is keyed as
+// docker login writes it.
+func DockerConfigJSON(host, username, password string) (string, error) {
+	type entry struct {
+		Username string `json:"username"`
+		Password string `json:"password"`
+		Auth     string `json:"auth"`
+	}
+	key := host
+	if host == "docker.io" || host == "index.docker.io" {
+		key = dockerHubAuthKey
+	}
+	doc := struct {
+		Auths map[string]entry `json:"auths"`
+	}{Auths: map[string]entry{key: {Username: username, Password: password,
+		Auth: base64.StdEncoding.EncodeToString([]byte(username + ":" + password))}}}
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	// Passwords keep their characters as they are (no \u0026 for &), as docker login writes them.
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(doc); err != nil {
+		return "", err
+	}
+	return strings.TrimSuffix(b.String(), "\n"), nil
 }

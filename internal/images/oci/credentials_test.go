@@ -174,3 +174,19 @@ func (f *expiringTokens) Token(context.Context, string) (string, string, time.Ti
 }
 
 func (f *expiringTokens) Describe(host string) string { return "a test token for " + host }
+
+// The document keys Docker Hub as docker login does and keeps a password's characters as they are.
+func TestDockerConfigJSON(t *testing.T) {
+	for host, key := range map[string]string{"harbor.example.com:5001": "harbor.example.com:5001", "docker.io": "https://index.docker.io/v1/",
+		"index.docker.io": "https://index.docker.io/v1/"} {
+		doc, err := oci.DockerConfigJSON(host, "robot$zenml", "p&ss<word>")
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := `{"auths":{"` + key + `":{"username":"robot$zenml","password":"p&ss<word>","auth":"` +
+			base64.StdEncoding.EncodeToString([]byte("robot$zenml:p&ss<word>")) + `"}}}`
+		if doc != want {
+			t.Errorf("DockerConfigJSON(%s) = %s, want %s", host, doc, want)
+		}
+	}
+}
