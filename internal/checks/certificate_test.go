@@ -5,20 +5,16 @@ package checks
 
 import (
 	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/pem"
-	"math/big"
 	"net"
 	"reflect"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/inputerr"
+	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/testsupport/testcert"
 )
 
 // certNow is the clock of the certificate tests.
@@ -30,8 +26,6 @@ type testCert struct {
 	key  *ecdsa.PrivateKey
 	pem  string
 }
-
-var testSerial atomic.Int64
 
 // certSpec describes a certificate to make: a CA when ca is set, else a TLS server certificate.
 type certSpec struct {
@@ -45,54 +39,23 @@ type certSpec struct {
 	key *ecdsa.PrivateKey
 }
 
-// makeCert signs spec with parent, or makes it self-signed when parent is nil.
+// makeCert signs spec with parent, or makes it self-signed when parent is nil; validity defaults to
+// two months before certNow to 90 days after it.
 func makeCert(t *testing.T, spec certSpec, parent *testCert) *testCert {
 	t.Helper()
-	key := spec.key
-	if key == nil {
-		var err error
-		if key, err = ecdsa.GenerateKey(elliptic.P256(), rand.Reader); err != nil {
-			t.Fatal(err)
-		}
-	}
 	if spec.notBefore.IsZero() {
 		spec.notBefore = certNow.AddDate(0, -2, 0)
 	}
 	if spec.notAfter.IsZero() {
 		spec.notAfter = certNow.AddDate(0, 0, 90)
 	}
-	tmpl := &x509.Certificate{
-		SerialNumber:          big.NewInt(testSerial.Add(1)),
-		Subject:               pkix.Name{CommonName: spec.cn},
-		NotBefore:             spec.notBefore,
-		NotAfter:              spec.notAfter,
-		DNSNames:              spec.dns,
-		IPAddresses:           spec.ips,
-		BasicConstraintsValid: true,
-		IsCA:                  spec.ca,
-	}
-	if spec.org != "" {
-		tmpl.Subject.Organization = []string{spec.org}
-	}
-	if spec.ca {
-		tmpl.KeyUsage = x509.KeyUsageCertSign | x509.KeyUsageCRLSign
-	} else {
-		tmpl.KeyUsage = x509.KeyUsageDigitalSignature
-		tmpl.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}
-	}
-	parentCert, parentKey := tmpl, key
+	var p *testcert.Cert
 	if parent != nil {
-		parentCert, parentKey = parent.cert, parent.key
+		p = &testcert.Cert{Cert: parent.cert, Key: parent.key, PEM: parent.pem}
 	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, parentCert, &key.PublicKey, parentKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &testCert{cert: c, key: key, pem: string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}))}
+	c := testcert.New(t, testcert.Spec{CommonName: spec.cn, Organization: spec.org, DNSNames: spec.dns, IPAddresses: spec.ips,
+		CA: spec.ca, NotBefore: spec.notBefore, NotAfter: spec.notAfter, Key: spec.key}, p)
+	return &testCert{cert: c.Cert, key: c.Key, pem: c.PEM}
 }
 
 // pemOf concatenates certificates' PEM, in order.

@@ -6,10 +6,7 @@ package provider
 import (
 	"context"
 	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/pem"
 	"fmt"
 	"math/big"
@@ -27,6 +24,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+
+	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/testsupport/testcert"
 )
 
 // tlsNow is the clock of the data source in these tests.
@@ -78,33 +77,15 @@ type tlsCert struct {
 
 // makeTLSCert makes a CA certificate (ca) or a TLS server certificate for dns, signed by parent or
 // self-signed when parent is nil.
-func makeTLSCert(t *testing.T, serial int64, cn string, ca bool, dns []string, notBefore, notAfter time.Time, parent *tlsCert) *tlsCert {
+func makeTLSCert(t *testing.T, cn string, ca bool, dns []string, notBefore, notAfter time.Time, parent *tlsCert) *tlsCert {
 	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(serial), Subject: pkix.Name{CommonName: cn, Organization: []string{"Example Corp"}},
-		NotBefore: notBefore, NotAfter: notAfter, DNSNames: dns, BasicConstraintsValid: true, IsCA: ca,
-		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-	}
-	if ca {
-		tmpl.KeyUsage, tmpl.ExtKeyUsage = x509.KeyUsageCertSign|x509.KeyUsageCRLSign, nil
-	}
-	parentCert, parentKey := tmpl, key
+	var p *testcert.Cert
 	if parent != nil {
-		parentCert, parentKey = parent.cert, parent.key
+		p = &testcert.Cert{Cert: parent.cert, Key: parent.key, PEM: parent.pem}
 	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, parentCert, &key.PublicKey, parentKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &tlsCert{cert: c, key: key, pem: string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}))}
+	c := testcert.New(t, testcert.Spec{CommonName: cn, Organization: "Example Corp", DNSNames: dns, CA: ca,
+		NotBefore: notBefore, NotAfter: notAfter}, p)
+	return &tlsCert{cert: c.Cert, key: c.Key, pem: c.PEM}
 }
 
 // tlsFixture is a private CA and the certificates the tests check, written as PEM files.
@@ -120,11 +101,11 @@ type tlsFixture struct {
 func newTLSFixture(t *testing.T) tlsFixture {
 	t.Helper()
 	var f tlsFixture
-	f.root = makeTLSCert(t, 1, "Example Root CA", true, nil, tlsNow.AddDate(-2, 0, 0), tlsNow.AddDate(10, 0, 0), nil)
-	f.intermediate = makeTLSCert(t, 2, "Example Issuing CA", true, nil, tlsNow.AddDate(-1, 0, 0), tlsNow.AddDate(4, 0, 0), f.root)
-	f.leaf = makeTLSCert(t, 3, "*.ml.example.com", false, []string{"*.ml.example.com"}, tlsNow.AddDate(0, -2, 0), tlsNow.AddDate(0, 0, 90), f.intermediate)
-	f.otherRoot = makeTLSCert(t, 4, "Other Root CA", true, nil, tlsNow.AddDate(-2, 0, 0), tlsNow.AddDate(10, 0, 0), nil)
-	f.notYetValid = makeTLSCert(t, 5, "*.ml.example.com", false, []string{"*.ml.example.com"}, tlsNow.AddDate(0, 0, 5), tlsNow.AddDate(0, 0, 95), f.intermediate)
+	f.root = makeTLSCert(t, "Example Root CA", true, nil, tlsNow.AddDate(-2, 0, 0), tlsNow.AddDate(10, 0, 0), nil)
+	f.intermediate = makeTLSCert(t, "Example Issuing CA", true, nil, tlsNow.AddDate(-1, 0, 0), tlsNow.AddDate(4, 0, 0), f.root)
+	f.leaf = makeTLSCert(t, "*.ml.example.com", false, []string{"*.ml.example.com"}, tlsNow.AddDate(0, -2, 0), tlsNow.AddDate(0, 0, 90), f.intermediate)
+	f.otherRoot = makeTLSCert(t, "Other Root CA", true, nil, tlsNow.AddDate(-2, 0, 0), tlsNow.AddDate(10, 0, 0), nil)
+	f.notYetValid = makeTLSCert(t, "*.ml.example.com", false, []string{"*.ml.example.com"}, tlsNow.AddDate(0, 0, 5), tlsNow.AddDate(0, 0, 95), f.intermediate)
 	der, err := x509.MarshalPKCS8PrivateKey(f.leaf.key)
 	if err != nil {
 		t.Fatal(err)
