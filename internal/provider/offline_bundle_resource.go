@@ -315,7 +315,8 @@ func (r *offlineBundleResource) ModifyPlan(ctx context.Context, req resource.Mod
 	if client, err := r.data.registry.get(); err == nil {
 		timeout, d := plan.Timeouts.Read(ctx, defaultBundleReadTimeout)
 		resp.Diagnostics.Append(d...)
-		if !r.resolve(ctx, client, &m, spec.Platforms, timeout, &resp.Diagnostics) {
+		if errs := bundle.Resolve(ctx, client, &m, timeout); len(errs) > 0 {
+			addResolveErrors(&resp.Diagnostics, errs)
 			return
 		}
 	}
@@ -371,41 +372,20 @@ func keepFilteredDigests(ctx context.Context, imgs []bundle.Image, state types.M
 	}
 }
 
-// resolve fills the digests and platforms of m's items from their registries; false when it added an error.
-func (r *offlineBundleResource) resolve(ctx context.Context, client *oci.Client, m *bundle.Manifest, filters []string, timeout time.Duration, diags *diag.Diagnostics) bool {
-	for i := range m.Images {
-		img := &m.Images[i]
-		d, err := client.Resolve(ctx, img.SourceURI, timeout)
-		if err != nil {
-			addRegistryError(diags, path.Root("source"), img.SourceURI, err)
-			continue
-		}
-		kept := d.Platforms
-		// The filter applies to multi-platform images; a single image is bundled as it is.
-		if len(filters) > 0 && len(d.Platforms) > 0 {
-			if kept, err = oci.SelectPlatforms(img.SourceURI, d, filters); err != nil {
-				diags.AddAttributeError(path.Root("platforms"), "Platform Not in Source Image", fmt.Sprintf("Attribute platforms: %s.", err))
-				continue
-			}
-		}
-		img.Platforms = platformNames(kept)
-		img.SourceDigest = d.Digest
-		// With a filter the bundle holds an index of the kept platforms, whose digest the write computes.
-		if len(filters) == 0 || len(d.Platforms) == 0 {
-			img.Digest = d.Digest
+// addResolveErrors reports the sources of a bundle that could not be read at plan, each on the
+// attribute that chose it.
+func addResolveErrors(diags *diag.Diagnostics, errs []error) {
+	for _, err := range errs {
+		var re *bundle.ResolveError
+		switch {
+		case errors.As(err, &re) && re.Chart:
+			addRegistryError(diags, path.Root("chart_registry"), re.Reference, re.Err)
+		case errors.As(err, &re):
+			addRegistryError(diags, path.Root("source"), re.Reference, re.Err)
+		default:
+			diags.AddAttributeError(path.Root("platforms"), "Platform Not in Source Image", fmt.Sprintf("Attribute platforms: %s.", err))
 		}
 	}
-	for i := range m.Charts {
-		ch := &m.Charts[i]
-		ref := strings.TrimPrefix(ch.SourceURI, images.OCIScheme)
-		d, err := client.Resolve(ctx, ref, timeout)
-		if err != nil {
-			addRegistryError(diags, path.Root("chart_registry"), ch.SourceURI, err)
-			continue
-		}
-		ch.Digest = d.Digest
-	}
-	return !diags.HasError()
 }
 
 func (r *offlineBundleResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {

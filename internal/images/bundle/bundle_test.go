@@ -327,3 +327,54 @@ func TestDirectoryOwnership(t *testing.T) {
 		t.Errorf("left in the bundle directory: %v", entries)
 	}
 }
+
+// Resolve shows at plan what a write will bundle: the source digests, the kept platforms, the bundled
+// digest where it is the source's; and names every source it cannot read.
+func TestResolve(t *testing.T) {
+	s := startSource(t)
+	m, err := Plan(nil, s.spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if errs := Resolve(t.Context(), s.ociClient(t), &m, time.Minute); len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	server, _ := m.ImageByKey("zenml-pro-server:0.93.2")
+	if server.SourceDigest != s.server.Digest || server.Digest != s.server.Digest || strings.Join(server.Platforms, ",") != "linux/amd64,linux/arm64" {
+		t.Errorf("server = %+v", server)
+	}
+	if c, _ := m.ChartByKey("zenml:0.93.2"); c.Digest != s.wsChart.Digest {
+		t.Errorf("chart digest = %s, want %s", c.Digest, s.wsChart.Digest)
+	}
+
+	// A filter keeps a platform of an index (whose bundled digest the write computes) and leaves a
+	// single image as it is.
+	spec := s.spec
+	spec.Platforms = []string{"linux/arm64"}
+	m, _ = Plan(nil, spec)
+	if errs := Resolve(t.Context(), s.ociClient(t), &m, time.Minute); len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	server, _ = m.ImageByKey("zenml-pro-server:0.93.2")
+	api, _ := m.ImageByKey("zenml-pro-api:0.13.0")
+	if server.Digest != "" || server.SourceDigest != s.server.Digest || strings.Join(server.Platforms, ",") != "linux/arm64" || api.Digest != s.api {
+		t.Errorf("filtered: server %+v, api %+v", server, api)
+	}
+
+	// A platform no index has, and a chart registry without the charts, are each named.
+	spec.Platforms = []string{"linux/s390x"}
+	spec.ChartRegistry = s.reg.Host + "/elsewhere"
+	m, _ = Plan(nil, spec)
+	errs := Resolve(t.Context(), s.ociClient(t), &m, time.Minute)
+	var pe *oci.PlatformError
+	var charts int
+	for _, err := range errs {
+		var re *ResolveError
+		if errors.As(err, &re) && re.Chart {
+			charts++
+		}
+	}
+	if len(errs) != 3 || !errors.As(errs[0], &pe) || charts != 2 {
+		t.Errorf("errors = %v; want the platform of the server image and both charts", errs)
+	}
+}
