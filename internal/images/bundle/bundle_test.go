@@ -4,6 +4,7 @@
 package bundle
 
 import (
+	"context"
 	"errors"
 	"os"
 	"os/exec"
@@ -376,5 +377,26 @@ func TestResolve(t *testing.T) {
 	}
 	if len(errs) != 3 || !errors.As(errs[0], &pe) || charts != 2 {
 		t.Errorf("errors = %v; want the platform of the server image and both charts", errs)
+	}
+}
+
+// A cancelled write stops, leaves the previous bundle whole and nothing beside it.
+func TestWriteCancelled(t *testing.T) {
+	s := startSource(t)
+	dir := filepath.Join(t.TempDir(), "bundle")
+	writeBundle(t, s, dir)
+	s.reg.PushImage(t, "zenml/zenml-pro-api:0.13.0") // something new to download
+	planned, _ := Plan(nil, s.spec)
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	_, err := Write(ctx, s.ociClient(t), planned, dir, WriteOptions{})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("Write with a cancelled context = %v; want context.Canceled", err)
+	}
+	if err := Verify(dir); err != nil {
+		t.Fatalf("the previous bundle was harmed: %v", err)
+	}
+	if entries, _ := os.ReadDir(filepath.Dir(dir)); len(entries) != 1 {
+		t.Errorf("the cancelled write left %d entries beside the bundle", len(entries)-1)
 	}
 }
