@@ -232,38 +232,79 @@ func StoreURL(c DatabaseConnection) string {
 // a value). secret is where the password (and TLS material) is kept.
 func HelmDatabaseValues(component DatabaseComponent, c DatabaseConnection, secret SecretRef) (string, error) {
 	var database map[string]any
+	var err error
 	switch component {
 	case WorkspaceDatabase:
-		if c.Engine != "mysql" {
-			return "", fmt.Errorf("a workspace database needs a MySQL server, not %s: %s", c.Engine, DatabaseSupportMatrix)
-		}
-		database = map[string]any{"url": StoreURL(c)}
-		if c.Username != "" {
-			database["passwordSecretRef"] = secret
-		}
-		if c.TLSMode != "" && c.TLSMode != "disabled" {
-			database["ssl"] = true
-			database["sslVerifyServerCert"] = c.TLSMode == "verify_full"
-			if c.TLSMode == "verify_ca" || c.TLSMode == "verify_full" {
-				database["sslCa"] = map[string]any{"secretRef": SecretRef{Name: secret.Name, Key: SecretKeyCA}}
-			}
-			if c.ClientCertificate {
-				database["sslCert"] = map[string]any{"secretRef": SecretRef{Name: secret.Name, Key: SecretKeyClientCert}}
-				database["sslKey"] = map[string]any{"secretRef": SecretRef{Name: secret.Name, Key: SecretKeyClientKey}}
-			}
-		}
+		database, err = WorkspaceDatabaseValues(c, secret)
 	case ControlPlaneDatabase:
-		external := map[string]any{"type": c.Engine, "host": c.Host, "port": c.Port, "database": c.Database}
-		if c.Username != "" {
-			external["username"] = c.Username
-		}
-		database = map[string]any{"external": external}
+		database = map[string]any{"external": ControlPlaneDatabaseValues(c)}
 	default:
-		return "", fmt.Errorf("unknown component %q: use %s", component, strings.Join(DatabaseComponentNames(), " or "))
+		err = fmt.Errorf("unknown component %q: use %s", component, strings.Join(DatabaseComponentNames(), " or "))
+	}
+	if err != nil {
+		return "", err
 	}
 	b, err := json.Marshal(map[string]any{"zenml": map[string]any{"database": database}})
 	if err != nil {
 		return "", err
 	}
 	return string(b), nil
+}
+
+// WorkspaceDatabaseValues is the `database` block of the workspace server chart (`zenml`): the store URL
+// without password, the password as `passwordSecretRef`, and the TLS settings with the CA certificate,
+// client certificate and key as `secretRef`s into the same secret (keys ca.crt, tls.crt, tls.key).
+// Only MySQL is accepted: ZenML's workspace servers do not support PostgreSQL.
+func WorkspaceDatabaseValues(c DatabaseConnection, secret SecretRef) (map[string]any, error) {
+	if c.Engine != "mysql" {
+		return nil, fmt.Errorf("a workspace database needs a MySQL server, not %s: %s", c.Engine, DatabaseSupportMatrix)
+	}
+	database := map[string]any{"url": StoreURL(c)}
+	if c.Username != "" {
+		database["passwordSecretRef"] = secret
+	}
+	if c.TLSMode != "" && c.TLSMode != "disabled" {
+		database["ssl"] = true
+		database["sslVerifyServerCert"] = c.TLSMode == "verify_full"
+		if c.TLSMode == "verify_ca" || c.TLSMode == "verify_full" {
+			database["sslCa"] = map[string]any{"secretRef": SecretRef{Name: secret.Name, Key: SecretKeyCA}}
+		}
+		if c.ClientCertificate {
+			database["sslCert"] = map[string]any{"secretRef": SecretRef{Name: secret.Name, Key: SecretKeyClientCert}}
+			database["sslKey"] = map[string]any{"secretRef": SecretRef{Name: secret.Name, Key: SecretKeyClientKey}}
+		}
+	}
+	return database, nil
+}
+
+// ControlPlaneDatabaseValues is the `database.external` block of the Control Plane chart (`zenml-pro`):
+// type, host, database and username. The password is a plain value of that block, so it is left out
+// (set it with set_sensitive). The chart documents no port key: a server on another port than the
+// engine's default (DefaultPort) cannot be described by these values, which NonDefaultPortNote says.
+func ControlPlaneDatabaseValues(c DatabaseConnection) map[string]any {
+	external := map[string]any{"type": c.Engine, "host": c.Host, "database": c.Database}
+	if c.Username != "" {
+		external["username"] = c.Username
+	}
+	return external
+}
+
+// DefaultPort is the engine's default port: 3306 for MySQL, 5432 for PostgreSQL.
+func DefaultPort(engine string) int {
+	if engine == "postgres" {
+		return 5432
+	}
+	return 3306
+}
+
+// NonDefaultPortNote explains, for a Control Plane database on a port other than the engine's default,
+// that the zenml-pro chart has no documented port key; "" when the port is the default.
+func NonDefaultPortNote(c DatabaseConnection) string {
+	if c.Port == 0 || c.Port == DefaultPort(c.Engine) {
+		return ""
+	}
+	return fmt.Sprintf("the Control Plane database listens on port %d, but the zenml-pro chart documents no port key "+
+		"(zenml.database.external takes type, host, username, password and database) and connects to the default port %d; "+
+		"serve the database on port %d, or put a proxy or service on that port in front of it",
+		c.Port, DefaultPort(c.Engine), DefaultPort(c.Engine))
 }

@@ -223,11 +223,11 @@ func TestHelmDatabaseValues(t *testing.T) {
 			}},
 		{name: "control plane on postgres", component: ControlPlaneDatabase,
 			c: DatabaseConnection{Engine: "postgres", Host: "pg.example.com", Port: 5432, Database: "zenml_pro", Username: "zenml_cp"}, want: map[string]any{
-				"external": map[string]any{"type": "postgres", "host": "pg.example.com", "port": float64(5432), "username": "zenml_cp", "database": "zenml_pro"},
+				"external": map[string]any{"type": "postgres", "host": "pg.example.com", "username": "zenml_cp", "database": "zenml_pro"},
 			}},
 		{name: "control plane on mysql without user", component: ControlPlaneDatabase,
 			c: DatabaseConnection{Engine: "mysql", Host: "db", Port: 3306, Database: "zenml_pro"}, want: map[string]any{
-				"external": map[string]any{"type": "mysql", "host": "db", "port": float64(3306), "database": "zenml_pro"},
+				"external": map[string]any{"type": "mysql", "host": "db", "database": "zenml_pro"},
 			}},
 		{name: "workspace on postgres", component: WorkspaceDatabase,
 			c: DatabaseConnection{Engine: "postgres", Host: "db", Port: 5432, Database: "zenml_workspace_1"}, wantErr: "NOT supported on PostgreSQL"},
