@@ -1,0 +1,133 @@
+// Copyright (c) zenmlpro-infra and contributors
+// SPDX-License-Identifier: MPL-2.0
+
+package prerequisites
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/helmvalues"
+)
+
+// report is the review document: the verdict, what is left to do, every check and its result, the
+// versions and digests, who pulls the images, the network flows and the Helm values' secret keys. It
+// holds no secret: nothing the result holds is one.
+func report(res Result) string {
+	var b strings.Builder
+	counts := res.Counts()
+	ready := "no"
+	if res.Ready {
+		ready = "yes"
+	}
+	fmt.Fprintf(&b, "# ZenML Pro prerequisites review\n\n")
+	fmt.Fprintf(&b, "Scenario: **%s** (%s). Ready: **%s**. ", res.Scenario, res.Scenario.Description(), ready)
+	var parts []string
+	for _, s := range Statuses() {
+		parts = append(parts, fmt.Sprintf("%d %s", counts[s], s))
+	}
+	fmt.Fprintf(&b, "Checks: %s.\n\n", strings.Join(parts, ", "))
+
+	b.WriteString("## To do\n\n")
+	todo := 0
+	for _, st := range []Status{Fail, Missing, Warn} {
+		for _, r := range res.Rows {
+			if r.Status == st {
+				todo++
+				fmt.Fprintf(&b, "- **%s** %s / %s: %s\n", st, r.Section, r.Item, oneLine(r.Detail))
+			}
+		}
+	}
+	if todo == 0 {
+		b.WriteString("Nothing: every check passed.\n")
+	}
+
+	b.WriteString("\n## Checklist\n")
+	for _, section := range Sections() {
+		var rows []Row
+		for _, r := range res.Rows {
+			if r.Section == section {
+				rows = append(rows, r)
+			}
+		}
+		if len(rows) == 0 {
+			continue
+		}
+		fmt.Fprintf(&b, "\n### %s\n\n| Item | Status | Detail |\n|---|---|---|\n", section)
+		for _, r := range rows {
+			fmt.Fprintf(&b, "| %s | %s | %s |\n", cell(r.Item), r.Status, cell(r.Detail))
+		}
+	}
+
+	b.WriteString("\n## Versions and images\n\n")
+	if len(res.Images) == 0 {
+		b.WriteString("No image reference could be built yet (see the checklist).\n")
+	} else {
+		b.WriteString("| Component | Workspaces | Version | Image | Digest |\n|---|---|---|---|---|\n")
+		for _, img := range res.Images {
+			digest := img.Digest
+			if digest == "" {
+				digest = "not pinned"
+			}
+			fmt.Fprintf(&b, "| %s | %s | %s | `%s` | %s |\n", img.Component, cell(strings.Join(img.Workspaces, ", ")), img.Version, img.URI, digest)
+		}
+	}
+
+	b.WriteString("\n## Registry access\n\n")
+	for _, r := range res.Rows {
+		if r.Section == SectionRegistry && (strings.HasPrefix(r.Item, "Authentication") || strings.HasPrefix(r.Item, "IAM role") ||
+			strings.HasPrefix(r.Item, "Registry credentials") || strings.HasPrefix(r.Item, "Identity")) {
+			fmt.Fprintf(&b, "- %s (%s): %s\n", r.Item, r.Status, oneLine(r.Detail))
+		}
+	}
+
+	b.WriteString("\n## Network flows\n\n")
+	if len(res.Flows) == 0 {
+		b.WriteString("None known yet (the hosts are not given).\n")
+	} else {
+		b.WriteString("| From | To | Port | Protocol | Purpose |\n|---|---|---|---|---|\n")
+		for _, f := range res.Flows {
+			fmt.Fprintf(&b, "| %s | %s | %d | %s | %s |\n", cell(f.From), cell(f.To), f.Port, f.Protocol, cell(f.Purpose))
+		}
+	}
+
+	b.WriteString("\n## Helm values\n\n")
+	if res.ControlPlaneValues != nil {
+		writeValues(&b, "Control Plane (chart zenml-pro)", *res.ControlPlaneValues)
+	}
+	names := make([]string, 0, len(res.WorkspaceValues))
+	for n := range res.WorkspaceValues {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		writeValues(&b, fmt.Sprintf("Workspace %q (chart zenml)", n), res.WorkspaceValues[n])
+	}
+	if res.ControlPlaneValues == nil && len(names) == 0 {
+		b.WriteString("None yet: the versions and the image source decide them.\n")
+	}
+	return b.String()
+}
+
+func writeValues(b *strings.Builder, title string, v helmvalues.Values) {
+	top := make([]string, 0, len(v.Tree))
+	for k := range v.Tree {
+		top = append(top, "`"+k+"`")
+	}
+	sort.Strings(top)
+	fmt.Fprintf(b, "- %s: top-level keys %s", title, strings.Join(top, ", "))
+	if len(v.Sensitive) == 0 {
+		b.WriteString("; every secret is a reference to a Kubernetes secret.\n")
+		return
+	}
+	keys := make([]string, 0, len(v.Sensitive))
+	for _, s := range v.Sensitive {
+		keys = append(keys, fmt.Sprintf("`%s` (%s)", s.Key, s.Purpose))
+	}
+	fmt.Fprintf(b, "; set separately (set_sensitive): %s.\n", strings.Join(keys, ", "))
+}
+
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+func cell(s string) string { return strings.ReplaceAll(oneLine(s), "|", "\\|") }

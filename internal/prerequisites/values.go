@@ -1,0 +1,132 @@
+// Copyright (c) zenmlpro-infra and contributors
+// SPDX-License-Identifier: MPL-2.0
+
+package prerequisites
+
+import (
+	"fmt"
+
+	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/checks"
+	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/helmvalues"
+	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/images"
+	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/wording"
+)
+
+func helmImage(img images.Image) helmvalues.Image {
+	return helmvalues.Image{Repository: img.Repository, Tag: img.Tag, Digest: img.Digest}
+}
+
+// values renders the charts' values from what passed: the Control Plane's when self-hosted and its
+// images are known, each workspace's when its image is known. Parts not decided are left out (the
+// checklist says they are missing), parts that failed too.
+func (e *evaluator) values() {
+	var pullSecrets []string
+	if r := e.spec.Registry; r != nil && r.PullSecretName != "" && checks.CheckSecretName(r.PullSecretName) == nil {
+		pullSecrets = []string{r.PullSecretName}
+	}
+	t := e.spec.TLS
+	if t == nil {
+		t = &TLS{}
+	}
+	web, api := e.hosts["Web UI host"].Name, e.hosts["Control Plane API host"].Name
+	serverURL, apiURL := "", ""
+	if web != "" {
+		serverURL = "https://" + web
+		apiURL = serverURL + "/api/v1"
+		if api != "" {
+			apiURL = "https://" + api
+		}
+	}
+
+	apiImg, okAPI := e.cpImages[images.ControlPlaneAPI]
+	dashImg, okDash := e.cpImages[images.ControlPlaneDashboard]
+	if !e.hybrid() && okAPI && okDash {
+		in := helmvalues.ControlPlane{
+			APIImage: helmImage(apiImg), DashboardImage: helmImage(dashImg),
+			ServerURL: serverURL, IngressHost: web, CustomCAs: e.customCAs, ImagePullSecrets: pullSecrets,
+		}
+		if db := e.spec.ControlPlane.Database; db != nil && db.Host != "" && db.Name != "" && (db.Engine == EngineMySQL || db.Engine == EnginePostgres) {
+			c := connection(db)
+			in.Database = &c
+		}
+		if e.endpoints != nil && !e.endpoints.NeedsCORS && len(e.hostLabels) > 1 {
+			in.AuthCookieDomain = e.endpoints.CookieDomain
+		}
+		if s := e.spec.ControlPlane.SSO; s != nil && s.Enabled {
+			in.SSO = helmvalues.SSO{Enabled: true, OIDCConfigurationEndpoint: s.OIDCConfigurationEndpoint, ClientID: s.ClientID}
+		}
+		if v, err := helmvalues.RenderControlPlane(in); err == nil {
+			e.res.ControlPlaneValues = &v
+		} else {
+			e.add(SectionVersions, "Control Plane Helm values", Fail, "%s", err)
+		}
+	}
+
+	e.res.WorkspaceValues = map[string]helmvalues.Values{}
+	for _, name := range e.workspaceNames() {
+		ws := e.spec.Workspaces[name]
+		img, ok := e.wsImages[ws.Version]
+		if !ok {
+			continue
+		}
+		in := helmvalues.Workspace{
+			ChartVersion: ws.Version, Image: helmImage(img), CustomCAs: e.customCAs, ImagePullSecrets: pullSecrets,
+			Pro: helmvalues.Pro{APIURL: apiURL, DashboardURL: serverURL, WorkspaceName: name,
+				WorkspaceID: ws.WorkspaceID, OrganizationID: ws.OrganizationID, OrganizationName: ws.OrganizationName,
+				EnrollmentKeySecret: ws.EnrollmentKeySecret},
+		}
+		if e.hybrid() {
+			in.Pro.APIURL, in.Pro.DashboardURL = ZenMLControlPlaneAPIURL, ZenMLDashboardURL
+		}
+		if h := e.hosts[fmt.Sprintf("Workspace %q host", name)].Name; h != "" {
+			in.ServerURL = "https://" + h
+			className := e.spec.IngressClassName
+			if className == "" {
+				className = DefaultIngressClassName
+			}
+			in.Ingress = helmvalues.Ingress{Host: h, ClassName: className}
+			if t.Management == ManagementManual || t.Management == ManagementCertManager {
+				in.Ingress.TLS, in.Ingress.TLSSecretName = true, tlsSecretName(t)
+			}
+		}
+		if db := ws.Database; db != nil && db.Engine == EngineMySQL && db.Host != "" && db.Name != "" {
+			c := connection(db)
+			in.Database, in.PasswordSecret = &c, passwordSecret(db)
+		}
+		v, err := helmvalues.RenderWorkspace(in)
+		if err != nil {
+			e.add(SectionVersions, fmt.Sprintf("Workspace %q Helm values", name), Fail, "%s", err)
+			continue
+		}
+		e.res.WorkspaceValues[name] = v
+	}
+	e.enrollmentRows()
+}
+
+// enrollmentRows say, per workspace, whether what its enrollment returns has been given: the values
+// are complete only then.
+func (e *evaluator) enrollmentRows() {
+	for _, name := range e.workspaceNames() {
+		ws := e.spec.Workspaces[name]
+		item := fmt.Sprintf("Workspace %q enrollment", name)
+		var missing []string
+		for _, f := range []struct{ v, n string }{{ws.WorkspaceID, "workspace_id"}, {ws.OrganizationID, "organization_id"}, {ws.OrganizationName, "organization_name"}} {
+			if f.v == "" {
+				missing = append(missing, f.n)
+			}
+		}
+		if ws.EnrollmentKeySecret == nil {
+			missing = append(missing, "enrollment_key_secret")
+		}
+		if len(missing) == 0 {
+			e.add(SectionVersions, item, OK, "workspace %s of organization %s (%s); enrollment key from the secret %q, key %q",
+				ws.WorkspaceID, ws.OrganizationName, ws.OrganizationID, ws.EnrollmentKeySecret.Name, ws.EnrollmentKeySecret.Key)
+			continue
+		}
+		how := "enrol the workspace at the Control Plane (POST <Control Plane API>/api/v1/workspaces?name=" + name + "&enroll=true with a personal access token, or from the Web UI)"
+		if e.hybrid() {
+			how = "ask ZenML (or use the ZenML Pro Web UI) to create the workspace " + fmt.Sprintf("%q", name) + " and hand over its IDs and enrollment key"
+		}
+		e.add(SectionVersions, item, Missing, "not given: %s; %s, and put the enrollment key into a Kubernetes secret", wording.Join(missing, "and"), how)
+	}
+}
