@@ -460,3 +460,21 @@ func TestNoSecretInAnyOutput(t *testing.T) {
 		}
 	}
 }
+
+func TestSecretReferencesFromControlPlane01313(t *testing.T) {
+	s := complete(t)
+	s.ControlPlane.SSO = nil
+	res := Evaluate(s, nil, now)
+	for _, k := range res.ControlPlaneValues.Sensitive {
+		if strings.Contains(k.Purpose, "Kubernetes secret") {
+			t.Errorf("Control Plane 0.13.0: %s says it takes a secret reference", k.Key)
+		}
+	}
+	s.ControlPlane.Version = "0.13.18"
+	res = Evaluate(s, nil, now)
+	for _, k := range res.ControlPlaneValues.Sensitive {
+		if got := strings.Contains(k.Purpose, "0.13.13 and later"); got != (k.Key == "zenml.auth.password.adminPassword") {
+			t.Errorf("Control Plane 0.13.18: %s: %s", k.Key, k.Purpose)
+		}
+	}
+}

@@ -9,8 +9,22 @@ import (
 	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/checks"
 	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/helmvalues"
 	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/images"
+	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/releases"
 	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/wording"
 )
+
+// controlPlaneSecretRefsFrom is the first Control Plane chart that takes the SSO client credentials and
+// the admin password by secret reference (ZenML Pro changelog 0.13.13); the key names are not public.
+const controlPlaneSecretRefsFrom = "0.13.13"
+
+func takesSecretRefs(version string) bool {
+	v, err := releases.ParseVersion(version)
+	if err != nil {
+		return false
+	}
+	from, _ := releases.ParseVersion(controlPlaneSecretRefsFrom)
+	return !v.LessThan(from)
+}
 
 func helmImage(img images.Image) helmvalues.Image {
 	return helmvalues.Image{Repository: img.Repository, Tag: img.Tag, Digest: img.Digest}
@@ -56,6 +70,13 @@ func (e *evaluator) values() {
 			in.SSO = helmvalues.SSO{Enabled: true, OIDCConfigurationEndpoint: s.OIDCConfigurationEndpoint, ClientID: s.ClientID}
 		}
 		if v, err := helmvalues.RenderControlPlane(in); err == nil {
+			if takesSecretRefs(e.spec.ControlPlane.Version) {
+				for i, s := range v.Sensitive {
+					if s.Key != "zenml.database.external.password" {
+						v.Sensitive[i].Purpose += "; Control Plane " + controlPlaneSecretRefsFrom + " and later can also read it from a Kubernetes secret (see the chart's values for the key)"
+					}
+				}
+			}
 			e.res.ControlPlaneValues = &v
 		} else {
 			e.add(SectionVersions, "Control Plane Helm values", Fail, "%s", err)

@@ -190,6 +190,7 @@ func (p *zenmlproProvider) DataSources(_ context.Context) []func() datasource.Da
 		NewRegistryAccessRequestDataSource,
 		NewOfflineBundleDataSource,
 		NewTLSCertificateDataSource,
+		NewPrerequisitesDataSource,
 	}
 }
 
