@@ -39,6 +39,16 @@ func at(t *testing.T, tree map[string]any, dotted string) any {
 	return cur
 }
 
+// mapAt is at for a value that must be a map.
+func mapAt(t *testing.T, tree map[string]any, dotted string) map[string]any {
+	t.Helper()
+	m, ok := at(t, tree, dotted).(map[string]any)
+	if !ok {
+		t.Fatalf("%s is not a map", dotted)
+	}
+	return m
+}
+
 func workspace(version string) Workspace {
 	return Workspace{
 		ChartVersion: version,
@@ -106,8 +116,8 @@ func TestRenderWorkspace(t *testing.T) {
 					t.Errorf("%s.%s = %v, want %v", tc.key, k, got, w)
 				}
 			}
-			cas := at(t, tree, tc.key+".certificates.customCAs").([]any)
-			if len(cas) != 1 || cas[0].(map[string]any)["name"] != "zenml-ca" {
+			wantCAs := []any{map[string]any{"name": "zenml-ca", "certificate": "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"}}
+			if cas := at(t, tree, tc.key+".certificates.customCAs"); !reflect.DeepEqual(cas, wantCAs) {
 				t.Errorf("certificates.customCAs = %v", cas)
 			}
 			if got := at(t, tree, "imagePullSecrets"); !reflect.DeepEqual(got, []any{map[string]any{"name": "zenml-registry"}}) {
@@ -138,7 +148,7 @@ func TestRenderWorkspaceMinimal(t *testing.T) {
 		t.Fatal(err)
 	}
 	tree := parse(t, v.YAML)
-	db := at(t, tree, "zenml.database").(map[string]any)
+	db := mapAt(t, tree, "zenml.database")
 	for _, k := range []string{"ssl", "sslCa", "sslCert", "sslKey"} {
 		if _, ok := db[k]; ok {
 			t.Errorf("database.%s set without TLS: %v", k, db)
@@ -150,7 +160,7 @@ func TestRenderWorkspaceMinimal(t *testing.T) {
 	if got := at(t, tree, "zenml.ingress.tls.enabled"); got != false {
 		t.Errorf("ingress.tls.enabled = %v", got)
 	}
-	pro := at(t, tree, "zenml.pro").(map[string]any)
+	pro := mapAt(t, tree, "zenml.pro")
 	for _, k := range []string{"organizationID", "workspaceID", "enrollmentKeySecretRef"} {
 		if _, ok := pro[k]; ok {
 			t.Errorf("pro.%s set though not given: %v", k, pro)
@@ -217,11 +227,11 @@ func TestRenderControlPlane(t *testing.T) {
 			t.Errorf("%s = %v, want %v", k, got, w)
 		}
 	}
-	external := at(t, tree, "zenml.database.external").(map[string]any)
+	external := mapAt(t, tree, "zenml.database.external")
 	if len(external) != 4 {
 		t.Errorf("zenml.database.external has keys beyond type, host, username and database (the chart has no port key): %v", external)
 	}
-	auth := at(t, tree, "zenml.auth").(map[string]any)
+	auth := mapAt(t, tree, "zenml.auth")
 	if _, ok := auth["password"]; ok {
 		t.Errorf("local password login set beside SSO: %v", auth)
 	}
@@ -256,7 +266,7 @@ func TestRenderControlPlaneWithoutSSO(t *testing.T) {
 	if got := at(t, tree, "zenml.auth.password.enabled"); got != true {
 		t.Errorf("zenml.auth.password.enabled = %v", got)
 	}
-	auth := at(t, tree, "zenml.auth").(map[string]any)
+	auth := mapAt(t, tree, "zenml.auth")
 	for _, k := range []string{"sso", "authCookieDomain"} {
 		if _, ok := auth[k]; ok {
 			t.Errorf("zenml.auth.%s set though not asked for: %v", k, auth)

@@ -225,8 +225,8 @@ func (e *evaluator) checkVersion(line releases.Line, subject, version string) (S
 // chartRow checks that the chart version equals the version: the images a chart deploys are tagged with
 // its version.
 func (e *evaluator) chartRow(item, chartName, version, chartVersion string) {
-	switch {
-	case chartVersion == "" || chartVersion == version:
+	switch chartVersion {
+	case "", version:
 		e.add(SectionVersions, item, OK, "chart %s %s deploys images tagged %s", chartName, version, version)
 	default:
 		e.add(SectionVersions, item, Fail,
@@ -383,8 +383,8 @@ func (e *evaluator) database(nd namedDatabase) {
 		e.add(SectionDatabases, item("host and port"), OK, "%s:%d", db.Host, portOf(db))
 	}
 
-	switch {
-	case db.Name == "":
+	switch db.Name {
+	case "":
 		e.add(SectionDatabases, item("name"), Missing, "not given, e.g. %q", exampleDatabase(nd))
 	default:
 		if err := checks.CheckDatabaseName(db.Name); err != nil {
@@ -722,8 +722,8 @@ func (e *evaluator) registry() {
 	}
 	src := images.Source(r.ImageSource)
 	sourceOK := false
-	switch {
-	case r.ImageSource == "":
+	switch r.ImageSource {
+	case "":
 		e.add(SectionRegistry, "Image source", Missing, "not decided: set registry.image_source to %s", strings.Join(images.SourceNames(), ", "))
 	default:
 		if _, err := images.ParseSource(r.ImageSource); err != nil {
@@ -949,8 +949,8 @@ func (e *evaluator) sso() {
 		return
 	}
 	e.add(SectionSSO, "Single sign-on", OK, "enabled (any OIDC provider; scopes openid, email and profile)")
-	switch {
-	case s.OIDCConfigurationEndpoint == "":
+	switch s.OIDCConfigurationEndpoint {
+	case "":
 		e.add(SectionSSO, "OIDC configuration endpoint", Missing, "not given: the identity provider's discovery URL, e.g. %q", "https://login.example.com/.well-known/openid-configuration")
 	default:
 		u, err := url.Parse(s.OIDCConfigurationEndpoint)

@@ -58,6 +58,19 @@ func complete(t *testing.T) Spec {
 	}
 }
 
+// dig returns the value at a dotted path of a parsed YAML document; nil when the last key is absent.
+func dig(t *testing.T, v any, path string) any {
+	t.Helper()
+	for _, p := range strings.Split(path, ".") {
+		m, ok := v.(map[string]any)
+		if !ok {
+			t.Fatalf("%s: %v is not a map", path, v)
+		}
+		v = m[p]
+	}
+	return v
+}
+
 func row(t *testing.T, res Result, section, item string) Row {
 	t.Helper()
 	for _, r := range res.Rows {
@@ -104,7 +117,7 @@ func TestCompleteIsReady(t *testing.T) {
 	if err := yaml.Unmarshal([]byte(res.WorkspaceValues["ws-1"].YAML), &ws); err != nil {
 		t.Fatal(err)
 	}
-	z := ws["zenml"].(map[string]any)
+	z := dig(t, ws, "zenml")
 	checksOf := map[string]any{
 		"serverURL":                       "https://ws-1.ml.example.com",
 		"image.repository":                "harbor.internal.example.com/zenml/zenml-pro-server",
@@ -120,15 +133,11 @@ func TestCompleteIsReady(t *testing.T) {
 		"pro.enrollmentKeySecretRef.name": "zenml-ws-1-enrollment",
 	}
 	for k, want := range checksOf {
-		var cur any = z
-		for _, p := range strings.Split(k, ".") {
-			cur = cur.(map[string]any)[p]
-		}
-		if cur != want {
+		if cur := dig(t, z, k); cur != want {
 			t.Errorf("workspace zenml.%s = %v, want %v", k, cur, want)
 		}
 	}
-	if cas := z["certificates"].(map[string]any)["customCAs"].([]any); len(cas) != 1 {
+	if cas, ok := dig(t, z, "certificates.customCAs").([]any); !ok || len(cas) != 1 {
 		t.Errorf("customCAs = %v", cas)
 	}
 	// The Control Plane values.
@@ -136,14 +145,14 @@ func TestCompleteIsReady(t *testing.T) {
 	if err := yaml.Unmarshal([]byte(res.ControlPlaneValues.YAML), &cp); err != nil {
 		t.Fatal(err)
 	}
-	zc := cp["zenml"].(map[string]any)
-	if got := zc["auth"].(map[string]any)["authCookieDomain"]; got != "ml.example.com" {
+	zc := dig(t, cp, "zenml")
+	if got := dig(t, zc, "auth.authCookieDomain"); got != "ml.example.com" {
 		t.Errorf("authCookieDomain = %v", got)
 	}
-	if got := zc["database"].(map[string]any)["external"].(map[string]any)["type"]; got != "postgres" {
+	if got := dig(t, zc, "database.external.type"); got != "postgres" {
 		t.Errorf("database.external.type = %v", got)
 	}
-	if got := zc["ingress"].(map[string]any)["host"]; got != "zenml.ml.example.com" {
+	if got := dig(t, zc, "ingress.host"); got != "zenml.ml.example.com" {
 		t.Errorf("ingress.host = %v", got)
 	}
 	// Flows: the ones ZenML's page lists, with their ports.
@@ -250,7 +259,7 @@ func TestCertificateMustCoverEveryHost(t *testing.T) {
 	// Without a common parent domain, the Control Plane gets no cookie domain.
 	var cp map[string]any
 	_ = yaml.Unmarshal([]byte(res.ControlPlaneValues.YAML), &cp)
-	if _, ok := cp["zenml"].(map[string]any)["auth"].(map[string]any)["authCookieDomain"]; ok {
+	if got := dig(t, cp, "zenml.auth.authCookieDomain"); got != nil {
 		t.Error("authCookieDomain set for hosts without a common parent")
 	}
 }
@@ -294,7 +303,7 @@ func TestCertificateLeftToCertManager(t *testing.T) {
 	res = Evaluate(s, nil, now)
 	var ws map[string]any
 	_ = yaml.Unmarshal([]byte(res.WorkspaceValues["ws-1"].YAML), &ws)
-	if tls := ws["zenml"].(map[string]any)["ingress"].(map[string]any)["tls"].(map[string]any); tls["enabled"] != false {
+	if tls := dig(t, ws, "zenml.ingress.tls"); dig(t, tls, "enabled") != false {
 		t.Errorf("ingress TLS enabled though the cloud's load balancer terminates TLS: %v", tls)
 	}
 }

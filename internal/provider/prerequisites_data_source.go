@@ -192,8 +192,8 @@ func prereqDatabaseAttribute(component string) schema.SingleNestedAttribute {
 			MarkdownDescription: "Whether ZenML presents a client certificate (workspace values then reference `tls.crt` and `tls.key` of the password secret)."},
 	}
 	if component == "workspace" {
-		attrs["password_secret"] = secretRefAttribute("the user's password (and, for TLS, `ca.crt`, `tls.crt`, `tls.key`)", "zenml-workspace-1-db")
-		attrs["password_secret"] = withDescriptionSuffix(attrs["password_secret"].(schema.SingleNestedAttribute),
+		attrs["password_secret"] = withDescriptionSuffix(
+			secretRefAttribute("the user's password (and, for TLS, `ca.crt`, `tls.crt`, `tls.key`)", "zenml-workspace-1-db"),
 			" Use `zenmlpro_database.<name>.password_secret`; defaults to `<database name with - for _>-db`, key `password`.")
 	}
 	return schema.SingleNestedAttribute{

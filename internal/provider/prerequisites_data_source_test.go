@@ -366,3 +366,31 @@ func TestAccPrerequisitesInvalidInput(t *testing.T) {
 		})
 	}
 }
+
+// The documentation's example runs as written.
+func TestAccPrerequisites_example(t *testing.T) {
+	testAccSteps(t, []resource.TestStep{{
+		Config: testAccExample(t, "data-sources/zenmlpro_prerequisites/data-source.tf"),
+		ConfigStateChecks: []statecheck.StateCheck{
+			statecheck.ExpectKnownOutputValue("ready", knownvalue.Bool(false)),
+			statecheck.ExpectKnownOutputValue("open_items", knownvalue.ListExact([]knownvalue.Check{
+				knownvalue.ObjectPartial(map[string]knownvalue.Check{"section": knownvalue.StringExact("SSO"), "item": knownvalue.StringExact("Client ID"),
+					"status": knownvalue.StringExact("missing")}),
+			})),
+			statecheck.ExpectKnownOutputValue("set_sensitive", knownvalue.ListExact([]knownvalue.Check{
+				knownvalue.StringExact("zenml.auth.sso.clientSecret"), knownvalue.StringExact("zenml.database.external.password"),
+			})),
+			statecheck.ExpectKnownOutputValue("workspace_1_values", yamlHas(map[string]any{
+				"zenml.image.repository":                "123456789012.dkr.ecr.eu-central-1.amazonaws.com/zenml/zenml-pro-server",
+				"zenml.ingress.tls.secretName":          "zenml-tls",
+				"zenml.database.passwordSecretRef.name": "zenml-workspace-1-db",
+			})),
+			statecheck.ExpectKnownOutputValue("network_flows", knownvalue.SetPartial([]knownvalue.Check{
+				knownvalue.ObjectPartial(map[string]knownvalue.Check{"from": knownvalue.StringExact("workspace_server.workspace-1"),
+					"to": knownvalue.StringExact("zenml-workspaces.abc123.eu-central-1.rds.amazonaws.com"), "port": knownvalue.Int64Exact(3306)}),
+				knownvalue.ObjectPartial(map[string]knownvalue.Check{"from": knownvalue.StringExact("kubernetes_nodes"),
+					"to": knownvalue.StringExact("123456789012.dkr.ecr.eu-central-1.amazonaws.com"), "port": knownvalue.Int64Exact(443)}),
+			})),
+		},
+	}})
+}

@@ -1,0 +1,190 @@
+# A fully self-hosted ZenML Pro deployment, prepared with this provider alone: the databases and their
+# users, pull access for the nodes on your own registry, images copied there and pinned by digest, and
+# one `zenmlpro_prerequisites` that checks everything ZenML's prerequisites page asks and hands over the
+# Helm values of both charts. Inputs that other providers create are variables; the comments show
+# where `aws_iam_role.<name>.arn`, `aws_db_instance.<name>.address` and `helm_release` plug in.
+
+terraform {
+  # Database passwords are write-only attributes fed by ephemeral variables: Terraform 1.11+.
+  required_version = ">= 1.11"
+  required_providers {
+    zenmlpro = {
+      source = "zenmlpro-infra/zenmlpro"
+    }
+  }
+}
+
+provider "zenmlpro" {
+  # Admin connections to the database servers; they never enter the state.
+  database_servers = {
+    control_plane = {
+      engine   = "postgres"
+      host     = var.postgres_host # e.g. aws_db_instance.zenml_pro.address
+      username = var.postgres_admin_username
+      password = var.postgres_admin_password
+      tls      = { mode = "verify_full", ca_certificate = var.database_ca_pem }
+    }
+    workspaces = {
+      engine   = "mysql"
+      host     = var.mysql_host # e.g. aws_db_instance.zenml_workspaces.address
+      username = var.mysql_admin_username
+      password = var.mysql_admin_password
+      tls      = { mode = "verify_full", ca_certificate = var.database_ca_pem }
+    }
+  }
+  # ECR of your registry, with the default AWS credential chain.
+  aws = { region = var.aws_region }
+}
+
+locals {
+  control_plane_version = "0.13.0"
+  workspaces = {
+    workspace-1 = { version = "0.93.2", host = "zenml-workspace-1.ml.example.com", database = "zenml_workspace_1", user = "zenml_ws1" }
+    workspace-2 = { version = "0.93.2", host = "zenml-workspace-2.ml.example.com", database = "zenml_workspace_2", user = "zenml_ws2" }
+  }
+  # The images as ZenML publishes them, copied under the same names and tags into your registry.
+  images = merge(
+    {
+      control_plane_api       = { component = "control_plane_api", version = local.control_plane_version }
+      control_plane_dashboard = { component = "control_plane_dashboard", version = local.control_plane_version }
+    },
+    { for v in distinct([for ws in local.workspaces : ws.version]) : "workspace_server_${v}" => { component = "workspace_server", version = v } },
+  )
+}
+
+# --- Databases: one dedicated database and user per component ---
+
+resource "zenmlpro_database" "control_plane" {
+  server    = "control_plane"
+  name      = "zenml_pro"
+  component = "control_plane"
+  user = {
+    name                = "zenml_pro"
+    password_wo         = var.control_plane_db_password
+    password_wo_version = 1
+  }
+}
+
+resource "zenmlpro_database" "workspace" {
+  for_each = local.workspaces
+
+  server    = "workspaces"
+  name      = each.value.database
+  component = "workspace_server"
+  user = {
+    name                = each.value.user
+    password_wo         = var.workspace_db_password
+    password_wo_version = 1
+  }
+}
+
+# --- Images: copied from ZenML's registry into yours, and pull access for the nodes ---
+
+resource "zenmlpro_image_mirror" "zenml" {
+  for_each = local.images
+
+  image = {
+    component = each.value.component
+    version   = each.value.version
+    source    = "zenml_aws" # ZenML grants your identity pull access first (zenmlpro_registry_access_request)
+  }
+  target_registry = var.registry_url
+}
+
+# On EKS the kubelet pulls with the node group's role, not the pods' IRSA role.
+resource "zenmlpro_registry_access_grant" "nodes" {
+  for_each = toset(["zenml-pro-api", "zenml-pro-dashboard", "zenml-pro-server"])
+
+  ecr       = { repository = "${var.registry_path}/${each.key}", region = var.aws_region }
+  principal = { aws_iam_role_arn = var.node_role_arn } # e.g. aws_iam_role.zenml_nodes.arn
+  access    = "pull"
+}
+
+# --- Everything checked, and the Helm values ---
+
+data "zenmlpro_prerequisites" "this" {
+  scenario           = "self_hosted"
+  kubernetes_version = var.kubernetes_version
+
+  control_plane = {
+    version = local.control_plane_version
+    host    = "zenml.ml.example.com"
+    database = {
+      engine   = zenmlpro_database.control_plane.engine
+      host     = var.postgres_host
+      name     = zenmlpro_database.control_plane.name
+      username = zenmlpro_database.control_plane.user.name
+      tls_mode = "verify_full"
+    }
+    sso = {
+      enabled                     = true
+      oidc_configuration_endpoint = var.oidc_configuration_endpoint
+      client_id                   = var.oidc_client_id
+    }
+  }
+
+  workspaces = {
+    for name, ws in local.workspaces : name => {
+      version = ws.version
+      host    = ws.host
+      database = {
+        engine          = zenmlpro_database.workspace[name].engine
+        host            = var.mysql_host
+        name            = zenmlpro_database.workspace[name].name
+        username        = zenmlpro_database.workspace[name].user.name
+        tls_mode        = "verify_full"
+        password_secret = zenmlpro_database.workspace[name].password_secret
+      }
+      # What the workspace's enrollment at the Control Plane returned; until then the checklist says
+      # `missing` for it.
+      workspace_id          = try(var.enrollments[name].workspace_id, null)
+      organization_id       = try(var.enrollments[name].organization_id, null)
+      organization_name     = try(var.enrollments[name].organization_name, null)
+      enrollment_key_secret = { name = "${name}-enrollment", key = "enrollment-key" }
+    }
+  }
+
+  tls = {
+    certificate_chain_pem = var.certificate_chain_pem # e.g. file("certs/zenml-wildcard.pem")
+    ca_certificate_pem    = var.ca_certificate_pem
+    management            = "manual"
+    secret_name           = "zenml-tls"
+  }
+
+  registry = {
+    image_source = "private"
+    url          = var.registry_url
+    auth_method  = "aws_iam_role"
+    principal    = var.node_role_arn
+    workload     = "eks_node_role"
+    # Pin every image to the digest the copy was verified at.
+    digests = { for m in zenmlpro_image_mirror.zenml : m.target_uri => m.digest }
+  }
+}
+
+# The next step plugs the values straight in, for example:
+#
+# resource "helm_release" "control_plane" {
+#   name       = "zenml-pro"
+#   repository = "oci://${var.registry_url}/charts"
+#   chart      = "zenml-pro"
+#   version    = local.control_plane_version
+#   values     = [data.zenmlpro_prerequisites.this.control_plane_helm_values]
+#   set_sensitive {
+#     name  = "zenml.database.external.password"
+#     value = var.control_plane_db_password_for_helm # from your secret store
+#   }
+#   set_sensitive {
+#     name  = "zenml.auth.sso.clientSecret"
+#     value = var.oidc_client_secret
+#   }
+# }
+#
+# resource "helm_release" "workspace" {
+#   for_each   = local.workspaces
+#   name       = each.key
+#   repository = "oci://${var.registry_url}/charts"
+#   chart      = "zenml"
+#   version    = each.value.version
+#   values     = [data.zenmlpro_prerequisites.this.workspace_helm_values[each.key]]
+# }
