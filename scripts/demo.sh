@@ -160,3 +160,81 @@ TF_VAR_bundle_path="$bundle" terraform -chdir="$gapped/inside" apply -auto-appro
 echo "==> inside: terraform plan (must show no changes)"
 TF_VAR_bundle_path="$bundle" terraform -chdir="$gapped/inside" plan -detailed-exitcode -input=false -no-color >/dev/null
 terraform -chdir="$gapped/inside" output -no-color
+
+# The whole set, examples/self-hosted as written: the Control Plane's database on the local PostgreSQL,
+# the workspaces' on the local MariaDB that requires TLS (verified against its CA), pull grants for the
+# node group's role on the local AWS stand-in, the images copied from the registry that plays ZenML's
+# into the site's and pinned by digest, a certificate made here for the demo hostnames, and the
+# checklist with the Helm values of both charts.
+echo
+echo "==> the whole set: examples/self-hosted"
+full="$demo/self-hosted"
+rm -rf "$full" && mkdir -p "$full/certs" "$full/out"
+cp "$root"/examples/self-hosted/*.tf "$full/"
+
+echo "==> a private CA and a certificate for *.ml.example.com (the demo hostnames), made with openssl"
+(
+  cd "$full/certs"
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 3650 -sha256 \
+    -subj "/O=ZenML Pro demo/CN=ZenML Pro demo CA" -keyout ca-key.pem -out ca.pem 2>/dev/null
+  openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -sha256 \
+    -subj "/O=ZenML Pro demo/CN=*.ml.example.com" -keyout tls.key -out tls.csr 2>/dev/null
+  printf 'subjectAltName = DNS:*.ml.example.com\nextendedKeyUsage = serverAuth\nkeyUsage = critical, digitalSignature\n' >tls.ext
+  openssl x509 -req -in tls.csr -CA ca.pem -CAkey ca-key.pem -CAcreateserial -days 90 -sha256 -extfile tls.ext -out tls.crt 2>/dev/null
+  openssl verify -CAfile ca.pem tls.crt
+)
+
+# Databases and users of an earlier run (kept by the deletion policy `retain`) are dropped first, so
+# that this run creates them afresh.
+MYSQL_PWD="$ZENMLPRO_TEST_MYSQL_PASSWORD" mariadb --no-defaults -h "$ZENMLPRO_TEST_MYSQL_HOST" -P "$ZENMLPRO_TEST_MYSQL_TLS_PORT" \
+  -u "$ZENMLPRO_TEST_MYSQL_USER" --ssl-ca="$ZENMLPRO_TEST_TLS_DIR/ca.pem" -N -e "
+  DROP DATABASE IF EXISTS zenml_workspace_1; DROP DATABASE IF EXISTS zenml_workspace_2;
+  DROP USER IF EXISTS 'zenml_ws1'@'%'; DROP USER IF EXISTS 'zenml_ws2'@'%';"
+PGPASSWORD="$ZENMLPRO_TEST_PG_PASSWORD" psql -X -q -h "$ZENMLPRO_TEST_PG_HOST" -p "$ZENMLPRO_TEST_PG_PORT" -U "$ZENMLPRO_TEST_PG_USER" \
+  -d postgres -v ON_ERROR_STOP=1 -c "DROP DATABASE IF EXISTS zenml_pro" -c "DROP ROLE IF EXISTS zenml_pro" >/dev/null
+for repo in zenml/zenml-pro-api zenml/zenml-pro-dashboard zenml/zenml-pro-server; do
+  moto_call ecr "$TF_VAR_aws_region" -H 'X-Amz-Target: AmazonEC2ContainerRegistry_V20150921.DeleteRepository' \
+    -H 'Content-Type: application/x-amz-json-1.1' -d "{\"repositoryName\":\"$repo\",\"force\":true}" -o /dev/null
+  moto_call ecr "$TF_VAR_aws_region" -H 'X-Amz-Target: AmazonEC2ContainerRegistry_V20150921.CreateRepository' \
+    -H 'Content-Type: application/x-amz-json-1.1' -d "{\"repositoryName\":\"$repo\"}" -o /dev/null
+done
+
+TF_VAR_control_plane_db_password="$(openssl rand -hex 24)"
+TF_VAR_certificate_chain_pem="$(cat "$full/certs/tls.crt")"
+TF_VAR_ca_certificate_pem="$(cat "$full/certs/ca.pem")"
+TF_VAR_database_ca_pem="$(cat "$ZENMLPRO_TEST_TLS_DIR/ca.pem")"
+export TF_VAR_control_plane_db_password TF_VAR_certificate_chain_pem TF_VAR_ca_certificate_pem TF_VAR_database_ca_pem
+export TF_VAR_kubernetes_version=1.29
+export TF_VAR_node_role_arn="$TF_VAR_zenml_node_role_arn"
+export TF_VAR_registry_url="$inside_registry/zenml-pro"
+export TF_VAR_zenml_source="{ source = \"private\", registry = \"$zenml_registry/zenml\" }"
+export TF_VAR_postgres_host="$ZENMLPRO_TEST_PG_HOST" TF_VAR_postgres_port="$ZENMLPRO_TEST_PG_PORT"
+export TF_VAR_postgres_admin_username="$ZENMLPRO_TEST_PG_ADMIN_USER" TF_VAR_postgres_admin_password="$ZENMLPRO_TEST_PG_ADMIN_PASSWORD"
+export TF_VAR_postgres_tls_mode=disabled
+export TF_VAR_mysql_port="$ZENMLPRO_TEST_MYSQL_TLS_PORT" TF_VAR_mysql_tls_mode=verify_full
+export TF_VAR_oidc_configuration_endpoint="https://login.ml.example.com/.well-known/openid-configuration"
+export TF_VAR_oidc_client_id=zenml-pro
+
+echo "==> terraform apply"
+terraform -chdir="$full" apply -auto-approve -input=false -no-color
+echo "==> terraform plan (must show no changes)"
+terraform -chdir="$full" plan -detailed-exitcode -input=false -no-color >/dev/null
+
+# The review document and the values files, for helm install -f or a helm_release.
+terraform -chdir="$full" output -raw report_markdown >"$full/out/report.md"
+terraform -chdir="$full" output -raw control_plane_helm_values >"$full/out/zenml-pro-values.yaml"
+terraform -chdir="$full" output -json workspace_helm_values | python3 -c '
+import json, sys
+for name, values in json.load(sys.stdin).items():
+    with open(sys.argv[1] + "/zenml-" + name + "-values.yaml", "w") as f:
+        f.write(values)
+' "$full/out"
+echo "==> the checklist"
+terraform -chdir="$full" output -json checklist | python3 -c '
+import json, sys
+for r in json.load(sys.stdin):
+    print("  %-15s %-19s %s" % (r["status"], r["section"], r["item"]))
+'
+echo "==> ready: $(terraform -chdir="$full" output -raw ready)"
+echo "==> the review document: $full/out/report.md"
+echo "==> the Helm values: $(cd "$full/out" && ls ./*.yaml | sed "s|^\./|$full/out/|" | tr '\n' ' ')"

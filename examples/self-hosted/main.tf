@@ -20,23 +20,30 @@ provider "zenmlpro" {
     control_plane = {
       engine   = "postgres"
       host     = var.postgres_host # e.g. aws_db_instance.zenml_pro.address
+      port     = var.postgres_port
       username = var.postgres_admin_username
       password = var.postgres_admin_password
-      tls      = { mode = "verify_full", ca_certificate = var.database_ca_pem }
+      tls      = local.postgres_tls
     }
     workspaces = {
       engine   = "mysql"
       host     = var.mysql_host # e.g. aws_db_instance.zenml_workspaces.address
+      port     = var.mysql_port
       username = var.mysql_admin_username
       password = var.mysql_admin_password
-      tls      = { mode = "verify_full", ca_certificate = var.database_ca_pem }
+      tls      = local.mysql_tls
     }
   }
   # ECR of your registry, with the default AWS credential chain.
-  aws = { region = var.aws_region }
+  aws = {
+    region    = var.aws_region
+    endpoints = var.aws_endpoint == null ? null : { ecr = var.aws_endpoint, sts = var.aws_endpoint }
+  }
 }
 
 locals {
+  postgres_tls          = var.postgres_tls_mode == "disabled" ? null : { mode = var.postgres_tls_mode, ca_certificate = var.database_ca_pem }
+  mysql_tls             = var.mysql_tls_mode == "disabled" ? null : { mode = var.mysql_tls_mode, ca_certificate = var.database_ca_pem }
   control_plane_version = "0.13.0"
   workspaces = {
     workspace-1 = { version = "0.93.2", host = "zenml-workspace-1.ml.example.com", database = "zenml_workspace_1", user = "zenml_ws1" }
@@ -86,7 +93,8 @@ resource "zenmlpro_image_mirror" "zenml" {
   image = {
     component = each.value.component
     version   = each.value.version
-    source    = "zenml_aws" # ZenML grants your identity pull access first (zenmlpro_registry_access_request)
+    source    = var.zenml_source.source # ZenML grants your identity pull access first (zenmlpro_registry_access_request)
+    registry  = var.zenml_source.registry
   }
   target_registry = var.registry_url
 }
@@ -112,9 +120,10 @@ data "zenmlpro_prerequisites" "this" {
     database = {
       engine   = zenmlpro_database.control_plane.engine
       host     = var.postgres_host
+      port     = var.postgres_port
       name     = zenmlpro_database.control_plane.name
       username = zenmlpro_database.control_plane.user.name
-      tls_mode = "verify_full"
+      tls_mode = var.postgres_tls_mode
     }
     sso = {
       enabled                     = true
@@ -130,9 +139,10 @@ data "zenmlpro_prerequisites" "this" {
       database = {
         engine          = zenmlpro_database.workspace[name].engine
         host            = var.mysql_host
+        port            = var.mysql_port
         name            = zenmlpro_database.workspace[name].name
         username        = zenmlpro_database.workspace[name].user.name
-        tls_mode        = "verify_full"
+        tls_mode        = var.mysql_tls_mode
         password_secret = zenmlpro_database.workspace[name].password_secret
       }
       # What the workspace's enrollment at the Control Plane returned; until then the checklist says

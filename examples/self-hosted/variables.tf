@@ -9,6 +9,21 @@ variable "aws_region" {
   default     = "eu-central-1"
 }
 
+variable "aws_endpoint" {
+  type        = string
+  description = "A local AWS endpoint for ECR, IAM and STS (the demo's moto server); null on AWS."
+  default     = null
+}
+
+variable "zenml_source" {
+  type = object({
+    source   = string
+    registry = optional(string)
+  })
+  description = "Where the images are copied from: ZenML's registry (zenml_aws or zenml_gcp), or source = \"private\" with the registry of an earlier copy."
+  default     = { source = "zenml_aws" }
+}
+
 variable "registry_url" {
   type        = string
   description = "Your registry and path the images are copied to, e.g. \"123456789012.dkr.ecr.eu-central-1.amazonaws.com/zenml\"."
@@ -40,6 +55,28 @@ variable "mysql_host" {
   description = "The workspaces' MySQL 8.0+ server (aws_db_instance.<name>.address)."
 }
 
+variable "postgres_port" {
+  type    = number
+  default = 5432
+}
+
+variable "mysql_port" {
+  type    = number
+  default = 3306
+}
+
+variable "postgres_tls_mode" {
+  type        = string
+  description = "How the provider and ZenML connect to PostgreSQL: verify_full (with database_ca_pem), verify_ca, required or disabled."
+  default     = "verify_full"
+}
+
+variable "mysql_tls_mode" {
+  type        = string
+  description = "How the provider and ZenML connect to MySQL: verify_full (with database_ca_pem), verify_ca, required or disabled."
+  default     = "verify_full"
+}
+
 variable "mysql_admin_username" {
   type        = string
   description = "The admin user the provider connects to MySQL as."
@@ -47,7 +84,8 @@ variable "mysql_admin_username" {
 
 variable "database_ca_pem" {
   type        = string
-  description = "The CA certificate of the database servers, e.g. the RDS CA bundle."
+  description = "The CA certificate of the database servers, e.g. the RDS CA bundle; null when both TLS modes are \"disabled\"."
+  default     = null
 }
 
 variable "postgres_admin_password" {

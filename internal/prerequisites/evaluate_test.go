@@ -348,6 +348,9 @@ func TestHybrid(t *testing.T) {
 	if !found {
 		t.Errorf("no flow from the workspace to ZenML's Control Plane: %+v", res.Flows)
 	}
+	// Hybrid, ZenML's Control Plane runs already: the enrollment is a prerequisite.
+	s.Workspaces["ws-1"] = func(w Workspace) Workspace { w.OrganizationID = ""; return w }(s.Workspaces["ws-1"])
+	wantStatus(t, Evaluate(s, nil, now), SectionVersions, `Workspace "ws-1" enrollment`, Missing, "organization_id")
 	// A Control Plane host in the hybrid scenario is an error.
 	s.ControlPlane.Host = "zenml.ml.example.com"
 	wantStatus(t, Evaluate(s, nil, now), SectionDNS, "Web UI host", Fail, "control_plane.host")
@@ -394,7 +397,11 @@ func TestVersionRules(t *testing.T) {
 	s = complete(t)
 	s.Workspaces["ws-1"] = func(w Workspace) Workspace { w.WorkspaceID = ""; w.EnrollmentKeySecret = nil; return w }(s.Workspaces["ws-1"])
 	res = Evaluate(s, nil, now)
-	wantStatus(t, res, SectionVersions, `Workspace "ws-1" enrollment`, Missing, "workspace_id", "enrollment_key_secret", "enroll=true")
+	// Self-hosted, the enrollment needs the running Control Plane: a warning, not a blocker.
+	wantStatus(t, res, SectionVersions, `Workspace "ws-1" enrollment`, Warn, "workspace_id", "enrollment_key_secret", "enroll=true")
+	if !res.Ready {
+		t.Error("a self-hosted deployment waiting for its workspaces' enrollment is not ready to install its Control Plane")
+	}
 	if strings.Contains(res.WorkspaceValues["ws-1"].YAML, "workspaceID") || strings.Contains(res.WorkspaceValues["ws-1"].YAML, "enrollmentKey") {
 		t.Errorf("values carry enrollment keys that were not given:\n%s", res.WorkspaceValues["ws-1"].YAML)
 	}

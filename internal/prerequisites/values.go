@@ -144,10 +144,16 @@ func (e *evaluator) enrollmentRows() {
 				ws.WorkspaceID, ws.OrganizationName, ws.OrganizationID, ws.EnrollmentKeySecret.Name, ws.EnrollmentKeySecret.Key)
 			continue
 		}
-		how := "enrol the workspace at the Control Plane (POST <Control Plane API>/api/v1/workspaces?name=" + name + "&enroll=true with a personal access token, or from the Web UI)"
 		if e.hybrid() {
-			how = "ask ZenML (or use the ZenML Pro Web UI) to create the workspace " + fmt.Sprintf("%q", name) + " and hand over its IDs and enrollment key"
+			// ZenML's Control Plane runs already: the workspace can be created and enrolled before its install.
+			e.add(SectionVersions, item, Missing, "not given: %s; create the workspace %q in the ZenML Pro Web UI (or ask ZenML), "+
+				"put its enrollment key into a Kubernetes secret and give its IDs here", wording.Join(missing, "and"), name)
+			continue
 		}
-		e.add(SectionVersions, item, Missing, "not given: %s; %s, and put the enrollment key into a Kubernetes secret", wording.Join(missing, "and"), how)
+		// Self-hosted, the enrollment needs the Control Plane running: its install does not wait for it,
+		// the workspace's does.
+		e.add(SectionVersions, item, Warn, "not given yet: %s. Once the Control Plane runs, enrol the workspace (POST "+
+			"<Control Plane API>/api/v1/workspaces?name=%s&enroll=true with a personal access token, or from the Web UI), put the enrollment "+
+			"key into a Kubernetes secret and give the IDs here; until then the workspace's Helm values lack them", wording.Join(missing, "and"), name)
 	}
 }
