@@ -231,7 +231,10 @@ func (d *prerequisitesDataSource) Schema(_ context.Context, _ datasource.SchemaR
 			"which identity pulls the images. With `on_not_ready = \"error\"` (the default) a checklist with a `fail` or `missing` row fails " +
 			"the plan, listing them; with `\"warn\"` they are warnings and every output is set.\n\n" +
 			"It reads nothing but its arguments (and the provider's release catalog), and no secret passes through it: passwords and keys " +
-			"are references to Kubernetes secrets, or keys listed in `helm_sensitive_values` to set with `set_sensitive`.",
+			"are references to Kubernetes secrets, or keys listed in `helm_sensitive_values` to set with `set_sensitive`.\n\n" +
+			"Like every data source, it is read at plan when its arguments are known then; an argument taken from a resource created in " +
+			"the same apply (a mirror's digest, a new database) defers the read, and its checks, to the apply. For a CI gate at plan, " +
+			"feed it values known before the apply (variables, data sources, resources that exist already).",
 		Attributes: map[string]schema.Attribute{
 			"scenario": schema.StringAttribute{Optional: true, Validators: []validator.String{stringvalidator.OneOf(checks.ScenarioNames()...)},
 				MarkdownDescription: "`self_hosted` (you run the Control Plane and the workspaces) or `hybrid` (ZenML runs the Control Plane, you run the " +
