@@ -1,0 +1,204 @@
+// Copyright (c) zenmlpro-infra and contributors
+// SPDX-License-Identifier: MPL-2.0
+
+package bench
+
+import (
+	"fmt"
+	"strings"
+)
+
+// benchRepositories is how many mirror repositories the workspaces' grants spread over.
+const benchRepositories = 4
+
+// benchVersion is the workspace server version of every workspace: one image reference per run.
+const benchVersion = "0.93.2"
+
+// subject is one column of the report: a configuration of N workspaces for one provider (or a floor).
+type subject struct {
+	name  string
+	title string
+	// counted subjects talk to the services, whose counters are read around each command.
+	counted bool
+	// init: the configuration needs `terraform init` (terraform_data: the built-in provider).
+	init   bool
+	config func(h *harness, n int) string
+}
+
+// Subject names.
+const (
+	subjectZenML         = "zenmlpro"
+	subjectFloorSchema   = "floorschema"
+	subjectFloor         = "floor"
+	subjectTerraformData = "terraform_data"
+	subjectPeer          = "mysql"
+)
+
+func subjects(peer bool) []subject {
+	out := []subject{
+		{name: subjectZenML, title: "zenmlpro (database + user, registry grant, image digest)", counted: true, config: zenmlConfig},
+		{name: subjectFloorSchema, title: "do-nothing plugin, zenmlpro's schemas", config: floorSchemaConfig},
+		{name: subjectFloor, title: "do-nothing plugin, one-string resource", config: func(h *harness, n int) string { return floorConfig(h, n, "floor_object") }},
+		{name: subjectTerraformData, title: "terraform_data (no plugin)", init: true, config: func(h *harness, n int) string { return floorConfig(h, n, "terraform_data") }},
+	}
+	if peer {
+		out = append(out, subject{name: subjectPeer, title: "petoju/mysql (database, user, grant)", config: peerConfig})
+	}
+	return out
+}
+
+// locals are the N workspaces every configuration is built from.
+func locals(h *harness, n int) string {
+	return fmt.Sprintf(`
+locals {
+  repositories = [%s]
+  workspaces = {
+    for i in range(%d) : format("ws%%03d", i) => {
+      database = format("zenml_ws_%%03d", i)
+      user     = format("zenml_ws%%03d", i)
+      role     = format("arn:aws:iam::%s:role/zenml-ws%%03d-pods", i)
+      repo     = element(local.repositories, i)
+    }
+  }
+}
+`, `"`+strings.Join(h.repos, `", "`)+`"`, n, h.moto.AccountID())
+}
+
+const variables = `
+variable "admin_password" {
+  type      = string
+  sensitive = true
+}
+
+variable "db_password" {
+  type      = string
+  sensitive = true
+  ephemeral = true
+}
+`
+
+// resources are the workspaces' objects, with the type prefix of the provider (zenmlpro or floorschema).
+func resources(prefix string, h *harness) string {
+	return fmt.Sprintf(`
+data "%[1]s_image" "workspace" {
+  for_each       = local.workspaces
+  component      = "workspace_server"
+  version        = %[2]q
+  source         = "private"
+  registry       = "%[3]s/zenml"
+  resolve_digest = true
+}
+
+resource "%[1]s_database" "workspace" {
+  for_each        = local.workspaces
+  server          = "bench"
+  name            = each.value.database
+  component       = "workspace_server"
+  deletion_policy = "drop"
+  user = {
+    name                = each.value.user
+    password_wo         = var.db_password
+    password_wo_version = 1
+  }
+}
+
+resource "%[1]s_registry_access_grant" "workspace" {
+  for_each  = local.workspaces
+  ecr       = { repository = each.value.repo, region = %[4]q }
+  principal = { aws_iam_role_arn = each.value.role }
+}
+`, prefix, benchVersion, h.registry.Host, h.moto.Region)
+}
+
+func zenmlConfig(h *harness, n int) string {
+	return locals(h, n) + variables + fmt.Sprintf(`
+terraform {
+  required_providers {
+    zenmlpro = { source = "zenmlpro-infra/zenmlpro" }
+  }
+}
+
+provider "zenmlpro" {
+  database_servers = {
+    bench = { engine = "mysql", host = %q, port = %d, username = %q, password = var.admin_password }
+  }
+  aws = {
+    region    = %q
+    endpoints = { ecr = %q, sts = %q }
+  }
+}
+`, h.mdb.Host, h.mdb.Port, h.mdb.Admin.User, h.moto.Region, h.proxy.URL, h.proxy.URL) + resources("zenmlpro", h)
+}
+
+func floorSchemaConfig(h *harness, n int) string {
+	return locals(h, n) + variables + `
+terraform {
+  required_providers {
+    floorschema = { source = "zenmlpro-infra/floorschema" }
+  }
+}
+` + resources("floorschema", h)
+}
+
+// floorConfig is a floor of one resource type with one string per object, three per workspace.
+func floorConfig(h *harness, n int, resourceType string) string {
+	var b strings.Builder
+	b.WriteString(locals(h, n))
+	if resourceType == "floor_object" {
+		b.WriteString(`
+terraform {
+  required_providers {
+    floor = { source = "zenmlpro-infra/floor" }
+  }
+}
+`)
+	}
+	for _, name := range []string{"image", "database", "grant"} {
+		fmt.Fprintf(&b, `
+resource %q %q {
+  for_each = local.workspaces
+  input    = "${each.key}-${jsonencode(each.value)}"
+}
+`, resourceType, name)
+	}
+	return b.String()
+}
+
+// peerConfig is the same job with petoju/terraform-provider-mysql: a database, its user and the grant
+// of every privilege on it, per workspace. Its names start with "p": zenmlpro's databases of the same
+// run exist on the same server at the same time.
+func peerConfig(h *harness, n int) string {
+	return locals(h, n) + variables + fmt.Sprintf(`
+terraform {
+  required_providers {
+    mysql = { source = "petoju/mysql" }
+  }
+}
+
+provider "mysql" {
+  endpoint = "%s:%d"
+  username = %q
+  password = var.admin_password
+}
+
+resource "mysql_database" "workspace" {
+  for_each = local.workspaces
+  name     = "p${each.value.database}"
+}
+
+resource "mysql_user" "workspace" {
+  for_each           = local.workspaces
+  user               = "p${each.value.user}"
+  host               = "%%"
+  plaintext_password = "bench-workspace-password"
+}
+
+resource "mysql_grant" "workspace" {
+  for_each   = local.workspaces
+  user       = mysql_user.workspace[each.key].user
+  host       = mysql_user.workspace[each.key].host
+  database   = mysql_database.workspace[each.key].name
+  privileges = ["ALL"]
+}
+`, h.mdb.Host, h.mdb.Port, h.mdb.Admin.User)
+}

@@ -1,0 +1,467 @@
+// Copyright (c) zenmlpro-infra and contributors
+// SPDX-License-Identifier: MPL-2.0
+
+// Package bench is the performance report of the provider (make bench-report, make bench-peers): the
+// cost of apply, no-change plan and destroy from 1 to 300 workspaces, against floors and, when its
+// source is given, the MySQL provider people use for the same job. It is a module of its own, so that
+// the provider's go.mod does not carry the plotting library.
+package bench
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"gonum.org/v1/plot/plotter"
+)
+
+// results holds the samples: size -> subject -> operation -> samples.
+type results map[int]map[string]map[string][]sample
+
+func (r results) get(n int, subject, op string) []sample { return r[n][subject][op] }
+
+// gogcSample is the no-change plan of the largest size under one GOGC setting.
+type gogcSample struct {
+	setting string
+	samples []sample
+}
+
+// report is everything the page shows.
+type report struct {
+	date, commit, machine, terraform, goVersion string
+	peerCommit                                  string
+	sizes                                       []int
+	runs                                        int
+	subjects                                    []subject
+	res                                         results
+	gogc                                        []gogcSample
+	startup                                     map[string]stats
+	binSize                                     map[string]int64
+	repos                                       int
+}
+
+// TestReport measures and writes docs/benchmarks.md with its plots. It runs for several minutes; it
+// is run by `make bench-report` (and `make bench-peers`), never by `make test`.
+func TestReport(t *testing.T) {
+	out := os.Getenv("BENCH_REPORT_DIR")
+	if out == "" {
+		t.Fatal("the performance report is written by `make bench-report` (or `make bench-peers`), which sets BENCH_REPORT_DIR")
+	}
+	sizes := []int{1, 10, 100, 300}
+	if s := os.Getenv("BENCH_SIZES"); s != "" {
+		sizes = nil
+		for _, f := range strings.Split(s, ",") {
+			n, err := strconv.Atoi(strings.TrimSpace(f))
+			if err != nil || n < 1 {
+				t.Fatalf("BENCH_SIZES: %q is not a number of workspaces", f)
+			}
+			sizes = append(sizes, n)
+		}
+	}
+	runs := 5
+	if s := os.Getenv("BENCH_RUNS"); s != "" {
+		var err error
+		if runs, err = strconv.Atoi(s); err != nil || runs < 1 {
+			t.Fatalf("BENCH_RUNS: %q is not a number of runs", s)
+		}
+	}
+	peer := os.Getenv("PEER_MYSQL_SRC")
+	if peer != "" {
+		abs, err := filepath.Abs(peer)
+		if err != nil {
+			t.Fatal(err)
+		}
+		peer = abs
+	}
+
+	h := newHarness(t, peer)
+	rep := &report{
+		date: time.Now().UTC().Format("2006-01-02"), machine: machine(), sizes: sizes, runs: runs,
+		subjects: subjects(peer != ""), res: results{}, startup: map[string]stats{}, binSize: map[string]int64{},
+		commit: command(t, "..", "git", "describe", "--always", "--dirty"), terraform: firstLine(command(t, ".", "terraform", "version")),
+		goVersion: command(t, ".", "go", "env", "GOVERSION"), repos: len(h.repos),
+	}
+	if peer != "" {
+		rep.peerCommit = command(t, peer, "git", "rev-parse", "--short", "HEAD")
+	}
+
+	for _, n := range sizes {
+		rep.res[n] = map[string]map[string][]sample{}
+		dirs := map[string]string{}
+		for _, s := range rep.subjects {
+			rep.res[n][s.name] = map[string][]sample{}
+			dirs[s.name] = h.workdir(fmt.Sprintf("%s-%d", s.name, n), s.config(h, n))
+			if s.init {
+				h.measure(dirs[s.name], false, nil, "init", "-input=false")
+			}
+		}
+		// The subjects take turns within each run, so that a busy moment of the machine falls on all.
+		for run := range runs {
+			for _, op := range ops {
+				for _, s := range rep.subjects {
+					var args []string
+					switch op {
+					case opApply:
+						args = []string{"apply", "-auto-approve", "-input=false", "-lock=false", "-no-color"}
+					case opPlan:
+						args = []string{"plan", "-input=false", "-lock=false", "-detailed-exitcode", "-no-color"}
+					case opDestroy:
+						args = []string{"destroy", "-auto-approve", "-input=false", "-lock=false", "-no-color"}
+					}
+					rep.res[n][s.name][op] = append(rep.res[n][s.name][op], h.measure(dirs[s.name], s.counted, nil, args...))
+				}
+			}
+			t.Logf("%d workspaces: run %d of %d done", n, run+1, runs)
+		}
+	}
+
+	// GOGC's trade-off on the largest no-change plan: the provider's default (400) against Go's.
+	largest := sizes[len(sizes)-1]
+	dir := h.workdir(fmt.Sprintf("gogc-%d", largest), zenmlConfig(h, largest))
+	h.measure(dir, false, nil, "apply", "-auto-approve", "-input=false", "-lock=false", "-no-color")
+	settings := []string{"", "GOGC=100", "GOGC=200"}
+	rep.gogc = make([]gogcSample, len(settings))
+	for i, s := range settings {
+		rep.gogc[i].setting = s
+	}
+	for range runs {
+		for i, s := range settings {
+			var env []string
+			if s != "" {
+				env = []string{s}
+			}
+			rep.gogc[i].samples = append(rep.gogc[i].samples,
+				h.measure(dir, false, env, "plan", "-input=false", "-lock=false", "-detailed-exitcode", "-no-color"))
+		}
+	}
+	h.measure(dir, false, nil, "destroy", "-auto-approve", "-input=false", "-lock=false", "-no-color")
+
+	for name, bin := range h.bins {
+		var d []sample
+		for range 15 {
+			d = append(d, sample{wall: startToSchema(t, bin)})
+		}
+		rep.startup[name] = durations(d, func(s sample) time.Duration { return s.wall })
+		if fi, err := os.Stat(bin); err == nil {
+			rep.binSize[name] = fi.Size()
+		}
+	}
+
+	if err := rep.write(out); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("wrote %s", filepath.Join(out, "benchmarks.md"))
+}
+
+func command(t *testing.T, dir, name string, args ...string) string {
+	t.Helper()
+	cmd := exec.Command(name, args...)
+	cmd.Dir = dir
+	b, err := cmd.Output()
+	if err != nil {
+		return "unknown"
+	}
+	return strings.TrimSpace(string(b))
+}
+
+func firstLine(s string) string {
+	line, _, _ := strings.Cut(s, "\n")
+	return line
+}
+
+func secs(d time.Duration) string { return fmt.Sprintf("%.2f s", d.Seconds()) }
+
+func mb(kib int64) string { return fmt.Sprintf("%.0f MB", float64(kib)*1024/1e6) }
+
+func (r *report) subjectTitle(name string) string {
+	for _, s := range r.subjects {
+		if s.name == name {
+			return s.title
+		}
+	}
+	return name
+}
+
+func (r *report) has(name string) bool {
+	for _, s := range r.subjects {
+		if s.name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// ratio is the ratio of the median walls of two subjects for an operation at a size.
+func (r *report) ratio(n int, a, b, op string) float64 {
+	x := durations(r.res.get(n, a, op), func(s sample) time.Duration { return s.wall }).median
+	y := durations(r.res.get(n, b, op), func(s sample) time.Duration { return s.wall }).median
+	if y == 0 {
+		return 0
+	}
+	return float64(x) / float64(y)
+}
+
+func wallOf(s sample) time.Duration        { return s.wall }
+func cpuOf(s sample) time.Duration         { return s.cpu }
+func providerCPUOf(s sample) time.Duration { return s.providerCPU }
+
+// target is one line of the targets table.
+type target struct{ name, want, got, verdict string }
+
+func verdict(ok bool, miss string) string {
+	if ok {
+		return "met"
+	}
+	return "missed: " + miss
+}
+
+func (r *report) targets() []target {
+	var out []target
+	zen := subjectZenML
+	plan := func(n int) stats { return durations(r.res.get(n, zen, opPlan), wallOf) }
+	if r.containsSize(100) && r.containsSize(300) {
+		g := float64(plan(300).median) / float64(plan(100).median)
+		out = append(out, target{"No-change plan grows linearly", "N=300 at most 3.2x N=100",
+			fmt.Sprintf("%.2fx (%s / %s)", g, secs(plan(300).median), secs(plan(100).median)),
+			verdict(g <= 3.2, fmt.Sprintf("by %.0f%%", (g/3.2-1)*100))})
+	}
+	var waits []string
+	for _, n := range r.sizes {
+		w, c := plan(n).median, durations(r.res.get(n, zen, opPlan), cpuOf).median
+		if w > c {
+			waits = append(waits, fmt.Sprintf("N=%d: wall %s > CPU %s", n, secs(w), secs(c)))
+		}
+	}
+	out = append(out, target{"No-change plan: nothing waits", "wall not above CPU (terraform and providers) at every N",
+		strings.Join(append([]string{}, orNone(waits)...), "; "), verdict(len(waits) == 0, "see the figures")})
+	if r.has(subjectPeer) {
+		for _, op := range []string{opApply, opPlan} {
+			var worst float64
+			var at int
+			for _, n := range r.sizes {
+				if x := r.ratio(n, zen, subjectPeer, op); x > worst {
+					worst, at = x, n
+				}
+			}
+			out = append(out, target{"zenmlpro against the MySQL provider: " + op, "at most 0.6x its wall time at every N",
+				fmt.Sprintf("at most %.2fx (N=%d)", worst, at), verdict(worst <= 0.6, fmt.Sprintf("by %.0f%% at N=%d", (worst/0.6-1)*100, at))})
+		}
+	} else {
+		out = append(out, target{"zenmlpro against the MySQL provider", "at most 0.6x its wall time at every N",
+			"not measured in this run (make bench-peers with PEER_MYSQL_SRC)", "not measured"})
+	}
+	var worst float64
+	var at int
+	for _, n := range r.sizes {
+		if x := r.ratio(n, zen, subjectFloorSchema, opPlan); x > worst {
+			worst, at = x, n
+		}
+	}
+	out = append(out, target{"The provider's own code", "no-change plan at most 1.15x the same-schema do-nothing plugin",
+		fmt.Sprintf("at most %.2fx (N=%d)", worst, at), verdict(worst <= 1.15, fmt.Sprintf("by %.0f%% at N=%d", (worst/1.15-1)*100, at))})
+	largest := r.sizes[len(r.sizes)-1]
+	var rss int64
+	for _, op := range ops {
+		rss = max(rss, maxInt(r.res.get(largest, zen, op), func(s sample) int64 { return s.providerRSS }))
+	}
+	rssMB := float64(rss) * 1024 / 1e6
+	out = append(out, target{fmt.Sprintf("Provider peak RSS at N=%d", largest), "at most 100 MB", fmt.Sprintf("%.0f MB", rssMB),
+		verdict(rssMB <= 100, fmt.Sprintf("by %.0f MB", rssMB-100))})
+	size := float64(r.binSize[zen]) / 1e6
+	out = append(out, target{"Binary size", "at most 60 MB", fmt.Sprintf("%.1f MB", size), verdict(size <= 60, fmt.Sprintf("by %.1f MB", size-60))})
+	st := r.startup[zen].median
+	out = append(out, target{"Provider start to schema served", "under 100 ms", fmt.Sprintf("%.0f ms (median of 15)", float64(st)/1e6),
+		verdict(st < 100*time.Millisecond, fmt.Sprintf("by %.0f ms", float64(st-100*time.Millisecond)/1e6))})
+
+	// The counters of a no-change plan.
+	var policyReads, manifests, conns []string
+	okPolicy, okManifest, okConns := true, true, true
+	var perWS []float64
+	for _, n := range r.sizes {
+		s := r.res.get(n, zen, opPlan)
+		p := medianInt(s, func(s sample) int64 { return int64(s.api["GetRepositoryPolicy"]) })
+		policyReads = append(policyReads, fmt.Sprintf("N=%d: %d", n, p))
+		okPolicy = okPolicy && p <= int64(min(n, r.repos))
+		m := maxInt(s, func(s sample) int64 { return int64(s.manifests) })
+		manifests = append(manifests, fmt.Sprintf("N=%d: %d", n, m))
+		okManifest = okManifest && m <= 1
+		c := maxInt(s, func(s sample) int64 { return s.connections })
+		conns = append(conns, fmt.Sprintf("N=%d: %d", n, c))
+		okConns = okConns && c <= 4
+		perWS = append(perWS, float64(medianInt(s, func(s sample) int64 { return s.statements }))/float64(n))
+	}
+	out = append(out, target{"One policy read per repository per refresh", fmt.Sprintf("GetRepositoryPolicy calls of a plan = repositories used (%d at most)", r.repos),
+		strings.Join(policyReads, ", "), verdict(okPolicy, "see the counters")})
+	out = append(out, target{"One registry request per distinct image reference per run", "1 manifest request for the one reference, at every N",
+		strings.Join(manifests, ", "), verdict(okManifest, "see the counters")})
+	out = append(out, target{"One connection pool per server", "at most 4 connections per plan (the pool's size)",
+		strings.Join(conns, ", "), verdict(okConns, "see the counters")})
+	last := perWS[len(perWS)-1]
+	out = append(out, target{"No N+1 queries", "SQL statements per workspace at most 2 (plus a constant per plan)",
+		fmt.Sprintf("%.2f per workspace at N=%d", last, largest), verdict(last <= 2+10/float64(largest), "see the counters")})
+	return out
+}
+
+func orNone(s []string) []string {
+	if len(s) == 0 {
+		return []string{"none: CPU is above wall at every N"}
+	}
+	return s
+}
+
+func (r *report) containsSize(n int) bool {
+	for _, s := range r.sizes {
+		if s == n {
+			return true
+		}
+	}
+	return false
+}
+
+// write renders docs/benchmarks.md and its two plots into dir.
+func (r *report) write(dir string) error {
+	for _, op := range []string{opPlan, opApply} {
+		var curves []curve
+		for _, s := range r.subjects {
+			var pts plotter.XYs
+			for _, n := range r.sizes {
+				pts = append(pts, plotter.XY{X: float64(n), Y: durations(r.res.get(n, s.name, op), wallOf).median.Seconds()})
+			}
+			curves = append(curves, curve{label: s.title, points: pts})
+		}
+		title := map[string]string{opPlan: "No-change plan", opApply: "Apply (create everything)"}[op]
+		if err := plotCurves(filepath.Join(dir, "benchmarks-"+op+".svg"), title, curves); err != nil {
+			return err
+		}
+	}
+
+	var b strings.Builder
+	w := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
+	w("# Performance and scale\n\n")
+	w("Generated by `make bench-report`")
+	if r.has(subjectPeer) {
+		w(" with the MySQL provider (`make bench-peers`)")
+	}
+	w("; not edited by hand. Measured on %s, %s, at commit `%s`, with %s and %s.\n\n", r.date, r.machine, r.commit, r.terraform, r.goVersion)
+	w("Each configuration holds N workspaces. For zenmlpro, a workspace is a `zenmlpro_database` with its user (on a MariaDB server of the report's own), ")
+	w("a `zenmlpro_registry_access_grant` on one of %d ECR repositories (on moto) and a `zenmlpro_image` whose digest is read from a local registry. ", r.repos)
+	w("The floors hold the same number of objects: `terraform_data` (no plugin), a do-nothing plugin with a one-string resource, and a do-nothing plugin ")
+	w("whose resources and data source have exactly zenmlpro's schemas, which separates the framework's per-attribute cost from the provider's own code.")
+	if r.has(subjectPeer) {
+		w(" The peer is [petoju/terraform-provider-mysql](https://github.com/petoju/terraform-provider-mysql) at `%s`, doing the database part of the job: `mysql_database`, `mysql_user` and `mysql_grant` per workspace, on the same MariaDB.", r.peerCommit)
+	}
+	w("\n\nEvery figure is a real `terraform` command with the providers as binaries (dev_overrides): apply from an empty state, a no-change plan (`-detailed-exitcode`), destroy; %d runs of each, the subjects taking turns within each run. ", r.runs)
+	w("Times are the median with the minimum and maximum; CPU is the user and system time of terraform and every process it waited for (the providers); ")
+	w("the provider's CPU and peak resident set size are its own (getrusage of the plugin process). The service counters are read from the services: ")
+	w("MariaDB's `Questions` and `Connections`, the AWS calls seen by a proxy in front of moto, the registry's manifest requests.\n\n")
+
+	w("## Targets\n\n| Target | Wanted | Measured | Verdict |\n|---|---|---|---|\n")
+	for _, t := range r.targets() {
+		w("| %s | %s | %s | %s |\n", t.name, t.want, t.got, t.verdict)
+	}
+
+	w("\n## Cost curves\n\n![No-change plan against the number of workspaces](benchmarks-plan.svg)\n\n![Apply against the number of workspaces](benchmarks-apply.svg)\n")
+
+	for _, op := range ops {
+		title := map[string]string{opApply: "Apply", opPlan: "No-change plan", opDestroy: "Destroy"}[op]
+		w("\n## %s\n\n| N | Subject | Wall median (min–max) | CPU median | Provider CPU | Provider peak RSS |\n|---|---|---|---|---|---|\n", title)
+		for _, n := range r.sizes {
+			for _, s := range r.subjects {
+				samples := r.res.get(n, s.name, op)
+				wall := durations(samples, wallOf)
+				rss := "–"
+				pcpu := "–"
+				if s.name != subjectTerraformData {
+					rss = mb(maxInt(samples, func(s sample) int64 { return s.providerRSS }))
+					pcpu = secs(durations(samples, providerCPUOf).median)
+				}
+				w("| %d | %s | %s (%s–%s) | %s | %s | %s |\n", n, s.name, secs(wall.median), secs(wall.min), secs(wall.max),
+					secs(durations(samples, cpuOf).median), pcpu, rss)
+			}
+		}
+	}
+
+	w("\n## Ratios of the median wall times\n\n| N | Operation | zenmlpro / same-schema floor | zenmlpro / one-string floor | zenmlpro / terraform_data |")
+	if r.has(subjectPeer) {
+		w(" zenmlpro / MySQL provider |")
+	}
+	w("\n|---|---|---|---|---|")
+	if r.has(subjectPeer) {
+		w("---|")
+	}
+	w("\n")
+	for _, n := range r.sizes {
+		for _, op := range ops {
+			w("| %d | %s | %.2f | %.2f | %.2f |", n, op, r.ratio(n, subjectZenML, subjectFloorSchema, op),
+				r.ratio(n, subjectZenML, subjectFloor, op), r.ratio(n, subjectZenML, subjectTerraformData, op))
+			if r.has(subjectPeer) {
+				w(" %.2f |", r.ratio(n, subjectZenML, subjectPeer, op))
+			}
+			w("\n")
+		}
+	}
+
+	w("\n## Service counters (zenmlpro, median per command)\n\n| N | Operation | SQL statements | per workspace | Connections | Registry manifest requests | AWS calls |\n|---|---|---|---|---|---|---|\n")
+	for _, n := range r.sizes {
+		for _, op := range ops {
+			s := r.res.get(n, subjectZenML, op)
+			st := medianInt(s, func(s sample) int64 { return s.statements })
+			w("| %d | %s | %d | %.2f | %d | %d | %s |\n", n, op, st, float64(st)/float64(n),
+				medianInt(s, func(s sample) int64 { return s.connections }),
+				medianInt(s, func(s sample) int64 { return int64(s.manifests) }), apiSummary(s))
+		}
+	}
+
+	largest := r.sizes[len(r.sizes)-1]
+	w("\n## GOGC: memory against CPU (no-change plan of %d workspaces)\n\n| Setting | Wall median | Provider CPU | Provider peak RSS |\n|---|---|---|---|\n", largest)
+	for _, g := range r.gogc {
+		name := g.setting
+		if name == "" {
+			name = "provider default (GOGC=400, GOMEMLIMIT=1 GiB)"
+		}
+		w("| %s | %s | %s | %s |\n", name, secs(durations(g.samples, wallOf).median), secs(durations(g.samples, providerCPUOf).median),
+			mb(maxInt(g.samples, func(s sample) int64 { return s.providerRSS })))
+	}
+
+	w("\n## Start and size\n\n| Provider | Start to schema served (median of 15) | Binary |\n|---|---|---|\n")
+	names := make([]string, 0, len(r.startup))
+	for n := range r.startup {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		w("| %s | %.0f ms | %.1f MB |\n", n, float64(r.startup[n].median)/1e6, float64(r.binSize[n])/1e6)
+	}
+	return os.WriteFile(filepath.Join(dir, "benchmarks.md"), []byte(b.String()), 0o644)
+}
+
+// apiSummary is the median count of each AWS action, e.g. "GetRepositoryPolicy 4, SetRepositoryPolicy 1".
+func apiSummary(samples []sample) string {
+	actions := map[string]bool{}
+	for _, s := range samples {
+		for a := range s.api {
+			actions[a] = true
+		}
+	}
+	names := make([]string, 0, len(actions))
+	for a := range actions {
+		names = append(names, a)
+	}
+	sort.Strings(names)
+	var parts []string
+	for _, a := range names {
+		if m := medianInt(samples, func(s sample) int64 { return int64(s.api[a]) }); m > 0 {
+			parts = append(parts, fmt.Sprintf("%s %d", a, m))
+		}
+	}
+	if len(parts) == 0 {
+		return "none"
+	}
+	return strings.Join(parts, ", ")
+}
