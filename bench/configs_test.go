@@ -8,8 +8,10 @@ import (
 	"strings"
 )
 
-// benchRepositories is how many mirror repositories the workspaces' grants spread over.
-const benchRepositories = 4
+// benchRepositories is how many mirror repositories the workspaces' grants spread over: at 300
+// workspaces each policy then holds 38 statements, under ECR's limit of 10,240 characters per policy
+// (about 46 such statements), which the provider enforces.
+const benchRepositories = 8
 
 // benchVersion is the workspace server version of every workspace: one image reference per run.
 const benchVersion = "0.93.2"
