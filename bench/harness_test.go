@@ -151,6 +151,16 @@ func (h *harness) workdir(name, config string) string {
 // no change.
 func (h *harness) measure(dir string, counted bool, extraEnv []string, args ...string) sample {
 	h.t.Helper()
+	s, err := h.try(dir, counted, extraEnv, args...)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return s
+}
+
+// try is measure that returns a failed command's error (with its output) instead of failing the test.
+func (h *harness) try(dir string, counted bool, extraEnv []string, args ...string) (sample, error) {
+	h.t.Helper()
 	h.seq++
 	rssFile := filepath.Join(h.dir, "rss-"+strconv.Itoa(h.seq))
 	var s sample
@@ -169,7 +179,7 @@ func (h *harness) measure(dir string, counted bool, extraEnv []string, args ...s
 	err := cmd.Run()
 	s.wall = time.Since(start)
 	if err != nil {
-		h.t.Fatalf("terraform %v in %s: %v\n%s", args, dir, err, out.String())
+		return s, fmt.Errorf("terraform %v in %s: %w\n%s", args, dir, err, out.String())
 	}
 	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
 		s.cpu = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
@@ -190,7 +200,18 @@ func (h *harness) measure(dir string, counted bool, extraEnv []string, args ...s
 		s.manifests = h.registry.ManifestRequests() - manBefore
 		s.api = h.proxy.snapshot()
 	}
-	return s
+	return s, nil
+}
+
+// firstError is the first "Error:" line of a failed command's output, for the report.
+func firstError(err error) string {
+	for _, line := range strings.Split(err.Error(), "\n") {
+		if t := strings.TrimSpace(line); strings.HasPrefix(t, "Error:") {
+			return t
+		}
+	}
+	line, _, _ := strings.Cut(err.Error(), "\n")
+	return line
 }
 
 // countingProxy stands between the provider and moto and counts the AWS API calls by action.
