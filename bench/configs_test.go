@@ -34,6 +34,8 @@ const (
 	subjectFloor         = "floor"
 	subjectTerraformData = "terraform_data"
 	subjectPeer          = "mysql"
+	// subjectZenMLDB is zenmlpro doing the peer's job alone: the databases and their users.
+	subjectZenMLDB = "zenmlpro_database"
 )
 
 func subjects(peer bool) []subject {
@@ -44,7 +46,9 @@ func subjects(peer bool) []subject {
 		{name: subjectTerraformData, title: "terraform_data (no plugin)", init: true, config: func(h *harness, n int) string { return floorConfig(h, n, "terraform_data") }},
 	}
 	if peer {
-		out = append(out, subject{name: subjectPeer, title: "petoju/mysql (database, user, grant)", config: peerConfig})
+		out = append(out,
+			subject{name: subjectZenMLDB, title: "zenmlpro, databases only (database + user)", counted: true, config: zenmlDatabasesConfig},
+			subject{name: subjectPeer, title: "petoju/mysql (database, user, grant)", counted: true, config: peerConfig})
 	}
 	return out
 }
@@ -130,6 +134,37 @@ provider "zenmlpro" {
   }
 }
 `, h.mdb.Host, h.mdb.Port, h.mdb.Admin.User, h.moto.Region, h.proxy.URL, h.proxy.URL) + resources("zenmlpro", h)
+}
+
+// zenmlDatabasesConfig is zenmlpro doing what the MySQL provider does: a database and its user with every
+// privilege on it, per workspace (names with "d": the full configuration's exist at the same time).
+func zenmlDatabasesConfig(h *harness, n int) string {
+	return locals(h, n) + variables + fmt.Sprintf(`
+terraform {
+  required_providers {
+    zenmlpro = { source = "zenmlpro-infra/zenmlpro" }
+  }
+}
+
+provider "zenmlpro" {
+  database_servers = {
+    bench = { engine = "mysql", host = %q, port = %d, username = %q, password = var.admin_password }
+  }
+}
+
+resource "zenmlpro_database" "workspace" {
+  for_each        = local.workspaces
+  server          = "bench"
+  name            = "d${each.value.database}"
+  component       = "workspace_server"
+  deletion_policy = "drop"
+  user = {
+    name                = "d${each.value.user}"
+    password_wo         = var.db_password
+    password_wo_version = 1
+  }
+}
+`, h.mdb.Host, h.mdb.Port, h.mdb.Admin.User)
 }
 
 func floorSchemaConfig(h *harness, n int) string {
