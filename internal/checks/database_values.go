@@ -12,6 +12,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/databases"
 )
 
 // DatabaseComponent is the ZenML Pro component a dedicated database serves.
@@ -280,7 +282,8 @@ func WorkspaceDatabaseValues(c DatabaseConnection, secret SecretRef) (map[string
 // ControlPlaneDatabaseValues is the `database.external` block of the Control Plane chart (`zenml-pro`):
 // type, host, database and username. The password is a plain value of that block, so it is left out
 // (set it with set_sensitive). The chart documents no port key: a server on another port than the
-// engine's default (DefaultPort) cannot be described by these values, which NonDefaultPortNote says.
+// engine's default (databases.Engine.DefaultPort) cannot be described by these values, which
+// NonDefaultPortNote says.
 func ControlPlaneDatabaseValues(c DatabaseConnection) map[string]any {
 	external := map[string]any{"type": c.Engine, "host": c.Host, "database": c.Database}
 	if c.Username != "" {
@@ -289,22 +292,15 @@ func ControlPlaneDatabaseValues(c DatabaseConnection) map[string]any {
 	return external
 }
 
-// DefaultPort is the engine's default port: 3306 for MySQL, 5432 for PostgreSQL.
-func DefaultPort(engine string) int {
-	if engine == "postgres" {
-		return 5432
-	}
-	return 3306
-}
-
 // NonDefaultPortNote explains, for a Control Plane database on a port other than the engine's default,
 // that the zenml-pro chart has no documented port key; "" when the port is the default.
 func NonDefaultPortNote(c DatabaseConnection) string {
-	if c.Port == 0 || c.Port == DefaultPort(c.Engine) {
+	def := databases.Engine(c.Engine).DefaultPort()
+	if c.Port == 0 || c.Port == def {
 		return ""
 	}
 	return fmt.Sprintf("the Control Plane database listens on port %d, but the zenml-pro chart documents no port key "+
 		"(zenml.database.external takes type, host, username, password and database) and connects to the default port %d; "+
 		"serve the database on port %d, or put a proxy or service on that port in front of it",
-		c.Port, DefaultPort(c.Engine), DefaultPort(c.Engine))
+		c.Port, def, def)
 }

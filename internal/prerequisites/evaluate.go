@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/checks"
+	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/databases"
 	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/helmvalues"
 	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/images"
 	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/registryaccess/accessrequest"
@@ -352,7 +353,7 @@ func portOf(db *Database) int {
 	if db.Port != 0 {
 		return db.Port
 	}
-	return checks.DefaultPort(db.Engine)
+	return databases.Engine(db.Engine).DefaultPort()
 }
 
 func (e *evaluator) database(nd namedDatabase) {
