@@ -151,8 +151,6 @@ const (
 )
 
 var (
-	secretNameCheck        = checkString("Invalid Kubernetes Secret Name", "value must be a Kubernetes secret name, e.g. zenml-ws-1-db", checks.CheckSecretName)
-	secretKeyCheck         = checkString("Invalid Kubernetes Secret Key", "value must be a key of a Kubernetes secret, e.g. password", checks.CheckSecretKey)
 	kubernetesVersionCheck = checkString("Invalid Kubernetes Version", "value must be a Kubernetes version MAJOR.MINOR, e.g. 1.29",
 		func(s string) error { _, _, err := prerequisites.CheckKubernetesVersion(s); return err })
 )
@@ -162,8 +160,8 @@ func secretRefAttribute(what, example string) schema.SingleNestedAttribute {
 		Optional:            true,
 		MarkdownDescription: "The Kubernetes secret that holds " + what + ", e.g. `{ name = \"" + example + "\", key = \"password\" }`. Only its name and key are used; the value never passes through Terraform.",
 		Attributes: map[string]schema.Attribute{
-			"name": schema.StringAttribute{Required: true, MarkdownDescription: "Name of the secret.", Validators: []validator.String{secretNameCheck}},
-			"key":  schema.StringAttribute{Required: true, MarkdownDescription: "Key in the secret.", Validators: []validator.String{secretKeyCheck}},
+			"name": schema.StringAttribute{Required: true, MarkdownDescription: "Name of the secret.", Validators: []validator.String{kubernetesSecretNameCheck}},
+			"key":  schema.StringAttribute{Required: true, MarkdownDescription: "Key in the secret.", Validators: []validator.String{kubernetesSecretKeyCheck}},
 		},
 	}
 }
@@ -300,7 +298,7 @@ func (d *prerequisitesDataSource) Schema(_ context.Context, _ datasource.SchemaR
 							"and both charts' values trust it (`certificates.customCAs`). Not set: the system roots."},
 					"management": schema.StringAttribute{Optional: true, Validators: []validator.String{stringvalidator.OneOf(prerequisites.Managements()...)},
 						MarkdownDescription: "Who manages the certificate: `manual`, `cert_manager` or `cloud` (a cloud load balancer terminates TLS; the ingresses then serve no TLS)."},
-					"secret_name": schema.StringAttribute{Optional: true, Validators: []validator.String{secretNameCheck},
+					"secret_name": schema.StringAttribute{Optional: true, Validators: []validator.String{kubernetesSecretNameCheck},
 						MarkdownDescription: "The Kubernetes TLS secret of the ingresses; defaults to `zenml-tls`."},
 					"min_remaining_days": schema.Int64Attribute{Optional: true, Validators: []validator.Int64{minRemainingDaysValidator{}},
 						MarkdownDescription: fmt.Sprintf("The least number of days the certificate must stay valid; defaults to %d.", checks.DefaultMinRemainingDays)},
@@ -325,7 +323,7 @@ func (d *prerequisitesDataSource) Schema(_ context.Context, _ datasource.SchemaR
 							"A pod identity (`eks_irsa`, `gke_workload_identity`) is a warning unless `kubelet_uses_pod_identity` is true: the kubelet pulls with the node's identity."},
 					"kubelet_uses_pod_identity": schema.BoolAttribute{Optional: true,
 						MarkdownDescription: "Whether the kubelet's image credential provider uses the pods' service account tokens (Kubernetes 1.33+)."},
-					"pull_secret_name": schema.StringAttribute{Optional: true, Validators: []validator.String{secretNameCheck},
+					"pull_secret_name": schema.StringAttribute{Optional: true, Validators: []validator.String{kubernetesSecretNameCheck},
 						MarkdownDescription: "A Kubernetes secret of type `kubernetes.io/dockerconfigjson` the charts pull with (`imagePullSecrets`); required for `docker_credentials`."},
 					"digests": schema.MapAttribute{Optional: true, ElementType: types.StringType, Validators: []validator.Map{mapvalidator.ValueStringsAre(imageDigestCheck)},
 						MarkdownDescription: "Digests to pin the images to, by `\"<repository>:<tag>\"`, e.g. from `data.zenmlpro_image` with `resolve_digest = true`: " +

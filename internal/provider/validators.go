@@ -11,6 +11,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 
+	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/checks"
 	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/databases"
 	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/images"
 	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/registryaccess/principal"
@@ -91,7 +92,9 @@ var (
 		databases.CheckPEMPrivateKey)
 	imageDigestCheck = checkStringBy(imagesErrorSummary, "value must be a digest: sha256: followed by 64 lower-case hexadecimal characters",
 		images.ParseDigest)
-	exactReleaseVersionCheck = checkStringBy(releaseErrorSummary,
+	kubernetesSecretNameCheck = identifierCheck("Kubernetes secret name", checks.CheckSecretName)
+	kubernetesSecretKeyCheck  = identifierCheck("Kubernetes secret key", checks.CheckSecretKey)
+	exactReleaseVersionCheck  = checkStringBy(releaseErrorSummary,
 		"value must be an exact release version such as 0.13.0 or 0.93.2 (no prefix, range or name such as latest)",
 		ignoreValue(releases.ParseVersion))
 )
