@@ -128,8 +128,8 @@ type Values struct {
 	Chart string
 	// YAML is the values document.
 	YAML string
-	// Tree is the same document as nested maps, for callers that inspect it.
-	Tree map[string]any
+	// TopLevelKeys are the document's top-level keys, sorted, e.g. ["imagePullSecrets", "zenml"].
+	TopLevelKeys []string
 	// Sensitive are the keys to set separately; sorted by key.
 	Sensitive []Sensitive
 }
@@ -243,7 +243,6 @@ func pullSecrets(names []string) []any {
 }
 
 func render(chart string, doc map[string]any, sensitive []Sensitive) (Values, error) {
-	// Round-trip through YAML so that Tree holds plain maps and lists (secret references become maps).
 	var buf bytes.Buffer
 	enc := yaml.NewEncoder(&buf)
 	enc.SetIndent(2)
@@ -253,12 +252,12 @@ func render(chart string, doc map[string]any, sensitive []Sensitive) (Values, er
 	if err := enc.Close(); err != nil {
 		return Values{}, err
 	}
-	b := buf.Bytes()
-	var tree map[string]any
-	if err := yaml.Unmarshal(b, &tree); err != nil {
-		return Values{}, err
+	keys := make([]string, 0, len(doc))
+	for k := range doc {
+		keys = append(keys, k)
 	}
-	return Values{Chart: chart, YAML: string(b), Tree: tree, Sensitive: sortSensitive(sensitive)}, nil
+	sort.Strings(keys)
+	return Values{Chart: chart, YAML: buf.String(), TopLevelKeys: keys, Sensitive: sortSensitive(sensitive)}, nil
 }
 
 func sortSensitive(s []Sensitive) []Sensitive {

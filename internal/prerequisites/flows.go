@@ -9,18 +9,18 @@ import (
 	"net/url"
 	"sort"
 	"strconv"
+	"strings"
 
 	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/images"
 )
 
 // Flow ends that are not hosts.
 const (
-	FromClients          = "clients"
-	FromKubernetesNodes  = "kubernetes_nodes"
-	FromControlPlaneAPI  = "control_plane_api"
-	FromControlPlaneUI   = "control_plane_dashboard"
-	workspaceFlowPrefix  = "workspace_server."
-	zenmlControlPlaneAPI = "cloudapi.zenml.io"
+	FromClients         = "clients"
+	FromKubernetesNodes = "kubernetes_nodes"
+	FromControlPlaneAPI = "control_plane_api"
+	FromControlPlaneUI  = "control_plane_dashboard"
+	workspaceFlowPrefix = "workspace_server."
 )
 
 // WorkspaceEnd names one workspace's servers as the end of a flow: "workspace_server.<name>".
@@ -61,7 +61,7 @@ func (e *evaluator) flows() []Flow {
 	}
 	if e.hybrid() && !e.spec.AirGapped {
 		for _, name := range e.workspaceNames() {
-			add(WorkspaceEnd(name), zenmlControlPlaneAPI, 443, "workspace %q reaches ZenML's Control Plane (hybrid: ZenML runs it)", name)
+			add(WorkspaceEnd(name), strings.TrimPrefix(ZenMLControlPlaneAPIURL, "https://"), 443, "workspace %q reaches ZenML's Control Plane (hybrid: ZenML runs it)", name)
 		}
 	}
 

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/helmvalues"
+	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/wording"
 )
 
 // report is the review document: the verdict, what is left to do, every check and its result, the
@@ -111,12 +112,7 @@ func report(res Result) string {
 }
 
 func writeValues(b *strings.Builder, title string, v helmvalues.Values) {
-	top := make([]string, 0, len(v.Tree))
-	for k := range v.Tree {
-		top = append(top, "`"+k+"`")
-	}
-	sort.Strings(top)
-	fmt.Fprintf(b, "- %s: top-level keys %s", title, strings.Join(top, ", "))
+	fmt.Fprintf(b, "- %s: top-level keys %s", title, strings.Join(wording.Code(v.TopLevelKeys), ", "))
 	if len(v.Sensitive) == 0 {
 		b.WriteString("; every secret is a reference to a Kubernetes secret.\n")
 		return
