@@ -461,6 +461,15 @@ func connection(db *Database) checks.DatabaseConnection {
 
 // --- DNS ---
 
+// The DNS rows of the hosts; the valid hosts are kept under the same names (evaluator.hosts) for the
+// flows and the values.
+const (
+	itemWebUIHost = "Web UI host"
+	itemAPIHost   = "Control Plane API host"
+)
+
+func workspaceHostItem(name string) string { return fmt.Sprintf("Workspace %q host", name) }
+
 func (e *evaluator) hostRow(label, host string) bool {
 	h, err := e.private.ParseHost(host)
 	if err != nil {
@@ -484,8 +493,8 @@ func (e *evaluator) dns() {
 	layout := checks.EndpointLayout{Scenario: e.scenario, PrivateDomains: e.spec.PrivateDomains, WorkspaceHosts: map[string]checks.HostValue{}}
 	if e.hybrid() {
 		for _, f := range []struct{ label, host, attr string }{
-			{"Web UI host", hostOf(cp, false), "control_plane.host"},
-			{"Control Plane API host", hostOf(cp, true), "control_plane.api_host"},
+			{itemWebUIHost, hostOf(cp, false), "control_plane.host"},
+			{itemAPIHost, hostOf(cp, true), "control_plane.api_host"},
 		} {
 			if f.host != "" {
 				e.add(SectionDNS, f.label, Fail, "%s = %q: in the hybrid scenario ZenML serves the Control Plane on its own domain; remove %s", f.attr, f.host, f.attr)
@@ -496,33 +505,33 @@ func (e *evaluator) dns() {
 		}
 	} else {
 		if web := hostOf(cp, false); web == "" {
-			e.add(SectionDNS, "Web UI host", Missing, "not given: set control_plane.host, e.g. %q", checks.ExampleHost)
+			e.add(SectionDNS, itemWebUIHost, Missing, "not given: set control_plane.host, e.g. %q", checks.ExampleHost)
 			complete = false
-		} else if e.hostRow("Web UI host", web) {
+		} else if e.hostRow(itemWebUIHost, web) {
 			layout.WebUIHost = checks.GivenHost(web)
 		} else {
 			complete = false
 		}
 		if api := hostOf(cp, true); api == "" {
 			if web := hostOf(cp, false); web != "" {
-				e.add(SectionDNS, "Control Plane API host", OK, "path routing: the API is served at https://%s/api/v1", web)
+				e.add(SectionDNS, itemAPIHost, OK, "path routing: the API is served at https://%s/api/v1", web)
 			} else {
-				e.add(SectionDNS, "Control Plane API host", OK, "path routing under the Web UI host (…/api/v1)")
+				e.add(SectionDNS, itemAPIHost, OK, "path routing under the Web UI host (…/api/v1)")
 			}
 		} else if h, err := e.private.ParseHost(api); err != nil {
-			e.add(SectionDNS, "Control Plane API host", Fail, "%s", err)
+			e.add(SectionDNS, itemAPIHost, Fail, "%s", err)
 			complete = false
 		} else {
-			e.hostLabels = append(e.hostLabels, "Control Plane API host")
-			e.hosts["Control Plane API host"] = h
+			e.hostLabels = append(e.hostLabels, itemAPIHost)
+			e.hosts[itemAPIHost] = h
 			layout.ControlPlaneAPIHost = checks.GivenHost(api)
-			e.add(SectionDNS, "Control Plane API host", Warn,
+			e.add(SectionDNS, itemAPIHost, Warn,
 				"%s: the zenml-pro chart serves the API and the Web UI on one ingress host (zenml.ingress.host = the Web UI host, the API under /api/v1); "+
 					"a separate API host needs routing of its own to that service", h.Name)
 		}
 	}
 	for _, name := range e.workspaceNames() {
-		label := fmt.Sprintf("Workspace %q host", name)
+		label := workspaceHostItem(name)
 		host := e.spec.Workspaces[name].Host
 		if host == "" {
 			e.add(SectionDNS, label, Missing, "not given: set workspaces[%q].host, e.g. %q", name, checks.RoleWorkspace.ExampleHost())

@@ -34,7 +34,7 @@ func (e *evaluator) flows() []Flow {
 		out = append(out, Flow{From: from, To: to, Port: port, Protocol: "tcp", Purpose: fmt.Sprintf(purpose, args...)})
 	}
 	cp := e.spec.ControlPlane
-	web, api := e.hosts["Web UI host"].Name, e.hosts["Control Plane API host"].Name
+	web, api := e.hosts[itemWebUIHost].Name, e.hosts[itemAPIHost].Name
 	if api == "" {
 		api = web
 	}
@@ -47,7 +47,7 @@ func (e *evaluator) flows() []Flow {
 		}
 	}
 	for _, name := range e.workspaceNames() {
-		if h := e.hosts[fmt.Sprintf("Workspace %q host", name)].Name; h != "" {
+		if h := e.hosts[workspaceHostItem(name)].Name; h != "" {
 			add(FromClients, h, 443, "HTTPS to workspace %q (browsers, the ZenML CLI, pipeline runs)", name)
 		}
 	}

@@ -42,7 +42,7 @@ func (e *evaluator) values() {
 	if t == nil {
 		t = &TLS{}
 	}
-	web, api := e.hosts["Web UI host"].Name, e.hosts["Control Plane API host"].Name
+	web, api := e.hosts[itemWebUIHost].Name, e.hosts[itemAPIHost].Name
 	serverURL, apiURL := "", ""
 	if web != "" {
 		serverURL = "https://" + web
@@ -99,7 +99,7 @@ func (e *evaluator) values() {
 		if e.hybrid() {
 			in.Pro.APIURL, in.Pro.DashboardURL = ZenMLControlPlaneAPIURL, ZenMLDashboardURL
 		}
-		if h := e.hosts[fmt.Sprintf("Workspace %q host", name)].Name; h != "" {
+		if h := e.hosts[workspaceHostItem(name)].Name; h != "" {
 			in.ServerURL = "https://" + h
 			className := e.spec.IngressClassName
 			if className == "" {
