@@ -5,7 +5,8 @@ package bench
 
 import (
 	"fmt"
-	"strings"
+
+	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/testsupport/benchconfig"
 )
 
 // benchRepositories is how many mirror repositories the workspaces' grants spread over: at 300
@@ -54,21 +55,7 @@ func subjects(peer bool) []subject {
 }
 
 // locals are the N workspaces every configuration is built from.
-func locals(h *harness, n int) string {
-	return fmt.Sprintf(`
-locals {
-  repositories = [%s]
-  workspaces = {
-    for i in range(%d) : format("ws%%03d", i) => {
-      database = format("zenml_ws_%%03d", i)
-      user     = format("zenml_ws%%03d", i)
-      role     = format("arn:aws:iam::%s:role/zenml-ws%%03d-pods", i)
-      repo     = element(local.repositories, i)
-    }
-  }
-}
-`, `"`+strings.Join(h.repos, `", "`)+`"`, n, h.moto.AccountID())
-}
+func locals(h *harness, n int) string { return benchconfig.Locals(h.repos, h.moto.AccountID(), n) }
 
 const variables = `
 variable "admin_password" {
@@ -95,29 +82,44 @@ data "%[1]s_image" "workspace" {
   resolve_digest = true
 }
 
-resource "%[1]s_database" "workspace" {
-  for_each        = local.workspaces
-  server          = "bench"
-  name            = each.value.database
-  component       = "workspace_server"
-  deletion_policy = "drop"
-  user = {
-    name                = each.value.user
-    password_wo         = var.db_password
-    password_wo_version = 1
-  }
-}
-
 resource "%[1]s_registry_access_grant" "workspace" {
   for_each  = local.workspaces
   ecr       = { repository = each.value.repo, region = %[4]q }
   principal = { aws_iam_role_arn = each.value.role }
 }
-`, prefix, benchVersion, h.registry.Host, h.moto.Region)
+`, prefix, benchVersion, h.registry.Host, h.moto.Region) + databases(prefix, "")
 }
 
-func zenmlConfig(h *harness, n int) string {
-	return locals(h, n) + variables + fmt.Sprintf(`
+// databases are the workspaces' databases with their users; names start with namePrefix.
+func databases(prefix, namePrefix string) string {
+	return fmt.Sprintf(`
+resource "%[1]s_database" "workspace" {
+  for_each        = local.workspaces
+  server          = "bench"
+  name            = "%[2]s${each.value.database}"
+  component       = "workspace_server"
+  deletion_policy = "drop"
+  user = {
+    name                = "%[2]s${each.value.user}"
+    password_wo         = var.db_password
+    password_wo_version = 1
+  }
+}
+`, prefix, namePrefix)
+}
+
+// zenmlProvider is zenmlpro's configuration: the report's MariaDB and, with aws, moto behind the
+// counting proxy.
+func zenmlProvider(h *harness, aws bool) string {
+	awsBlock := ""
+	if aws {
+		awsBlock = fmt.Sprintf(`
+  aws = {
+    region    = %q
+    endpoints = { ecr = %q, sts = %q }
+  }`, h.moto.Region, h.proxy.URL, h.proxy.URL)
+	}
+	return fmt.Sprintf(`
 terraform {
   required_providers {
     zenmlpro = { source = "zenmlpro-infra/zenmlpro" }
@@ -127,44 +129,19 @@ terraform {
 provider "zenmlpro" {
   database_servers = {
     bench = { engine = "mysql", host = %q, port = %d, username = %q, password = var.admin_password }
-  }
-  aws = {
-    region    = %q
-    endpoints = { ecr = %q, sts = %q }
-  }
+  }%s
 }
-`, h.mdb.Host, h.mdb.Port, h.mdb.Admin.User, h.moto.Region, h.proxy.URL, h.proxy.URL) + resources("zenmlpro", h)
+`, h.mdb.Host, h.mdb.Port, h.mdb.Admin.User, awsBlock)
+}
+
+func zenmlConfig(h *harness, n int) string {
+	return locals(h, n) + variables + zenmlProvider(h, true) + resources("zenmlpro", h)
 }
 
 // zenmlDatabasesConfig is zenmlpro doing what the MySQL provider does: a database and its user with every
 // privilege on it, per workspace (names with "d": the full configuration's exist at the same time).
 func zenmlDatabasesConfig(h *harness, n int) string {
-	return locals(h, n) + variables + fmt.Sprintf(`
-terraform {
-  required_providers {
-    zenmlpro = { source = "zenmlpro-infra/zenmlpro" }
-  }
-}
-
-provider "zenmlpro" {
-  database_servers = {
-    bench = { engine = "mysql", host = %q, port = %d, username = %q, password = var.admin_password }
-  }
-}
-
-resource "zenmlpro_database" "workspace" {
-  for_each        = local.workspaces
-  server          = "bench"
-  name            = "d${each.value.database}"
-  component       = "workspace_server"
-  deletion_policy = "drop"
-  user = {
-    name                = "d${each.value.user}"
-    password_wo         = var.db_password
-    password_wo_version = 1
-  }
-}
-`, h.mdb.Host, h.mdb.Port, h.mdb.Admin.User)
+	return locals(h, n) + variables + zenmlProvider(h, false) + databases("zenmlpro", "d")
 }
 
 func floorSchemaConfig(h *harness, n int) string {
@@ -179,26 +156,10 @@ terraform {
 
 // floorConfig is a floor of one resource type with one string per object, three per workspace.
 func floorConfig(h *harness, n int, resourceType string) string {
-	var b strings.Builder
-	b.WriteString(locals(h, n))
 	if resourceType == "floor_object" {
-		b.WriteString(`
-terraform {
-  required_providers {
-    floor = { source = "zenmlpro-infra/floor" }
-  }
-}
-`)
+		return locals(h, n) + benchconfig.FloorProvider + benchconfig.Floor(resourceType)
 	}
-	for _, name := range []string{"image", "database", "grant"} {
-		fmt.Fprintf(&b, `
-resource %q %q {
-  for_each = local.workspaces
-  input    = "${each.key}-${jsonencode(each.value)}"
-}
-`, resourceType, name)
-	}
-	return b.String()
+	return locals(h, n) + benchconfig.Floor(resourceType)
 }
 
 // peerConfig is the same job with petoju/terraform-provider-mysql: a database, its user and the grant

@@ -5,12 +5,12 @@ package provider
 
 import (
 	"fmt"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/databases"
 	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/testsupport"
+	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/testsupport/benchconfig"
 )
 
 // benchWorkspaces is the size of the platform the plan benchmark models (DESIGN.md: "tens to hundreds
@@ -66,13 +66,13 @@ func BenchmarkNoChangePlan100Workspaces(b *testing.B) {
 		repos[i] = testsupport.UniqueName(b, fmt.Sprintf("mirror%d", i))
 		moto.CreateRepository(repos[i])
 	}
-	locals := benchLocals(repos, moto.AccountID())
+	locals := benchconfig.Locals(repos, moto.AccountID(), benchWorkspaces)
 
-	builtin := newProviderWorkdir(b, "floor", "./testdata/floorprovider", map[string][]byte{"main.tf": []byte(locals + benchFloorConfig("terraform_data"))})
+	builtin := newProviderWorkdir(b, "floor", "./testdata/floorprovider", map[string][]byte{"main.tf": []byte(locals + benchconfig.Floor("terraform_data"))})
 	builtin.terraform("init", "-input=false")
 	builtin.terraform("apply", "-auto-approve", "-input=false")
 
-	external := newProviderWorkdir(b, "floor", "./testdata/floorprovider", map[string][]byte{"main.tf": []byte(locals + benchExternalFloorConfig)})
+	external := newProviderWorkdir(b, "floor", "./testdata/floorprovider", map[string][]byte{"main.tf": []byte(locals + benchconfig.FloorProvider + benchconfig.Floor("floor_object"))})
 	external.terraform("apply", "-auto-approve", "-input=false")
 
 	ours := newCLIWorkdir(b, map[string][]byte{"main.tf": []byte(locals + benchProviderConfig(mdb.Server, moto))},
@@ -136,47 +136,6 @@ func planNoChange(c *cliWorkdir) time.Duration {
 	c.terraform("plan", "-input=false", "-lock=false", "-detailed-exitcode", "-no-color")
 	return time.Since(start)
 }
-
-// benchLocals is the workspaces both configurations are built from.
-func benchLocals(repos []string, account string) string {
-	return fmt.Sprintf(`
-locals {
-  repositories = [%s]
-  workspaces = {
-    for i in range(%d) : format("ws%%03d", i) => {
-      database = format("zenml_ws_%%03d", i)
-      user     = format("zenml_ws%%03d", i)
-      role     = format("arn:aws:iam::%s:role/zenml-ws%%03d-pods", i)
-      repo     = element(local.repositories, i)
-    }
-  }
-}
-`, `"`+strings.Join(repos, `", "`)+`"`, benchWorkspaces, account)
-}
-
-// benchFloorConfig is a floor: the workspaces' shape, one resource of the given type (with a
-// string "input") per object.
-func benchFloorConfig(resourceType string) string {
-	var b strings.Builder
-	for _, name := range []string{"image", "database", "grant"} {
-		fmt.Fprintf(&b, `
-resource %q %q {
-  for_each = local.workspaces
-  input    = "${each.key}-${jsonencode(each.value)}"
-}
-`, resourceType, name)
-	}
-	return b.String()
-}
-
-// benchExternalFloorConfig is the floor of floor_object resources.
-var benchExternalFloorConfig = `
-terraform {
-  required_providers {
-    floor = { source = "zenmlpro-infra/floor" }
-  }
-}
-` + benchFloorConfig("floor_object")
 
 func benchProviderConfig(s *testsupport.Server, moto *testsupport.AWSServer) string {
 	return fmt.Sprintf(`
