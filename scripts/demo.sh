@@ -62,12 +62,15 @@ moto_call iam us-east-1 --data-urlencode Action=CreateRole --data-urlencode Vers
   --data-urlencode RoleName=zenml-pro-nodes \
   --data-urlencode 'AssumeRolePolicyDocument={"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"eks.amazonaws.com"},"Action":"sts:AssumeRole"}]}' \
   -o /dev/null
-for repo in zenml-pro-api zenml-pro-dashboard zenml-pro-server; do
-  # Fresh repositories at every run: an earlier run's (with its grants) is deleted first.
+# fresh_repository NAME: an ECR repository on moto, empty: an earlier run's (with its grants) is deleted first.
+fresh_repository() {
   moto_call ecr "$TF_VAR_aws_region" -H 'X-Amz-Target: AmazonEC2ContainerRegistry_V20150921.DeleteRepository' \
-    -H 'Content-Type: application/x-amz-json-1.1' -d "{\"repositoryName\":\"$repo\",\"force\":true}" -o /dev/null
+    -H 'Content-Type: application/x-amz-json-1.1' -d "{\"repositoryName\":\"$1\",\"force\":true}" -o /dev/null
   moto_call ecr "$TF_VAR_aws_region" -H 'X-Amz-Target: AmazonEC2ContainerRegistry_V20150921.CreateRepository' \
-    -H 'Content-Type: application/x-amz-json-1.1' -d "{\"repositoryName\":\"$repo\"}" -o /dev/null
+    -H 'Content-Type: application/x-amz-json-1.1' -d "{\"repositoryName\":\"$1\"}" -o /dev/null
+}
+for repo in zenml-pro-api zenml-pro-dashboard zenml-pro-server; do
+  fresh_repository "$repo"
 done
 
 # mysql_root SQL: runs SQL on the demo's MariaDB as its superuser (password from the environment,
@@ -193,10 +196,7 @@ MYSQL_PWD="$ZENMLPRO_TEST_MYSQL_PASSWORD" mariadb --no-defaults -h "$ZENMLPRO_TE
 PGPASSWORD="$ZENMLPRO_TEST_PG_PASSWORD" psql -X -q -h "$ZENMLPRO_TEST_PG_HOST" -p "$ZENMLPRO_TEST_PG_PORT" -U "$ZENMLPRO_TEST_PG_USER" \
   -d postgres -v ON_ERROR_STOP=1 -c "DROP DATABASE IF EXISTS zenml_pro" -c "DROP ROLE IF EXISTS zenml_pro" >/dev/null
 for repo in zenml/zenml-pro-api zenml/zenml-pro-dashboard zenml/zenml-pro-server; do
-  moto_call ecr "$TF_VAR_aws_region" -H 'X-Amz-Target: AmazonEC2ContainerRegistry_V20150921.DeleteRepository' \
-    -H 'Content-Type: application/x-amz-json-1.1' -d "{\"repositoryName\":\"$repo\",\"force\":true}" -o /dev/null
-  moto_call ecr "$TF_VAR_aws_region" -H 'X-Amz-Target: AmazonEC2ContainerRegistry_V20150921.CreateRepository' \
-    -H 'Content-Type: application/x-amz-json-1.1' -d "{\"repositoryName\":\"$repo\"}" -o /dev/null
+  fresh_repository "$repo"
 done
 
 TF_VAR_control_plane_db_password="$(openssl rand -hex 24)"
