@@ -828,3 +828,64 @@ func TestIntegrationWrongAdminPassword(t *testing.T) {
 		})
 	}
 }
+
+// TestIntegrationMySQLDatabasePrivilegesFromGrantTables checks that the database-level privileges read
+// from mysql.db are exactly what information_schema.SCHEMA_PRIVILEGES lists for the same account,
+// for a database granted ALL, a pattern granted a few privileges WITH GRANT OPTION (the option is not
+// a privilege of its own) and a name with an escaped underscore; both admin accounts read them.
+func TestIntegrationMySQLDatabasePrivilegesFromGrantTables(t *testing.T) {
+	for _, name := range []string{"mysql/superuser", "mysql/restricted_admin"} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			tg := targetFor(t, name)
+			ctx, ts := testCtx(t), tg.ts
+			s, ok := open(t, tg.config()).(*mysqlServer)
+			if !ok {
+				t.Fatal("the MySQL engine's server is not a *mysqlServer")
+			}
+			u := userOf(ts, testsupport.UniqueName(t, "zt_p"))
+			ts.CleanupUser(u.Name, u.Host)
+			db := testsupport.UniqueName(t, "zt_pdb")
+			account := "'" + u.Name + "'@'%'"
+			ts.Exec("CREATE USER " + account + " IDENTIFIED BY 'zt-unused-Pw-1'")
+			ts.Exec("GRANT ALL PRIVILEGES ON `" + escapeMySQLWildcards(db) + "`.* TO " + account)
+			ts.Exec("GRANT SELECT, INSERT, CREATE TEMPORARY TABLES, LOCK TABLES ON `" + db + "_pat%`.* TO " + account + " WITH GRANT OPTION")
+			ts.Exec("GRANT SHOW VIEW, CREATE ROUTINE, ALTER ROUTINE, EXECUTE, EVENT, TRIGGER ON `other_" + db + "`.* TO " + account)
+
+			want := map[string]bool{}
+			for _, row := range ts.Query("SELECT TABLE_SCHEMA, PRIVILEGE_TYPE FROM information_schema.SCHEMA_PRIVILEGES WHERE GRANTEE = ?", account) {
+				want[row[0]+" "+row[1]] = true
+			}
+			if len(want) < 19+4+6 {
+				t.Fatalf("information_schema lists %d database privileges of %s, want at least %d: the grants did not land", len(want), account, 19+4+6)
+			}
+			traits, err := s.supported(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			privs, err := s.privileges(ctx, traits, u)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := map[string]bool{}
+			for _, p := range privs {
+				if p.kind == "db" {
+					got[p.object+" "+p.privilege] = true
+				}
+			}
+			for k := range want {
+				if !got[k] {
+					t.Errorf("information_schema lists %q, the grant tables' reading does not", k)
+				}
+			}
+			for k := range got {
+				if !want[k] {
+					t.Errorf("the grant tables' reading has %q, information_schema does not list it", k)
+				}
+			}
+			if g, err := s.DatabaseGrants(ctx, u, db); err != nil || !g.Complete() || len(g.Elsewhere) != 2 {
+				t.Errorf("DatabaseGrants = %+v, %v; want complete with the pattern and the other database elsewhere", g, err)
+			}
+		})
+	}
+}

@@ -63,6 +63,24 @@ type mysqlTraits struct {
 	// literalWildcards is MySQL 8's partial_revokes: `_` and `%` in database-level grants are then
 	// literal characters, not wildcards.
 	literalWildcards bool
+	// dbPrivilegeColumns are mysql.db's privilege columns (Select_priv, ..., without Grant_priv), in
+	// the server's order: the database-level privileges a grant can hold on this server.
+	dbPrivilegeColumns []string
+}
+
+// mysqlPrivilegeColumnPattern is what a privilege column of mysql.db looks like; the names are read
+// from the server and put into a statement, so anything else is refused.
+var mysqlPrivilegeColumnPattern = regexp.MustCompile(`^[A-Za-z][A-Za-z_]{0,60}_priv$`)
+
+// mysqlPrivilegeName is the privilege a column of mysql.db stands for, spelt as GRANT and
+// information_schema.SCHEMA_PRIVILEGES spell it: Create_tmp_table_priv is CREATE TEMPORARY TABLES,
+// Lock_tables_priv is LOCK TABLES, Delete_history_priv is DELETE HISTORY.
+func mysqlPrivilegeName(column string) string {
+	base := strings.TrimSuffix(column, "_priv")
+	if strings.EqualFold(base, "Create_tmp_table") {
+		return "CREATE TEMPORARY TABLES"
+	}
+	return strings.ToUpper(strings.ReplaceAll(base, "_", " "))
 }
 
 type mysqlServer struct {
@@ -116,10 +134,47 @@ func (s *mysqlServer) detect(ctx context.Context) (mysqlTraits, error) {
 					return fmt.Errorf("read partial_revokes: %w", err)
 				}
 			}
+			columns, err := mysqlDBPrivilegeColumns(ctx, conn)
+			if err != nil {
+				return err
+			}
+			t.dbPrivilegeColumns = columns
 			return nil
 		})
 		return t, err
 	})
+}
+
+// mysqlDBPrivilegeColumns reads the privilege columns of mysql.db, the table behind database-level
+// grants: MariaDB has DELETE HISTORY (10.3) and SHOW CREATE ROUTINE (11.3) that MySQL 8 has not.
+// Grant_priv is left out: it is the grant option of the others, not a privilege of its own.
+func mysqlDBPrivilegeColumns(ctx context.Context, conn *sql.Conn) ([]string, error) {
+	rows, err := conn.QueryContext(ctx, "SELECT COLUMN_NAME FROM information_schema.COLUMNS "+
+		"WHERE TABLE_SCHEMA = 'mysql' AND TABLE_NAME = 'db' AND COLUMN_NAME LIKE '%\\_priv' ORDER BY ORDINAL_POSITION")
+	if err != nil {
+		return nil, fmt.Errorf("read the privilege columns of mysql.db: %w", err)
+	}
+	defer func() { _ = rows.Close() }()
+	var columns []string
+	for rows.Next() {
+		var c string
+		if err := rows.Scan(&c); err != nil {
+			return nil, fmt.Errorf("read the privilege columns of mysql.db: %w", err)
+		}
+		if !mysqlPrivilegeColumnPattern.MatchString(c) {
+			return nil, fmt.Errorf("mysql.db has a privilege column %q this provider cannot read (want letters and underscores ending in _priv)", c)
+		}
+		if !strings.EqualFold(c, "Grant_priv") {
+			columns = append(columns, c)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read the privilege columns of mysql.db: %w", err)
+	}
+	if len(columns) == 0 {
+		return nil, errors.New("mysql.db has no privilege columns this provider can read: the admin user needs SELECT on the mysql schema")
+	}
+	return columns, nil
 }
 
 // supported returns the server's traits, or an error when the server is not supported.
@@ -397,8 +452,8 @@ func (s *mysqlServer) GrantDatabase(ctx context.Context, u User, database string
 }
 
 // DatabaseGrants reads, in one statement, whether the user exists and every privilege it holds: the
-// database-level privileges information_schema.SCHEMA_PRIVILEGES lists for this database (as escaped
-// in the grant, or spelt literally) are compared with the profile, and Missing names the privileges
+// database-level privileges mysql.db holds for this database (as escaped in the grant, or spelt
+// literally) are compared with the profile, and Missing names the privileges
 // as the server does ("DELETE", "CREATE VIEW"), or is ["user"] when the user does not exist.
 // Everything else it holds (global privileges other than USAGE, privileges on other databases or
 // database patterns, table, column and routine privileges outside this database, roles) is listed
@@ -408,6 +463,15 @@ func (s *mysqlServer) DatabaseGrants(ctx context.Context, u User, database strin
 	if err != nil {
 		return Grants{}, err
 	}
+	privs, err := s.privileges(ctx, t, u)
+	if err != nil {
+		return Grants{}, err
+	}
+	return mysqlGrants(privs, database, t.flavor), nil
+}
+
+// privileges reads, in one statement, whether u exists ("user") and every privilege it holds.
+func (s *mysqlServer) privileges(ctx context.Context, t mysqlTraits, u User) ([]mysqlPrivilege, error) {
 	host := mysqlHost(u)
 	grantee := "'" + u.Name + "'@'" + host + "'"
 	// Roles granted to the user: MariaDB records them in mysql.roles_mapping, MySQL 8 in mysql.role_edges.
@@ -415,8 +479,17 @@ func (s *mysqlServer) DatabaseGrants(ctx context.Context, u User, database strin
 	if t.flavor == FlavorMySQL {
 		roles = "SELECT 'role', CONVERT(CONCAT(FROM_USER, '@', FROM_HOST) USING utf8mb4), '' FROM mysql.role_edges WHERE TO_USER = ? AND TO_HOST = ?"
 	}
+	// Database-level privileges come from mysql.db, one row per database or pattern with a Y or N per
+	// privilege, read by its key; information_schema.SCHEMA_PRIVILEGES lists the same, but walks every
+	// account of the server for each statement, which made reading N users cost N times the server's
+	// accounts.
+	quoted := make([]string, len(t.dbPrivilegeColumns))
+	for i, c := range t.dbPrivilegeColumns {
+		quoted[i] = "`" + c + "`"
+	}
+	flags := strings.Join(quoted, ", ")
 	query := "SELECT 'user' AS kind, CONVERT('' USING utf8mb4) AS object, CONVERT('' USING utf8mb4) AS privilege FROM mysql.user WHERE User = ? AND Host = ? " +
-		"UNION ALL SELECT 'db', CONVERT(TABLE_SCHEMA USING utf8mb4), CONVERT(PRIVILEGE_TYPE USING utf8mb4) FROM information_schema.SCHEMA_PRIVILEGES WHERE GRANTEE = ? " +
+		"UNION ALL SELECT 'db', CONVERT(Db USING utf8mb4), CONVERT(CONCAT(" + flags + ") USING utf8mb4) FROM mysql.db WHERE User = ? AND Host = ? " +
 		"UNION ALL SELECT 'global', '', CONVERT(PRIVILEGE_TYPE USING utf8mb4) FROM information_schema.USER_PRIVILEGES WHERE GRANTEE = ? AND PRIVILEGE_TYPE <> 'USAGE' " +
 		"UNION ALL SELECT 'table', CONVERT(CONCAT(TABLE_SCHEMA, '.', TABLE_NAME) USING utf8mb4), CONVERT(PRIVILEGE_TYPE USING utf8mb4) " +
 		"FROM information_schema.TABLE_PRIVILEGES WHERE GRANTEE = ? " +
@@ -425,8 +498,8 @@ func (s *mysqlServer) DatabaseGrants(ctx context.Context, u User, database strin
 		"UNION ALL SELECT 'routine', CONVERT(CONCAT(Db, '.', Routine_name) USING utf8mb4), CONVERT(Proc_priv USING utf8mb4) FROM mysql.procs_priv WHERE User = ? AND Host = ? " +
 		"UNION ALL " + roles
 	var privs []mysqlPrivilege
-	err = s.withConn(ctx, func(conn *sql.Conn) error {
-		rows, err := conn.QueryContext(ctx, query, u.Name, host, grantee, grantee, grantee, grantee, u.Name, host, u.Name, host)
+	err := s.withConn(ctx, func(conn *sql.Conn) error {
+		rows, err := conn.QueryContext(ctx, query, u.Name, host, u.Name, host, grantee, grantee, grantee, u.Name, host, u.Name, host)
 		if err != nil {
 			return fmt.Errorf("read the privileges of %s: %w", accountText(u), err)
 		}
@@ -436,6 +509,10 @@ func (s *mysqlServer) DatabaseGrants(ctx context.Context, u User, database strin
 			if err := rows.Scan(&p.kind, &p.object, &p.privilege); err != nil {
 				return fmt.Errorf("read the privileges of %s: %w", accountText(u), err)
 			}
+			if p.kind == "db" {
+				privs = append(privs, mysqlDBPrivileges(p.object, p.privilege, t.dbPrivilegeColumns)...)
+				continue
+			}
 			privs = append(privs, p)
 		}
 		if err := rows.Err(); err != nil {
@@ -443,10 +520,7 @@ func (s *mysqlServer) DatabaseGrants(ctx context.Context, u User, database strin
 		}
 		return nil
 	})
-	if err != nil {
-		return Grants{}, err
-	}
-	return mysqlGrants(privs, database, t.flavor), nil
+	return privs, err
 }
 
 // mysqlPrivilege is one privilege of a user as DatabaseGrants reads it.
@@ -454,6 +528,18 @@ type mysqlPrivilege struct {
 	kind      string // user (the account exists), db, global, table, column, routine, role
 	object    string // the schema, schema.table, schema.table.column, schema.routine or role
 	privilege string
+}
+
+// mysqlDBPrivileges are the privileges of one mysql.db row on database: flags holds a Y or N for
+// each of columns, in their order.
+func mysqlDBPrivileges(database, flags string, columns []string) []mysqlPrivilege {
+	var privs []mysqlPrivilege
+	for i, c := range columns {
+		if i < len(flags) && (flags[i] == 'Y' || flags[i] == 'y') {
+			privs = append(privs, mysqlPrivilege{kind: "db", object: database, privilege: mysqlPrivilegeName(c)})
+		}
+	}
+	return privs
 }
 
 // mysqlGrants compares what a user holds with the profile on database.
