@@ -17,10 +17,14 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 
+	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/process"
 	zenmlpro "github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/provider"
 )
 
 func main() {
+	// The provider's own process settings (logs, collector), so that the floor differs from it only
+	// in what its resources do.
+	process.Prepare(false)
 	err := providerserver.Serve(context.Background(), func() provider.Provider { return floorProvider{} },
 		providerserver.ServeOpts{Address: "registry.terraform.io/zenmlpro-infra/floorschema", ProtocolVersion: 6})
 	if err != nil {

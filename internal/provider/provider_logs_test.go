@@ -13,7 +13,7 @@ import (
 
 // TestAccProviderBinaryLogsOnlyWhenShown runs the provider binary under the CLI twice. Without TF_LOG,
 // Terraform shows no provider log and drops every line after parsing it, so the binary writes none
-// (main.go's quietLogsUnlessShown: about 100 lines per resource otherwise). With TF_LOG=TRACE the
+// (process.QuietLogsUnlessShown: about 100 lines per resource otherwise). With TF_LOG=TRACE the
 // SDK's and the provider's own lines reach Terraform's log as before.
 func TestAccProviderBinaryLogsOnlyWhenShown(t *testing.T) {
 	t.Parallel()
