@@ -44,6 +44,8 @@ type sample struct {
 	// size (the largest), as rsswrap records them; zero for terraform_data.
 	providerCPU time.Duration
 	providerRSS int64 // KiB
+	// serverCPU is the CPU time the report's MariaDB used during the command.
+	serverCPU time.Duration
 	// Counters of the services, for the subjects that talk to them.
 	statements, connections int64
 	api                     map[string]int
@@ -175,9 +177,11 @@ func (h *harness) try(dir string, counted bool, extraEnv []string, args ...strin
 	cmd.Env = append(append(append(os.Environ(), h.env...), extraEnv...), "BENCH_RSS_FILE="+rssFile)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
+	serverBefore := h.mdb.CPU()
 	start := time.Now()
 	err := cmd.Run()
 	s.wall = time.Since(start)
+	s.serverCPU = h.mdb.CPU() - serverBefore
 	if err != nil {
 		return s, fmt.Errorf("terraform %v in %s: %w\n%s", args, dir, err, out.String())
 	}

@@ -5,8 +5,9 @@
 // runs the real binary (its own path with ".real" appended) with the same arguments, standard streams
 // and environment, and when that exits appends a line to BENCH_RSS_FILE: the provider process's peak
 // resident set size in KiB (getrusage ru_maxrss) and its user and system CPU time in microseconds.
-// Without BENCH_RSS_FILE it only runs the provider. Signals are passed on; the exit status is the
-// provider's.
+// Without BENCH_RSS_FILE it only runs the provider. BENCH_PROVIDER_ENV (KEY=VALUE pairs separated by
+// spaces) is added to the provider's environment only, so that a setting such as GOGC reaches the
+// provider and not Terraform. Signals are passed on; the exit status is the provider's.
 package main
 
 import (
@@ -14,6 +15,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"strings"
 	"syscall"
 )
 
@@ -26,6 +28,9 @@ func main() {
 	out := os.Getenv("BENCH_RSS_FILE")
 	cmd := exec.Command(self+".real", os.Args[1:]...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
+	if extra := strings.Fields(os.Getenv("BENCH_PROVIDER_ENV")); len(extra) > 0 {
+		cmd.Env = append(os.Environ(), extra...)
+	}
 	if err := cmd.Start(); err != nil {
 		fmt.Fprintln(os.Stderr, "rsswrap:", err)
 		os.Exit(2)
