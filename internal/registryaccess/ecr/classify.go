@@ -5,6 +5,7 @@ package ecr
 
 import (
 	"errors"
+	"io"
 	"strings"
 
 	"github.com/aws/smithy-go"
@@ -26,6 +27,9 @@ type classifier struct {
 func (c classifier) Classify(err error) retry.Kind {
 	if errors.Is(err, registryaccess.ErrStatementLost) {
 		return retry.Conflict
+	}
+	if responseCutShort(err) {
+		return retry.Throttle
 	}
 	var api smithy.APIError
 	if !errors.As(err, &api) {
@@ -52,4 +56,12 @@ func errorCode(err error) string {
 		return api.ErrorCode()
 	}
 	return ""
+}
+
+// responseCutShort reports an answer whose body ended early ("deserialization failed, unexpected
+// EOF"): the call may or may not have taken effect. Every caller starts an attempt by reading the
+// policy again, so trying again is safe, and it finds a write that did take effect.
+func responseCutShort(err error) bool {
+	var de *smithy.DeserializationError
+	return errors.As(err, &de) && (errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF))
 }

@@ -6,6 +6,7 @@ package ecr
 import (
 	"errors"
 	"fmt"
+	"io"
 	"testing"
 
 	"github.com/aws/smithy-go"
@@ -32,6 +33,9 @@ func TestClassifier(t *testing.T) {
 		{errors.New("Principal not found"), retry.Permanent},
 		{fmt.Errorf("verify: %w", registryaccess.ErrStatementLost), retry.Conflict},
 		{fmt.Errorf("revoke: %w", registryaccess.ErrStatementBack), retry.Conflict},
+		{fmt.Errorf("put: %w", &smithy.DeserializationError{Err: io.ErrUnexpectedEOF}), retry.Throttle},
+		{&smithy.DeserializationError{Err: errors.New("invalid character '<' looking for beginning of value")}, retry.Permanent},
+		{io.ErrUnexpectedEOF, retry.Permanent},
 	}
 	for _, tt := range tests {
 		if got := c.Classify(tt.err); got != tt.want {

@@ -435,6 +435,9 @@ func (e *Service) Revoke(ctx context.Context, g Grant, preexisting bool, timeout
 	defer e.cache.Invalidate(repo.key())
 
 	var res registryaccess.RevokeResult
+	// removing is set once a write or delete has been sent: when its answer is lost, the next attempt
+	// finds the statement gone because of it, not because somebody else removed it.
+	removing := false
 	_, err := e.opts.Retry(ctx, timeout, classifier{}, "revoking on "+repo.String(), func(ctx context.Context) error {
 		res = registryaccess.RevokeResult{}
 		pol, err := e.read(ctx, repo)
@@ -443,6 +446,10 @@ func (e *Service) Revoke(ctx context.Context, g Grant, preexisting bool, timeout
 		}
 		doc := pol.document()
 		if _, ok := Find(doc, g.StatementID()); !ok {
+			if removing {
+				res.Removed, res.PolicyDeleted = true, pol.doc == nil
+				return nil
+			}
 			res.AlreadyGone = true
 			return nil
 		}
@@ -453,6 +460,7 @@ func (e *Service) Revoke(ctx context.Context, g Grant, preexisting bool, timeout
 		}
 		next, empty := Remove(doc, g.StatementID())
 		e.opts.Emit(ctx, "removing a statement", map[string]any{"repository": repo.String(), "statement_id": g.StatementID(), "policy_empty": empty})
+		removing = true
 		if empty {
 			if err := e.deletePolicy(ctx, repo); err != nil {
 				return err

@@ -907,3 +907,42 @@ func TestECRGrantPolicyTooLarge(t *testing.T) {
 	}
 	wantOwnStatement(t, f.statements(t), g)
 }
+
+// A network that drops an answer after the call took effect (a fake's fault: ECR and moto cannot
+// be made to do it): the grant reads again, finds the statement it wrote and succeeds without
+// writing twice or calling it adopted; a read cut short is read again; the revoke reports the
+// statement removed and the policy deleted, not "already gone".
+func TestECRRetriesResponsesCutShort(t *testing.T) {
+	t.Parallel()
+	f := newFakeECR(t)
+	svc := ecr.NewService(f.fake.Client(), retrytest.FastOptions())
+	g := f.grant(registryaccess.AccessPull)
+
+	f.fake.CutResponses(ecrfake.OpSetRepositoryPolicy, 1)
+	res, err := svc.Grant(context.Background(), g, timeout)
+	if err != nil {
+		t.Fatalf("Grant with its write's answer cut short: %v", err)
+	}
+	if res.Attempts != 2 || res.Adopted || res.Preexisting || f.fake.Calls(ecrfake.OpSetRepositoryPolicy) != 1 {
+		t.Errorf("Grant = %+v after %d writes; want 2 attempts, one write, neither adopted nor preexisting",
+			res, f.fake.Calls(ecrfake.OpSetRepositoryPolicy))
+	}
+	wantOwnStatement(t, f.statements(t), g)
+
+	f.fake.CutResponses(ecrfake.OpGetRepositoryPolicy, 1)
+	if st, _, err := svc.Check(context.Background(), g, timeout); err != nil || st != registryaccess.Current {
+		t.Errorf("Check with a read cut short = %v, %v; want current", st, err)
+	}
+
+	f.fake.CutResponses(ecrfake.OpDeleteRepositoryPolicy, 1)
+	rev, err := svc.Revoke(context.Background(), g, false, timeout)
+	if err != nil || !rev.Removed || !rev.PolicyDeleted || rev.AlreadyGone {
+		t.Errorf("Revoke with the delete's answer cut short = %+v, %v; want removed and the policy deleted", rev, err)
+	}
+	if _, ok := f.fake.Policy(f.repo.Name); ok {
+		t.Error("the policy is still there after the revoke")
+	}
+	if f.fake.PendingFaults() != 0 {
+		t.Errorf("%d cut answers were not met", f.fake.PendingFaults())
+	}
+}

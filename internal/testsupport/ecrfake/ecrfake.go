@@ -36,6 +36,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -96,6 +97,7 @@ type Server struct {
 	principalFaults map[string]*principalFault
 	throttles       int
 	denials         map[string]int
+	cuts            map[string]int
 	removals        []string
 	restores        int
 }
@@ -206,6 +208,18 @@ func (s *Server) Deny(op string, n int) {
 	s.denials[op] = n
 }
 
+// CutResponses makes the next n calls of the operation take effect and then answer 200 with the body
+// cut short: the connection closes before the promised Content-Length, as when a network drops a
+// response on the way back. Neither ECR nor moto does this on demand.
+func (s *Server) CutResponses(op string, n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cuts == nil {
+		s.cuts = map[string]int{}
+	}
+	s.cuts[op] = n
+}
+
 // Throttle makes the next n calls, of any operation, fail with ThrottlingException.
 func (s *Server) Throttle(n int) {
 	s.mu.Lock()
@@ -237,7 +251,7 @@ func (s *Server) RestoreOnce() {
 func (s *Server) ClearFaults() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.throttles, s.removals, s.restores, s.denials = 0, nil, 0, nil
+	s.throttles, s.removals, s.restores, s.denials, s.cuts = 0, nil, 0, nil, nil
 	for _, f := range s.principalFaults {
 		f.remaining = 0
 	}
@@ -251,13 +265,16 @@ func (s *Server) Calls(op string) int {
 }
 
 // PendingFaults is how many injected faults have not happened yet (principal failures, throttles,
-// statement removals), so a test can assert that its faults were all met.
+// denials, cut responses, statement removals), so a test can assert that its faults were all met.
 func (s *Server) PendingFaults() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	n := s.throttles + len(s.removals) + s.restores
 	for _, d := range s.denials {
 		n += d
+	}
+	for _, c := range s.cuts {
+		n += c
 	}
 	for _, f := range s.principalFaults {
 		n += f.remaining
@@ -305,6 +322,13 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	b, err := json.Marshal(out)
 	if err != nil {
 		writeError(w, &apiError{status: http.StatusInternalServerError, code: "ServerException", message: err.Error()})
+		return
+	}
+	if s.cuts[op] > 0 {
+		s.cuts[op]--
+		w.Header().Set("Content-Length", strconv.Itoa(len(b)))
+		w.WriteHeader(http.StatusOK)
+		_, _ = w.Write(b[:len(b)/2])
 		return
 	}
 	_, _ = w.Write(b)
