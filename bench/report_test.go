@@ -320,8 +320,10 @@ func (r *report) targets() []target {
 			worst, at = x, n
 		}
 	}
+	own := durations(r.res.get(at, zen, opPlan), providerCPUOf).median
+	floorOwn := durations(r.res.get(at, subjectFloorSchema, opPlan), providerCPUOf).median
 	out = append(out, target{"The provider's own code", "no-change plan at most 1.15x the same-schema do-nothing plugin",
-		fmt.Sprintf("at most %.2fx (N=%d)", worst, at), verdict(worst <= 1.15, fmt.Sprintf("by %.0f%% at N=%d", (worst/1.15-1)*100, at))})
+		fmt.Sprintf("at most %.2fx (N=%d); provider CPU there %s against the floor's %s", worst, at, secs(own), secs(floorOwn)), verdict(worst <= 1.15, fmt.Sprintf("by %.0f%% at N=%d", (worst/1.15-1)*100, at))})
 	largest := r.sizes[len(r.sizes)-1]
 	var rss int64
 	for _, op := range ops {
