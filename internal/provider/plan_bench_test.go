@@ -36,10 +36,13 @@ const (
 	// Statements per plan whatever the number of workspaces: the server version and the session
 	// set-up of each pooled connection.
 	planStatementsPerPlanBudget = 10
-	// A no-change plan of the workspaces costs at most this many times the external floor (measured
-	// 1.6x: the framework's work grows with a resource's attributes, and these have about 20 where
-	// floor_object has one).
-	planFloorRatioBudget = 2.0
+	// A no-change plan of the workspaces costs at most this many times the external floor: measured
+	// 2.3x to 2.4x, with the floor run under the provider's own process settings (internal/process);
+	// before it wrote TRACE logs that Terraform parsed and dropped, and the ratio read 1.6x. The
+	// framework's work grows with a resource's attributes (these have about 20 where floor_object has
+	// one): the performance report's same-schema floor puts 1.2x of it there, the rest in the
+	// provider's own code.
+	planFloorRatioBudget = 2.9
 	// The ratio is held when the benchmark ran at least this many plans of each (GNUmakefile's
 	// PLAN_BENCHTIME): one plan on a busy machine measures the machine.
 	planRatioMinRuns = 5
