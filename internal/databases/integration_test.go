@@ -889,3 +889,32 @@ func TestIntegrationMySQLDatabasePrivilegesFromGrantTables(t *testing.T) {
 		})
 	}
 }
+
+// TestIntegrationMySQLAdminWithoutSelectOnMySQL: an admin account that cannot read the mysql schema
+// still connects and creates databases; reading a user's privileges fails saying what it lacks.
+func TestIntegrationMySQLAdminWithoutSelectOnMySQL(t *testing.T) {
+	t.Parallel()
+	tg := targetFor(t, "mysql/superuser")
+	ctx, ts := testCtx(t), tg.ts
+	admin := testsupport.UniqueName(t, "zt_nosel")
+	ts.CleanupUser(admin, "%")
+	b := make([]byte, 12)
+	if _, err := rand.Read(b); err != nil {
+		t.Fatal(err)
+	}
+	pw := "zt-nosel-" + hex.EncodeToString(b)
+	ts.Exec("CREATE USER '" + admin + "'@'%' IDENTIFIED BY '" + pw + "'")
+	ts.Exec("GRANT CREATE, DROP ON *.* TO '" + admin + "'@'%'")
+	cfg := tg.config()
+	cfg.Username, cfg.Password = admin, pw
+	s := open(t, cfg)
+	db := testsupport.UniqueName(t, "zt_nsdb")
+	ts.CleanupDatabase(db)
+	if err := s.CreateDatabase(ctx, DatabaseSpec{Name: db}); err != nil {
+		t.Fatalf("CreateDatabase as an admin without SELECT on mysql: %v", err)
+	}
+	_, err := s.DatabaseGrants(ctx, User{Name: "zt_someone", Host: "%"}, db)
+	if !errors.Is(err, errNoPrivilegeColumns) || !strings.Contains(err.Error(), "SELECT on the mysql schema") {
+		t.Fatalf("DatabaseGrants as an admin without SELECT on mysql: %v; want it to say the account needs SELECT on the mysql schema", err)
+	}
+}

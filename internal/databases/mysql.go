@@ -171,11 +171,13 @@ func mysqlDBPrivilegeColumns(ctx context.Context, conn *sql.Conn) ([]string, err
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("read the privilege columns of mysql.db: %w", err)
 	}
-	if len(columns) == 0 {
-		return nil, errors.New("mysql.db has no privilege columns this provider can read: the admin user needs SELECT on the mysql schema")
-	}
 	return columns, nil
 }
+
+// errNoPrivilegeColumns is why a user's privileges cannot be read when the admin account sees no
+// column of mysql.db (detection succeeds without them: creating a database does not need them).
+var errNoPrivilegeColumns = errors.New("the admin account cannot see mysql.db, the table of database privileges: it needs SELECT on the mysql schema " +
+	"(GRANT SELECT ON mysql.* TO the admin account), as a managed server's master user has")
 
 // supported returns the server's traits, or an error when the server is not supported.
 func (s *mysqlServer) supported(ctx context.Context) (mysqlTraits, error) {
@@ -472,6 +474,9 @@ func (s *mysqlServer) DatabaseGrants(ctx context.Context, u User, database strin
 
 // privileges reads, in one statement, whether u exists ("user") and every privilege it holds.
 func (s *mysqlServer) privileges(ctx context.Context, t mysqlTraits, u User) ([]mysqlPrivilege, error) {
+	if len(t.dbPrivilegeColumns) == 0 {
+		return nil, fmt.Errorf("read the privileges of %s: %w", accountText(u), errNoPrivilegeColumns)
+	}
 	host := mysqlHost(u)
 	grantee := "'" + u.Name + "'@'" + host + "'"
 	// Roles granted to the user: MariaDB records them in mysql.roles_mapping, MySQL 8 in mysql.role_edges.
