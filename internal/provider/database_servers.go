@@ -104,7 +104,8 @@ func databaseServersAttribute() schema.Attribute {
 				"username": schema.StringAttribute{
 					Required: true,
 					MarkdownDescription: "The admin user the provider connects as. It needs to create databases and users and to grant privileges " +
-						"(MySQL: `CREATE`, `DROP`, `CREATE USER` and the privileges it grants, `WITH GRANT OPTION`; PostgreSQL: `CREATEDB` and `CREATEROLE`); " +
+						"(MySQL: `CREATE`, `DROP`, `CREATE USER` and the privileges it grants, `WITH GRANT OPTION`, and `SELECT` on the `mysql` schema to read users and their privileges; " +
+						"PostgreSQL: `CREATEDB` and `CREATEROLE`); " +
 						"a superuser is not required, so a managed cloud's master user works.",
 					Validators: []validator.String{stringvalidator.LengthBetween(1, 128)},
 				},
