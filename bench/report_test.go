@@ -253,8 +253,11 @@ func (r *report) targets() []target {
 			}
 		}
 		why := ""
-		if g > 3.2 && g <= lowest {
+		switch {
+		case g > 3.2 && g <= lowest:
 			why = "; every floor grows more, terraform_data (no plugin at all) most: what grows faster than N is Terraform's own work"
+		case g > 3.2 && lowest > 3.2:
+			why = fmt.Sprintf("; every floor grows more than 3.2x too, terraform_data (no plugin at all) most: Terraform's own work grows faster than N, and zenmlpro grows %.0f%% more than the least-growing floor", (g/lowest-1)*100)
 		}
 		out = append(out, target{"No-change plan grows linearly", "N=300 at most 3.2x N=100",
 			fmt.Sprintf("%.2fx (%s / %s); the floors: %s%s", g, secs(plan(300).median), secs(plan(100).median), strings.Join(floors, ", "), why),
