@@ -70,6 +70,15 @@ func gogc() int64 {
 	return int64(s[0].Value.Uint64())
 }
 
+// gogcAfterCollections is GOGC after two collections and time for a cleanup to run: what a floor that
+// should not be adjusting would have changed by then.
+func gogcAfterCollections() int64 {
+	runtime.GC()
+	runtime.GC()
+	time.Sleep(50 * time.Millisecond)
+	return gogc()
+}
+
 // waitForGOGC collects until GOGC satisfies ok (the adjustment runs on the cleanup goroutine after a
 // collection), or fails after 10 seconds.
 func waitForGOGC(t *testing.T, what string, ok func(int64) bool) {
@@ -108,10 +117,7 @@ func TestHeapFloorFollowsTheLiveHeap(t *testing.T) {
 
 	stop()
 	debug.SetGCPercent(123)
-	runtime.GC()
-	runtime.GC()
-	time.Sleep(50 * time.Millisecond)
-	if got := gogc(); got != 123 {
+	if got := gogcAfterCollections(); got != 123 {
 		t.Errorf("GOGC %d after stop and a collection, want 123: the floor still adjusts it", got)
 	}
 }
@@ -124,10 +130,7 @@ func TestPrepareKeepsTheUsersGOGC(t *testing.T) {
 	previous := debug.SetGCPercent(50)
 	t.Cleanup(func() { debug.SetGCPercent(previous) })
 	Prepare(false)
-	runtime.GC()
-	runtime.GC()
-	time.Sleep(50 * time.Millisecond)
-	if got := gogc(); got != 50 {
+	if got := gogcAfterCollections(); got != 50 {
 		t.Errorf("GOGC %d after Prepare with GOGC=50, want 50 (the user's setting)", got)
 	}
 }
