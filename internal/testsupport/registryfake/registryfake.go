@@ -63,6 +63,21 @@ type Registry struct {
 	// blobFaults are the faults of the next blob requests: an HTTP status, or cutBlob.
 	blobFaults []int
 	blobPuts   int
+	// interceptors see every request first (see Intercept).
+	interceptors []Interceptor
+}
+
+// Interceptor may serve a request in place of the registry (a hang, a lie, a redirect): it returns
+// true when it has answered. inner is the in-memory registry itself, for an interceptor that forwards
+// or reads what the registry would answer.
+type Interceptor func(w http.ResponseWriter, req *http.Request, inner http.Handler) bool
+
+// Intercept adds f in front of the registry, after the authentication check, for the rest of the
+// test: faults no real registry produces on demand.
+func (r *Registry) Intercept(f Interceptor) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.interceptors = append(r.interceptors, f)
 }
 
 // cutBlob, as a blob fault, sends half of a blob and closes the connection.
@@ -79,6 +94,14 @@ func Start(tb testing.TB, opts Options) *Registry {
 			if !ok || user != opts.Username || pass != opts.Password {
 				w.Header().Set("WWW-Authenticate", `Basic realm="registryfake"`)
 				http.Error(w, `{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}`, http.StatusUnauthorized)
+				return
+			}
+		}
+		r.mu.Lock()
+		interceptors := r.interceptors
+		r.mu.Unlock()
+		for _, f := range interceptors {
+			if f(w, req, inner) {
 				return
 			}
 		}
