@@ -9,6 +9,7 @@ package retry
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"time"
@@ -60,8 +61,23 @@ type Clock interface {
 	Sleep(ctx context.Context, d time.Duration) error
 }
 
+// DeadlineClock is a Clock that also makes contexts that end at one of its times. Do runs every
+// attempt under such a context, ending at the operation's deadline, so that a call that never
+// answers is cut when the caller's time is up. RealClock is one. Under a Clock that is not (a
+// virtual clock whose time moves only when Do waits, in tests), an attempt takes no time on that
+// clock and runs under the caller's context alone.
+type DeadlineClock interface {
+	Clock
+	WithDeadline(ctx context.Context, d time.Time) (context.Context, context.CancelFunc)
+}
+
 // RealClock is the wall clock.
 type RealClock struct{}
+
+// WithDeadline returns context.WithDeadline(ctx, d).
+func (RealClock) WithDeadline(ctx context.Context, d time.Time) (context.Context, context.CancelFunc) {
+	return context.WithDeadline(ctx, d)
+}
 
 // Now returns time.Now().
 func (RealClock) Now() time.Time { return time.Now() }
@@ -89,8 +105,8 @@ const (
 // Backoff is a capped exponential backoff with full jitter: before retry n (n = 1 for the first
 // retry) Do waits a uniformly random time in [0, min(Max, Initial*2^(n-1))), at least 1ms, and never
 // past the deadline. The deadline is the earlier of the context's and Timeout after the first
-// attempt. Zero fields take the defaults (1s, 30s, 5 minutes, unlimited attempts, the wall clock,
-// math/rand/v2).
+// attempt began; every attempt runs under a context that ends at it (see DeadlineClock). Zero fields
+// take the defaults (1s, 30s, 5 minutes, unlimited attempts, the wall clock, math/rand/v2).
 type Backoff struct {
 	Initial     time.Duration
 	Max         time.Duration
@@ -181,7 +197,10 @@ func (e *Error) Unwrap() []error {
 }
 
 // Do calls op until it succeeds, classify calls its error Permanent, the attempt limit or the
-// deadline is reached, or ctx ends. A failure is returned as *Error.
+// deadline is reached, or ctx ends. Each attempt gets a context that ends at the deadline (with a
+// DeadlineClock): an attempt still running then is cut, and Do stops. A wait that would end at or
+// after the deadline ends Do there, since no attempt could run after it. A failure is returned as
+// *Error; when the deadline cut the last attempt, the error wraps context.DeadlineExceeded.
 func Do(ctx context.Context, b Backoff, classify Classifier, op func(context.Context) error) error {
 	b = b.withDefaults()
 	start := b.Clock.Now()
@@ -190,7 +209,10 @@ func Do(ctx context.Context, b Backoff, classify Classifier, op func(context.Con
 		deadline = d
 	}
 	for attempt := 1; ; attempt++ {
-		err := op(ctx)
+		actx, cancel := attemptContext(ctx, b.Clock, deadline)
+		err := op(actx)
+		cut := actx.Err()
+		cancel()
 		if err == nil {
 			return nil
 		}
@@ -199,10 +221,13 @@ func Do(ctx context.Context, b Backoff, classify Classifier, op func(context.Con
 			return &Error{Err: err, Kind: kind, Attempts: attempt, Elapsed: b.Clock.Now().Sub(start), Reason: reason, ctxErr: ctxErr}
 		}
 		switch {
+		case ctx.Err() != nil:
+			return fail(stopReason(ctx.Err()), ctx.Err())
+		case cut != nil:
+			// The attempt's context ended at the deadline while the caller's did not.
+			return fail(StopDeadline, cut)
 		case kind == Permanent:
 			return fail(StopPermanent, nil)
-		case ctx.Err() != nil:
-			return fail(StopCanceled, ctx.Err())
 		case b.MaxAttempts > 0 && attempt >= b.MaxAttempts:
 			return fail(StopAttempts, nil)
 		}
@@ -211,7 +236,26 @@ func Do(ctx context.Context, b Backoff, classify Classifier, op func(context.Con
 			return fail(StopDeadline, nil)
 		}
 		if serr := b.Clock.Sleep(ctx, min(b.Delay(attempt), remaining)); serr != nil {
-			return fail(StopCanceled, serr)
+			return fail(stopReason(serr), serr)
+		}
+		if !b.Clock.Now().Before(deadline) {
+			return fail(StopDeadline, nil)
 		}
 	}
+}
+
+// attemptContext is the context of one attempt: ctx ending at deadline when the clock can make one.
+func attemptContext(ctx context.Context, c Clock, deadline time.Time) (context.Context, context.CancelFunc) {
+	if dc, ok := c.(DeadlineClock); ok {
+		return dc.WithDeadline(ctx, deadline)
+	}
+	return ctx, func() {}
+}
+
+// stopReason is why Do stops when a context ended with err: its deadline, or a cancellation.
+func stopReason(err error) StopReason {
+	if errors.Is(err, context.DeadlineExceeded) {
+		return StopDeadline
+	}
+	return StopCanceled
 }

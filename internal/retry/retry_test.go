@@ -129,11 +129,12 @@ func TestDo(t *testing.T) {
 			wantReason: StopAttempts,
 		},
 		{
-			name:       "deadline: the last wait is cut to the deadline, then one last attempt",
+			// An attempt at the deadline would have no time left: Do gives up when the wait reaches it.
+			name:       "deadline: the last wait is cut to the deadline, and Do gives up there",
 			backoff:    Backoff{Initial: 2 * time.Second, Max: 8 * time.Second, Timeout: 10 * time.Second},
 			errs:       repeatErr(propagation, 100),
 			wantErr:    true,
-			wantCalls:  5,
+			wantCalls:  4,
 			wantSleeps: []time.Duration{time.Second, 2 * time.Second, 4 * time.Second, 3 * time.Second},
 			wantReason: StopDeadline,
 		},
@@ -193,8 +194,8 @@ func TestDoContextDeadlineIsEarlier(t *testing.T) {
 	err := Do(ctx, Backoff{Clock: clock, Rand: func() float64 { return 0.5 }, Initial: 20 * time.Second, Max: 20 * time.Second, Timeout: time.Hour},
 		ClassifierFunc(func(error) Kind { return Conflict }), failing(&calls, repeatErr(errGone, 100)...))
 	var re *Error
-	// Two waits of 10s, then the wait is cut to the 5s left, one last attempt, and no time is left.
-	if !errors.As(err, &re) || re.Reason != StopDeadline || calls != 4 || re.Kind != Conflict ||
+	// Two waits of 10s, then the wait is cut to the 5s left, and no time is left for an attempt.
+	if !errors.As(err, &re) || re.Reason != StopDeadline || calls != 3 || re.Kind != Conflict ||
 		fmt.Sprint(clock.sleeps) != "[10s 10s 5s]" {
 		t.Fatalf("err = %v, calls = %d, sleeps = %v", err, calls, clock.sleeps)
 	}

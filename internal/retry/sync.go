@@ -64,6 +64,8 @@ type cacheEntry[T any] struct {
 	done chan struct{}
 	val  T
 	err  error
+	// abandoned says that the load failed because its caller's context ended.
+	abandoned bool
 }
 
 // Get returns the cached value of key, loading it with load when there is none.
@@ -89,8 +91,9 @@ func (c *Cache[T]) Get(ctx context.Context, key string, load func(context.Contex
 			return zero, ctx.Err()
 		}
 		// A load that ended because its caller's context ended says nothing about this caller:
-		// try again with this caller's context.
-		if e.err != nil && (errors.Is(e.err, context.Canceled) || errors.Is(e.err, context.DeadlineExceeded)) && ctx.Err() == nil {
+		// try again with this caller's context. A load that gave up at its own deadline (a server
+		// that did not answer in time) is an answer for every waiter.
+		if e.err != nil && e.abandoned && ctx.Err() == nil {
 			continue
 		}
 		return e.val, e.err
@@ -110,6 +113,7 @@ func (c *Cache[T]) fill(ctx context.Context, key string, e *cacheEntry[T], load 
 		close(e.done)
 	}()
 	e.val, e.err = load(ctx)
+	e.abandoned = e.err != nil && ctx.Err() != nil
 }
 
 var errLoadPanicked = errors.New("loading the cached value panicked")
