@@ -5,15 +5,19 @@ package checks
 
 import (
 	"bytes"
+	"crypto/ecdsa"
+	"crypto/rsa"
 	"crypto/x509"
 	"encoding/pem"
 	"errors"
 	"fmt"
 	"net"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
 
+	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/certpem"
 	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/inputerr"
 	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/wording"
 )
@@ -47,14 +51,22 @@ const (
 	CertificateExpiry CertificateCheck = "expiry"
 	// CertificateChain: the leaf verifies up to a trusted root.
 	CertificateChain CertificateCheck = "chain"
+	// CertificateKey: every certificate given (the leaf, the intermediates, and the CA certificate the
+	// chain verifies up to) has an RSA key of at least MinRSAKeyBits bits or an EC key on P-256 or a
+	// larger curve.
+	CertificateKey CertificateCheck = "key"
 )
+
+// MinRSAKeyBits is the least size of an RSA key in a certificate chain, as the CA/Browser Forum's
+// Baseline Requirements ask of publicly trusted certificates; an EC key is on P-256 or a larger curve.
+const MinRSAKeyBits = 2048
 
 // CertificateProblem is one failed check: what is wrong, naming the host, date or issuer concerned,
 // and what to do.
 type CertificateProblem struct {
 	Check CertificateCheck
 	// Input is the input the problem belongs to: hostnames for coverage, min_remaining_days for expiry,
-	// certificate_chain_pem or ca_certificate_pem for the chain and the start of validity.
+	// certificate_chain_pem or ca_certificate_pem for the chain, the start of validity and a weak key.
 	Input string
 	// Host is the hostname not covered, for the coverage check; "" otherwise.
 	Host string
@@ -84,7 +96,7 @@ type CertificateReport struct {
 	// OK is true when every check passes: there are no problems.
 	OK bool
 	// Problems are the failed checks: coverage in the order of the hostnames, then the start of
-	// validity, expiry and the chain.
+	// validity, expiry, the chain, and the keys in the order of the certificates.
 	Problems []CertificateProblem
 }
 
@@ -97,7 +109,9 @@ type CertificateReport struct {
 // hostnames are the names clients connect to: a name is covered as crypto/x509's VerifyHostname
 // decides, as browsers do (case-insensitive; a wildcard covers exactly one label; IP addresses only by
 // IP SANs; the common name is never used). minRemainingDays is the least number of whole days the leaf
-// must stay valid after now.
+// must stay valid after now. A signature crypto/x509 refuses as insecure (SHA-1, MD5) fails the chain
+// under its own name, and a key weaker than MinRSAKeyBits or P-256 in any certificate given is a
+// problem of its own.
 //
 // A broken rule of the inputs (not PEM, a private key, no certificate, an invalid hostname, a negative
 // minimum) is an *inputerr.Error naming the input. A failed check is not an error: it is a problem of
@@ -143,11 +157,13 @@ func CheckCertificate(chainPEM, caPEM string, hostnames []string, minRemainingDa
 	}
 	r.Problems = append(r.Problems, validityProblems(leaf, now, minRemainingDays, r.RemainingDays)...)
 	c := chainCheck{chain: chain, roots: roots}
-	if p, ok := c.verify(now); ok {
+	verified, p, ok := c.verify(now)
+	if ok {
 		r.ChainsToCA = true
 	} else {
 		r.Problems = append(r.Problems, p)
 	}
+	r.Problems = append(r.Problems, c.keyProblems(verified)...)
 	for i := range r.Problems {
 		r.Problems[i].Detail = sentence(r.Problems[i].Detail)
 	}
@@ -214,7 +230,8 @@ const certificateHostRule = "a bare host name or IP address, as a client connect
 
 // CheckCertificateHostname checks one hostname to verify a certificate against: a host name (any case,
 // optionally with a trailing dot) or an IP address (IPv6 with or without brackets), without scheme,
-// user information, port, path, wildcard or whitespace. Unlike ParseHost, it accepts names under any
+// user information, port, path, wildcard or whitespace; a value whose last label is all digits must
+// be an IPv4 address in dotted decimal (CheckNumericHost), so "010.0.0.5" is refused. Unlike ParseHost, it accepts names under any
 // domain and IP addresses: it states what a certificate covers, not what an endpoint may be. A refusal
 // is an *inputerr.Error on hostnames.
 func CheckCertificateHostname(h string) error {
@@ -253,6 +270,9 @@ func CheckCertificateHostname(h string) error {
 		}
 		return fail("a wildcard is what a certificate names, not a host a client connects to; give each host, and a wildcard certificate covers those one label below its domain", suggestion)
 	}
+	if e := numericHost(h); e != nil {
+		return inputerr.New(CertificateHostnamesInput, summary, "%s", strings.TrimSuffix(e.Error(), "."))
+	}
 	return nil
 }
 
@@ -280,12 +300,8 @@ func parseCertificatesPEM(input, s string) ([]*x509.Certificate, error) {
 	}
 	// A private key is reported before anything else, whatever else the value holds, and only by its
 	// PEM type: the key itself is never repeated.
-	if kind, ok := privateKeyKind(s); ok {
-		return nil, inputerr.New(input, "Private Key Instead of Certificate",
-			"the value holds a private key (%s), not a certificate; this message does not repeat it. A private key never goes in %s "+
-				"(rule: PEM certificates only, each from \"-----BEGIN CERTIFICATE-----\" to \"-----END CERTIFICATE-----\"): remove it, and if the "+
-				"configuration has been shared or committed, treat the key as exposed and have the certificate reissued with a new key. Give e.g. %s",
-			kind, input, example)
+	if err := certpem.CheckNoPrivateKey(input, example, s); err != nil {
+		return nil, err
 	}
 	var certs []*x509.Certificate
 	rest := []byte(s)
@@ -334,25 +350,6 @@ func omitCA(input string) string {
 		return ", or leave ca_certificate_pem out to verify against the system roots"
 	}
 	return ""
-}
-
-// privateKeyKind finds a private key in a PEM value, complete or not, and names its PEM type.
-func privateKeyKind(s string) (string, bool) {
-	rest := []byte(s)
-	for {
-		block, r := pem.Decode(rest)
-		if block == nil {
-			break
-		}
-		rest = r
-		if strings.Contains(block.Type, "PRIVATE KEY") {
-			return fmt.Sprintf("a PEM block of type %q", block.Type), true
-		}
-	}
-	if strings.Contains(s, "PRIVATE KEY-----") {
-		return "a \"-----BEGIN ... PRIVATE KEY-----\" line", true
-	}
-	return "", false
 }
 
 func isCA(c *x509.Certificate) bool { return c.BasicConstraintsValid && c.IsCA }
@@ -450,7 +447,8 @@ func notCoveredDetail(leaf *x509.Certificate, host string) string {
 		}
 	}
 	wildcard := ""
-	if first, rest, ok := strings.Cut(name, "."); ok && first != "" && strings.Contains(rest, ".") {
+	// A wildcard is advised only under a DNS name: never under digits such as "0.0.5".
+	if first, rest, ok := strings.Cut(name, "."); ok && first != "" && strings.Contains(rest, ".") && numericHost(name) == nil {
 		wildcard = fmt.Sprintf(" (or the wildcard %q, which covers every host one label below %s)", "*."+rest, rest)
 	}
 	return msg + fmt.Sprintf(" Reissue the certificate with %q among its DNS names%s, or remove %q from hostnames if this certificate does not serve it.",
@@ -489,12 +487,12 @@ type chainCheck struct {
 }
 
 // verify verifies the leaf with the chain's other certificates as intermediates. It returns the
-// problem when it fails, and whether it passed.
+// chain it verified, leaf first, or the problem when it fails, and whether it passed.
 //
 // The leaf's own validity dates are judged by the expiry and not-yet-valid checks, so the chain is
 // verified at a moment the leaf is valid: now, or the nearest end of the leaf's validity period. An
 // expired intermediate or CA certificate still fails the chain.
-func (c chainCheck) verify(now time.Time) (CertificateProblem, bool) {
+func (c chainCheck) verify(now time.Time) ([]*x509.Certificate, CertificateProblem, bool) {
 	leaf := c.chain[0]
 	at := now
 	switch {
@@ -513,11 +511,11 @@ func (c chainCheck) verify(now time.Time) (CertificateProblem, bool) {
 			opts.Roots.AddCert(r)
 		}
 	}
-	_, err := leaf.Verify(opts)
+	chains, err := leaf.Verify(opts)
 	if err == nil {
-		return CertificateProblem{}, true
+		return chains[0], CertificateProblem{}, true
 	}
-	return c.problem(err, at), false
+	return nil, c.problem(err, at), false
 }
 
 // problem turns a verification error into a problem on the input that holds the certificate at fault.
@@ -532,6 +530,10 @@ func (c chainCheck) problem(err error, at time.Time) CertificateProblem {
 	var noRoots x509.SystemRootsError
 	switch {
 	case errors.As(err, &unknown):
+		top := orLeaf(unknown.Cert, leaf)
+		if alg := c.insecureSignature(top); alg != nil {
+			return c.insecureSignatureProblem(top, *alg)
+		}
 		if len(c.roots) > 0 {
 			p.Input = CACertificateInput
 		}
@@ -666,4 +668,95 @@ func (c chainCheck) invalidCertificate(e x509.CertificateInvalidError, w locatio
 			e, describeLeaf(c.chain[0]))
 	}
 	return fmt.Sprintf("%s is refused: %v. %s", what, e, fix)
+}
+
+func orLeaf(c, leaf *x509.Certificate) *x509.Certificate {
+	if c == nil {
+		return leaf
+	}
+	return c
+}
+
+// insecureSignature returns the algorithm of cert's signature when crypto/x509 refuses it as insecure
+// (SHA-1, MD5) against a certificate of its issuer's name among the given ones, or nil. Verification
+// then reports an unknown authority: no issuer whose signature it accepts.
+func (c chainCheck) insecureSignature(cert *x509.Certificate) *x509.InsecureAlgorithmError {
+	for _, issuer := range append(append([]*x509.Certificate{}, c.roots...), c.chain...) {
+		if issuer.Equal(cert) || !bytes.Equal(issuer.RawSubject, cert.RawIssuer) {
+			continue
+		}
+		var insecure x509.InsecureAlgorithmError
+		if errors.As(cert.CheckSignatureFrom(issuer), &insecure) {
+			return &insecure
+		}
+	}
+	return nil
+}
+
+// insecureSignatureProblem words a certificate signed with an algorithm that crypto/x509 refuses.
+func (c chainCheck) insecureSignatureProblem(cert *x509.Certificate, alg x509.InsecureAlgorithmError) CertificateProblem {
+	hash, instead := "SHA-1", "sha256WithRSAEncryption"
+	switch x509.SignatureAlgorithm(alg) {
+	case x509.MD5WithRSA:
+		hash = "MD5"
+	case x509.MD2WithRSA:
+		hash = "MD2"
+	case x509.ECDSAWithSHA1:
+		instead = "ecdsa-with-SHA256"
+	}
+	input := c.where(cert).input
+	if input == "" {
+		input = CertificateChainInput
+	}
+	return CertificateProblem{Check: CertificateChain, Input: input, Summary: "Certificate Signed With " + hash,
+		Detail: fmt.Sprintf("%s is signed by %q with %s (signature algorithm %s), which is insecure: signatures over %s hashes can be forged, "+
+			"so browsers and Go's crypto/x509 refuse them whoever signed, and the chain does not verify. "+
+			"Have it re-issued signed with SHA-256 (%s, e.g. `openssl x509 -req -sha256`) and give the new certificate in %s.",
+			c.describe(cert), cert.Issuer.String(), hash, x509.SignatureAlgorithm(alg), hash, instead, input)}
+}
+
+// keyProblems checks the key of every certificate of the chain as given and of the CA certificate the
+// verified chain ends at, in that order, each once. A certificate that no input holds (a system root)
+// is not the user's to replace and is not checked.
+func (c chainCheck) keyProblems(verified []*x509.Certificate) []CertificateProblem {
+	var out []CertificateProblem
+	var seen []*x509.Certificate
+	for _, cert := range append(append([]*x509.Certificate{}, c.chain...), verified...) {
+		if slices.ContainsFunc(seen, cert.Equal) {
+			continue
+		}
+		seen = append(seen, cert)
+		w := c.where(cert)
+		has, why := weakKey(cert)
+		if w.input == "" || has == "" {
+			continue
+		}
+		newKey := fmt.Sprintf("a new key (an RSA key of %d bits or more, `openssl req -newkey rsa:%d`, or an EC key on P-256, "+
+			"`openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256`)", MinRSAKeyBits, MinRSAKeyBits)
+		fix := fmt.Sprintf("Have it re-issued with %s and give the new certificate in %s.", newKey, w.input)
+		if w.input == CACertificateInput {
+			fix = fmt.Sprintf("Replace the CA with one that has %s, re-issue the certificates it signed, and give the new CA certificate in %s.", newKey, w.input)
+		}
+		out = append(out, CertificateProblem{Check: CertificateKey, Input: w.input, Summary: "Weak Certificate Key",
+			Detail: fmt.Sprintf("%s has %s (rule: RSA keys of at least %d bits, or EC keys on P-256, P-384 or P-521): %s. %s",
+				c.describe(cert), has, MinRSAKeyBits, why, fix)})
+	}
+	return out
+}
+
+// weakKey names cert's key and says why it is too weak, or returns "" when it is strong enough.
+func weakKey(cert *x509.Certificate) (has, why string) {
+	switch k := cert.PublicKey.(type) {
+	case *rsa.PublicKey:
+		if bits := k.N.BitLen(); bits < MinRSAKeyBits {
+			return fmt.Sprintf("a %d-bit RSA key", bits), fmt.Sprintf("an RSA key under %d bits can be broken with feasible effort, "+
+				"and publicly trusted CAs may not issue certificates for one (CA/Browser Forum Baseline Requirements)", MinRSAKeyBits)
+		}
+	case *ecdsa.PublicKey:
+		if p := k.Curve.Params(); p.BitSize < 256 {
+			return fmt.Sprintf("an EC key on %s", p.Name), fmt.Sprintf("%s gives less than 128 bits of security, and TLS signs with EC keys on P-256, P-384 "+
+				"and P-521 only (browsers and Go's crypto/tls cannot use a key on %s)", p.Name, p.Name)
+		}
+	}
+	return "", ""
 }

@@ -4,7 +4,9 @@
 package checks
 
 import (
+	"crypto"
 	"crypto/ecdsa"
+	"crypto/elliptic"
 	"crypto/x509"
 	"encoding/pem"
 	"net"
@@ -23,8 +25,10 @@ var certNow = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 // testCert is a certificate made for a test, with its key and PEM.
 type testCert struct {
 	cert *x509.Certificate
-	key  *ecdsa.PrivateKey
-	pem  string
+	key  *ecdsa.PrivateKey // nil for an RSA key
+	// signer is the key, whatever its kind.
+	signer crypto.Signer
+	pem    string
 }
 
 // certSpec describes a certificate to make: a CA when ca is set, else a TLS server certificate.
@@ -37,6 +41,11 @@ type certSpec struct {
 	notBefore, notAfter time.Time
 	// key, when set, is the key of the certificate (a CA re-created with the same name has another one).
 	key *ecdsa.PrivateKey
+	// rsaBits makes an RSA key of that many bits; curve an ECDSA key on that curve instead of P-256.
+	rsaBits int
+	curve   elliptic.Curve
+	// sigAlg is the algorithm the parent signs with, e.g. x509.SHA1WithRSA; the default follows its key.
+	sigAlg x509.SignatureAlgorithm
 }
 
 // makeCert signs spec with parent, or makes it self-signed when parent is nil; validity defaults to
@@ -51,11 +60,12 @@ func makeCert(t *testing.T, spec certSpec, parent *testCert) *testCert {
 	}
 	var p *testcert.Cert
 	if parent != nil {
-		p = &testcert.Cert{Cert: parent.cert, Key: parent.key, PEM: parent.pem}
+		p = &testcert.Cert{Cert: parent.cert, Key: parent.key, Signer: parent.signer, PEM: parent.pem}
 	}
 	c := testcert.New(t, testcert.Spec{CommonName: spec.cn, Organization: spec.org, DNSNames: spec.dns, IPAddresses: spec.ips,
-		CA: spec.ca, NotBefore: spec.notBefore, NotAfter: spec.notAfter, Key: spec.key}, p)
-	return &testCert{cert: c.Cert, key: c.Key, pem: c.PEM}
+		CA: spec.ca, NotBefore: spec.notBefore, NotAfter: spec.notAfter, Key: spec.key,
+		RSABits: spec.rsaBits, Curve: spec.curve, SignatureAlgorithm: spec.sigAlg}, p)
+	return &testCert{cert: c.Cert, key: c.Key, signer: c.Signer, pem: c.PEM}
 }
 
 // pemOf concatenates certificates' PEM, in order.

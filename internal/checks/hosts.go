@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"net/netip"
 	"sort"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -62,7 +63,7 @@ const (
 	HostRuleLabelHyphen   HostRule = "no hyphen at either end of a label"
 	HostRuleIDNA          HostRule = "labels valid under IDNA2008"
 	HostRuleSingleLabel   HostRule = "at least two labels"
-	HostRuleNumericTLD    HostRule = "top-level label not all digits"
+	HostRuleNumericTLD    HostRule = "last label not all digits, unless an IPv4 address in dotted decimal"
 	HostRuleUnknownSuffix HostRule = "known public suffix"
 	HostRulePublicSuffix  HostRule = "not a public suffix itself"
 )
@@ -396,9 +397,11 @@ func (c hostCheck) check(s string) *HostError {
 		return &HostError{Host: s, Rule: HostRuleSingleLabel,
 			Problem: "it is a single label, not a fully qualified domain name (a name in a domain under a top-level domain)"}
 	}
-	if tld := labels[len(labels)-1]; strings.Trim(tld, "0123456789") == "" {
-		return &HostError{Host: s, Rule: HostRuleNumericTLD,
-			Problem: fmt.Sprintf("its top-level label %q is all digits, which no top-level domain is", tld)}
+	if e := numericHost(s); e != nil {
+		if e.Suggestion == "" {
+			return e
+		}
+		return c.derived(e, e.Suggestion)
 	}
 	suffix, icann := publicsuffix.PublicSuffix(s)
 	if !c.domain && !icann && !strings.Contains(suffix, ".") && zoneOf(c.private, s) == "" {
@@ -576,6 +579,102 @@ func isASCII(s string) bool {
 		}
 	}
 	return true
+}
+
+// CheckNumericHost applies the rule that every input taking a host shares, whether or not it takes IP
+// addresses: a value whose last label is all digits is an IPv4 address in dotted decimal, or nothing.
+// It is no DNS name, since no top-level domain is all digits (RFC 3696 section 2) and browsers and
+// resolvers read such a name as an IPv4 address; and a dotted quad with a leading zero ("010.0.0.5")
+// is no address either, since some software reads that zero as octal and some as decimal. IP
+// addresses (IPv4 in dotted decimal, IPv6 with or without brackets) and values whose last label has
+// another character pass, and one trailing dot is ignored: the input's own rules judge them. A
+// refusal is a *HostError with rule HostRuleNumericTLD that names the address meant, when there is one.
+func CheckNumericHost(s string) error {
+	if e := numericHost(s); e != nil {
+		return e
+	}
+	return nil
+}
+
+// numericHost is CheckNumericHost's refusal, with the decimal address as the suggestion when s is a
+// dotted quad written with leading zeros.
+func numericHost(s string) *HostError {
+	name := strings.TrimSuffix(s, ".")
+	labels := strings.Split(name, ".")
+	last := labels[len(labels)-1]
+	if last == "" || !allDigits(last) || isIP(name) {
+		return nil
+	}
+	noName := fmt.Sprintf("nor is it a DNS name: its last label %q is all digits, which the last label of a DNS name never is "+
+		"(RFC 3696 section 2: no top-level domain is all digits, and browsers and resolvers read such a name as an IPv4 address)", last)
+	e := &HostError{Host: s, Rule: HostRuleNumericTLD}
+	numeric := true
+	for _, l := range labels {
+		numeric = numeric && allDigits(l)
+	}
+	switch {
+	case !numeric:
+		e.Problem = "it is not an IP address, " + noName
+	case len(labels) != 4:
+		e.Problem = fmt.Sprintf("it is not an IPv4 address, which is four numbers separated by dots (software reads shorter forms such as %q differently), %s",
+			"10.1", noName)
+	default:
+		dec, oct := decimalQuad(labels)
+		if dec == "" {
+			for _, l := range labels {
+				if n, err := strconv.Atoi(l); err != nil || n > 255 {
+					e.Problem = fmt.Sprintf("it is not an IPv4 address, since %q is above 255, %s", l, noName)
+					break
+				}
+			}
+			break
+		}
+		zero := ""
+		for _, l := range labels {
+			if len(l) > 1 && l[0] == '0' {
+				zero = l
+				break
+			}
+		}
+		e.Problem = fmt.Sprintf("it is not an IPv4 address, since %q has a leading zero, which some software reads as octal and some as decimal, %s", zero, noName)
+		e.fix, e.Suggestion = "Write the address in decimal without leading zeros", dec
+		if oct != "" && oct != dec {
+			e.hint = fmt.Sprintf("If the leading zeros meant octal, the address is %q.", oct)
+		}
+	}
+	return e
+}
+
+// decimalQuad reads four labels of digits as an IPv4 address written with leading zeros: in decimal,
+// and in octal as inet_aton reads a number that starts with 0. Each is "" when it is no address.
+func decimalQuad(labels []string) (dec, oct string) {
+	d, o := make([]string, 0, len(labels)), make([]string, 0, len(labels))
+	octal := true
+	for _, l := range labels {
+		n, err := strconv.ParseUint(l, 10, 8)
+		if err != nil {
+			return "", ""
+		}
+		d = append(d, strconv.FormatUint(n, 10))
+		base := 10
+		if len(l) > 1 && l[0] == '0' {
+			base = 8
+		}
+		m, err := strconv.ParseUint(l, base, 8)
+		if err != nil {
+			octal = false
+			continue
+		}
+		o = append(o, strconv.FormatUint(m, 10))
+	}
+	if octal {
+		oct = strings.Join(o, ".")
+	}
+	return strings.Join(d, "."), oct
+}
+
+func allDigits(s string) bool {
+	return s != "" && strings.Trim(s, "0123456789") == ""
 }
 
 // isIP reports whether s is an IPv4 or IPv6 address, with or without brackets and zone.

@@ -540,3 +540,59 @@ func FuzzPrivateDomainsParseHost(f *testing.F) {
 		}
 	})
 }
+
+// TestCheckNumericHost: every input that takes a host refuses a value whose last label is all digits
+// unless it is an IPv4 address in dotted decimal: the endpoint hosts (which take no address at all),
+// the private domains, and the bare rule that the other host inputs apply.
+func TestCheckNumericHost(t *testing.T) {
+	for _, h := range []string{"10.0.0.5", "0.0.0.0", "2001:db8::5", "[2001:db8::5]", "::ffff:10.0.0.5", "10.0.0.5.", "zenml.ml.example.com", "db-1", "1.2.3.4x", ""} {
+		if err := CheckNumericHost(h); err != nil {
+			t.Errorf("CheckNumericHost(%q): %v", h, err)
+		}
+	}
+	cases := []struct {
+		host, suggestion string
+		phrases          []string
+	}{
+		{"010.0.0.5", "10.0.0.5", []string{`since "010" has a leading zero, which some software reads as octal and some as decimal`,
+			`nor is it a DNS name: its last label "5" is all digits`, `RFC 3696 section 2`,
+			`Write the address in decimal without leading zeros: "10.0.0.5". If the leading zeros meant octal, the address is "8.0.0.5".`}},
+		{"192.168.001.010", "192.168.1.10", []string{`since "001" has a leading zero`, `the address is "192.168.1.8".`}},
+		{"10.0.0.09", "10.0.0.9", []string{`since "09" has a leading zero`, `: "10.0.0.9".`}},
+		{"10.0.0.300", "", []string{`since "300" is above 255`}},
+		{"10.5", "", []string{`which is four numbers separated by dots`}},
+		{"zenml.0.0.5", "", []string{`it is not an IP address, nor is it a DNS name: its last label "5" is all digits`}},
+	}
+	for _, c := range cases {
+		t.Run(c.host, func(t *testing.T) {
+			var he *HostError
+			if err := CheckNumericHost(c.host); !errors.As(err, &he) {
+				t.Fatalf("error %v, want a *HostError", err)
+			}
+			if he.Rule != HostRuleNumericTLD || he.Suggestion != c.suggestion {
+				t.Errorf("rule %q, suggestion %q; want %q, %q", he.Rule, he.Suggestion, HostRuleNumericTLD, c.suggestion)
+			}
+			for _, p := range c.phrases {
+				if !strings.Contains(he.Error(), p) {
+					t.Errorf("message %q\nwant ...%s...", he.Error(), p)
+				}
+			}
+		})
+	}
+	// An endpoint host takes no IP address: the decimal address is named, and refused in turn.
+	_, err := ParseHost("010.0.0.5")
+	var he *HostError
+	if !errors.As(err, &he) || he.Rule != HostRuleNumericTLD || he.Suggestion != "" {
+		t.Fatalf("ParseHost: %v", err)
+	}
+	for _, p := range []string{`"010" has a leading zero`, `and "10.0.0.5", the value with that fixed, is not valid either: it is an IP address`,
+		`give its fully qualified domain name, such as "zenml.ml.example.com"`} {
+		if !strings.Contains(err.Error(), p) {
+			t.Errorf("ParseHost: %q\nwant ...%s...", err, p)
+		}
+	}
+	var pe *PrivateDomainError
+	if err := ParsePrivateDomain("010.0.0.5"); !errors.As(err, &pe) || pe.Rule != HostRuleNumericTLD {
+		t.Errorf("ParsePrivateDomain: %v", err)
+	}
+}

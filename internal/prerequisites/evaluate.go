@@ -702,6 +702,8 @@ func (e *evaluator) tls() {
 				st = Fail
 			}
 			e.add(SectionTLS, "Validity", st, "%s", p.Detail)
+		case checks.CertificateKey:
+			e.add(SectionTLS, "Key strength", Fail, "%s", p.Detail)
 		}
 	}
 	if chainOK {
