@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/datasource/timeouts"
@@ -319,19 +320,40 @@ func (d *imageDataSource) resolve(ctx context.Context, m *imageDataSourceModel, 
 
 // addRegistryError reports an error of the registry client on attribute p: ref was being read.
 func addRegistryError(diags *diag.Diagnostics, p path.Path, ref string, err error) {
+	addRegistryErrorDoing(diags, p, "reading "+ref, err)
+}
+
+// addRegistryErrorDoing reports an error of the registry client on attribute p while doing something
+// ("copying A to B"): the summary names the operation that failed and the registry's error code.
+func addRegistryErrorDoing(diags *diag.Diagnostics, p path.Path, doing string, err error) {
 	var nf *oci.NotFoundError
 	var ae *oci.AuthError
 	var plain *oci.PlainHTTPError
+	f := oci.FailureOf(err)
+	op := ""
+	if f.Operation != "" && f.Operation != oci.OpResolve {
+		op = " " + f.Operation.Title()
+	}
 	summary := "Registry Not Readable"
 	switch {
 	case errors.As(err, &nf):
 		summary = "Image Not Found"
+	case errors.As(err, &ae) && ae.Status == http.StatusForbidden:
+		summary = "Registry Denied Access" + op
 	case errors.As(err, &ae):
-		summary = "Registry Refused Credentials"
+		summary = "Registry Refused Credentials" + op
 	case errors.As(err, &plain):
 		summary = "Plain HTTP Not Allowed"
+	case f.Operation != "":
+		summary = "Registry Error " + f.Operation.Title()
+		if f.Code == "" && f.Status != 0 {
+			summary += fmt.Sprintf(" (HTTP %d)", f.Status)
+		}
 	}
-	diags.AddAttributeError(p, summary, fmt.Sprintf("Attribute %s: reading %s: %s.", p, ref, strings.TrimSuffix(err.Error(), ".")))
+	if f.Code != "" {
+		summary += " (" + f.Code + ")"
+	}
+	diags.AddAttributeError(p, summary, fmt.Sprintf("Attribute %s: %s: %s.", p, doing, strings.TrimSuffix(err.Error(), ".")))
 }
 
 // imagesErrorSummary names the kind of an error of the images package, for a diagnostic summary.

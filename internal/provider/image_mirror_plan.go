@@ -5,15 +5,18 @@ package provider
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-framework/types/basetypes"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/images"
 	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/images/bundle"
@@ -62,16 +65,27 @@ func (r *imageMirrorResource) mirrorOf(ctx context.Context, m imageMirrorModel, 
 		diags.AddAttributeError(p, "Invalid Image Mirror", fmt.Sprintf("Attribute %s: %s.", p, err))
 		return oci.Mirror{}, false
 	}
+	if err := mirror.CheckTarget(); err != nil {
+		addInputError(diags, err)
+		return oci.Mirror{}, false
+	}
 	return mirror, true
 }
 
 // ModifyPlan reads the source at plan time: a new copy shows the digest it will copy, a tag that
-// moved since the last apply replaces the copy, and a copy changed in the target is copied again.
+// moved since the last apply replaces the copy, and a copy changed in the target is copied again. A
+// new copy reads its target tag too: a tag that names another image fails the plan unless adopted.
 func (r *imageMirrorResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
 	if req.Plan.Raw.IsNull() {
 		var state imageMirrorModel
 		resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-		if !resp.Diagnostics.HasError() && !state.KeepOnDestroy.ValueBool() {
+		switch {
+		case resp.Diagnostics.HasError() || state.KeepOnDestroy.ValueBool():
+		case state.Preexisting.ValueBool():
+			resp.Diagnostics.AddWarning("Image Copy Will Be Kept", fmt.Sprintf("keep_on_destroy is false, but %s named %s already "+
+				"when this resource was created (preexisting), and it was not adopted: it is not this resource's copy, so destroy "+
+				"leaves it in place.", state.TargetURI.ValueString(), state.Digest.ValueString()))
+		default:
 			resp.Diagnostics.AddWarning("Image Copy Will Be Deleted", fmt.Sprintf("keep_on_destroy is false: destroying this resource "+
 				"deletes the tag %s from the target registry (if it still names %s).", state.TargetURI.ValueString(), state.Digest.ValueString()))
 		}
@@ -97,6 +111,9 @@ func (r *imageMirrorResource) ModifyPlan(ctx context.Context, req resource.Modif
 	if state != nil && state.TargetURI.ValueString() != mirror.Target {
 		resp.RequiresReplace = append(resp.RequiresReplace, path.Root("target_uri"))
 	}
+	client, clientErr := r.data.registry.get()
+	timeout, d := plan.Timeouts.Read(ctx, defaultMirrorReadTimeout)
+	resp.Diagnostics.Append(d...)
 	var src oci.Descriptor
 	if !plan.SourceBundle.IsNull() {
 		item, ok := r.bundleItem(ctx, plan, &resp.Diagnostics)
@@ -106,14 +123,13 @@ func (r *imageMirrorResource) ModifyPlan(ctx context.Context, req resource.Modif
 		plan.SourceReference = types.StringValue(item.sourceURI)
 		src = item.desc
 	} else {
-		client, err := r.data.registry.get()
-		if err != nil {
-			// The registries are not known yet: the apply reads the source.
+		if clientErr != nil {
+			// The registries are not known yet: the apply reads the source and the target.
+			plan.Preexisting, plan.ReplacedDigest = types.BoolUnknown(), types.StringUnknown()
 			resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
 			return
 		}
-		timeout, d := plan.Timeouts.Read(ctx, defaultMirrorReadTimeout)
-		resp.Diagnostics.Append(d...)
+		var err error
 		if src, err = client.Resolve(ctx, mirror.Source, timeout); err != nil {
 			addRegistryError(&resp.Diagnostics, mirrorSourcePath(plan), mirror.Source, err)
 			return
@@ -133,28 +149,44 @@ func (r *imageMirrorResource) ModifyPlan(ctx context.Context, req resource.Modif
 	resp.Diagnostics.Append(d...)
 	plan.SourceDigest, plan.PlatformDigests = types.StringValue(src.Digest), digests
 	filtered := !config.Platforms.IsNull()
-	switch {
-	case state == nil || state.TargetURI.ValueString() != mirror.Target:
-		// A new copy.
+	newCopy := func() {
 		plan.Drift = types.StringValue("")
 		plan.Digest, plan.TargetURIByDigest = types.StringUnknown(), types.StringUnknown()
 		if !filtered {
 			plan.Digest = types.StringValue(src.Digest)
 			plan.TargetURIByDigest = types.StringValue(mirror.TargetRepository + "@" + src.Digest)
 		}
+	}
+	switch {
+	case state == nil:
+		// A new copy, or a replacement's create, which Terraform plans again without the prior state.
+		newCopy()
+		plan.Preexisting, plan.ReplacedDigest = types.BoolUnknown(), types.StringUnknown()
+		if clientErr == nil {
+			r.claimAtPlan(ctx, &plan, mirror, src, filtered, client, timeout, &resp.Diagnostics)
+		}
+	case state.TargetURI.ValueString() != mirror.Target:
+		newCopy()
+		plan.Preexisting, plan.ReplacedDigest = types.BoolUnknown(), types.StringUnknown()
 	case !state.SourceDigest.IsNull() && state.SourceDigest.ValueString() != src.Digest:
 		resp.RequiresReplace = append(resp.RequiresReplace, path.Root("source_digest"))
-		plan.Drift = types.StringValue("")
-		plan.Digest, plan.TargetURIByDigest = types.StringUnknown(), types.StringUnknown()
-		if !filtered {
-			plan.Digest = types.StringValue(src.Digest)
-			plan.TargetURIByDigest = types.StringValue(mirror.TargetRepository + "@" + src.Digest)
+		newCopy()
+		plan.Preexisting, plan.ReplacedDigest = types.BoolUnknown(), types.StringUnknown()
+		if !state.Preexisting.ValueBool() && state.Drift.ValueString() == "" && state.Digest.ValueString() != "" {
+			// The replacement writes the same tag, which names this resource's copy: its create may
+			// write over it (or find it deleted by the replacement's destroy).
+			r.data.replacedMirrors.Store(mirror.Target, state.Digest.ValueString())
 		}
 	default:
 		plan.Drift = types.StringValue("")
+		plan.Preexisting, plan.ReplacedDigest = state.Preexisting, state.ReplacedDigest
 		recopy := state.Drift.ValueString() != "" || !plan.Platforms.Equal(state.Platforms) ||
 			(state.SourceDigest.IsNull() && !copyHolds(*state, src, kept, filtered))
-		if state.Drift.ValueString() != "" {
+		if state.Preexisting.ValueBool() {
+			if !r.adoptAtPlan(&plan, *state, mirror, recopy, &resp.Diagnostics) {
+				return
+			}
+		} else if state.Drift.ValueString() != "" {
 			resp.Diagnostics.AddWarning("Image Copy Will Be Restored", fmt.Sprintf("%s was changed in the target registry since the "+
 				"last apply: %s. The apply copies %s (%s) to it again.", mirror.Target, state.Drift.ValueString(), mirror.Source, src.Digest))
 		}
@@ -169,6 +201,105 @@ func (r *imageMirrorResource) ModifyPlan(ctx context.Context, req resource.Modif
 		}
 	}
 	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
+}
+
+// claimAtPlan reads the target tag of a new copy and decides what the copy does with it (see
+// oci.ClaimTag): preexisting and replaced_digest are then known in the plan, with a warning when
+// the copy takes something over, or the plan fails when the tag names another image. A target that
+// cannot be read is left to the apply.
+func (r *imageMirrorResource) claimAtPlan(ctx context.Context, plan *imageMirrorModel, mirror oci.Mirror, src oci.Descriptor,
+	filtered bool, client *oci.Client, timeout time.Duration, diags *diag.Diagnostics) {
+	found, err := client.TagDigest(ctx, mirror.Target, timeout)
+	if err != nil {
+		tflog.Warn(ctx, "the target tag cannot be read at plan time; the apply reads it before it writes", map[string]any{
+			"target": mirror.Target, "error": err.Error()})
+		return
+	}
+	if old, ok := r.data.replacedMirrors.Load(mirror.Target); ok && (found == "" || found == old) {
+		// The copy this one replaces.
+		plan.Preexisting, plan.ReplacedDigest = types.BoolValue(false), types.StringValue("")
+		return
+	}
+	want := src.Digest
+	if found != "" && filtered {
+		// The digest of the filtered index, to compare with the tag's.
+		var platforms []string
+		diags.Append(plan.Platforms.ElementsAs(ctx, &platforms, false)...)
+		w, err := client.Planned(ctx, mirror.Pinned(src.Digest), platforms, timeout)
+		if err != nil {
+			addRegistryError(diags, mirrorSourcePath(*plan), mirror.Source, err)
+			return
+		}
+		want = w.Digest
+		plan.Digest, plan.TargetURIByDigest = types.StringValue(want), types.StringValue(mirror.TargetRepository+"@"+want)
+	}
+	claim, err := oci.ClaimTag(mirror.Target, found, want, plan.AdoptExisting.ValueBool())
+	if err != nil {
+		addTagConflict(diags, err, mirror.Target)
+		return
+	}
+	plan.Preexisting, plan.ReplacedDigest = types.BoolValue(claim.Preexisting), types.StringValue(claim.Replaced)
+	addClaimWarning(diags, mirror.Target, claim, want)
+}
+
+// addClaimWarning says what a new copy does with a tag that exists.
+func addClaimWarning(diags *diag.Diagnostics, target string, claim oci.Claim, want string) {
+	switch {
+	case claim.Preexisting:
+		diags.AddWarning("Image Already in Target", fmt.Sprintf("%s names %s already, the image this resource copies, but this "+
+			"resource did not write it: it may be someone else's copy, or that of an apply that was interrupted before it saved its "+
+			"state, and nothing tells them apart. It is recorded as preexisting: nothing is written, and destroy leaves it in place "+
+			"whatever keep_on_destroy says. To make it this resource's copy, set adopt_existing = true.", target, want))
+	case claim.Replaced != "" && claim.Replaced != want:
+		diags.AddWarning("Image Tag Will Be Replaced", fmt.Sprintf("adopt_existing is true: %s names %s, another image, which the "+
+			"copy (%s) replaces. replaced_digest records it.", target, claim.Replaced, want))
+	case claim.Replaced != "":
+		diags.AddWarning("Image Copy Will Be Adopted", fmt.Sprintf("adopt_existing is true: %s names %s already, the image this "+
+			"resource copies; it becomes this resource's copy, and replaced_digest records it.", target, want))
+	}
+}
+
+// adoptAtPlan plans an existing copy that was preexisting: adopt_existing takes it over in place;
+// without it, a plan that would write the tag fails. It returns false when it added an error.
+func (r *imageMirrorResource) adoptAtPlan(plan *imageMirrorModel, state imageMirrorModel, mirror oci.Mirror, recopy bool, diags *diag.Diagnostics) bool {
+	if plan.AdoptExisting.ValueBool() {
+		plan.Preexisting, plan.ReplacedDigest = types.BoolValue(false), state.Digest
+		diags.AddWarning("Image Copy Will Be Adopted", fmt.Sprintf("adopt_existing is true: %s, which named %s already when this "+
+			"resource was created, becomes this resource's copy; replaced_digest records it.", mirror.Target, state.Digest.ValueString()))
+		return true
+	}
+	if !recopy {
+		return true
+	}
+	why := "the copy would be written again"
+	if state.Drift.ValueString() != "" {
+		why = state.Drift.ValueString()
+	}
+	p := path.Root("adopt_existing")
+	diags.AddAttributeError(p, "Image Tag Not Owned", fmt.Sprintf("Attribute %s: %s named %s already when this resource was created "+
+		"(preexisting), so it is not this resource's copy, and %s; the provider does not write over a tag it does not own. Set "+
+		"adopt_existing = true to take the tag over and copy into it.", p, mirror.Target, state.Digest.ValueString(), why))
+	return false
+}
+
+// addTagConflict reports a target tag that names another image than the copy (*oci.TagConflictError).
+func addTagConflict(diags *diag.Diagnostics, err error, target string) {
+	var tc *oci.TagConflictError
+	if !errors.As(err, &tc) {
+		addRegistryError(diags, path.Root("target_registry"), target, err)
+		return
+	}
+	p := path.Root("target_registry")
+	if tc.Changed {
+		diags.AddAttributeError(p, "Image Tag Changed Since Plan", fmt.Sprintf("Attribute %s: %s. Plan again: the new plan shows "+
+			"what the tag names now.", p, tc))
+		return
+	}
+	diags.AddAttributeError(p, "Image Tag Taken", fmt.Sprintf("Attribute %s: %s names %s, an image this resource did not write; "+
+		"the copy would write %s over it, so nothing is written. Either import the image that is there, to manage it from now on "+
+		"(terraform import <address> %s; the next apply copies the source into it, an update shown in the plan, unless it holds "+
+		"the same image), or set adopt_existing = true to replace it with the copy: the plan then shows the digest replaced in "+
+		"replaced_digest, and the state keeps it.", p, tc.Reference, tc.Found, tc.Want, tc.Reference))
 }
 
 // copyHolds reports whether an imported copy (no source digest recorded) is already what a copy of

@@ -30,16 +30,63 @@ func (r *imageMirrorResource) Create(ctx context.Context, req resource.CreateReq
 	}
 	timeout, d := plan.Timeouts.Create(ctx, defaultMirrorCopyTimeout)
 	resp.Diagnostics.Append(d...)
-	r.copy(ctx, &plan, !config.Platforms.IsNull(), timeout, &resp.Diagnostics)
+	r.copy(ctx, &plan, !config.Platforms.IsNull(), true, timeout, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
 
+// tagRule is what a new copy may find at its target tag: what the plan saw there (preexisting,
+// replaced_digest), or, when the plan could not read it, what is there now, decided by oci.ClaimTag
+// (a tag that names another image is an error then, unless adopted). want is the digest the copy
+// writes, "" while it is not known (a filtered copy whose target the plan did not read). The old
+// copy of a replacement may be there too. ok is false when it added an error.
+func (r *imageMirrorResource) tagRule(ctx context.Context, m *imageMirrorModel, mirror oci.Mirror, client *oci.Client, want func() (string, error),
+	timeout time.Duration, diags *diag.Diagnostics) (*oci.TagRule, bool) {
+	rule := &oci.TagRule{}
+	if old, ok := r.data.replacedMirrors.Load(mirror.Target); ok {
+		rule.Also, _ = old.(string)
+	}
+	if !m.Preexisting.IsUnknown() && !m.ReplacedDigest.IsUnknown() {
+		switch {
+		case m.Preexisting.ValueBool():
+			rule.Expect = m.Digest.ValueString()
+		default:
+			rule.Expect = m.ReplacedDigest.ValueString()
+		}
+		return rule, true
+	}
+	found, err := client.TagDigest(ctx, mirror.Target, timeout)
+	if err != nil {
+		addRegistryError(diags, path.Root("target_registry"), mirror.Target, err)
+		return nil, false
+	}
+	m.Preexisting, m.ReplacedDigest = types.BoolValue(false), types.StringValue("")
+	if found == "" || found == rule.Also {
+		rule.Expect = found
+		return rule, true
+	}
+	w, err := want()
+	if err != nil {
+		addRegistryError(diags, mirrorSourcePath(*m), mirror.Source, err)
+		return nil, false
+	}
+	claim, err := oci.ClaimTag(mirror.Target, found, w, m.AdoptExisting.ValueBool())
+	if err != nil {
+		addTagConflict(diags, err, mirror.Target)
+		return nil, false
+	}
+	addClaimWarning(diags, mirror.Target, claim, w)
+	m.Preexisting, m.ReplacedDigest = types.BoolValue(claim.Preexisting), types.StringValue(claim.Replaced)
+	rule.Expect = found
+	return rule, true
+}
+
 // copy copies the source of m to its target and records the outcome in m. The source digest that
-// the plan showed, when it is known, is what is copied, even if the tag moved since the plan.
-func (r *imageMirrorResource) copy(ctx context.Context, m *imageMirrorModel, filtered bool, timeout time.Duration, diags *diag.Diagnostics) {
+// the plan showed, when it is known, is what is copied, even if the tag moved since the plan. A new
+// copy (create) writes its tag only as tagRule allows; an existing one restores its own tag.
+func (r *imageMirrorResource) copy(ctx context.Context, m *imageMirrorModel, filtered, create bool, timeout time.Duration, diags *diag.Diagnostics) {
 	mirror, ok := r.mirrorOf(ctx, *m, diags)
 	if !ok {
 		if !diags.HasError() {
@@ -52,7 +99,7 @@ func (r *imageMirrorResource) copy(ctx context.Context, m *imageMirrorModel, fil
 		return
 	}
 	if !m.SourceBundle.IsNull() {
-		r.push(ctx, m, mirror, client, timeout, diags)
+		r.push(ctx, m, mirror, client, create, timeout, diags)
 		return
 	}
 	src := mirror.Source
@@ -63,12 +110,25 @@ func (r *imageMirrorResource) copy(ctx context.Context, m *imageMirrorModel, fil
 	if filtered {
 		diags.Append(m.Platforms.ElementsAs(ctx, &filters, false)...)
 	}
+	var rule *oci.TagRule
+	if create {
+		want := func() (string, error) {
+			d, err := client.Planned(ctx, src, filters, timeout)
+			return d.Digest, err
+		}
+		if rule, ok = r.tagRule(ctx, m, mirror, client, want, timeout, diags); !ok {
+			return
+		}
+	}
 	ctx = tflog.SetField(ctx, "source", src)
 	ctx = tflog.SetField(ctx, "target", mirror.Target)
-	res, err := client.Copy(ctx, src, mirror.Target, oci.CopyOptions{Platforms: filters, Timeout: timeout, Progress: logProgress(ctx, "copying image")})
+	res, err := client.Copy(ctx, src, mirror.Target, oci.CopyOptions{Platforms: filters, Timeout: timeout, Progress: logProgress(ctx, "copying image"), Tag: rule})
 	if err != nil {
 		addCopyError(diags, mirrorSourcePath(*m), src, mirror.Target, err)
 		return
+	}
+	if res.Before == res.Target.Digest {
+		tflog.Info(ctx, "the target named the image already: nothing was written", map[string]any{"digest": res.Target.Digest})
 	}
 	tflog.Info(ctx, "image copied", map[string]any{"digest": res.Target.Digest, "bytes_uploaded": res.BytesDone,
 		"blobs_uploaded": res.BlobsUploaded, "blobs_skipped": res.BlobsSkipped})
@@ -102,7 +162,7 @@ func recordCopy(ctx context.Context, m *imageMirrorModel, mirror oci.Mirror, sou
 
 // push copies the source_bundle item of m from the bundle's layout to its target: the digest the plan
 // showed, which must still be the one the bundle records.
-func (r *imageMirrorResource) push(ctx context.Context, m *imageMirrorModel, mirror oci.Mirror, client *oci.Client, timeout time.Duration, diags *diag.Diagnostics) {
+func (r *imageMirrorResource) push(ctx context.Context, m *imageMirrorModel, mirror oci.Mirror, client *oci.Client, create bool, timeout time.Duration, diags *diag.Diagnostics) {
 	item, ok := r.bundleItem(ctx, *m, diags)
 	if !ok {
 		return
@@ -115,6 +175,28 @@ func (r *imageMirrorResource) push(ctx context.Context, m *imageMirrorModel, mir
 	}
 	ctx = tflog.SetField(ctx, "source", mirror.Source)
 	ctx = tflog.SetField(ctx, "target", mirror.Target)
+	if create {
+		want := func() (string, error) { return item.desc.Digest, nil }
+		rule, ok := r.tagRule(ctx, m, mirror, client, want, timeout, diags)
+		if !ok {
+			return
+		}
+		// A push from a layout reads the tag here, before it sends anything.
+		found, err := client.TagDigest(ctx, mirror.Target, timeout)
+		if err != nil {
+			addRegistryError(diags, path.Root("target_registry"), mirror.Target, err)
+			return
+		}
+		if err := rule.Check(mirror.Target, found, item.desc.Digest); err != nil {
+			addTagConflict(diags, err, mirror.Target)
+			return
+		}
+		if found == item.desc.Digest {
+			tflog.Info(ctx, "the target named the image already: nothing was written", map[string]any{"digest": found})
+			recordCopy(ctx, m, mirror, item.sourceURI, oci.CopyResult{Source: item.desc, Target: item.desc, Before: found}, false, diags)
+			return
+		}
+	}
 	res, err := client.Push(ctx, item.layout, item.desc.Digest, mirror.Target, oci.CopyOptions{Timeout: timeout, Progress: logProgress(ctx, "pushing from the bundle")})
 	if err != nil {
 		addCopyError(diags, path.Root("source_bundle"), mirror.Source, mirror.Target, err)
@@ -130,14 +212,17 @@ func (r *imageMirrorResource) push(ctx context.Context, m *imageMirrorModel, mir
 func addCopyError(diags *diag.Diagnostics, p path.Path, src, dst string, err error) {
 	var pe *oci.PlatformError
 	var ve *oci.VerifyError
+	var tc *oci.TagConflictError
 	switch {
+	case errors.As(err, &tc):
+		addTagConflict(diags, err, dst)
 	case errors.As(err, &pe):
 		diags.AddAttributeError(path.Root("platforms"), "Platform Not in Source Image", fmt.Sprintf("Attribute platforms: %s.", err))
 	case errors.As(err, &ve):
 		diags.AddAttributeError(p, "Image Copy Not Verified", fmt.Sprintf("Attribute %s: copying %s to %s: %s. Something else wrote "+
 			"the tag during the copy; apply again to copy it once more.", p, src, dst, err))
 	default:
-		addRegistryError(diags, p, src+" to "+dst, err)
+		addRegistryErrorDoing(diags, p, "copying "+src+" to "+dst, err)
 	}
 }
 
@@ -175,6 +260,16 @@ func (r *imageMirrorResource) Read(ctx context.Context, req resource.ReadRequest
 		resp.Diagnostics.Append(d...)
 		state.PlatformDigests, state.Platforms = digests, list
 	}
+	// States written before these attributes existed: the copy was written by this resource.
+	if state.AdoptExisting.IsNull() {
+		state.AdoptExisting = types.BoolValue(false)
+	}
+	if state.Preexisting.IsNull() {
+		state.Preexisting = types.BoolValue(false)
+	}
+	if state.ReplacedDigest.IsNull() {
+		state.ReplacedDigest = types.StringValue("")
+	}
 	state.Drift = types.StringValue("")
 	if now.Digest != state.Digest.ValueString() {
 		state.Drift = types.StringValue(fmt.Sprintf("the tag names %s, not the copied %s", now.Digest, state.Digest.ValueString()))
@@ -200,7 +295,7 @@ func (r *imageMirrorResource) Update(ctx context.Context, req resource.UpdateReq
 	if recopy {
 		timeout, d := plan.Timeouts.Update(ctx, defaultMirrorCopyTimeout)
 		resp.Diagnostics.Append(d...)
-		r.copy(ctx, &plan, !config.Platforms.IsNull(), timeout, &resp.Diagnostics)
+		r.copy(ctx, &plan, !config.Platforms.IsNull(), false, timeout, &resp.Diagnostics)
 		if resp.Diagnostics.HasError() {
 			return
 		}
@@ -215,8 +310,17 @@ func (r *imageMirrorResource) Delete(ctx context.Context, req resource.DeleteReq
 		return
 	}
 	target := state.TargetURI.ValueString()
-	if state.KeepOnDestroy.ValueBool() {
+	switch {
+	case state.Preexisting.ValueBool():
+		if !state.KeepOnDestroy.ValueBool() {
+			resp.Diagnostics.AddWarning("Image Copy Kept", fmt.Sprintf("%s was not deleted: it named %s already when this resource was "+
+				"created (preexisting), and it was not adopted, so it is not this resource's copy. Delete the tag with the registry's "+
+				"own tools if nobody needs it.", target, state.Digest.ValueString()))
+		}
+		return
+	case state.KeepOnDestroy.ValueBool():
 		tflog.Info(ctx, "keep_on_destroy: the image copy stays in the target registry", map[string]any{"target": target})
+		r.leftInPlace(state)
 		return
 	}
 	timeout, d := state.Timeouts.Delete(ctx, defaultMirrorDeleteTimeout)
@@ -231,9 +335,17 @@ func (r *imageMirrorResource) Delete(ctx context.Context, req resource.DeleteReq
 		resp.Diagnostics.AddAttributeError(path.Root("keep_on_destroy"), "Image Copy Not Deleted", fmt.Sprintf("Attribute keep_on_destroy: "+
 			"deleting %s: %s. Delete the tag with the registry's own tools, or set keep_on_destroy = true, apply, and destroy again.", target, err))
 	case err != nil:
-		addRegistryError(&resp.Diagnostics, path.Root("keep_on_destroy"), target, err)
+		addRegistryErrorDoing(&resp.Diagnostics, path.Root("keep_on_destroy"), "deleting "+target, err)
 	case out.Kept != "":
 		resp.Diagnostics.AddWarning("Image Copy Kept", fmt.Sprintf("%s was not deleted: %s.", target, out.Kept))
+	}
+}
+
+// leftInPlace records that destroy left the copy of state in place, naming its digest: a
+// replacement's create, which Terraform applies without the prior state, may write over it.
+func (r *imageMirrorResource) leftInPlace(state imageMirrorModel) {
+	if r.data != nil && state.Digest.ValueString() != "" && state.Drift.ValueString() == "" {
+		r.data.replacedMirrors.Store(state.TargetURI.ValueString(), state.Digest.ValueString())
 	}
 }
 
@@ -259,7 +371,8 @@ func (r *imageMirrorResource) ImportState(ctx context.Context, req resource.Impo
 	m := imageMirrorModel{
 		ID: types.StringValue(req.ID), TargetURI: types.StringValue(req.ID), TargetRegistry: types.StringValue(registry),
 		SourceURI: types.StringNull(), Image: types.ObjectNull(mirrorImageAttrTypes), SourceBundle: types.ObjectNull(mirrorBundleAttrTypes),
-		KeepOnDestroy:   types.BoolValue(true),
+		KeepOnDestroy: types.BoolValue(true), AdoptExisting: types.BoolValue(false),
+		Preexisting: types.BoolValue(false), ReplacedDigest: types.StringValue(""),
 		Timeouts:        timeouts.Value{Object: types.ObjectNull(timeoutsAllAttrTypes)},
 		SourceReference: types.StringNull(), SourceDigest: types.StringNull(), Digest: types.StringNull(),
 		TargetURIByDigest: types.StringNull(), PlatformDigests: types.MapNull(types.StringType),

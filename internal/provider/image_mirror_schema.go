@@ -54,6 +54,7 @@ type imageMirrorModel struct {
 	TargetRegistry    types.String   `tfsdk:"target_registry"`
 	Platforms         types.List     `tfsdk:"platforms"`
 	KeepOnDestroy     types.Bool     `tfsdk:"keep_on_destroy"`
+	AdoptExisting     types.Bool     `tfsdk:"adopt_existing"`
 	Timeouts          timeouts.Value `tfsdk:"timeouts"`
 	SourceReference   types.String   `tfsdk:"source_reference"`
 	SourceDigest      types.String   `tfsdk:"source_digest"`
@@ -62,6 +63,8 @@ type imageMirrorModel struct {
 	TargetURIByDigest types.String   `tfsdk:"target_uri_by_digest"`
 	PlatformDigests   types.Map      `tfsdk:"platform_digests"`
 	Drift             types.String   `tfsdk:"drift"`
+	Preexisting       types.Bool     `tfsdk:"preexisting"`
+	ReplacedDigest    types.String   `tfsdk:"replaced_digest"`
 }
 
 // mirrorImageModel is the image attribute: a ZenML Pro image as zenmlpro_image names it.
@@ -122,6 +125,9 @@ func (r *imageMirrorResource) Schema(ctx context.Context, _ resource.SchemaReque
 			"with every platform of a multi-platform image (or those in `platforms`), blobs streamed from registry to registry " +
 			"(those the target has already are skipped), and verified: the target must then name the source's digest, platform " +
 			"by platform when filtered. The state records the source reference, both digests and the digest of each platform.\n\n" +
+			"A copy never takes over a tag it did not write: a target tag that names another image fails the plan (and the apply, " +
+			"read again right before the manifest is written) unless `adopt_existing = true`; a tag that names the same image " +
+			"already is recorded as `preexisting` and never deleted. A target that is the source's own repository fails the plan.\n\n" +
 			"The source is read at plan time: a tag that moved since the last apply shows as a replacement (`source_digest` " +
 			"forces it), and the apply copies exactly the digest the plan showed. A copy changed in the target registry since " +
 			"the last apply shows as `drift` and is copied again; a deleted copy is created again. Destroy leaves the copy in " +
@@ -221,6 +227,17 @@ func (r *imageMirrorResource) Schema(ctx context.Context, _ resource.SchemaReque
 					"the image) is asked to only when no other tag names the image, and the copy is kept, with a warning, otherwise. " +
 					"Defaults to `true`.",
 			},
+			"adopt_existing": schema.BoolAttribute{
+				Optional: true,
+				Computed: true,
+				Default:  booldefault.StaticBool(false),
+				MarkdownDescription: "When the target tag exists already at create time, take it over instead of failing: a tag that names " +
+					"another image is replaced by the copy, and a tag that names the same image becomes this resource's copy. The plan " +
+					"shows the digest taken over in `replaced_digest` with a warning, and the apply writes the tag only while it still " +
+					"names that digest. Without it, a tag that names another image fails the plan with both digests, and a tag that names " +
+					"the same image is recorded as `preexisting` and kept on destroy. Setting it later on a `preexisting` copy takes that " +
+					"copy over in place. Defaults to `false`.",
+			},
 			"timeouts": timeouts.AttributesAll(ctx),
 			"source_reference": schema.StringAttribute{
 				Computed:            true,
@@ -249,6 +266,19 @@ func (r *imageMirrorResource) Schema(ctx context.Context, _ resource.SchemaReque
 				Computed:    true,
 				MarkdownDescription: "The digest of each copied platform's image, keyed `os/architecture[/variant]`, equal in the source " +
 					"and the target. Empty for a single-platform image.",
+			},
+			"preexisting": schema.BoolAttribute{
+				Computed: true,
+				MarkdownDescription: "True when the target tag already named the image this resource copies when the resource was created, " +
+					"and `adopt_existing` was not set: the resource wrote nothing and does not own the image, so destroy leaves it in " +
+					"place, with a warning, whatever `keep_on_destroy` says. This is also what an apply that was interrupted after " +
+					"writing the tag leaves for the next apply, since nothing then tells that copy from someone else's. False when this " +
+					"resource wrote the tag, adopted it, or was imported.",
+			},
+			"replaced_digest": schema.StringAttribute{
+				Computed: true,
+				MarkdownDescription: "The digest the target tag named when this resource took it over with `adopt_existing`: another " +
+					"image, which the copy replaced, or the copied image itself, which it kept. Empty when the resource took nothing over.",
 			},
 			"drift": schema.StringAttribute{
 				Computed: true,

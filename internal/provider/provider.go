@@ -77,6 +77,11 @@ type providerData struct {
 	// state, and that create must not refuse the user for holding the old database, which the
 	// replacement's destroy handles first.
 	replacedUsers sync.Map
+	// replacedMirrors records the image copies whose replacement writes the same tag (key: the
+	// target reference, value: the old copy's digest), from the replacement's plan and from the
+	// destroy that leaves the old copy: Terraform plans and applies a replacement's create without
+	// the prior state, and that create must not refuse the tag for naming the old copy.
+	replacedMirrors sync.Map
 }
 
 type providerModel struct {

@@ -239,27 +239,49 @@ func (e *AuthError) Error() string {
 
 func (e *AuthError) Unwrap() error { return e.Err }
 
-// explain turns the last error of a call into one of the package's errors where it can.
+// explain turns the last error of a call into one of the package's errors where it can: a missing
+// manifest is a *NotFoundError, a refused login an *AuthError, any other failed request a
+// *RegistryError that says which operation failed and with which error code of the registry. The
+// errors of the copy itself (*TagConflictError, *PlatformError, *VerifyError) are returned as they are.
 func (c *Client) explain(r name.Reference, err error) error {
 	var re *retry.Error
 	if errors.As(err, &re) && re.Reason == retry.StopPermanent {
 		err = re.Err
 	}
-	switch status := statusOf(err); status {
-	case http.StatusNotFound:
-		return &NotFoundError{Reference: r.Name(), Err: err}
-	case http.StatusUnauthorized, http.StatusForbidden:
-		host := r.Context().RegistryStr()
-		return &AuthError{Reference: r.Name(), Host: host, Credentials: c.auth.describe(host), Status: status, Err: err}
+	var conflict *TagConflictError
+	var pe *PlatformError
+	var ve *VerifyError
+	switch {
+	case errors.As(err, &conflict):
+		return conflict
+	case errors.As(err, &pe):
+		return pe
+	case errors.As(err, &ve):
+		return ve
 	}
-	if strings.Contains(err.Error(), "MANIFEST_UNKNOWN") || strings.Contains(err.Error(), "NAME_UNKNOWN") {
-		return &NotFoundError{Reference: r.Name(), Err: err}
+	f := FailureOf(err)
+	ref, host := r.Name(), r.Context().RegistryStr()
+	if f.Repository != "" && f.Host+"/"+f.Repository != r.Context().Name() {
+		// The request was about another repository than r: the target of a copy, say.
+		ref, host = f.Host+"/"+f.Repository, f.Host
+	}
+	manifest := f.Operation == OpResolve || f.Operation == ""
+	switch status := statusOf(err); {
+	case status == http.StatusUnauthorized || status == http.StatusForbidden:
+		return &AuthError{Reference: ref, Host: host, Credentials: c.auth.describe(host), Status: status, Err: err}
+	case manifest && (status == http.StatusNotFound || strings.Contains(f.Code, "MANIFEST_UNKNOWN") || strings.Contains(f.Code, "NAME_UNKNOWN")):
+		return &NotFoundError{Reference: ref, Err: err}
+	case f.Operation == "" && (strings.Contains(err.Error(), "MANIFEST_UNKNOWN") || strings.Contains(err.Error(), "NAME_UNKNOWN")):
+		return &NotFoundError{Reference: ref, Err: err}
 	}
 	var unknownAuthority x509.UnknownAuthorityError
 	if errors.As(err, &unknownAuthority) || strings.Contains(err.Error(), "x509: certificate signed by unknown authority") {
-		host := r.Context().RegistryStr()
-		return fmt.Errorf("resolving %s: %w; if %s has a certificate of an internal CA, give that CA's certificate in "+
-			"registries = { %q = { ca_certificate = file(\"ca.pem\") } }", r.Name(), err, host, host)
+		what := string(f.Operation)
+		if what == "" || f.Operation == OpConnect {
+			what = "reaching"
+		}
+		return fmt.Errorf("%s %s: %w; if %s has a certificate of an internal CA, give that CA's certificate in "+
+			"registries = { %q = { ca_certificate = file(\"ca.pem\") } }", what, ref, err, host, host)
 	}
-	return fmt.Errorf("resolving %s: %w", r.Name(), err)
+	return &RegistryError{Failure: f, Reference: ref, Err: err}
 }

@@ -28,6 +28,10 @@ type CopyOptions struct {
 	// Progress, when set, is called as blobs and bytes are written (every 8 MiB and at the end of
 	// each blob) and once at the end; calls are made one at a time.
 	Progress func(Progress)
+	// Tag, when set, is what the target tag may name when the copy writes it: anything else stops the
+	// copy with a *TagConflictError before the first blob is sent, or before the manifest is written.
+	// Without it the copy writes over whatever the tag names.
+	Tag *TagRule
 }
 
 // DefaultCopyTimeout bounds a copy when the caller gives no timeout.
@@ -48,6 +52,9 @@ type CopyResult struct {
 	// Target is what the target reference names after the copy: equal to Source unless Platforms
 	// filtered an index, and then an index of the kept platforms, each with its source digest.
 	Target Descriptor
+	// Before is the digest the target tag named when the copy first looked, "" for nothing. When it
+	// is Target's digest, the copy wrote nothing: the target held the image already.
+	Before string
 	Progress
 }
 
@@ -97,9 +104,11 @@ func (p Platform) matches(e *v1.Platform) bool {
 
 // Copy copies what src names (an image, or an index with every image of it) to dst, blobs streamed
 // from registry to registry, skipping the blobs dst already has, and verifies that dst then names the
-// expected digest (and, with a platform filter, every kept platform's digest). Throttling, server errors
-// and broken connections are retried within the timeout, a retry skipping what was written. Cancelling
-// ctx stops the copy.
+// expected digest (and, with a platform filter, every kept platform's digest). A dst that names the
+// expected digest already is only verified. With opts.Tag, the tag of dst is written only while it
+// names what the rule allows, read before the first blob is sent and again right before the manifest
+// is written. Throttling, server errors and broken connections are retried within the timeout, a
+// retry skipping what was written. Cancelling ctx stops the copy.
 func (c *Client) Copy(ctx context.Context, src, dst string, opts CopyOptions) (CopyResult, error) {
 	srcRef, err := c.parse(src)
 	if err != nil {
@@ -119,6 +128,7 @@ func (c *Client) Copy(ctx context.Context, src, dst string, opts CopyOptions) (C
 	}
 	var res CopyResult
 	var count counting
+	looked := false
 	err = c.do(ctx, timeout, "copying "+srcRef.Name()+" to "+dstRef.Name(), func(ctx context.Context) error {
 		desc, err := remote.Get(srcRef, c.remoteOptions(ctx)...)
 		if err != nil {
@@ -131,13 +141,43 @@ func (c *Client) Copy(ctx context.Context, src, dst string, opts CopyOptions) (C
 		if err != nil {
 			return err
 		}
-		count.reset(total, opts.Progress)
-		wopts := append(c.remoteOptions(ctx), remote.WithTransport(&countingTransport{next: c.transport, c: &count, host: dstRef.Context().RegistryStr()}))
-		want, err := c.write(desc, srcRef, dstRef, filters, wopts)
+		want, err := planned(desc, srcRef, filters)
 		if err != nil {
 			return err
 		}
 		res.Target = want
+		count.reset(total, opts.Progress)
+		// What the tag names before anything is sent. A retry after a write whose answer was lost
+		// finds the copy there: Before stays what the first look found.
+		found, err := c.tagDigest(ctx, dstRef)
+		if err != nil {
+			return err
+		}
+		if !looked {
+			res.Before, looked = found, true
+		}
+		if found == want.Digest {
+			return c.verify(ctx, dstRef, want)
+		}
+		if err := opts.Tag.Check(dstRef.Name(), found, want.Digest); err != nil {
+			return err
+		}
+		ct := &countingTransport{next: c.transport, c: &count, host: dstRef.Context().RegistryStr()}
+		if tag, ok := dstRef.(name.Tag); ok && opts.Tag != nil {
+			// Right before the manifest is written, the tag again: another writer may have come in
+			// while the blobs were sent.
+			ct.tagPath = "/v2/" + tag.RepositoryStr() + "/manifests/" + tag.TagStr()
+			ct.beforeTag = func(ctx context.Context) error {
+				now, err := c.tagDigest(ctx, tag)
+				if err != nil {
+					return err
+				}
+				return opts.Tag.Check(tag.Name(), now, want.Digest)
+			}
+		}
+		if err := c.write(desc, dstRef, filters, append(c.remoteOptions(ctx), remote.WithTransport(ct))); err != nil {
+			return err
+		}
 		return c.verify(ctx, dstRef, want)
 	})
 	res.Progress = count.final()
@@ -150,34 +190,70 @@ func (c *Client) Copy(ctx context.Context, src, dst string, opts CopyOptions) (C
 	return res, nil
 }
 
-// write writes desc to dst (only the filtered platforms of an index) and returns what dst must then name.
-func (c *Client) write(desc *remote.Descriptor, srcRef, dst name.Reference, filters []Platform, opts []remote.Option) (Descriptor, error) {
-	if !desc.MediaType.IsIndex() {
-		if len(filters) > 0 {
-			return Descriptor{}, &PlatformError{Reference: srcRef.Name(), Missing: platformNames(filters)}
-		}
-		img, err := desc.Image()
-		if err != nil {
-			return Descriptor{}, err
-		}
-		if err := remote.Write(dst, img, opts...); err != nil {
-			return Descriptor{}, err
-		}
+// planned is what a copy of desc writes: desc itself, or with filters the index of the kept platforms.
+func planned(desc *remote.Descriptor, srcRef name.Reference, filters []Platform) (Descriptor, error) {
+	if len(filters) == 0 {
 		return describe(desc)
+	}
+	if !desc.MediaType.IsIndex() {
+		return Descriptor{}, &PlatformError{Reference: srcRef.Name(), Missing: platformNames(filters)}
 	}
 	idx, err := desc.ImageIndex()
 	if err != nil {
 		return Descriptor{}, err
 	}
-	if len(filters) > 0 {
-		if idx, err = keepPlatforms(srcRef.Name(), idx, filters); err != nil {
-			return Descriptor{}, err
-		}
-	}
-	if err := remote.WriteIndex(dst, idx, opts...); err != nil {
+	if idx, err = keepPlatforms(srcRef.Name(), idx, filters); err != nil {
 		return Descriptor{}, err
 	}
 	return describeIndex(idx)
+}
+
+// Planned says what a copy of src with the platform filters writes at its target: the source's
+// digest, or with filters the digest of the index of the kept platforms, which the plan of a copy
+// compares with what the target tag names. It asks the registry every time.
+func (c *Client) Planned(ctx context.Context, src string, platforms []string, timeout time.Duration) (Descriptor, error) {
+	srcRef, err := c.parse(src)
+	if err != nil {
+		return Descriptor{}, err
+	}
+	filters, err := parseFilters(platforms)
+	if err != nil {
+		return Descriptor{}, err
+	}
+	var d Descriptor
+	err = c.do(ctx, timeout, "reading "+srcRef.Name(), func(ctx context.Context) error {
+		desc, err := remote.Get(srcRef, c.remoteOptions(ctx)...)
+		if err != nil {
+			return err
+		}
+		d, err = planned(desc, srcRef, filters)
+		return err
+	})
+	if err != nil {
+		return Descriptor{}, c.explain(srcRef, err)
+	}
+	return d, nil
+}
+
+// write writes desc to dst (only the filtered platforms of an index).
+func (c *Client) write(desc *remote.Descriptor, dst name.Reference, filters []Platform, opts []remote.Option) error {
+	if !desc.MediaType.IsIndex() {
+		img, err := desc.Image()
+		if err != nil {
+			return err
+		}
+		return remote.Write(dst, img, opts...)
+	}
+	idx, err := desc.ImageIndex()
+	if err != nil {
+		return err
+	}
+	if len(filters) > 0 {
+		if idx, err = keepPlatforms(dst.Name(), idx, filters); err != nil {
+			return err
+		}
+	}
+	return remote.WriteIndex(dst, idx, opts...)
 }
 
 // keepPlatforms is idx without the images of other platforms (and without entries that are no
@@ -407,13 +483,24 @@ func (c *counting) sent(n int64, blobDone *v1.Hash) {
 }
 
 // countingTransport counts the blob bytes sent to the target registry host, and the blobs uploaded.
+// With beforeTag, a manifest written to tagPath at host is sent only when beforeTag allows it.
 type countingTransport struct {
-	next http.RoundTripper
-	c    *counting
-	host string
+	next      http.RoundTripper
+	c         *counting
+	host      string
+	tagPath   string
+	beforeTag func(context.Context) error
 }
 
 func (t *countingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if t.beforeTag != nil && req.Method == http.MethodPut && req.URL.Host == t.host && req.URL.Path == t.tagPath {
+		if err := t.beforeTag(req.Context()); err != nil {
+			if req.Body != nil {
+				_ = req.Body.Close()
+			}
+			return nil, err
+		}
+	}
 	upload := req.URL.Host == t.host && strings.Contains(req.URL.Path, "/blobs/uploads/")
 	if upload && req.Body != nil && req.Body != http.NoBody {
 		req.Body = &countingBody{ReadCloser: req.Body, c: t.c}

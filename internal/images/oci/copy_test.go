@@ -6,8 +6,12 @@ package oci_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -125,5 +129,169 @@ func TestCopyCancelled(t *testing.T) {
 	_, err := newClient(t, oci.Options{Backoff: fastBackoff()}).Copy(ctx, src.Host+"/zenml/zenml-pro-server:0.93.2", dst.Host+"/zenml/x:1", oci.CopyOptions{})
 	if !errors.Is(err, context.Canceled) || time.Since(start) > 10*time.Second {
 		t.Errorf("cancelled Copy = %v after %s, want context.Canceled at once", err, time.Since(start))
+	}
+}
+
+// With a tag rule, a copy writes its target tag only while it names what the plan saw (here nothing)
+// or the copy itself: a tag that names another image stops the copy before the first blob is sent; a
+// rule that expects that image replaces it, and says what was there; a tag that names the copy
+// already is not written again.
+func TestCopyTagRule(t *testing.T) {
+	t.Parallel()
+	src := registryfake.Start(t, registryfake.Options{})
+	dst := registryfake.Start(t, registryfake.Options{})
+	index := src.PushIndex(t, "zenml-pro/zenml-pro-server:0.93.2", "linux/amd64")
+	other := dst.PushImage(t, "zenml/zenml-pro-server:0.93.2")
+	c := newClient(t, oci.Options{Backoff: fastBackoff()})
+	from, to := src.Host+"/zenml-pro/zenml-pro-server:0.93.2", dst.Host+"/zenml/zenml-pro-server:0.93.2"
+
+	_, err := c.Copy(context.Background(), from, to, oci.CopyOptions{Tag: &oci.TagRule{}})
+	var tc *oci.TagConflictError
+	if !errors.As(err, &tc) || tc.Found != other || tc.Want != index.Digest || !strings.Contains(err.Error(), "names "+other+" now") {
+		t.Fatalf("Copy onto another image = %v, want a TagConflictError naming %s and %s", err, other, index.Digest)
+	}
+	if d, _ := dst.Digest(t, "zenml/zenml-pro-server:0.93.2"); d != other || dst.BlobUploads() != 0 {
+		t.Fatalf("after the refused copy the tag names %s and %d blobs were uploaded; want %s and none", d, dst.BlobUploads(), other)
+	}
+
+	res, err := c.Copy(context.Background(), from, to, oci.CopyOptions{Tag: &oci.TagRule{Expect: other}})
+	if err != nil || res.Before != other || res.Target.Digest != index.Digest {
+		t.Fatalf("Copy expecting %s = %+v, %v; want it replaced, Before = %[1]s", other, res, err)
+	}
+	uploads := dst.BlobUploads()
+	res, err = c.Copy(context.Background(), from, to, oci.CopyOptions{Tag: &oci.TagRule{}})
+	if err != nil || res.Before != index.Digest || dst.BlobUploads() != uploads || res.BlobsUploaded != 0 {
+		t.Fatalf("Copy onto itself = %+v, %v (%d uploads); want nothing written, Before = %s", res, err, dst.BlobUploads()-uploads, index.Digest)
+	}
+}
+
+// Another writer pushes to the target tag while the copy sends its blobs (a fake fault: the registry
+// answers the first blob upload after pushing another image to the tag): the copy reads the tag again
+// right before it writes the manifest, and stops.
+func TestCopyTagWrittenDuringCopy(t *testing.T) {
+	t.Parallel()
+	src := registryfake.Start(t, registryfake.Options{})
+	dst := registryfake.Start(t, registryfake.Options{})
+	index := src.PushIndex(t, "zenml-pro/zenml-pro-server:0.93.2", "linux/amd64")
+	var pushed atomic.Bool
+	var other string
+	dst.Intercept(func(w http.ResponseWriter, req *http.Request, inner http.Handler) bool {
+		if req.Method == http.MethodPut && strings.Contains(req.URL.Path, "/blobs/uploads/") && pushed.CompareAndSwap(false, true) {
+			other = dst.PushImage(t, "zenml/zenml-pro-server:0.93.2")
+		}
+		return false
+	})
+	c := newClient(t, oci.Options{Backoff: fastBackoff()})
+	_, err := c.Copy(context.Background(), src.Host+"/zenml-pro/zenml-pro-server:0.93.2", dst.Host+"/zenml/zenml-pro-server:0.93.2",
+		oci.CopyOptions{Tag: &oci.TagRule{}})
+	var tc *oci.TagConflictError
+	if !errors.As(err, &tc) || !tc.Changed || tc.Found != other || tc.Want != index.Digest {
+		t.Fatalf("Copy while another writer takes the tag = %v, want a TagConflictError naming %s", err, other)
+	}
+	if d, _ := dst.Digest(t, "zenml/zenml-pro-server:0.93.2"); d != other {
+		t.Fatalf("the tag names %s after the copy, want the other writer's %s", d, other)
+	}
+}
+
+// A failed request names the operation that failed and the registry's own error code, whichever
+// registry answered (fake faults: a registry that refuses an upload with DIGEST_INVALID, a manifest
+// with MANIFEST_INVALID, a push with DENIED, and a source whose blob redirects to a store that has
+// lost it, which no real registry produces on demand).
+func TestCopyErrorsNameOperationAndCode(t *testing.T) {
+	t.Parallel()
+	c := newClient(t, oci.Options{Backoff: fastBackoff()})
+	refuse := func(method, part string, status int, code, message string) registryfake.Interceptor {
+		return func(w http.ResponseWriter, req *http.Request, inner http.Handler) bool {
+			if req.Method != method || !strings.Contains(req.URL.Path, part) {
+				return false
+			}
+			if req.Body != nil {
+				_, _ = io.Copy(io.Discard, req.Body)
+			}
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(status)
+			_, _ = fmt.Fprintf(w, `{"errors":[{"code":%q,"message":%q}]}`, code, message)
+			return true
+		}
+	}
+	for _, tc := range []struct {
+		name   string
+		fault  func(src, dst *registryfake.Registry)
+		op     oci.Operation
+		code   string
+		status int
+		words  []string
+	}{
+		{name: "upload refused", fault: func(_, dst *registryfake.Registry) {
+			dst.Intercept(refuse(http.MethodPut, "/blobs/uploads/", http.StatusBadRequest, "DIGEST_INVALID", "provided digest did not match uploaded content"))
+		}, op: oci.OpUploadBlob, code: "DIGEST_INVALID", status: http.StatusBadRequest, words: []string{"uploading a blob sha256:", " to ", "DIGEST_INVALID"}},
+		{name: "manifest refused", fault: func(_, dst *registryfake.Registry) {
+			dst.Intercept(refuse(http.MethodPut, "/manifests/", http.StatusBadRequest, "MANIFEST_INVALID", "manifest invalid"))
+		}, op: oci.OpWriteManifest, code: "MANIFEST_INVALID", status: http.StatusBadRequest, words: []string{"writing the manifest", "MANIFEST_INVALID"}},
+		{name: "blob lost behind a redirect", fault: func(src, _ *registryfake.Registry) {
+			store := httptest.NewServer(http.NotFoundHandler())
+			t.Cleanup(store.Close)
+			src.Intercept(func(w http.ResponseWriter, req *http.Request, inner http.Handler) bool {
+				if req.Method != http.MethodGet || !strings.Contains(req.URL.Path, "/blobs/sha256:") {
+					return false
+				}
+				http.Redirect(w, req, store.URL+"/objects/"+req.URL.Path[strings.LastIndex(req.URL.Path, "/")+1:], http.StatusTemporaryRedirect)
+				return true
+			})
+		}, op: oci.OpReadBlob, status: http.StatusNotFound, words: []string{"reading a blob sha256:", " from ", "no registry error code", "redirected"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			src := registryfake.Start(t, registryfake.Options{})
+			dst := registryfake.Start(t, registryfake.Options{})
+			src.PushIndex(t, "zenml-pro/zenml-pro-server:0.93.2", "linux/amd64")
+			tc.fault(src, dst)
+			_, err := c.Copy(context.Background(), src.Host+"/zenml-pro/zenml-pro-server:0.93.2", dst.Host+"/zenml/zenml-pro-server:0.93.2", oci.CopyOptions{})
+			t.Log(err)
+			var re *oci.RegistryError
+			var nf *oci.NotFoundError
+			if !errors.As(err, &re) || errors.As(err, &nf) {
+				t.Fatalf("Copy = %v (%T), want a RegistryError", err, err)
+			}
+			if re.Operation != tc.op || re.Code != tc.code || re.Status != tc.status {
+				t.Errorf("Copy failed %q with %q (HTTP %d), want %q with %q (HTTP %d)", re.Operation, re.Code, re.Status, tc.op, tc.code, tc.status)
+			}
+			for _, w := range tc.words {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("the error %q does not say %q", err, w)
+				}
+			}
+			if strings.Contains(err.Error(), "resolving") || strings.Contains(err.Error(), "no such repository") {
+				t.Errorf("the error %q names another failure than the one that happened", err)
+			}
+		})
+	}
+
+	// A push the target refuses (DENIED) names the target, not the source, and the upload.
+	src := registryfake.Start(t, registryfake.Options{})
+	dst := registryfake.Start(t, registryfake.Options{})
+	src.PushImage(t, "zenml-pro/zenml-pro-api:0.13.0")
+	dst.Intercept(refuse(http.MethodPost, "/blobs/uploads/", http.StatusForbidden, "DENIED", "requested access to the resource is denied"))
+	_, err := c.Copy(context.Background(), src.Host+"/zenml-pro/zenml-pro-api:0.13.0", dst.Host+"/zenml/zenml-pro-api:0.13.0", oci.CopyOptions{})
+	var ae *oci.AuthError
+	if !errors.As(err, &ae) || ae.Host != dst.Host || oci.FailureOf(err).Operation != oci.OpUploadBlob || oci.FailureOf(err).Code != "DENIED" {
+		t.Fatalf("Copy refused by the target = %v, want an AuthError for %s while uploading a blob, with DENIED", err, dst.Host)
+	}
+}
+
+// The plan of a filtered copy knows its digest: the index of the kept platforms, as the copy writes it.
+func TestPlannedFilteredDigest(t *testing.T) {
+	t.Parallel()
+	src := registryfake.Start(t, registryfake.Options{})
+	dst := registryfake.Start(t, registryfake.Options{})
+	src.PushIndex(t, "zenml/zenml-pro-server:0.93.2", "linux/amd64", "linux/arm64/v8")
+	c := newClient(t, oci.Options{Backoff: fastBackoff()})
+	from := src.Host + "/zenml/zenml-pro-server:0.93.2"
+	want, err := c.Planned(context.Background(), from, []string{"linux/arm64"}, time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := c.Copy(context.Background(), from, dst.Host+"/zenml/zenml-pro-server:0.93.2", oci.CopyOptions{Platforms: []string{"linux/arm64"}})
+	if err != nil || res.Target.Digest != want.Digest {
+		t.Fatalf("Copy = %+v, %v; want the planned %s", res.Target, err, want.Digest)
 	}
 }

@@ -6,11 +6,14 @@ package oci_test
 import (
 	"context"
 	"errors"
+	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/images/oci"
+	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/inputerr"
 	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/testsupport/registryfake"
 )
 
@@ -107,5 +110,107 @@ func TestDeleteCopyDigestOnlyRegistry(t *testing.T) {
 	var nf *oci.NotFoundError
 	if _, err := c.Head(ctx, reg.Host+"/zenml/zenml-pro-api:0.13.0", time.Minute); !errors.As(err, &nf) {
 		t.Fatalf("Head after the delete = %v, want a NotFoundError", err)
+	}
+}
+
+// A mirror whose target is its source's own repository is refused, whichever way the repository is
+// written: Docker Hub's spellings, the host's case, the default port.
+func TestMirrorCheckTarget(t *testing.T) {
+	for _, tc := range []struct {
+		source, registry string
+		same             bool
+	}{
+		{source: "zenmldocker/zenml:0.93.2", registry: "docker.io/zenmldocker", same: true},
+		{source: "docker.io/zenmldocker/zenml:0.93.2", registry: "index.docker.io/zenmldocker", same: true},
+		{source: "zenmldocker/zenml:0.93.2", registry: "registry-1.docker.io/zenmldocker", same: true},
+		{source: "nginx:1.27", registry: "docker.io/library", same: true},
+		{source: "nginx:1.27", registry: "docker.io", same: true},
+		{source: "harbor.example.com/zenml/zenml-pro-server:0.93.2", registry: "Harbor.Example.com/zenml", same: true},
+		{source: "harbor.example.com:443/zenml/zenml-pro-server:0.93.2", registry: "harbor.example.com/zenml", same: true},
+		{source: "harbor.example.com/zenml/zenml-pro-server:0.93.2", registry: "harbor.example.com/mirror"},
+		{source: "zenmldocker/zenml:0.93.2", registry: "docker.io/mirror"},
+		{source: "harbor.example.com:5000/zenml/zenml-pro-server:0.93.2", registry: "harbor.example.com/zenml"},
+	} {
+		m, err := oci.MirrorOf(tc.source, tc.registry)
+		if err != nil {
+			t.Fatalf("MirrorOf(%q, %q): %v", tc.source, tc.registry, err)
+		}
+		err = m.CheckTarget()
+		ie, isInput := inputerr.As(err)
+		switch {
+		case tc.same && (!isInput || ie.Input != "target_registry" || !strings.Contains(err.Error(), "is the source repository") ||
+			!strings.Contains(err.Error(), `target_registry = "`)):
+			t.Errorf("CheckTarget of %q into %q = %v, want an error on target_registry with an example", tc.source, tc.registry, err)
+		case !tc.same && err != nil:
+			t.Errorf("CheckTarget of %q into %q = %v, want none", tc.source, tc.registry, err)
+		}
+	}
+}
+
+// What a new copy does with a tag that exists: nothing there is written; the same image is
+// preexisting unless adopted; another image is a conflict unless adopted, and then replaced.
+func TestClaimTag(t *testing.T) {
+	const ref, want, other = "harbor.example.com/zenml/app:1.0", "sha256:aaaa", "sha256:bbbb"
+	for _, tc := range []struct {
+		existing string
+		adopt    bool
+		claim    oci.Claim
+		conflict bool
+	}{
+		{existing: ""},
+		{existing: "", adopt: true},
+		{existing: want, claim: oci.Claim{Existing: want, Preexisting: true}},
+		{existing: want, adopt: true, claim: oci.Claim{Existing: want, Replaced: want}},
+		{existing: other, conflict: true},
+		{existing: other, adopt: true, claim: oci.Claim{Existing: other, Replaced: other}},
+	} {
+		got, err := oci.ClaimTag(ref, tc.existing, want, tc.adopt)
+		var conflict *oci.TagConflictError
+		switch {
+		case tc.conflict && (!errors.As(err, &conflict) || conflict.Found != other || conflict.Want != want):
+			t.Errorf("ClaimTag(%q, adopt %v) = %+v, %v; want a TagConflictError", tc.existing, tc.adopt, got, err)
+		case !tc.conflict && (err != nil || got != tc.claim):
+			t.Errorf("ClaimTag(%q, adopt %v) = %+v, %v; want %+v", tc.existing, tc.adopt, got, err, tc.claim)
+		}
+	}
+}
+
+// A copy without a recorded digest is never deleted: nothing proves the tag names it.
+func TestDeleteCopyWithoutDigest(t *testing.T) {
+	t.Parallel()
+	reg := registryfake.Start(t, registryfake.Options{})
+	c := newClient(t, oci.Options{Backoff: fastBackoff()})
+	digest := reg.PushImage(t, "zenml/zenml-pro-server:0.93.2")
+	out, err := c.DeleteCopy(context.Background(), reg.Host+"/zenml/zenml-pro-server:0.93.2", "", time.Minute)
+	if err != nil || out.Deleted || !strings.Contains(out.Kept, "no digest of the copy is recorded") {
+		t.Fatalf("DeleteCopy without a digest = %+v, %v; want it kept", out, err)
+	}
+	if d, ok := reg.Digest(t, "zenml/zenml-pro-server:0.93.2"); !ok || d != digest {
+		t.Fatalf("the tag names %q (present %v) after the delete, want %s", d, ok, digest)
+	}
+}
+
+// On a registry that deletes by digest only, the tag is read again right before the delete: moved
+// by someone else while the other tags were looked at (a fake fault: the tag moves when the registry
+// lists the tags), the image is kept.
+func TestDeleteCopyDigestOnlyTagMovedDuringLook(t *testing.T) {
+	t.Parallel()
+	reg := registryfake.Start(t, registryfake.Options{DigestDeletesOnly: true})
+	c := newClient(t, oci.Options{Backoff: fastBackoff()})
+	digest := reg.PushImage(t, "zenml/zenml-pro-server:0.93.2")
+	reg.PushImage(t, "zenml/zenml-pro-server:next")
+	var moved atomic.Bool
+	reg.Intercept(func(w http.ResponseWriter, req *http.Request, inner http.Handler) bool {
+		if strings.HasSuffix(req.URL.Path, "/tags/list") && moved.CompareAndSwap(false, true) {
+			reg.Tag(t, "zenml/zenml-pro-server:next", "zenml/zenml-pro-server:0.93.2")
+		}
+		return false
+	})
+	out, err := c.DeleteCopy(context.Background(), reg.Host+"/zenml/zenml-pro-server:0.93.2", digest, time.Minute)
+	if err != nil || out.Deleted || !strings.Contains(out.Kept, "changed outside Terraform") {
+		t.Fatalf("DeleteCopy of a tag moved during the look = %+v, %v; want it kept", out, err)
+	}
+	if _, ok := reg.Digest(t, "zenml/zenml-pro-server@"+digest); !ok {
+		t.Fatalf("the image %s was deleted although its tag no longer named it", digest)
 	}
 }
