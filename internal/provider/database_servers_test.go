@@ -98,7 +98,7 @@ provider "zenmlpro" {
 		{"server_key", strings.Replace(servers(""), "    main = {", "    Main = {", 1) + db(ws), `(?s)must be 1 to 63\s+lower-case letters.*e.g.\s+"main"`},
 		{"tls_mode", servers(`tls = { mode = "strict" }`) + db(ws), `(?s)mode value must be one of:.*"verify_full".*got:\s+"strict"`},
 		{"ca_not_pem", servers(`tls = { ca_certificate = "not a pem" }`) + db(ws), `(?s)Invalid PEM Certificate.*holds no PEM\s+certificate`},
-		{"key_as_ca", servers(`tls = { ca_certificate = `+heredoc(key)+` }`) + db(ws), `(?s)Invalid PEM Certificate.*"PRIVATE\s+KEY"`},
+		{"key_as_ca", servers(`tls = { ca_certificate = `+heredoc(key)+` }`) + db(ws), `(?s)Private Key Instead of Certificate.*"PRIVATE\s+KEY".*not\s+a\s+certificate;\s+this\s+message\s+does\s+not\s+repeat\s+it`},
 		{"client_cert_without_key", servers(`tls = { client_certificate = `+heredoc(cert)+` }`) + db(ws), `(?s)Invalid TLS Settings.*client_certificate is given\s+without\s+client_key`},
 		{"client_key_without_cert", servers(`tls = { client_key = `+heredoc(key)+` }`) + db(ws), `(?s)Invalid TLS Settings.*client_key is given without\s+client_certificate`},
 		{"client_key_mismatch", servers(`tls = {

@@ -53,7 +53,8 @@ var endpointsHostRules = fmt.Sprintf("It must be a fully qualified domain name i
 	"(e.g. `xn--bcher-kva` for `bücher`), no other label has hyphens in its third and fourth positions (such as `ab--cd`), "+
 	"and a name with a right-to-left label follows the IDNA Bidi rule. No scheme (`https://`), port, path or trailing dot; "+
 	"not `localhost`, `*.localhost`, a single label, an IP address, a wildcard or a name such as `zenml.cluster` whose top-level domain is not a public one "+
-	"(unless it is in a declared private domain). Hosts are unique across all endpoints.", checks.MaxLabelLength, checks.MaxHostLength, checks.PrivateDomainsInput)
+	"(unless it is in a declared private domain), nor a name whose last label is all digits, such as `010.0.0.5` (no top-level domain is, RFC 3696 section 2, "+
+	"and browsers read such a name as an IPv4 address). Hosts are unique across all endpoints.", checks.MaxLabelLength, checks.MaxHostLength, checks.PrivateDomainsInput)
 
 // endpointsPrivateDomainsDescription is the description of the private_domains attribute.
 var endpointsPrivateDomainsDescription = fmt.Sprintf("Private domains: DNS zones that your organization runs itself, for air-gapped or internal sites whose "+

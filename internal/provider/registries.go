@@ -70,8 +70,10 @@ func registriesAttribute() schema.Attribute {
 					Optional: true,
 					MarkdownDescription: "PEM certificates (one or more `-----BEGIN CERTIFICATE-----` blocks) that the registry's TLS " +
 						"certificate may chain to, in addition to the system's roots, for a registry signed by an internal CA, " +
-						"e.g. `file(\"corporate-ca.pem\")`. Defaults to the system's roots only.",
-					Validators: []validator.String{checkString("Invalid CA Certificate", "value must hold PEM certificates", oci.CheckCACertificate)},
+						"e.g. `file(\"corporate-ca.pem\")`. A value that holds a private key is an error whose message never repeats it. " +
+						"Defaults to the system's roots only.",
+					Validators: []validator.String{checkStringBy(inputErrorSummaryOr("Invalid CA Certificate"), "value must hold PEM certificates and no private key",
+						oci.CheckCACertificate)},
 				},
 			},
 		},

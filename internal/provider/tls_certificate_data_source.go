@@ -71,10 +71,18 @@ var (
 
 // inputErrorSummary is the summary of an *inputerr.Error, for the validators that run domain rules.
 func inputErrorSummary(err error) string {
-	if ie, ok := inputerr.As(err); ok {
-		return ie.Summary
+	return inputErrorSummaryOr("Invalid Value")(err)
+}
+
+// inputErrorSummaryOr is inputErrorSummary with def as the summary of an error that is not an
+// *inputerr.Error.
+func inputErrorSummaryOr(def string) func(error) string {
+	return func(err error) string {
+		if ie, ok := inputerr.As(err); ok {
+			return ie.Summary
+		}
+		return def
 	}
-	return "Invalid Value"
 }
 
 func (d *tlsCertificateDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
@@ -91,7 +99,9 @@ func (d *tlsCertificateDataSource) Schema(_ context.Context, _ datasource.Schema
 			"`*.ml.example.com` covers exactly one label (`zenml.ml.example.com`), never `ml.example.com` itself nor " +
 			"`a.zenml.ml.example.com`; IP addresses only by IP address subject alternative names; the subject's common name is never used. " +
 			"The chain is verified with `crypto/x509` `Verify`: against `ca_certificate_pem` when it is set, otherwise against the trust " +
-			"store (system roots) of the machine that runs Terraform.\n\n" +
+			"store (system roots) of the machine that runs Terraform; a certificate signed with SHA-1 (or MD5) fails it under that name, " +
+			"whoever signed it, since browsers and Go refuse such signatures. Every certificate given, and the CA certificate the chain " +
+			"verifies up to, must have an RSA key of at least 2048 bits or an EC key on P-256, P-384 or P-521.\n\n" +
 			"Each failed check is an error (or a warning, with `on_failure = \"warn\"`) on the attribute concerned, and a sentence in " +
 			"`problems`. Invalid arguments are errors in both modes; literal values are checked by `terraform validate`.",
 		Attributes: map[string]schema.Attribute{
@@ -116,7 +126,8 @@ func (d *tlsCertificateDataSource) Schema(_ context.Context, _ datasource.Schema
 				MarkdownDescription: fmt.Sprintf("The hostnames the certificate must cover: the hosts clients connect to, e.g. "+
 					"`[\"%s\", \"%s\"]` or `data.zenmlpro_endpoints.<name>.certificate_names`; a set works too. At least one; each a "+
 					"bare host name (any case; a trailing dot is allowed) or IP address, without scheme (`https://`), user information, "+
-					"port (`:443`), path, wildcard or whitespace. Repeated names count once.",
+					"port (`:443`), path, wildcard or whitespace. A value whose last label is all digits must be an IPv4 address in dotted decimal: "+
+					"`010.0.0.5` (a leading zero, which some software reads as octal) is neither an address nor a DNS name and is refused. Repeated names count once.",
 					checks.ExampleHost, checks.RoleWorkspace.ExampleHost()),
 				Validators: []validator.List{certificateHostnamesValidator{}},
 			},
@@ -179,7 +190,8 @@ func (d *tlsCertificateDataSource) Schema(_ context.Context, _ datasource.Schema
 			"ok": schema.BoolAttribute{
 				Computed: true,
 				MarkdownDescription: "Whether every check passes: every hostname is covered, `chains_to_ca` is `true`, `remaining_days` " +
-					"is at least `min_remaining_days` and the leaf is already valid (its start of validity is not in the future).",
+					"is at least `min_remaining_days`, the leaf is already valid (its start of validity is not in the future) and no " +
+					"certificate given has a weak key (an RSA key under 2048 bits, an EC key on a curve below P-256).",
 			},
 			"problems": schema.ListAttribute{
 				Computed:    true,

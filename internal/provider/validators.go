@@ -9,8 +9,10 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 
+	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/certpem"
 	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/checks"
 	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/databases"
 	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/images"
@@ -85,8 +87,10 @@ var (
 	connectTimeoutCheck = checkString("Invalid Connect Timeout",
 		fmt.Sprintf("value must be a duration from %s to %s, e.g. 10s", databases.MinConnectTimeout, databases.MaxConnectTimeout),
 		ignoreValue(databases.ParseConnectTimeout))
-	pemCertificatesCheck = checkString("Invalid PEM Certificate", "value must hold one or more PEM-encoded X.509 certificates",
-		databases.CheckPEMCertificates)
+	// A private key is refused first, as every input of certificates refuses it (certpem), then the
+	// certificates are checked.
+	pemCertificatesCheck = certificatesOnly{checkString("Invalid PEM Certificate", "value must hold one or more PEM-encoded X.509 certificates",
+		databases.CheckPEMCertificates)}
 	// The key is never quoted: CheckPEMPrivateKey's errors name what was found, not the value.
 	pemPrivateKeyCheck = checkString("Invalid PEM Private Key", "value must hold one unencrypted PEM-encoded private key",
 		databases.CheckPEMPrivateKey)
@@ -98,6 +102,28 @@ var (
 		"value must be an exact release version such as 0.13.0 or 0.93.2 (no prefix, range or name such as latest)",
 		ignoreValue(releases.ParseVersion))
 )
+
+// certificatesOnly is a check of PEM certificates that refuses a private key first, with the words
+// every input of certificates uses (certpem.CheckNoPrivateKey), naming the attribute by its own name.
+type certificatesOnly struct{ stringCheck }
+
+func (v certificatesOnly) ValidateString(ctx context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	name := req.Path.String()
+	if step, _ := req.Path.Steps().LastStep(); step != nil {
+		if n, ok := step.(path.PathStepAttributeName); ok {
+			name = string(n)
+		}
+	}
+	example := fmt.Sprintf("%s = file(%q)", name, strings.ReplaceAll(strings.TrimSuffix(name, "_certificate"), "_", "-")+".pem")
+	if err := certpem.CheckNoPrivateKey(name, example, req.ConfigValue.ValueString()); err != nil {
+		resp.Diagnostics.AddAttributeError(req.Path, certpem.PrivateKeySummary, fmt.Sprintf("Attribute %s: %s.", req.Path, strings.TrimSuffix(err.Error(), ".")))
+		return
+	}
+	v.stringCheck.ValidateString(ctx, req, resp)
+}
 
 // imageRegistryCheck checks a registry (with an optional path) for images, or for charts (with or
 // without oci://).

@@ -11,6 +11,8 @@ import (
 	"net"
 	"net/http"
 	"strings"
+
+	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/certpem"
 )
 
 // PlainHTTPError says that a request would have gone to a registry over plain HTTP although the
@@ -89,14 +91,18 @@ func newGuard(opts Options) (*guard, error) {
 	return g, nil
 }
 
-// CheckCACertificate checks that pem holds at least one PEM certificate and nothing else that
-// is not one; its errors never quote the document.
+// CheckCACertificate checks the ca_certificate of a registries entry: at least one PEM certificate,
+// and no private key (certpem.CheckNoPrivateKey, an *inputerr.Error on ca_certificate, refuses one
+// wherever it is in the value). Its errors never quote the document.
 func CheckCACertificate(pem string) error {
 	_, err := certPool(pem)
 	return err
 }
 
 func certPool(pem string) (*x509.CertPool, error) {
+	if err := certpem.CheckNoPrivateKey("ca_certificate", `ca_certificate = file("corporate-ca.pem")`, pem); err != nil {
+		return nil, err
+	}
 	pool, err := x509.SystemCertPool()
 	if err != nil || pool == nil {
 		pool = x509.NewCertPool()
