@@ -377,42 +377,43 @@ func lostBlobs(t *testing.T) registryfake.Interceptor {
 // demand: an upload refused with DIGEST_INVALID, a blob whose redirect ends at a 404, a repository
 // that refuses reads with DENIED).
 func TestAccRegistryErrors_operationAndCode(t *testing.T) {
-	// A copy whose upload the target refuses.
-	regs := startMirrorRegistries(t)
-	regs.zenml.PushIndex(t, "zenml-pro/zenml-pro-server:0.93.2", "linux/amd64")
-	regs.inside.Intercept(refuseWith(http.MethodPut, "/blobs/uploads/", http.StatusBadRequest, "DIGEST_INVALID", "provided digest did not match uploaded content"))
-	// A copy whose source lost a blob behind a redirect.
-	lost := startMirrorRegistries(t)
-	lost.zenml.PushIndex(t, "zenml-pro/zenml-pro-server:0.93.2", "linux/amd64")
-	lost.zenml.Intercept(lostBlobs(t))
-	// A repository that refuses reads.
-	denied := registryfake.Start(t, registryfake.Options{Username: "mirror", Password: "mirror-pw"})
-	denied.PushImage(t, "zenml/zenml-pro-server:0.93.2")
-	denied.Intercept(refuseWith(http.MethodGet, "/manifests/", http.StatusForbidden, "DENIED", "requested access to the resource is denied"))
-	denied.Intercept(refuseWith(http.MethodHead, "/manifests/", http.StatusForbidden, "DENIED", ""))
-	// An offline bundle whose source lost a blob.
-	src := startBundleSource(t)
-	src.reg.Intercept(lostBlobs(t))
-
-	testAccSteps(t, []resource.TestStep{
-		{
+	t.Run("mirror upload refused", func(t *testing.T) {
+		regs := startMirrorRegistries(t)
+		regs.zenml.PushIndex(t, "zenml-pro/zenml-pro-server:0.93.2", "linux/amd64")
+		regs.inside.Intercept(refuseWith(http.MethodPut, "/blobs/uploads/", http.StatusBadRequest, "DIGEST_INVALID", "provided digest did not match uploaded content"))
+		testAccSteps(t, []resource.TestStep{{
 			Config: regs.provider() + regs.mirrorBlock(""),
 			ExpectError: wrapped("Registry Error Uploading a Blob (DIGEST_INVALID)", "Attribute image: copying",
 				"uploading a blob sha256:", "to "+regs.inside.Host+"/zenml/zenml-pro-server failed (HTTP 400 Bad Request, DIGEST_INVALID)"),
-		},
-		{
-			Config: lost.provider() + lost.mirrorBlock(""),
-			ExpectError: wrapped("Registry Error Reading a Blob (HTTP 404)", "reading a blob sha256:", "from "+lost.zenml.Host+"/zenml-pro/zenml-pro-server",
+		}})
+	})
+	t.Run("mirror blob lost behind a redirect", func(t *testing.T) {
+		regs := startMirrorRegistries(t)
+		regs.zenml.PushIndex(t, "zenml-pro/zenml-pro-server:0.93.2", "linux/amd64")
+		regs.zenml.Intercept(lostBlobs(t))
+		testAccSteps(t, []resource.TestStep{{
+			Config: regs.provider() + regs.mirrorBlock(""),
+			ExpectError: wrapped("Registry Error Reading a Blob (HTTP 404)", "reading a blob sha256:", "from "+regs.zenml.Host+"/zenml-pro/zenml-pro-server",
 				"no registry error code", "where the registry redirected the request"),
-		},
-		{
-			Config: registriesProviderBlock(denied.Host, "mirror", "mirror-pw") + resolvedImageBlock(denied.Host+"/zenml", "0.93.2", ""),
-			ExpectError: wrapped("Registry Denied Access (DENIED)", "resolve_digest", "registry "+denied.Host+" accepted the credentials but refused access",
+		}})
+	})
+	t.Run("image data source denied", func(t *testing.T) {
+		reg := registryfake.Start(t, registryfake.Options{Username: "mirror", Password: "mirror-pw"})
+		reg.PushImage(t, "zenml/zenml-pro-server:0.93.2")
+		reg.Intercept(refuseWith(http.MethodGet, "/manifests/", http.StatusForbidden, "DENIED", "requested access to the resource is denied"))
+		reg.Intercept(refuseWith(http.MethodHead, "/manifests/", http.StatusForbidden, "DENIED", ""))
+		testAccSteps(t, []resource.TestStep{{
+			Config: registriesProviderBlock(reg.Host, "mirror", "mirror-pw") + resolvedImageBlock(reg.Host+"/zenml", "0.93.2", ""),
+			ExpectError: wrapped("Registry Denied Access (DENIED)", "resolve_digest", "registry "+reg.Host+" accepted the credentials but refused access",
 				"DENIED: requested access to the resource is denied"),
-		},
-		{
+		}})
+	})
+	t.Run("offline bundle blob lost behind a redirect", func(t *testing.T) {
+		src := startBundleSource(t)
+		src.reg.Intercept(lostBlobs(t))
+		testAccSteps(t, []resource.TestStep{{
 			Config:      src.bundleBlock(t.TempDir(), "registry.internal.example.com", ""),
 			ExpectError: wrapped("Registry Error Reading a Blob (HTTP 404)", "reading a blob sha256:", "from "+src.reg.Host+"/zenml/"),
-		},
+		}})
 	})
 }
