@@ -5,12 +5,8 @@ package provider
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/attr"
@@ -140,26 +136,6 @@ func nonNil(s []string) []string {
 		return []string{}
 	}
 	return s
-}
-
-// bundleFiles are what a written bundle says of itself: manifest.json as written, and the digest of
-// SHA256SUMS, which names every file's content.
-type bundleFiles struct {
-	manifestJSON string
-	sumsDigest   string
-}
-
-func readBundleFiles(dir string) (bundleFiles, error) {
-	m, err := os.ReadFile(filepath.Join(dir, bundle.ManifestFile))
-	if err != nil {
-		return bundleFiles{}, err
-	}
-	sums, err := os.ReadFile(filepath.Join(dir, bundle.SumsFile))
-	if err != nil {
-		return bundleFiles{}, err
-	}
-	h := sha256.Sum256(sums)
-	return bundleFiles{manifestJSON: string(m), sumsDigest: "sha256:" + hex.EncodeToString(h[:])}, nil
 }
 
 // addBundleVerifyError reports a bundle that does not match its SHA256SUMS, file by file.

@@ -57,10 +57,11 @@ func (d *offlineBundleDataSource) Schema(_ context.Context, _ datasource.SchemaR
 	}
 	imageAttrs, chartAttrs := items(bundleImageDescriptions), items(bundleChartDescriptions)
 	resp.Schema = schema.Schema{
-		MarkdownDescription: "An offline bundle on the air-gapped side, as `zenmlpro_offline_bundle` wrote it on the connected side: every " +
-			"file is verified against SHA256SUMS (a changed, missing or added file fails the plan, naming each), and the images " +
-			"and charts are listed for `for_each` over `zenmlpro_image_mirror` with `source_bundle`. Nothing is contacted: the " +
-			"bundle is read from disk.",
+		MarkdownDescription: "An offline bundle on the air-gapped side, as `zenmlpro_offline_bundle` wrote it on the connected side, " +
+			"verified and listed for `for_each` over `zenmlpro_image_mirror` with `source_bundle`. Every read verifies every " +
+			"byte of every file against SHA256SUMS, on every plan, with no cache and no sampling: a changed, missing or added " +
+			"file, or a file SHA256SUMS lists more than once, fails the plan, naming each (a large bundle takes as long as " +
+			"reading it from disk). Nothing is contacted: the bundle is read from disk.",
 		Attributes: map[string]schema.Attribute{
 			"path": schema.StringAttribute{
 				Required:            true,
@@ -90,16 +91,12 @@ func (d *offlineBundleDataSource) Read(ctx context.Context, req datasource.ReadR
 		return
 	}
 	dir := m.Path.ValueString()
-	manifest, err := bundle.Read(dir)
+	w, err := bundle.Read(dir)
 	if err != nil {
 		addBundleVerifyError(&resp.Diagnostics, path.Root("path"), err)
 		return
 	}
-	files, err := readBundleFiles(dir)
-	if err != nil {
-		addBundleVerifyError(&resp.Diagnostics, path.Root("path"), err)
-		return
-	}
+	manifest := w.Manifest
 	tflog.Info(ctx, "bundle verified", map[string]any{"path": dir, "images": len(manifest.Images), "charts": len(manifest.Charts)})
 	ws, diags := types.ListValueFrom(ctx, types.StringType, manifest.WorkspaceVersions)
 	resp.Diagnostics.Append(diags...)
@@ -107,6 +104,6 @@ func (d *offlineBundleDataSource) Read(ctx context.Context, req datasource.ReadR
 	m.WorkspaceVersions, m.InternalRegistry = ws, types.StringValue(manifest.InternalRegistry)
 	m.Images = bundleImagesValue(ctx, manifest.Images, &resp.Diagnostics)
 	m.Charts = bundleChartsValue(ctx, manifest.Charts, &resp.Diagnostics)
-	m.ManifestJSON, m.SHA256SumsDigest = types.StringValue(files.manifestJSON), types.StringValue(files.sumsDigest)
+	m.ManifestJSON, m.SHA256SumsDigest = types.StringValue(w.ManifestJSON), types.StringValue(w.Record.SumsDigest)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
 }

@@ -5,11 +5,11 @@ package provider
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 	"time"
@@ -38,10 +38,11 @@ import (
 )
 
 var (
-	_ resource.Resource                = (*offlineBundleResource)(nil)
-	_ resource.ResourceWithConfigure   = (*offlineBundleResource)(nil)
-	_ resource.ResourceWithModifyPlan  = (*offlineBundleResource)(nil)
-	_ resource.ResourceWithImportState = (*offlineBundleResource)(nil)
+	_ resource.Resource                   = (*offlineBundleResource)(nil)
+	_ resource.ResourceWithConfigure      = (*offlineBundleResource)(nil)
+	_ resource.ResourceWithModifyPlan     = (*offlineBundleResource)(nil)
+	_ resource.ResourceWithImportState    = (*offlineBundleResource)(nil)
+	_ resource.ResourceWithValidateConfig = (*offlineBundleResource)(nil)
 )
 
 // Timeouts of a bundle when timeouts does not set them: each image or chart gets the write timeout.
@@ -78,6 +79,7 @@ type offlineBundleModel struct {
 	Charts                types.Map      `tfsdk:"charts"`
 	ManifestJSON          types.String   `tfsdk:"manifest_json"`
 	SHA256SumsDigest      types.String   `tfsdk:"sha256sums_digest"`
+	ManifestDigest        types.String   `tfsdk:"manifest_digest"`
 	Drift                 types.String   `tfsdk:"drift"`
 }
 
@@ -99,10 +101,15 @@ func (r *offlineBundleResource) Schema(ctx context.Context, _ resource.SchemaReq
 			"On the air-gapped side, the `zenmlpro_offline_bundle` data source verifies the copy and lists its items for " +
 			"`zenmlpro_image_mirror` (`source_bundle`). The versions must be compatible by the rules of " +
 			"`zenmlpro_version_compatibility`. Every source reference is read at plan time: a tag that moved since the last " +
-			"apply shows as a rebuild, and the apply bundles exactly the digests the plan showed. A bundle changed on disk since " +
-			"the last apply (a file changed, missing or added) shows as `drift` and is written again. The bundle is built beside " +
-			"the directory and put in place at the end, so an interrupted apply leaves the previous bundle whole; a directory " +
-			"that holds other files, or a bundle to which files were added, is never written over (the plan names the files). Destroy leaves the bundle unless `keep_on_destroy = false`.",
+			"apply shows as a rebuild, and the apply bundles exactly the digests the plan showed. The state records what this " +
+			"resource wrote (`sha256sums_digest`, `manifest_digest`) and every refresh compares the directory with that record: a " +
+			"file changed, missing or added, a bundle edited with a new SHA256SUMS, or one written again by another configuration " +
+			"shows as `drift` and a rebuild, with a warning saying what differs. A new bundle is written only to a directory that " +
+			"does not exist or is empty: a bundle already there is taken over only by `terraform import`. The bundle is built " +
+			"beside the directory and put in place at the end, under a lock one write holds at a time, so an interrupted apply " +
+			"leaves the previous bundle whole; what it left beside the directory shows in the next plan and the next apply removes " +
+			"it. Destroy leaves the bundle unless `keep_on_destroy = false`, and then deletes only files still exactly as this " +
+			"resource wrote them.",
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{
 				Computed:            true,
@@ -111,8 +118,10 @@ func (r *offlineBundleResource) Schema(ctx context.Context, _ resource.SchemaReq
 			},
 			"directory": schema.StringAttribute{
 				Required: true,
-				MarkdownDescription: "Where the bundle is written, e.g. `/srv/transfer/zenml-pro-0.13.0`. It must not exist, be empty, or " +
-					"hold a bundle of this provider (which a rebuild replaces). Changing it writes a new bundle there.",
+				MarkdownDescription: "Where the bundle is written, e.g. `/srv/transfer/zenml-pro-0.13.0`. For a new bundle it must not exist " +
+					"or be empty: a directory holding a bundle is taken over with `terraform import`, one holding other files is refused. " +
+					"A rebuild replaces the directory, and is refused while it holds files no bundle wrote. Changing it writes a new " +
+					"bundle there.",
 				Validators:    []validator.String{stringvalidator.LengthAtLeast(1)},
 				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
 			},
@@ -164,18 +173,22 @@ func (r *offlineBundleResource) Schema(ctx context.Context, _ resource.SchemaReq
 				Validators: []validator.List{listvalidator.ValueStringsAre(platformCheck), listvalidator.UniqueValues(), listvalidator.SizeAtLeast(1)},
 			},
 			"docker_archive_platform": schema.StringAttribute{
-				Optional:            true,
-				Computed:            true,
-				Default:             stringdefault.StaticString(bundle.DefaultArchivePlatform),
-				MarkdownDescription: "The platform of the `docker load` tarballs (one image each). Defaults to `" + bundle.DefaultArchivePlatform + "`.",
-				Validators:          []validator.String{platformCheck},
+				Optional: true,
+				Computed: true,
+				Default:  stringdefault.StaticString(bundle.DefaultArchivePlatform),
+				MarkdownDescription: "The platform of the `docker load` tarballs (one image each). It must be among the platforms `platforms` keeps, " +
+					"and each image must have it: the plan checks both, and a single-platform image, whose platform only the apply " +
+					"reads, fails the apply when it is another. Defaults to `" + bundle.DefaultArchivePlatform + "`.",
+				Validators: []validator.String{platformCheck},
 			},
 			"keep_on_destroy": schema.BoolAttribute{
 				Optional: true,
 				Computed: true,
 				Default:  booldefault.StaticBool(true),
 				MarkdownDescription: "Leave the bundle on disk when the resource is destroyed. With `false`, destroy deletes the files " +
-					"SHA256SUMS lists (files somebody added are kept, with a warning). Defaults to `true`.",
+					"this resource wrote, and only when, checked at the moment of deletion, SHA256SUMS and manifest.json are the ones " +
+					"recorded in `sha256sums_digest` and `manifest_digest` and every file matches SHA256SUMS; otherwise it deletes " +
+					"nothing and warns what differs. Files added to the directory are kept, with a warning. Defaults to `true`.",
 			},
 			"timeouts": timeouts.AttributesAll(ctx),
 			"created_at": schema.StringAttribute{
@@ -198,12 +211,20 @@ func (r *offlineBundleResource) Schema(ctx context.Context, _ resource.SchemaReq
 			},
 			"sha256sums_digest": schema.StringAttribute{
 				Computed: true,
-				MarkdownDescription: "`sha256:` and the SHA-256 of SHA256SUMS: one value that names the content of every file of the bundle, " +
-					"to compare with the data source's on the air-gapped side.",
+				MarkdownDescription: "`sha256:` and the SHA-256 of the SHA256SUMS this resource wrote: one value that names the content of every " +
+					"file of the bundle, to compare with the data source's on the air-gapped side. Every refresh compares the " +
+					"directory's SHA256SUMS with it.",
+			},
+			"manifest_digest": schema.StringAttribute{
+				Computed: true,
+				MarkdownDescription: "`sha256:` and the SHA-256 of the manifest.json this resource wrote (`manifest_json`). Every refresh " +
+					"compares the directory's manifest.json with it.",
 			},
 			"drift": schema.StringAttribute{
-				Computed:            true,
-				MarkdownDescription: "Empty while the bundle on disk matches its SHA256SUMS. Otherwise what differs, and the next apply writes the bundle again.",
+				Computed: true,
+				MarkdownDescription: "Empty while the directory holds exactly what this resource wrote (`sha256sums_digest`, " +
+					"`manifest_digest`, every file matching SHA256SUMS) and nothing an interrupted write left beside it. Otherwise " +
+					"what differs, and the next apply writes the bundle again.",
 			},
 		},
 	}
@@ -225,6 +246,29 @@ func bundleItemAttributes(descriptions map[string]string) map[string]schema.Attr
 
 func (r *offlineBundleResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
 	r.data = configuredData(req.ProviderData, &resp.Diagnostics)
+}
+
+// ValidateConfig checks, when both are known, that docker_archive_platform is among the platforms
+// that platforms keeps: the docker tarballs are made from the kept platforms.
+func (r *offlineBundleResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
+	var platforms types.List
+	var archive types.String
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("platforms"), &platforms)...)
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("docker_archive_platform"), &archive)...)
+	if resp.Diagnostics.HasError() || platforms.IsNull() || platforms.IsUnknown() || archive.IsUnknown() {
+		return
+	}
+	kept := make([]string, 0, len(platforms.Elements()))
+	for _, el := range platforms.Elements() {
+		s, ok := el.(types.String)
+		if !ok || s.IsUnknown() || s.IsNull() {
+			return
+		}
+		kept = append(kept, s.ValueString())
+	}
+	if err := bundle.CheckArchivePlatform(kept, archive.ValueString()); err != nil && !addInputError(&resp.Diagnostics, err) {
+		resp.Diagnostics.AddAttributeError(path.Root("docker_archive_platform"), "Invalid Docker Archive Platform", err.Error()+".")
+	}
 }
 
 // spec is the bundle spec of m; ok is false while a value is unknown.
@@ -281,7 +325,8 @@ func (r *offlineBundleResource) ModifyPlan(ctx context.Context, req resource.Mod
 		resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 		if !resp.Diagnostics.HasError() && !state.KeepOnDestroy.ValueBool() {
 			resp.Diagnostics.AddWarning("Offline Bundle Will Be Deleted", fmt.Sprintf("keep_on_destroy is false: destroying this resource "+
-				"deletes the files of the bundle at %s.", state.Directory.ValueString()))
+				"deletes the files of the bundle at %s that it wrote, if they are still exactly as written when the destroy runs "+
+				"(otherwise it deletes nothing, and warns). Files added to the directory are kept.", state.Directory.ValueString()))
 		}
 		return
 	}
@@ -305,11 +350,13 @@ func (r *offlineBundleResource) ModifyPlan(ctx context.Context, req resource.Mod
 	}
 	if !plan.Directory.IsUnknown() {
 		plan.ID = plan.Directory
-		if state == nil {
-			if err := bundle.CheckDirectory(plan.Directory.ValueString()); err != nil {
-				resp.Diagnostics.AddAttributeError(path.Root("directory"), "Directory Not Usable", fmt.Sprintf("Attribute directory: %s.", err))
+		if state == nil || !plan.Directory.Equal(state.Directory) {
+			dir := plan.Directory.ValueString()
+			if err := bundle.CheckNew(dir); err != nil {
+				addDirectoryError(&resp.Diagnostics, err)
 				return
 			}
+			warnLeftovers(&resp.Diagnostics, dir)
 		}
 	}
 	if client, err := r.data.registry.get(); err == nil {
@@ -329,21 +376,26 @@ func (r *offlineBundleResource) ModifyPlan(ctx context.Context, req resource.Mod
 		!plan.Directory.Equal(state.Directory) || !plan.DockerArchivePlatform.Equal(state.DockerArchivePlatform) ||
 		!plan.ChartRegistry.Equal(state.ChartRegistry) || !plan.Registry.Equal(state.Registry) || !plan.Source.Equal(state.Source)
 	if state != nil && state.Drift.ValueString() != "" {
-		resp.Diagnostics.AddWarning("Offline Bundle Will Be Written Again", fmt.Sprintf("The bundle at %s changed on disk since the last "+
-			"apply: %s. The apply writes it again.", state.Directory.ValueString(), state.Drift.ValueString()))
+		resp.Diagnostics.AddWarning("Offline Bundle Will Be Written Again", fmt.Sprintf("The directory %s does not hold exactly what "+
+			"this resource wrote there (recorded in sha256sums_digest and manifest_digest): %s. The apply writes the bundle again, "+
+			"replacing the directory, and removes what interrupted writes left beside it. If another configuration writes a bundle "+
+			"to this directory too, give each its own directory: a directory holds one bundle.",
+			state.Directory.ValueString(), state.Drift.ValueString()))
 	}
 	plan.Drift = types.StringValue("")
-	if rebuild && state != nil && !plan.Directory.IsUnknown() {
+	if rebuild && state != nil && !plan.Directory.IsUnknown() && plan.Directory.Equal(state.Directory) {
 		// A rewrite replaces the directory: files somebody added to the bundle stop it at plan.
-		if err := bundle.CheckDirectory(plan.Directory.ValueString()); err != nil {
-			resp.Diagnostics.AddAttributeError(path.Root("directory"), "Directory Not Usable", fmt.Sprintf("Attribute directory: %s.", err))
+		if err := bundle.CheckRewrite(plan.Directory.ValueString(), recordedManifest(*state)); err != nil {
+			addDirectoryError(&resp.Diagnostics, err)
 			return
 		}
 	}
 	if rebuild {
-		plan.CreatedAt, plan.ManifestJSON, plan.SHA256SumsDigest = types.StringUnknown(), types.StringUnknown(), types.StringUnknown()
+		plan.CreatedAt, plan.ManifestJSON, plan.SHA256SumsDigest, plan.ManifestDigest = types.StringUnknown(), types.StringUnknown(),
+			types.StringUnknown(), types.StringUnknown()
 	} else {
 		plan.CreatedAt, plan.ManifestJSON, plan.SHA256SumsDigest = state.CreatedAt, state.ManifestJSON, state.SHA256SumsDigest
+		plan.ManifestDigest = types.StringValue(recordOf(*state).ManifestDigest)
 	}
 	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
 }
@@ -372,12 +424,63 @@ func keepFilteredDigests(ctx context.Context, imgs []bundle.Image, state types.M
 	}
 }
 
+// recordOf is the record of the bundle the state says this resource wrote. A state written before
+// manifest_digest existed has the digest of its manifest_json, which is manifest.json as written.
+func recordOf(m offlineBundleModel) bundle.Record {
+	rec := bundle.Record{SumsDigest: m.SHA256SumsDigest.ValueString(), ManifestDigest: m.ManifestDigest.ValueString()}
+	if rec.ManifestDigest == "" && m.ManifestJSON.ValueString() != "" {
+		rec.ManifestDigest = bundle.Digest([]byte(m.ManifestJSON.ValueString()))
+	}
+	return rec
+}
+
+// recordedManifest is the manifest the state says this resource wrote (empty when it cannot be read).
+func recordedManifest(m offlineBundleModel) bundle.Manifest {
+	var out bundle.Manifest
+	_ = json.Unmarshal([]byte(m.ManifestJSON.ValueString()), &out)
+	return out
+}
+
+// warnLeftovers warns about what interrupted writes of the bundle at dir left beside it.
+func warnLeftovers(diags *diag.Diagnostics, dir string) {
+	left, err := bundle.Leftovers(dir)
+	if err != nil || len(left) == 0 {
+		return
+	}
+	diags.AddWarning("Leftovers of an Interrupted Write", fmt.Sprintf("A write of the bundle at %s was interrupted and left beside "+
+		"it: %s. They are not the bundle: the apply reuses the blobs among them whose content is their digest, then removes them.",
+		dir, strings.Join(left, ", ")))
+}
+
+// addDirectoryError reports a directory a bundle may not be written to.
+func addDirectoryError(diags *diag.Diagnostics, err error) {
+	var existing *bundle.ExistingBundleError
+	summary := "Directory Not Usable"
+	if errors.As(err, &existing) {
+		summary = "Directory Holds a Bundle"
+	}
+	diags.AddAttributeError(path.Root("directory"), summary, fmt.Sprintf("Attribute directory: %s.", err))
+}
+
+// addArchivePlatformError reports an image without an image of docker_archive_platform.
+func addArchivePlatformError(diags *diag.Diagnostics, e *bundle.ArchivePlatformError) {
+	example := ""
+	if len(e.Available) > 0 {
+		example = fmt.Sprintf(", e.g. docker_archive_platform = %q", e.Available[0])
+	}
+	diags.AddAttributeError(path.Root("docker_archive_platform"), "Docker Archive Platform Not in Image", fmt.Sprintf(
+		"Attribute docker_archive_platform: %s. Set docker_archive_platform to a platform every image of the bundle has%s.", e, example))
+}
+
 // addResolveErrors reports the sources of a bundle that could not be read at plan, each on the
 // attribute that chose it.
 func addResolveErrors(diags *diag.Diagnostics, errs []error) {
 	for _, err := range errs {
 		var re *bundle.ResolveError
+		var ae *bundle.ArchivePlatformError
 		switch {
+		case errors.As(err, &ae):
+			addArchivePlatformError(diags, ae)
 		case errors.As(err, &re) && re.Chart:
 			addRegistryError(diags, path.Root("chart_registry"), re.Reference, re.Err)
 		case errors.As(err, &re):
@@ -396,7 +499,7 @@ func (r *offlineBundleResource) Create(ctx context.Context, req resource.CreateR
 	}
 	timeout, d := plan.Timeouts.Create(ctx, defaultBundleWriteTimeout)
 	resp.Diagnostics.Append(d...)
-	r.write(ctx, &plan, timeout, &resp.Diagnostics)
+	r.write(ctx, &plan, nil, timeout, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -404,15 +507,17 @@ func (r *offlineBundleResource) Create(ctx context.Context, req resource.CreateR
 }
 
 func (r *offlineBundleResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	var plan offlineBundleModel
+	var plan, state offlineBundleModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
 	if plan.ManifestJSON.IsUnknown() {
 		timeout, d := plan.Timeouts.Update(ctx, defaultBundleWriteTimeout)
 		resp.Diagnostics.Append(d...)
-		r.write(ctx, &plan, timeout, &resp.Diagnostics)
+		prev := recordedManifest(state)
+		r.write(ctx, &plan, &prev, timeout, &resp.Diagnostics)
 		if resp.Diagnostics.HasError() {
 			return
 		}
@@ -420,8 +525,9 @@ func (r *offlineBundleResource) Update(ctx context.Context, req resource.UpdateR
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
 
-// write writes the bundle of m, with the digests the plan showed as pins, and records it in m.
-func (r *offlineBundleResource) write(ctx context.Context, m *offlineBundleModel, timeout time.Duration, diags *diag.Diagnostics) {
+// write writes the bundle of m, with the digests the plan showed as pins, and records it in m: a new
+// one, or with replace (the manifest this resource wrote before) again.
+func (r *offlineBundleResource) write(ctx context.Context, m *offlineBundleModel, replace *bundle.Manifest, timeout time.Duration, diags *diag.Diagnostics) {
 	spec, ok := r.spec(ctx, *m, diags)
 	if !ok {
 		if !diags.HasError() {
@@ -460,7 +566,7 @@ func (r *offlineBundleResource) write(ctx context.Context, m *offlineBundleModel
 	}
 	dir := m.Directory.ValueString()
 	ctx = tflog.SetField(ctx, "directory", dir)
-	out, err := bundle.Write(ctx, client, planned, dir, bundle.WriteOptions{Pins: pins, Timeout: timeout, CreatedAt: now(),
+	out, err := bundle.Write(ctx, client, planned, dir, bundle.WriteOptions{Pins: pins, Timeout: timeout, CreatedAt: now(), Replace: replace,
 		Progress: func(item string, p oci.Progress) {
 			tflog.Info(ctx, "writing the bundle", map[string]any{"item": item, "bytes_done": p.BytesDone, "bytes_total": p.BytesTotal,
 				"blobs_written": p.BlobsUploaded, "blobs_skipped": p.BlobsSkipped})
@@ -469,17 +575,14 @@ func (r *offlineBundleResource) write(ctx context.Context, m *offlineBundleModel
 		addBundleWriteError(diags, err)
 		return
 	}
-	files, err := readBundleFiles(dir)
-	if err != nil {
-		diags.AddAttributeError(path.Root("directory"), "Bundle Not Readable", fmt.Sprintf("Attribute directory: reading the bundle just written: %s.", err))
-		return
-	}
-	tflog.Info(ctx, "bundle written", map[string]any{"images": len(out.Images), "charts": len(out.Charts), "sha256sums_digest": files.sumsDigest})
+	tflog.Info(ctx, "bundle written", map[string]any{"images": len(out.Manifest.Images), "charts": len(out.Manifest.Charts),
+		"sha256sums_digest": out.Record.SumsDigest, "manifest_digest": out.Record.ManifestDigest})
 	m.ID = m.Directory
-	m.CreatedAt = types.StringValue(out.CreatedAt)
-	m.Images = bundleImagesValue(ctx, out.Images, diags)
-	m.Charts = bundleChartsValue(ctx, out.Charts, diags)
-	m.ManifestJSON, m.SHA256SumsDigest = types.StringValue(files.manifestJSON), types.StringValue(files.sumsDigest)
+	m.CreatedAt = types.StringValue(out.Manifest.CreatedAt)
+	m.Images = bundleImagesValue(ctx, out.Manifest.Images, diags)
+	m.Charts = bundleChartsValue(ctx, out.Manifest.Charts, diags)
+	m.ManifestJSON = types.StringValue(out.ManifestJSON)
+	m.SHA256SumsDigest, m.ManifestDigest = types.StringValue(out.Record.SumsDigest), types.StringValue(out.Record.ManifestDigest)
 	m.Drift = types.StringValue("")
 }
 
@@ -487,12 +590,19 @@ func addBundleWriteError(diags *diag.Diagnostics, err error) {
 	var moved *bundle.MovedError
 	var nb *bundle.NotBundleError
 	var ff *bundle.ForeignFilesError
+	var eb *bundle.ExistingBundleError
+	var busy *bundle.BusyError
+	var ae *bundle.ArchivePlatformError
 	var pe *oci.PlatformError
 	switch {
 	case errors.As(err, &moved):
 		diags.AddAttributeError(path.Root("source"), "Image Tag Moved", fmt.Sprintf("Attribute source: %s.", err))
-	case errors.As(err, &nb), errors.As(err, &ff):
-		diags.AddAttributeError(path.Root("directory"), "Directory Not Usable", fmt.Sprintf("Attribute directory: %s.", err))
+	case errors.As(err, &nb), errors.As(err, &ff), errors.As(err, &eb):
+		addDirectoryError(diags, err)
+	case errors.As(err, &busy):
+		diags.AddAttributeError(path.Root("directory"), "Bundle Directory Busy", fmt.Sprintf("Attribute directory: %s.", err))
+	case errors.As(err, &ae):
+		addArchivePlatformError(diags, ae)
 	case errors.As(err, &pe):
 		diags.AddAttributeError(path.Root("platforms"), "Platform Not in Source Image", fmt.Sprintf("Attribute platforms: %s.", err))
 	default:
@@ -500,6 +610,10 @@ func addBundleWriteError(diags *diag.Diagnostics, err error) {
 	}
 }
 
+// Read compares the directory with what the state records this resource wrote: SHA256SUMS and
+// manifest.json must be the recorded ones and every file must match SHA256SUMS; what differs, and
+// what interrupted writes left beside it, is drift, which the plan shows as a rebuild. A directory
+// that is gone (or empty) removes the bundle from the state, so that the plan writes it again.
 func (r *offlineBundleResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
 	var state offlineBundleModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
@@ -507,18 +621,42 @@ func (r *offlineBundleResource) Read(ctx context.Context, req resource.ReadReque
 		return
 	}
 	dir := state.Directory.ValueString()
-	if _, err := os.Stat(filepath.Join(dir, bundle.ManifestFile)); errors.Is(err, fs.ErrNotExist) {
+	left, err := bundle.Leftovers(dir)
+	if err != nil {
+		tflog.Warn(ctx, "the leftovers of interrupted writes beside the bundle cannot be listed", map[string]any{"directory": dir, "error": err.Error()})
+	}
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) || (err == nil && len(entries) == 0) {
 		tflog.Warn(ctx, "the bundle is gone from disk; the next apply writes it again", map[string]any{"directory": dir})
+		if len(left) > 0 {
+			resp.Diagnostics.AddWarning("Offline Bundle Gone", fmt.Sprintf("The bundle at %s is gone, and an interrupted write left "+
+				"beside it: %s. The next apply writes the bundle again and removes them.", dir, strings.Join(left, ", ")))
+		}
 		resp.State.RemoveResource(ctx)
 		return
 	}
-	state.Drift = types.StringValue("")
-	if err := bundle.Verify(dir); err != nil {
-		state.Drift = types.StringValue(err.Error())
+	rec := recordOf(state)
+	var drift []string
+	if err := bundle.Compare(dir, rec); err != nil {
+		var changed *bundle.ChangedError
+		if !errors.As(err, &changed) {
+			resp.Diagnostics.AddAttributeError(path.Root("directory"), "Bundle Not Readable", fmt.Sprintf("Attribute directory: "+
+				"reading the bundle at %s: %s.", dir, err))
+			return
+		}
+		drift = changed.Differences
 	}
+	for _, p := range left {
+		drift = append(drift, p+" was left beside the directory by an interrupted write")
+	}
+	state.Drift = types.StringValue(strings.Join(drift, "; "))
+	state.ManifestDigest = types.StringValue(rec.ManifestDigest)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 }
 
+// Delete deletes the bundle only with keep_on_destroy = false, and then only the files this resource
+// wrote, when the directory still holds exactly what it recorded (checked at the moment of deletion).
+// Leftovers of interrupted writes beside it go in every case.
 func (r *offlineBundleResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
 	var state offlineBundleModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
@@ -527,12 +665,17 @@ func (r *offlineBundleResource) Delete(ctx context.Context, req resource.DeleteR
 	}
 	dir := state.Directory.ValueString()
 	if state.KeepOnDestroy.ValueBool() {
-		tflog.Info(ctx, "keep_on_destroy: the bundle stays on disk", map[string]any{"directory": dir})
+		left, err := bundle.Clean(dir)
+		tflog.Info(ctx, "keep_on_destroy: the bundle stays on disk", map[string]any{"directory": dir, "leftovers_removed": left, "error": fmt.Sprint(err)})
 		return
 	}
-	kept, err := bundle.Remove(dir)
+	kept, err := bundle.RemoveOwned(dir, recordOf(state))
+	var changed *bundle.ChangedError
 	switch {
-	case errors.Is(err, fs.ErrNotExist):
+	case errors.As(err, &changed):
+		resp.Diagnostics.AddWarning("Offline Bundle Kept", fmt.Sprintf("keep_on_destroy is false, but the directory %s no longer holds "+
+			"exactly what this resource wrote there: %s. Nothing was deleted: the files may be another configuration's, or "+
+			"somebody's edits. Delete them by hand if nobody needs them.", dir, strings.Join(changed.Differences, "; ")))
 	case err != nil:
 		resp.Diagnostics.AddAttributeError(path.Root("keep_on_destroy"), "Offline Bundle Not Deleted", fmt.Sprintf("Attribute keep_on_destroy: "+
 			"deleting the bundle at %s: %s.", dir, err))
@@ -542,11 +685,12 @@ func (r *offlineBundleResource) Delete(ctx context.Context, req resource.DeleteR
 	}
 }
 
-// ImportState adopts a bundle on disk by its directory: the arguments are read from its manifest,
-// after every file is verified against SHA256SUMS.
+// ImportState adopts a bundle on disk by its directory: every file is verified against SHA256SUMS, the
+// arguments are read from its manifest, and the state records the SHA256SUMS and manifest.json it
+// verified, as if this resource had written them.
 func (r *offlineBundleResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
 	dir := req.ID
-	m, err := bundle.Read(dir)
+	w, err := bundle.Read(dir)
 	if err != nil {
 		var d diag.Diagnostics
 		addBundleVerifyError(&d, path.Root("directory"), err)
@@ -555,11 +699,7 @@ func (r *offlineBundleResource) ImportState(ctx context.Context, req resource.Im
 		}
 		return
 	}
-	files, err := readBundleFiles(dir)
-	if err != nil {
-		resp.Diagnostics.AddError("Bundle Not Imported", err.Error())
-		return
-	}
+	m := w.Manifest
 	ws, d := types.SetValueFrom(ctx, types.StringType, m.WorkspaceVersions)
 	resp.Diagnostics.Append(d...)
 	includeClient := false
@@ -587,8 +727,8 @@ func (r *offlineBundleResource) ImportState(ctx context.Context, req resource.Im
 		DockerArchivePlatform: types.StringValue(m.ArchivePlatform), KeepOnDestroy: types.BoolValue(true),
 		Timeouts:  timeouts.Value{Object: types.ObjectNull(timeoutsAllAttrTypes)},
 		CreatedAt: types.StringValue(m.CreatedAt), Images: bundleImagesValue(ctx, m.Images, &resp.Diagnostics),
-		Charts: bundleChartsValue(ctx, m.Charts, &resp.Diagnostics), ManifestJSON: types.StringValue(files.manifestJSON),
-		SHA256SumsDigest: types.StringValue(files.sumsDigest), Drift: types.StringValue(""),
+		Charts: bundleChartsValue(ctx, m.Charts, &resp.Diagnostics), ManifestJSON: types.StringValue(w.ManifestJSON),
+		SHA256SumsDigest: types.StringValue(w.Record.SumsDigest), ManifestDigest: types.StringValue(w.Record.ManifestDigest), Drift: types.StringValue(""),
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 }

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/images"
+	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/images/oci"
 	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/inputerr"
 	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/releases"
 )
@@ -44,6 +45,7 @@ const (
 	InputInternalRegistry    = "internal_registry"
 	InputChartRegistry       = "chart_registry"
 	InputArchivePlatform     = "docker_archive_platform"
+	InputPlatforms           = "platforms"
 )
 
 // Spec is what a bundle holds.
@@ -133,6 +135,9 @@ func Plan(cat *releases.Catalog, spec Spec) (Manifest, error) {
 	if archive == "" {
 		archive = DefaultArchivePlatform
 	}
+	if err := CheckArchivePlatform(spec.Platforms, spec.ArchivePlatform); err != nil {
+		return Manifest{}, err
+	}
 	versions := append([]string(nil), spec.WorkspaceVersions...)
 	sort.Strings(versions)
 	if len(versions) == 0 {
@@ -204,6 +209,74 @@ func Plan(cat *releases.Catalog, spec Spec) (Manifest, error) {
 		})
 	}
 	return m, nil
+}
+
+// CheckArchivePlatform says whether the platform of the docker tarballs (archive; empty means
+// DefaultArchivePlatform) is among the platforms a filter keeps (platforms; empty keeps every
+// platform): it must match one of them, a platform without a variant matching every variant of its
+// architecture. Otherwise it is an *inputerr.Error on docker_archive_platform naming both inputs.
+func CheckArchivePlatform(platforms []string, archive string) error {
+	if len(platforms) == 0 {
+		return nil
+	}
+	note := ""
+	if archive == "" {
+		archive, note = DefaultArchivePlatform, " (the default)"
+	}
+	a, err := oci.ParsePlatform(archive)
+	if err != nil {
+		return inputerr.Wrap(InputArchivePlatform, "Invalid Platform", err)
+	}
+	quoted := make([]string, len(platforms))
+	for i, s := range platforms {
+		quoted[i] = fmt.Sprintf("%q", s)
+		p, err := oci.ParsePlatform(s)
+		if err != nil {
+			return nil // the platforms attribute's own check names it
+		}
+		if platformsMeet(p, a) {
+			return nil
+		}
+	}
+	return inputerr.New(InputArchivePlatform, "Docker Archive Platform Not Kept",
+		"%s is %q%s, which %s = [%s] does not keep: the `docker load` tarballs are made from the platforms the bundle keeps. "+
+			"Set %s to a kept platform, e.g. %s = %q, or add %q to %s",
+		InputArchivePlatform, archive, note, InputPlatforms, strings.Join(quoted, ", "), InputArchivePlatform, InputArchivePlatform,
+		platforms[0], archive, InputPlatforms)
+}
+
+// platformsMeet reports whether two platforms can name one image: the same OS and architecture, and
+// the same variant where both have one.
+func platformsMeet(a, b oci.Platform) bool {
+	return a.OS == b.OS && a.Architecture == b.Architecture && (a.Variant == "" || b.Variant == "" || a.Variant == b.Variant)
+}
+
+// ArchivePlatformError says that an image has no image of the docker tarballs' platform
+// (docker_archive_platform) for its `docker load` tarball.
+type ArchivePlatformError struct {
+	Reference string
+	Platform  string
+	// Available are the platforms the bundle holds of the image: of an index, those the platforms filter
+	// keeps (Filtered) or all of them; of a single-platform image, the platform its configuration names.
+	Available []string
+	Filtered  bool
+	Single    bool
+}
+
+func (e *ArchivePlatformError) Error() string {
+	avail := strings.Join(e.Available, ", ")
+	switch {
+	case e.Single && avail == "":
+		return fmt.Sprintf("%s is a single-platform image whose platform is not %s", e.Reference, e.Platform)
+	case e.Single:
+		return fmt.Sprintf("%s is a single-platform image for %s, not %s: no %s image of it exists for the `docker load` tarball",
+			e.Reference, avail, e.Platform, e.Platform)
+	case e.Filtered:
+		return fmt.Sprintf("of %s the bundle keeps %s (the platforms filter), and no %s image for the `docker load` tarball",
+			e.Reference, avail, e.Platform)
+	default:
+		return fmt.Sprintf("%s has images for %s, and none for %s for the `docker load` tarball", e.Reference, avail, e.Platform)
+	}
 }
 
 // renameInput names the bundle's inputs in an error of package images: its version input becomes

@@ -61,17 +61,22 @@ func (s source) ociClient(t *testing.T) *oci.Client {
 	return c
 }
 
-func writeBundle(t *testing.T, s source, dir string) Manifest {
+// writeBundle writes the bundle of s to dir: a new one, or again over the bundle there, as its writer.
+func writeBundle(t *testing.T, s source, dir string) Written {
 	t.Helper()
 	planned, err := Plan(nil, s.spec)
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := Write(t.Context(), s.ociClient(t), planned, dir, WriteOptions{CreatedAt: time.Date(2026, 12, 2, 10, 0, 0, 0, time.UTC)})
+	opts := WriteOptions{CreatedAt: time.Date(2026, 12, 2, 10, 0, 0, 0, time.UTC)}
+	if prev, err := ReadManifest(dir); err == nil {
+		opts.Replace = &prev
+	}
+	w, err := Write(t.Context(), s.ociClient(t), planned, dir, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return m
+	return w
 }
 
 func TestPlan(t *testing.T) {
@@ -133,7 +138,8 @@ func TestPlan(t *testing.T) {
 func TestWriteVerifyPush(t *testing.T) {
 	s := startSource(t)
 	dir := filepath.Join(t.TempDir(), "bundle")
-	m := writeBundle(t, s, dir)
+	w := writeBundle(t, s, dir)
+	m := w.Manifest
 
 	want := map[string]string{"zenml-pro-api:0.13.0": s.api, "zenml-pro-dashboard:0.13.0": s.dashboard,
 		"zenml-pro-server:0.93.2": s.server.Digest, "zenml:0.93.2": s.client}
@@ -185,8 +191,8 @@ func TestWriteVerifyPush(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if read.CreatedAt != m.CreatedAt || len(read.Images) != len(m.Images) {
-		t.Errorf("Read = %+v", read)
+	if read.Manifest.CreatedAt != m.CreatedAt || len(read.Manifest.Images) != len(m.Images) || read.Record != w.Record || read.ManifestJSON != w.ManifestJSON {
+		t.Errorf("Read = %+v, want what Write returned, %+v", read, w)
 	}
 
 	// Inside: every image and chart pushed from the layout keeps its digest.
@@ -260,12 +266,12 @@ func TestRewrite(t *testing.T) {
 	first := writeBundle(t, s, dir)
 
 	pins := map[string]string{}
-	for _, img := range first.Images {
+	for _, img := range first.Manifest.Images {
 		pins[img.SourceURI] = img.Digest
 	}
 	moved := s.reg.PushImage(t, "zenml/zenml-pro-api:0.13.0")
 	planned, _ := Plan(nil, s.spec)
-	_, err := Write(t.Context(), s.ociClient(t), planned, dir, WriteOptions{Pins: pins, CreatedAt: time.Now()})
+	_, err := Write(t.Context(), s.ociClient(t), planned, dir, WriteOptions{Pins: pins, CreatedAt: time.Now(), Replace: &first.Manifest})
 	var merr *MovedError
 	if !errors.As(err, &merr) || merr.Now != moved {
 		t.Fatalf("Write = %v; want a MovedError naming %s", err, moved)
@@ -279,7 +285,7 @@ func TestRewrite(t *testing.T) {
 	}
 
 	second := writeBundle(t, s, dir)
-	if api, _ := second.ImageByKey("zenml-pro-api:0.13.0"); api.Digest != moved {
+	if api, _ := second.Manifest.ImageByKey("zenml-pro-api:0.13.0"); api.Digest != moved {
 		t.Errorf("rewritten api = %s, want %s", api.Digest, moved)
 	}
 	if err := Verify(dir); err != nil {
@@ -303,12 +309,12 @@ func TestDirectoryOwnership(t *testing.T) {
 	}
 
 	bdir := filepath.Join(t.TempDir(), "bundle")
-	writeBundle(t, s, bdir)
+	w := writeBundle(t, s, bdir)
 	if err := os.WriteFile(filepath.Join(bdir, "charts", "README"), []byte("mine"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	// A rewrite replaces the directory: it refuses while a file it did not write is there.
-	_, err = Write(t.Context(), s.ociClient(t), planned, bdir, WriteOptions{})
+	_, err = Write(t.Context(), s.ociClient(t), planned, bdir, WriteOptions{Replace: &w.Manifest})
 	var ff *ForeignFilesError
 	if !errors.As(err, &ff) || strings.Join(ff.Files, ",") != "charts/README" {
 		t.Fatalf("rewrite with a foreign file = %v; want a ForeignFilesError naming charts/README", err)
@@ -316,7 +322,7 @@ func TestDirectoryOwnership(t *testing.T) {
 	if got, _ := os.ReadFile(filepath.Join(bdir, "charts", "README")); string(got) != "mine" {
 		t.Fatal("the foreign file was harmed")
 	}
-	kept, err := Remove(bdir)
+	kept, err := RemoveOwned(bdir, w.Record)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -351,8 +357,10 @@ func TestResolve(t *testing.T) {
 	// A filter keeps a platform of an index (whose bundled digest the write computes) and leaves a
 	// single image as it is.
 	spec := s.spec
-	spec.Platforms = []string{"linux/arm64"}
-	m, _ = Plan(nil, spec)
+	spec.Platforms, spec.ArchivePlatform = []string{"linux/arm64"}, "linux/arm64"
+	if m, err = Plan(nil, spec); err != nil {
+		t.Fatal(err)
+	}
 	if errs := Resolve(t.Context(), s.ociClient(t), &m, time.Minute); len(errs) > 0 {
 		t.Fatal(errs)
 	}
@@ -363,9 +371,11 @@ func TestResolve(t *testing.T) {
 	}
 
 	// A platform no index has, and a chart registry without the charts, are each named.
-	spec.Platforms = []string{"linux/s390x"}
+	spec.Platforms, spec.ArchivePlatform = []string{"linux/s390x"}, "linux/s390x"
 	spec.ChartRegistry = s.reg.Host + "/elsewhere"
-	m, _ = Plan(nil, spec)
+	if m, err = Plan(nil, spec); err != nil {
+		t.Fatal(err)
+	}
 	errs := Resolve(t.Context(), s.ociClient(t), &m, time.Minute)
 	var pe *oci.PlatformError
 	var charts int
@@ -384,12 +394,12 @@ func TestResolve(t *testing.T) {
 func TestWriteCancelled(t *testing.T) {
 	s := startSource(t)
 	dir := filepath.Join(t.TempDir(), "bundle")
-	writeBundle(t, s, dir)
+	w := writeBundle(t, s, dir)
 	s.reg.PushImage(t, "zenml/zenml-pro-api:0.13.0") // something new to download
 	planned, _ := Plan(nil, s.spec)
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
-	_, err := Write(ctx, s.ociClient(t), planned, dir, WriteOptions{})
+	_, err := Write(ctx, s.ociClient(t), planned, dir, WriteOptions{Replace: &w.Manifest})
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("Write with a cancelled context = %v; want context.Canceled", err)
 	}

@@ -5,6 +5,7 @@ package bundle
 
 import (
 	"bufio"
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -18,7 +19,8 @@ import (
 	"strings"
 )
 
-// FileError says that a file of a bundle does not match SHA256SUMS: changed, missing, or not listed.
+// FileError says that a file of a bundle does not match SHA256SUMS: changed, missing, not listed, or
+// listed twice.
 type FileError struct {
 	// File is relative to the bundle, with slashes.
 	File    string
@@ -29,10 +31,11 @@ func (e *FileError) Error() string { return e.File + ": " + e.Problem }
 
 // Problems of a FileError.
 const (
-	ProblemChanged  = "changed since the bundle was written (its SHA-256 differs from SHA256SUMS)"
-	ProblemMissing  = "listed in SHA256SUMS but missing"
-	ProblemExtra    = "not listed in SHA256SUMS: a file was added to the bundle"
-	ProblemNotBlobs = "unreadable"
+	ProblemChanged   = "changed since the bundle was written (its SHA-256 differs from SHA256SUMS)"
+	ProblemMissing   = "listed in SHA256SUMS but missing"
+	ProblemExtra     = "not listed in SHA256SUMS: a file was added to the bundle"
+	ProblemDuplicate = "listed more than once in SHA256SUMS: a bundle lists each file once, and a second line is a second claim about its content"
+	ProblemNotBlobs  = "unreadable"
 )
 
 // VerifyError lists every file of a bundle that does not match SHA256SUMS.
@@ -49,13 +52,57 @@ func (e *VerifyError) Error() string {
 	return fmt.Sprintf("the bundle %s does not match its %s: %s", e.Dir, SumsFile, strings.Join(parts, "; "))
 }
 
-// Read verifies every file of the bundle at dir against SHA256SUMS (a changed, missing or extra file
-// is a *VerifyError naming each) and returns its manifest.
-func Read(dir string) (Manifest, error) {
-	if err := Verify(dir); err != nil {
-		return Manifest{}, err
+// Record is what the writer of a bundle keeps to know it again: the digests ("sha256:<hex>") of
+// SHA256SUMS, which names the content of every other file, and of manifest.json.
+type Record struct {
+	SumsDigest     string
+	ManifestDigest string
+}
+
+// Written is a bundle as its files say: its manifest, manifest.json byte for byte, and their record.
+type Written struct {
+	Manifest     Manifest
+	ManifestJSON string
+	Record       Record
+}
+
+// Digest is "sha256:" and the SHA-256 of b, as a Record holds it.
+func Digest(b []byte) string {
+	h := sha256.Sum256(b)
+	return "sha256:" + hex.EncodeToString(h[:])
+}
+
+// Read verifies every file of the bundle at dir against SHA256SUMS (a changed, missing, extra or
+// twice-listed file is a *VerifyError naming each) and returns it, with the record of the very
+// SHA256SUMS and manifest.json it verified.
+func Read(dir string) (Written, error) {
+	sums, err := loadSums(dir)
+	if err != nil {
+		return Written{}, err
 	}
-	return readManifest(dir)
+	if err := verifySums(dir, sums); err != nil {
+		return Written{}, err
+	}
+	raw, err := os.ReadFile(filepath.Join(dir, ManifestFile))
+	if err != nil {
+		return Written{}, fmt.Errorf("%s holds no bundle: %w", dir, err)
+	}
+	// manifest.json is one of the files SHA256SUMS lists: what was read is what was verified.
+	if !listedWith(sums, ManifestFile, raw) {
+		return Written{}, &VerifyError{Dir: dir, Files: []*FileError{{File: ManifestFile, Problem: ProblemChanged}}}
+	}
+	m, err := parseManifest(dir, raw)
+	if err != nil {
+		return Written{}, err
+	}
+	return Written{Manifest: m, ManifestJSON: string(raw), Record: Record{SumsDigest: Digest(sums), ManifestDigest: Digest(raw)}}, nil
+}
+
+// listedWith reports whether SHA256SUMS lists file with the SHA-256 of content.
+func listedWith(sums []byte, file string, content []byte) bool {
+	listed, _, err := parseSums(sums)
+	h := sha256.Sum256(content)
+	return err == nil && listed[file] == hex.EncodeToString(h[:])
 }
 
 // ReadManifest returns the manifest of the bundle at dir without verifying its files.
@@ -66,6 +113,10 @@ func readManifest(dir string) (Manifest, error) {
 	if err != nil {
 		return Manifest{}, fmt.Errorf("%s holds no bundle: %w", dir, err)
 	}
+	return parseManifest(dir, b)
+}
+
+func parseManifest(dir string, b []byte) (Manifest, error) {
 	var m Manifest
 	if err := json.Unmarshal(b, &m); err != nil {
 		return Manifest{}, fmt.Errorf("%s of %s cannot be read: %w", ManifestFile, dir, err)
@@ -78,7 +129,16 @@ func readManifest(dir string) (Manifest, error) {
 
 // Verify checks every file of the bundle at dir against SHA256SUMS.
 func Verify(dir string) error {
-	listed, err := readSums(dir)
+	sums, err := loadSums(dir)
+	if err != nil {
+		return err
+	}
+	return verifySums(dir, sums)
+}
+
+// verifySums checks every file of dir against sums, the content of its SHA256SUMS.
+func verifySums(dir string, sums []byte) error {
+	listed, dups, err := parseSums(sums)
 	if err != nil {
 		return err
 	}
@@ -87,6 +147,9 @@ func Verify(dir string) error {
 		return err
 	}
 	verr := &VerifyError{Dir: dir}
+	for _, f := range dups {
+		verr.Files = append(verr.Files, &FileError{File: f, Problem: ProblemDuplicate})
+	}
 	for _, f := range present {
 		want, ok := listed[f]
 		if !ok {
@@ -109,30 +172,40 @@ func Verify(dir string) error {
 	if len(verr.Files) == 0 {
 		return nil
 	}
-	sort.Slice(verr.Files, func(i, j int) bool { return verr.Files[i].File < verr.Files[j].File })
+	sort.SliceStable(verr.Files, func(i, j int) bool { return verr.Files[i].File < verr.Files[j].File })
 	return verr
 }
 
-// readSums reads SHA256SUMS as sha256sum writes it: "<hex>  <path>" per line.
-func readSums(dir string) (map[string]string, error) {
-	f, err := os.Open(filepath.Join(dir, SumsFile))
-	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("%s holds no %s: it is no bundle, or an incomplete copy of one", dir, SumsFile)
-		}
-		return nil, err
+// loadSums reads SHA256SUMS of the bundle at dir.
+func loadSums(dir string) ([]byte, error) {
+	b, err := os.ReadFile(filepath.Join(dir, SumsFile))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("%s holds no %s: it is no bundle, or an incomplete copy of one", dir, SumsFile)
 	}
-	defer func() { _ = f.Close() }()
-	out := map[string]string{}
-	sc := bufio.NewScanner(f)
+	return b, err
+}
+
+// parseSums reads SHA256SUMS as sha256sum writes it: "<hex>  <path>" per line. A file listed on more
+// than one line is in dups (once), whatever its digests: the first line's digest is in listed.
+func parseSums(b []byte) (listed map[string]string, dups []string, err error) {
+	listed = map[string]string{}
+	seen := map[string]bool{}
+	sc := bufio.NewScanner(bytes.NewReader(b))
 	for n := 1; sc.Scan(); n++ {
 		hexSum, name, ok := strings.Cut(sc.Text(), "  ")
 		if !ok || len(hexSum) != sha256.Size*2 {
-			return nil, fmt.Errorf("%s line %d is not \"<sha256>  <file>\"", SumsFile, n)
+			return nil, nil, fmt.Errorf("%s line %d is not \"<sha256>  <file>\"", SumsFile, n)
 		}
-		out[name] = hexSum
+		if _, twice := listed[name]; twice {
+			if !seen[name] {
+				dups = append(dups, name)
+				seen[name] = true
+			}
+			continue
+		}
+		listed[name] = strings.ToLower(hexSum)
 	}
-	return out, sc.Err()
+	return listed, dups, sc.Err()
 }
 
 // files lists the regular files of dir but SHA256SUMS, relative with slashes, sorted.
@@ -172,39 +245,129 @@ func sum(file string) (string, error) {
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
-// writeSums writes SHA256SUMS of every file of dir, as `sha256sum -c` reads it from dir.
-func writeSums(dir string) error {
+// writeSums writes SHA256SUMS of every file of dir, as `sha256sum -c` reads it from dir, and
+// returns what it wrote.
+func writeSums(dir string) ([]byte, error) {
 	fs, err := files(dir)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	var b strings.Builder
 	for _, f := range fs {
 		s, err := sum(filepath.Join(dir, filepath.FromSlash(f)))
 		if err != nil {
-			return err
+			return nil, err
 		}
 		b.WriteString(s + "  " + f + "\n")
 	}
-	return os.WriteFile(filepath.Join(dir, SumsFile), []byte(b.String()), 0o644)
+	out := []byte(b.String())
+	return out, os.WriteFile(filepath.Join(dir, SumsFile), out, 0o644)
 }
 
-// Remove deletes the bundle at dir: the files SHA256SUMS lists and SHA256SUMS, then the directories
-// left empty. Files it does not list are kept and returned: a bundle's removal never deletes what
-// somebody else put there.
-func Remove(dir string) (kept []string, err error) {
-	listed, err := readSums(dir)
+// ChangedError says that a bundle directory no longer holds what its writer recorded, and what differs.
+type ChangedError struct {
+	Dir string
+	// Differences are what differs, each naming its file.
+	Differences []string
+	// Added are the files of the directory that SHA256SUMS does not list (each is in Differences too).
+	Added []string
+}
+
+func (e *ChangedError) Error() string {
+	return fmt.Sprintf("the bundle %s is not what was written there: %s", e.Dir, strings.Join(e.Differences, "; "))
+}
+
+// OnlyAdded reports whether files added to the directory are the only difference.
+func (e *ChangedError) OnlyAdded() bool { return len(e.Added) == len(e.Differences) }
+
+// Compare checks the bundle at dir against rec, the record of the bundle that was written there: its
+// SHA256SUMS and manifest.json must be the ones recorded, and every file must match SHA256SUMS. A
+// difference is a *ChangedError naming each. A directory that does not exist is a *ChangedError too.
+func Compare(dir string, rec Record) error {
+	cerr := &ChangedError{Dir: dir}
+	sums, err := os.ReadFile(filepath.Join(dir, SumsFile))
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		cerr.Differences = append(cerr.Differences, SumsFile+" is missing")
+	case err != nil:
+		return err
+	case Digest(sums) != rec.SumsDigest:
+		cerr.Differences = append(cerr.Differences, fmt.Sprintf("%s is not the one written (%s then, %s now): the bundle was written "+
+			"again, by another configuration or by hand, or edited and its %s made again", SumsFile, rec.SumsDigest, Digest(sums), SumsFile))
+	}
+	raw, err := os.ReadFile(filepath.Join(dir, ManifestFile))
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		cerr.Differences = append(cerr.Differences, ManifestFile+" is missing")
+	case err != nil:
+		return err
+	case Digest(raw) != rec.ManifestDigest:
+		cerr.Differences = append(cerr.Differences, fmt.Sprintf("%s is not the one written (%s then, %s now)", ManifestFile, rec.ManifestDigest, Digest(raw)))
+	}
+	if sums != nil {
+		err := verifySums(dir, sums)
+		var verr *VerifyError
+		switch {
+		case errors.As(err, &verr):
+			for _, f := range verr.Files {
+				cerr.Differences = append(cerr.Differences, f.Error())
+				if f.Problem == ProblemExtra {
+					cerr.Added = append(cerr.Added, f.File)
+				}
+			}
+		case err != nil:
+			cerr.Differences = append(cerr.Differences, err.Error())
+		}
+	}
+	if len(cerr.Differences) == 0 {
+		return nil
+	}
+	return cerr
+}
+
+// RemoveOwned deletes the bundle at dir that rec records, when every file of it is still exactly as
+// written: the files SHA256SUMS lists and SHA256SUMS, then the directories left empty. Files added to
+// the directory since are kept and returned. Any other difference from rec deletes nothing and is a
+// *ChangedError naming it. The check is made under the bundle's lock, just before the deletion, and
+// leftovers of interrupted writes beside dir are removed too. A directory that does not exist is
+// nothing to delete.
+func RemoveOwned(dir string, rec Record) (kept []string, err error) {
+	if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
+		_, err := Clean(dir)
+		return nil, err
+	}
+	lk, err := acquire(dir)
 	if err != nil {
 		return nil, err
 	}
-	present, err := files(dir)
+	defer lk.release()
+	if err := removeLeftovers(dir); err != nil {
+		return nil, err
+	}
+	if empty, err := isEmptyDir(dir); err != nil || empty {
+		if empty {
+			return nil, os.Remove(dir)
+		}
+		return nil, err
+	}
+	if err := Compare(dir, rec); err != nil {
+		var cerr *ChangedError
+		if !errors.As(err, &cerr) || !cerr.OnlyAdded() {
+			return nil, err
+		}
+		kept = cerr.Added
+	}
+	sums, err := loadSums(dir)
 	if err != nil {
 		return nil, err
 	}
-	for _, f := range present {
-		if _, ok := listed[f]; !ok {
-			kept = append(kept, f)
-			continue
+	listed, _, err := parseSums(sums)
+	if err != nil {
+		return nil, err
+	}
+	for f := range listed {
+		if !filepath.IsLocal(filepath.FromSlash(f)) {
+			continue // never outside dir (Compare found every listed file in it)
 		}
 		if err := os.Remove(filepath.Join(dir, filepath.FromSlash(f))); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return kept, err
@@ -225,4 +388,13 @@ func Remove(dir string) (kept []string, err error) {
 		_ = os.Remove(dirs[i]) // fails, as it should, on a directory that is not empty
 	}
 	return kept, nil
+}
+
+// isEmptyDir reports whether dir is a directory without entries.
+func isEmptyDir(dir string) (bool, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return false, err
+	}
+	return len(entries) == 0, nil
 }

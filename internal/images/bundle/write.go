@@ -11,6 +11,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"time"
 
@@ -28,6 +29,10 @@ type WriteOptions struct {
 	Progress func(item string, p oci.Progress)
 	// CreatedAt is the creation time recorded in the manifest.
 	CreatedAt time.Time
+	// Replace is the manifest of the bundle this writer wrote at the directory before, to write it
+	// again: the directory is then replaced when it holds nothing but a bundle's files. Nil writes a
+	// new bundle, which needs a directory that does not exist or is empty.
+	Replace *Manifest
 }
 
 // MovedError says that a source reference no longer names the digest the plan resolved.
@@ -43,11 +48,28 @@ func (e *MovedError) Error() string {
 // NotBundleError says that a directory holds files but no bundle: it is never written over.
 type NotBundleError struct {
 	Dir string
+	// Files are some of the files it holds.
+	Files []string
 }
 
 func (e *NotBundleError) Error() string {
-	return fmt.Sprintf("%s is not empty and holds no bundle (no %s of this provider): a bundle is never written over other files; "+
-		"name a new or empty directory", e.Dir, ManifestFile)
+	return fmt.Sprintf("%s is not empty (it holds %s) and holds no bundle (no %s of this provider): a bundle is never written "+
+		"over other files; name a new or empty directory, or move the files out of it", e.Dir, someFiles(e.Files), ManifestFile)
+}
+
+// ExistingBundleError says that a directory already holds a bundle that the writer did not write: a
+// new bundle is never written over it.
+type ExistingBundleError struct {
+	Dir      string
+	Manifest Manifest
+}
+
+func (e *ExistingBundleError) Error() string {
+	return fmt.Sprintf("%s already holds a bundle (Control Plane %s, Workspace Server %s, written %s) that this resource did not "+
+		"write, or whose write was interrupted before it was recorded: a new bundle is never written over it, and this resource "+
+		"would never delete it. To take it over, import it: terraform import <resource address> %s, or an import block with "+
+		"id = %q (the import verifies every file against %s and records what is on disk); or name another, new or empty, directory",
+		e.Dir, e.Manifest.ControlPlaneVersion, strings.Join(e.Manifest.WorkspaceVersions, ", "), e.Manifest.CreatedAt, e.Dir, e.Dir, SumsFile)
 }
 
 // ForeignFilesError says that a bundle directory holds files the bundle did not write: a rewrite, which
@@ -62,9 +84,18 @@ func (e *ForeignFilesError) Error() string {
 		"would delete them; move them out of it first", e.Dir, strings.Join(e.Files, ", "))
 }
 
-// CheckDirectory says whether a bundle may be written to dir: it must not exist, be empty, or hold a
-// bundle and nothing else (a rewrite replaces the directory).
-func CheckDirectory(dir string) error {
+// someFiles names up to five files, and how many more there are.
+func someFiles(fs []string) string {
+	if len(fs) <= 5 {
+		return strings.Join(fs, ", ")
+	}
+	return fmt.Sprintf("%s and %d more", strings.Join(fs[:5], ", "), len(fs)-5)
+}
+
+// CheckNew says whether a new bundle may be written to dir: it must not exist, or be empty. A
+// directory holding a bundle is an *ExistingBundleError (which says how to import it), one holding
+// other files a *NotBundleError. Leftovers of interrupted writes beside dir do not count.
+func CheckNew(dir string) error {
 	entries, err := os.ReadDir(dir)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
@@ -74,11 +105,36 @@ func CheckDirectory(dir string) error {
 	case len(entries) == 0:
 		return nil
 	}
-	m, err := readManifest(dir)
-	if err != nil {
-		return &NotBundleError{Dir: dir}
+	if m, err := readManifest(dir); err == nil {
+		return &ExistingBundleError{Dir: dir, Manifest: m}
 	}
-	foreign, err := foreignFiles(dir, m)
+	present, err := files(dir)
+	if err != nil {
+		return err
+	}
+	if len(present) == 0 {
+		for _, e := range entries {
+			present = append(present, e.Name())
+		}
+	}
+	return &NotBundleError{Dir: dir, Files: present}
+}
+
+// CheckRewrite says whether the bundle that prev describes (the manifest its writer recorded) may be
+// written again at dir, which a rewrite replaces: dir must hold nothing but a bundle's files (those
+// SHA256SUMS lists, or without a SHA256SUMS those of prev and the OCI layout), else a
+// *ForeignFilesError names the others. A directory that does not exist, or is empty, may be written.
+func CheckRewrite(dir string, prev Manifest) error {
+	entries, err := os.ReadDir(dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil
+	case err != nil:
+		return err
+	case len(entries) == 0:
+		return nil
+	}
+	foreign, err := foreignFiles(dir, prev)
 	if err != nil {
 		return err
 	}
@@ -88,25 +144,41 @@ func CheckDirectory(dir string) error {
 	return nil
 }
 
-// foreignFiles lists the files of the bundle at dir that it did not write: those SHA256SUMS does not
-// list, or, when SHA256SUMS cannot be read, those outside what a bundle of m holds (its manifests, its
-// OCI layout and archives under images/, its charts).
-func foreignFiles(dir string, m Manifest) ([]string, error) {
+// checkTarget is CheckNew, or with replace CheckRewrite.
+func checkTarget(dir string, replace *Manifest) error {
+	if replace == nil {
+		return CheckNew(dir)
+	}
+	return CheckRewrite(dir, *replace)
+}
+
+// foreignFiles lists the files of the bundle directory dir that no bundle wrote: those neither
+// SHA256SUMS (when it can be read) nor prev name (its manifests, archives and charts); without a
+// SHA256SUMS, the files under images/ count as the OCI layout's.
+func foreignFiles(dir string, prev Manifest) ([]string, error) {
 	present, err := files(dir)
 	if err != nil {
 		return nil, err
 	}
-	listed, err := readSums(dir)
-	withoutSums := err != nil
-	if withoutSums {
-		listed = map[string]string{ManifestFile: "", SummaryFile: ""}
-		for _, c := range m.Charts {
-			listed[c.File] = ""
+	ours := map[string]bool{ManifestFile: true, SummaryFile: true}
+	for _, img := range prev.Images {
+		ours[img.Archive] = true
+	}
+	for _, c := range prev.Charts {
+		ours[c.File] = true
+	}
+	withoutSums := true
+	if sums, err := os.ReadFile(filepath.Join(dir, SumsFile)); err == nil {
+		if listed, _, err := parseSums(sums); err == nil {
+			withoutSums = false
+			for f := range listed {
+				ours[f] = true
+			}
 		}
 	}
 	var out []string
 	for _, f := range present {
-		if _, ok := listed[f]; ok {
+		if ours[f] {
 			continue
 		}
 		if withoutSums && strings.HasPrefix(f, ImagesDir+"/") {
@@ -117,32 +189,51 @@ func foreignFiles(dir string, m Manifest) ([]string, error) {
 	return out, nil
 }
 
-// Write downloads everything m (from Plan) lists and writes the bundle to dir: it is built in a
-// sibling directory and put in place at the end, so an interrupted write leaves the previous bundle
-// (or nothing) at dir. Blobs a previous bundle at dir holds are reused, not downloaded again.
-func Write(ctx context.Context, c *oci.Client, m Manifest, dir string, opts WriteOptions) (Manifest, error) {
-	if err := CheckDirectory(dir); err != nil {
-		return Manifest{}, err
-	}
+// Write downloads everything m (from Plan) lists and writes the bundle to dir, a new one or, with
+// opts.Replace, again. It holds the bundle's lock throughout (a write under way elsewhere is a
+// *BusyError). The bundle is built in a sibling directory and put in place at the end, so an
+// interrupted write leaves the previous bundle (or nothing) at dir and its leftovers beside it, which
+// the next write removes. Blobs of the previous bundle and of the leftovers are reused, not
+// downloaded again, when their content is their digest.
+func Write(ctx context.Context, c *oci.Client, m Manifest, dir string, opts WriteOptions) (Written, error) {
 	parent := filepath.Dir(dir)
 	if err := os.MkdirAll(parent, 0o755); err != nil {
-		return Manifest{}, err
+		return Written{}, err
 	}
-	stage, err := os.MkdirTemp(parent, "."+filepath.Base(dir)+".partial-")
+	lk, err := acquire(dir)
 	if err != nil {
-		return Manifest{}, err
+		return Written{}, err
+	}
+	defer lk.release()
+	if err := checkTarget(dir, opts.Replace); err != nil {
+		return Written{}, err
+	}
+	leftovers, err := staged(dir)
+	if err != nil {
+		return Written{}, err
+	}
+	stage, err := os.MkdirTemp(parent, stagePrefix(dir))
+	if err != nil {
+		return Written{}, err
 	}
 	defer func() { _ = os.RemoveAll(stage) }()
 	if err := os.Chmod(stage, 0o755); err != nil {
-		return Manifest{}, err
+		return Written{}, err
 	}
 	l, err := oci.CreateLayout(filepath.Join(stage, ImagesDir))
 	if err != nil {
-		return Manifest{}, err
+		return Written{}, err
 	}
-	reuseBlobs(filepath.Join(dir, ImagesDir), filepath.Join(stage, ImagesDir))
+	for _, from := range append([]string{dir}, leftovers...) {
+		reuseBlobs(filepath.Join(from, ImagesDir), filepath.Join(stage, ImagesDir))
+	}
+	for _, p := range leftovers {
+		if err := os.RemoveAll(p); err != nil {
+			return Written{}, fmt.Errorf("removing %s, left by an interrupted write of the bundle: %w", p, err)
+		}
+	}
 	if err := os.MkdirAll(filepath.Join(stage, ChartsDir), 0o755); err != nil {
-		return Manifest{}, err
+		return Written{}, err
 	}
 
 	out := m
@@ -159,10 +250,10 @@ func Write(ctx context.Context, c *oci.Client, m Manifest, dir string, opts Writ
 		img := &out.Images[i]
 		res, err := c.Save(ctx, l, img.SourceURI, img.Key, oci.SaveOptions{Platforms: m.Platforms, Timeout: opts.Timeout, Progress: progress(img.SourceURI)})
 		if err != nil {
-			return Manifest{}, err
+			return Written{}, err
 		}
 		if err := checkPin(opts.Pins, img.SourceURI, res.Source.Digest); err != nil {
-			return Manifest{}, err
+			return Written{}, err
 		}
 		d := res.Saved
 		img.SourceDigest, img.Digest, img.MediaType = res.Source.Digest, d.Digest, d.MediaType
@@ -171,7 +262,12 @@ func Write(ctx context.Context, c *oci.Client, m Manifest, dir string, opts Writ
 			img.Platforms = append(img.Platforms, p.String())
 		}
 		if img.ArchiveDigest, err = l.WriteDockerArchive(d.Digest, m.ArchivePlatform, dockerTag(img.SourceURI), filepath.Join(stage, img.Archive)); err != nil {
-			return Manifest{}, fmt.Errorf("the docker tarball of %s: %w", img.SourceURI, err)
+			var pe *oci.PlatformError
+			if errors.As(err, &pe) {
+				return Written{}, &ArchivePlatformError{Reference: img.SourceURI, Platform: m.ArchivePlatform, Available: pe.Available,
+					Filtered: len(m.Platforms) > 0 && len(d.Platforms) > 0, Single: len(d.Platforms) == 0}
+			}
+			return Written{}, fmt.Errorf("the docker tarball of %s: %w", img.SourceURI, err)
 		}
 	}
 	for i := range out.Charts {
@@ -179,27 +275,33 @@ func Write(ctx context.Context, c *oci.Client, m Manifest, dir string, opts Writ
 		ref := strings.TrimPrefix(ch.SourceURI, "oci://")
 		res, err := c.Save(ctx, l, ref, ChartsDir+"/"+ch.Key, oci.SaveOptions{Timeout: opts.Timeout, Progress: progress(ch.SourceURI)})
 		if err != nil {
-			return Manifest{}, err
+			return Written{}, err
 		}
 		if err := checkPin(opts.Pins, ch.SourceURI, res.Source.Digest); err != nil {
-			return Manifest{}, err
+			return Written{}, err
 		}
 		d := res.Saved
 		ch.Digest = d.Digest
 		if err := l.WriteChartArchive(d.Digest, filepath.Join(stage, ch.File)); err != nil {
-			return Manifest{}, fmt.Errorf("the chart archive of %s: %w", ch.SourceURI, err)
+			return Written{}, fmt.Errorf("the chart archive of %s: %w", ch.SourceURI, err)
 		}
 	}
-	if err := writeManifests(stage, out); err != nil {
-		return Manifest{}, err
+	raw, err := writeManifests(stage, out)
+	if err != nil {
+		return Written{}, err
 	}
-	if err := writeSums(stage); err != nil {
-		return Manifest{}, err
+	sums, err := writeSums(stage)
+	if err != nil {
+		return Written{}, err
+	}
+	// Files put into the directory while the bundle was built are not lost to the swap.
+	if err := checkTarget(dir, opts.Replace); err != nil {
+		return Written{}, err
 	}
 	if err := swap(stage, dir); err != nil {
-		return Manifest{}, err
+		return Written{}, err
 	}
-	return out, nil
+	return Written{Manifest: out, ManifestJSON: string(raw), Record: Record{SumsDigest: Digest(sums), ManifestDigest: Digest(raw)}}, nil
 }
 
 func checkPin(pins map[string]string, ref, got string) error {
@@ -216,8 +318,10 @@ func dockerTag(ref string) string {
 	return ref
 }
 
-// reuseBlobs links the blobs of a previous bundle's layout into the new one, so that a rewrite
-// downloads only what changed. Anything that cannot be linked is simply downloaded again.
+// reuseBlobs links the blobs of a previous bundle's layout (or of an interrupted write's) into the new
+// one, so that a rewrite downloads only what changed. A blob is linked only when its content is its
+// digest: a changed or half-written one is downloaded again. Anything that cannot be linked is simply
+// downloaded again.
 func reuseBlobs(from, to string) {
 	dir := filepath.Join(from, "blobs", "sha256")
 	entries, err := os.ReadDir(dir)
@@ -229,21 +333,35 @@ func reuseBlobs(from, to string) {
 		return
 	}
 	for _, e := range entries {
-		if e.Type().IsRegular() {
-			_ = os.Link(filepath.Join(dir, e.Name()), filepath.Join(dst, e.Name()))
+		if !e.Type().IsRegular() || !blobName.MatchString(e.Name()) {
+			continue
 		}
+		target := filepath.Join(dst, e.Name())
+		if _, err := os.Lstat(target); err == nil {
+			continue
+		}
+		src := filepath.Join(dir, e.Name())
+		if got, err := sum(src); err != nil || got != e.Name() {
+			continue
+		}
+		_ = os.Link(src, target)
 	}
 }
 
-func writeManifests(dir string, m Manifest) error {
+// blobName is the name of a blob in an OCI layout's blobs/sha256.
+var blobName = regexp.MustCompile(`^[0-9a-f]{64}$`)
+
+// writeManifests writes manifest.json and manifest.txt to dir, and returns manifest.json.
+func writeManifests(dir string, m Manifest) ([]byte, error) {
 	b, err := json.MarshalIndent(m, "", "  ")
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if err := os.WriteFile(filepath.Join(dir, ManifestFile), append(b, '\n'), 0o644); err != nil {
-		return err
+	b = append(b, '\n')
+	if err := os.WriteFile(filepath.Join(dir, ManifestFile), b, 0o644); err != nil {
+		return nil, err
 	}
-	return os.WriteFile(filepath.Join(dir, SummaryFile), []byte(Summary(m)), 0o644)
+	return b, os.WriteFile(filepath.Join(dir, SummaryFile), []byte(Summary(m)), 0o644)
 }
 
 // Summary is manifest.txt: the manifest for people.

@@ -289,7 +289,8 @@ func (l *Layout) artifact(digest string) (v1.Image, v1.ImageIndex, error) {
 
 // WriteDockerArchive writes the image of one platform of what digest names in the layout (an index,
 // or a single image of that platform) to file as a `docker load` tarball tagged tag. It returns the
-// digest of the image written.
+// digest of the image written. An index without an image of the platform, or a single image whose
+// configuration names another platform, is a *PlatformError.
 func (l *Layout) WriteDockerArchive(digest, platform, tag, file string) (string, error) {
 	p, err := ParsePlatform(platform)
 	if err != nil {
@@ -320,6 +321,12 @@ func (l *Layout) WriteDockerArchive(digest, platform, tag, file string) (string,
 		}
 		if img, err = idx.Image(found.Digest); err != nil {
 			return "", err
+		}
+	} else if cfg, err := img.ConfigFile(); err == nil && cfg.OS != "" && cfg.Architecture != "" {
+		// A single image of another platform is no image of this one (an image that names no platform is taken as it is).
+		own := v1.Platform{OS: cfg.OS, Architecture: cfg.Architecture, Variant: cfg.Variant}
+		if !p.matches(&own) {
+			return "", &PlatformError{Reference: tag, Missing: []string{p.String()}, Available: []string{Platform{OS: cfg.OS, Architecture: cfg.Architecture, Variant: cfg.Variant}.String()}}
 		}
 	}
 	ref, err := name.NewTag(tag)
