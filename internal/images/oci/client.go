@@ -36,7 +36,8 @@ type Options struct {
 	Tokens []TokenSource
 	// Backoff of the retries of throttling and server errors; its Timeout is each call's timeout.
 	Backoff retry.Backoff
-	// Transport is the HTTP transport; nil means the default one.
+	// Transport is the HTTP transport; nil means the client's own: http.DefaultTransport's settings
+	// with limits on the dial, the TLS handshake and the wait for an answer's headers.
 	Transport http.RoundTripper
 	// DockerConfig, when true, takes credentials of hosts that nothing else serves from the Docker
 	// config file (~/.docker/config.json, $DOCKER_CONFIG), as docker pull would.
@@ -158,7 +159,8 @@ func (c *Client) remoteOptions(ctx context.Context) []remote.Option {
 	return opts
 }
 
-// do runs op with the client's backoff within timeout.
+// do runs op with the client's backoff within timeout; every attempt's context ends when the time
+// is up. A call that ran out of time waiting for a registry fails with a *TimeoutError.
 func (c *Client) do(ctx context.Context, timeout time.Duration, what string, op func(context.Context) error) error {
 	b := c.opts.Backoff
 	b.Timeout = timeout
@@ -173,10 +175,13 @@ func (c *Client) do(ctx context.Context, timeout time.Duration, what string, op 
 		}
 		return k
 	})
-	return retry.Do(ctx, b, classify, func(ctx context.Context) error {
+	var watch *hostWatch
+	err := retry.Do(ctx, b, classify, func(ctx context.Context) error {
 		attempt++
+		ctx, watch = withHostWatch(ctx)
 		return op(ctx)
 	})
+	return timedOut(err, what, b.Timeout, watch)
 }
 
 // describe turns a registry's descriptor into a Descriptor: the platforms of an index are listed in

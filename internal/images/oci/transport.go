@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/certpem"
 )
@@ -62,17 +63,55 @@ func (g *guard) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 		return nil, &PlainHTTPError{Host: host}
 	}
+	next := g.base
 	if t, ok := g.byHost[host]; ok {
-		return t.RoundTrip(req)
+		next = t
 	}
-	return g.base.RoundTrip(req)
+	resp, err := next.RoundTrip(req)
+	if w := hostWatchOf(req.Context()); w != nil {
+		if err != nil {
+			w.failed(req.Context(), host, err)
+		} else if resp.Body != nil {
+			resp.Body = &watchedBody{ReadCloser: resp.Body, req: req, host: host, w: w}
+		}
+	}
+	return resp, err
+}
+
+// Limits of the client's own transport. The response header timeout bounds only the wait for an
+// answer once a request is sent, never a blob being sent or received: a registry that accepts
+// connections and never answers is given up on, and the request retried, within the caller's
+// timeout, which bounds every attempt anyway. A minute leaves a registry the time to store a large
+// blob before it answers the request that completes its upload.
+const (
+	dialTimeout           = 30 * time.Second
+	keepAlive             = 30 * time.Second
+	tlsHandshakeTimeout   = 15 * time.Second
+	responseHeaderTimeout = time.Minute
+	idleConnTimeout       = 90 * time.Second
+)
+
+// newTransport is the client's HTTP transport: http.DefaultTransport's settings (proxies from the
+// environment, HTTP/2, idle connections kept), with limits on the dial, the TLS handshake and the
+// wait for an answer's headers.
+func newTransport() *http.Transport {
+	return &http.Transport{
+		Proxy:                 http.ProxyFromEnvironment,
+		DialContext:           (&net.Dialer{Timeout: dialTimeout, KeepAlive: keepAlive}).DialContext,
+		ForceAttemptHTTP2:     true,
+		MaxIdleConns:          100,
+		IdleConnTimeout:       idleConnTimeout,
+		TLSHandshakeTimeout:   tlsHandshakeTimeout,
+		ResponseHeaderTimeout: responseHeaderTimeout,
+		ExpectContinueTimeout: time.Second,
+	}
 }
 
 // newGuard builds the transport of opts.
 func newGuard(opts Options) (*guard, error) {
-	base := opts.Transport
-	if base == nil {
-		base = http.DefaultTransport
+	var base http.RoundTripper = newTransport()
+	if opts.Transport != nil {
+		base = opts.Transport
 	}
 	g := &guard{base: base, byHost: map[string]http.RoundTripper{}, insecure: map[string]bool{}}
 	for host, reg := range opts.Registries {

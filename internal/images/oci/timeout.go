@@ -1,0 +1,147 @@
+// Copyright (c) zenmlpro-infra and contributors
+// SPDX-License-Identifier: MPL-2.0
+
+package oci
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/retry"
+)
+
+// TimeoutError says that the time a call was given, retries included, ran out while a registry had
+// not answered: a registry that accepts connections and never answers, or answers too slowly.
+type TimeoutError struct {
+	// Host is the registry (or its token service) whose answer was awaited when the time ran out;
+	// "" when the time ran out outside a request to a registry (a cloud token being fetched, say).
+	Host string
+	// Doing is what the client was doing, e.g. "resolving harbor.example.com/zenml/zenml-pro-server:0.93.2".
+	Doing string
+	// Timeout is the time the call was given.
+	Timeout time.Duration
+	// Err is the error of the retries, whose last error is the request that was cut.
+	Err error
+}
+
+func (e *TimeoutError) Error() string {
+	who := "no answer came"
+	if e.Host != "" {
+		who = "the registry " + e.Host + " did not answer"
+	}
+	return fmt.Sprintf("%s while %s within the %s timeout (%v)", who, e.Doing, e.Limit(), e.LastError())
+}
+
+func (e *TimeoutError) Unwrap() error { return e.Err }
+
+// Verb is the first word of Doing: resolving, reading, copying, downloading, pushing or deleting.
+func (e *TimeoutError) Verb() string {
+	verb, _, _ := strings.Cut(e.Doing, " ")
+	return verb
+}
+
+// Limit is the timeout as a user writes it: "3s", "2m", "1h30m".
+func (e *TimeoutError) Limit() string {
+	s := e.Timeout.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
+}
+
+// LastError is the error of the last attempt, without the retries' account.
+func (e *TimeoutError) LastError() error {
+	var re *retry.Error
+	if errors.As(e.Err, &re) {
+		return re.Err
+	}
+	return e.Err
+}
+
+// timedOut turns the error of a call that ran out of time while waiting for an answer into a
+// *TimeoutError naming the host that did not answer; other errors are returned as they are.
+func timedOut(err error, doing string, timeout time.Duration, w *hostWatch) error {
+	var re *retry.Error
+	if !errors.As(err, &re) || re.Reason != retry.StopDeadline || !isTimeout(re.Err) {
+		return err
+	}
+	return &TimeoutError{Host: w.awaited(), Doing: doing, Timeout: timeout, Err: err}
+}
+
+// isTimeout reports whether err is a wait that ran out: a context's deadline or a network timeout
+// (the transport's response header timeout, a dial or TLS handshake timeout).
+func isTimeout(err error) bool {
+	var netErr net.Error
+	return errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &netErr) && netErr.Timeout())
+}
+
+// hostWatch notes, for one attempt of a call, the host whose request was cut by the end of the
+// attempt's context (or ran into a transport timeout): the registry that did not answer. The
+// transport finds it in the requests' context.
+type hostWatch struct {
+	mu   sync.Mutex
+	host string
+}
+
+type hostWatchKey struct{}
+
+// withHostWatch returns ctx with a new hostWatch.
+func withHostWatch(ctx context.Context) (context.Context, *hostWatch) {
+	w := &hostWatch{}
+	return context.WithValue(ctx, hostWatchKey{}, w), w
+}
+
+func hostWatchOf(ctx context.Context) *hostWatch {
+	w, _ := ctx.Value(hostWatchKey{}).(*hostWatch)
+	return w
+}
+
+// failed notes that a request to host (or the reading of its answer) failed with err: the host did
+// not answer in time when the request's context ended or err is a timeout.
+func (w *hostWatch) failed(ctx context.Context, host string, err error) {
+	if w == nil || (ctx.Err() == nil && !isTimeout(err)) {
+		return
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.host == "" {
+		w.host = host
+	}
+}
+
+// awaited is the host that did not answer, or "".
+func (w *hostWatch) awaited() string {
+	if w == nil {
+		return ""
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.host
+}
+
+// watchedBody notes a failed read of an answer's body (a registry that stops sending in the middle
+// of a blob) in the request's hostWatch.
+type watchedBody struct {
+	io.ReadCloser
+	req  *http.Request
+	host string
+	w    *hostWatch
+}
+
+func (b *watchedBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if err != nil && err != io.EOF {
+		b.w.failed(b.req.Context(), b.host, err)
+	}
+	return n, err
+}
