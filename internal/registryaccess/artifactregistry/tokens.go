@@ -55,20 +55,40 @@ func (a *AuthTokens) Serves(host string) bool {
 	return ok
 }
 
-// Token returns an access token for host.
+// Token returns an access token for host. It runs under ctx's deadline: the credentials library
+// fetches one token at a time and holds its lock while it waits for Google's token endpoint (with
+// a 30s limit of its own), so a caller that would wait for another caller's fetch returns when its
+// own context ends instead; the fetch goes on for the callers still waiting.
 func (a *AuthTokens) Token(ctx context.Context, host string) (string, string, time.Time, error) {
 	if !a.Serves(host) {
 		return "", "", time.Time{}, fmt.Errorf("%s is not an Artifact Registry host", host)
 	}
-	a.once.Do(func() { a.creds, a.err = a.credentials() })
-	if a.err != nil {
-		return "", "", time.Time{}, a.err
+	type result struct {
+		tok *auth.Token
+		err error
 	}
-	tok, err := a.creds.Token(ctx)
-	if err != nil {
-		return "", "", time.Time{}, fmt.Errorf("getting a Google access token: %w", err)
+	done := make(chan result, 1)
+	go func() {
+		a.once.Do(func() { a.creds, a.err = a.credentials() })
+		if a.err != nil {
+			done <- result{err: a.err}
+			return
+		}
+		tok, err := a.creds.Token(ctx)
+		if err != nil {
+			err = fmt.Errorf("getting a Google access token: %w", err)
+		}
+		done <- result{tok: tok, err: err}
+	}()
+	select {
+	case r := <-done:
+		if r.err != nil {
+			return "", "", time.Time{}, r.err
+		}
+		return tokenUser, r.tok.Value, r.tok.Expiry, nil
+	case <-ctx.Done():
+		return "", "", time.Time{}, fmt.Errorf("getting a Google access token: %w", ctx.Err())
 	}
-	return tokenUser, tok.Value, tok.Expiry, nil
 }
 
 func (a *AuthTokens) credentials() (*auth.Credentials, error) {

@@ -11,10 +11,13 @@ package ecr
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"sync"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	awsecr "github.com/aws/aws-sdk-go-v2/service/ecr"
@@ -103,6 +106,7 @@ func (a *Clients) build(ctx context.Context) (*ServiceClients, error) {
 		config.WithRetryer(func() aws.Retryer {
 			return retry.NewStandard(func(o *retry.StandardOptions) { o.MaxAttempts = maxRetries + 1 })
 		}),
+		config.WithHTTPClient(httpClient()),
 	}
 	if a.cfg.Region != "" {
 		opts = append(opts, config.WithRegion(a.cfg.Region))
@@ -130,6 +134,21 @@ func (a *Clients) build(ctx context.Context) (*ServiceClients, error) {
 		ECR:    awsecr.NewFromConfig(awsCfg, func(o *awsecr.Options) { setEndpoint(&o.BaseEndpoint, a.cfg.Endpoints.ECR) }),
 		STS:    stsClient,
 	}, nil
+}
+
+// ResponseHeaderTimeout bounds the wait for an AWS answer once a request is sent. The SDK's own HTTP
+// client bounds the dial (30s) and the TLS handshake (10s) but not this wait: an endpoint that
+// accepts connections and never answers would hold a call that has no deadline of its own (an ECR
+// token for a pull secret) for ever. A call that runs out of it is retried by the SDK's retryer.
+// Calls of a grant run under its timeouts as well, which end them earlier when they are shorter.
+const ResponseHeaderTimeout = 30 * time.Second
+
+// httpClient is the SDK's HTTP client (proxies from the environment, its dial and TLS handshake
+// limits) with ResponseHeaderTimeout.
+func httpClient() *awshttp.BuildableClient {
+	return awshttp.NewBuildableClient().WithTransportOptions(func(t *http.Transport) {
+		t.ResponseHeaderTimeout = ResponseHeaderTimeout
+	})
 }
 
 func setEndpoint(dst **string, url string) {
