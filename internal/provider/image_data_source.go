@@ -326,6 +326,11 @@ func addRegistryError(diags *diag.Diagnostics, p path.Path, ref string, err erro
 // addRegistryErrorDoing reports an error of the registry client on attribute p while doing something
 // ("copying A to B"): the summary names the operation that failed and the registry's error code.
 func addRegistryErrorDoing(diags *diag.Diagnostics, p path.Path, doing string, err error) {
+	var te *oci.TimeoutError
+	if errors.As(err, &te) {
+		addRegistryTimeout(diags, p, te)
+		return
+	}
 	var nf *oci.NotFoundError
 	var ae *oci.AuthError
 	var plain *oci.PlainHTTPError
@@ -354,6 +359,33 @@ func addRegistryErrorDoing(diags *diag.Diagnostics, p path.Path, doing string, e
 		summary += " (" + f.Code + ")"
 	}
 	diags.AddAttributeError(p, summary, fmt.Sprintf("Attribute %s: %s: %s.", p, doing, strings.TrimSuffix(err.Error(), ".")))
+}
+
+// addRegistryTimeout reports a registry that did not answer within the time the configuration's
+// timeouts gave. Resolving a reference happens at plan and refresh, within timeouts.read; deleting
+// a copy at destroy, within timeouts.delete; copies, downloads and pushes at apply, within
+// timeouts.create or timeouts.update; a tag is read at plan as well as at apply.
+func addRegistryTimeout(diags *diag.Diagnostics, p path.Path, te *oci.TimeoutError) {
+	who := "no answer came"
+	if te.Host != "" {
+		who = "the registry " + te.Host + " did not answer"
+	}
+	what := fmt.Sprintf("%s while %s within the %s", who, te.Doing, te.Limit())
+	last := strings.TrimSuffix(te.LastError().Error(), ".")
+	const summary = "Registry Did Not Answer"
+	switch te.Verb() {
+	case "resolving", "deleting":
+		op := map[string]string{"resolving": "read", "deleting": "delete"}[te.Verb()]
+		attr := path.Root("timeouts").AtName(op)
+		diags.AddAttributeError(attr, summary, fmt.Sprintf("Attribute %s: %s %s timeout; raise %s or check the registry (the last error: %s).",
+			attr, what, op, attr, last))
+	case "copying", "pushing", "downloading":
+		diags.AddAttributeError(p, summary, fmt.Sprintf("Attribute timeouts.create or timeouts.update: %s timeout of this create or update; "+
+			"raise timeouts.create (timeouts.update for an update) or check the registry (the last error: %s).", what, last))
+	default:
+		diags.AddAttributeError(p, summary, fmt.Sprintf("Attribute timeouts: %s timeout of this operation; raise timeouts.read (at plan "+
+			"and refresh) or timeouts.create or timeouts.update (at apply), or check the registry (the last error: %s).", what, last))
+	}
 }
 
 // imagesErrorSummary names the kind of an error of the images package, for a diagnostic summary.
