@@ -65,35 +65,23 @@ type Target struct {
 	Database string
 	// User is the dedicated user, nil for none.
 	User *User
+	// Component is the ZenML component the database serves, as configured ("" when not known), for
+	// the import IDs that messages give.
+	Component string
 }
 
 // ID is the resource ID of a database, `<server>/<name>`, which is also its import ID without a user.
 func ID(server, database string) string { return server + "/" + database }
 
-// ImportID is the import ID of the database, with the user when withUser is set:
-// `<server>/<name>[/<user>[@<host>]]`.
+// ImportID is the import ID of the database, with the user when withUser is set, and the component
+// when known: `<server>/<name>[/<user>[@<host>]][,component=<component>]`.
 func (t Target) ImportID(withUser bool) string {
-	id := ID(t.Server, t.Database)
-	if withUser && t.User != nil {
-		id += "/" + t.User.Name
-		if t.User.Host != "" {
-			id += "@" + t.User.Host
-		}
+	id := ImportID{Server: t.Server, Database: t.Database, Component: t.Component}
+	if withUser {
+		id.User = t.User
 	}
-	return id
+	return id.String()
 }
-
-// ImportIDFormat describes the accepted import IDs, for messages.
-var ImportIDFormat = func() string {
-	form := func(u *User) string {
-		return Target{Server: "<server>", Database: "<database>", User: u}.ImportID(true)
-	}
-	example := func(u *User) string {
-		return Target{Server: "main", Database: "zenml_workspace_1", User: u}.ImportID(true)
-	}
-	return fmt.Sprintf("%q, or with the dedicated user %q (MySQL: %q), e.g. %q or %q", form(nil), form(&User{Name: "<user>"}),
-		form(&User{Name: "<user>", Host: "<host>"}), example(nil), example(&User{Name: "zenml_ws1", Host: DefaultUserHost}))
-}()
 
 // DescribeUser names a user for messages: 'name'@'host' on MySQL, "name" on PostgreSQL.
 func DescribeUser(u User) string {

@@ -17,6 +17,11 @@ type RecordedUser struct {
 	// PrivilegesMissing is true when the last refresh found part of the privilege profile missing
 	// (or did not read it).
 	PrivilegesMissing bool
+	// PasswordNotSet is true for a user that was imported and whose password the provider has not
+	// set since (nor recorded a password version for): whatever logs in as it uses a password the
+	// configuration may not know. The first password version given for it is recorded and the
+	// password kept; only a later change of the version sets the configured password.
+	PasswordNotSet bool
 }
 
 // ReconcileRequest is what an update asks of the user.
@@ -28,7 +33,8 @@ type ReconcileRequest struct {
 	Old *RecordedUser
 	// Password is the configured password; needed when Steps().NeedsPassword().
 	Password string
-	// PasswordChanged is set when the password's version changed (a rotation).
+	// PasswordChanged is set when the password's version changed: a rotation, or, for an Old user
+	// with PasswordNotSet (which has no version), the first version given.
 	PasswordChanged bool
 	AdoptExisting   bool
 }
@@ -40,6 +46,9 @@ type ReconcileSteps struct {
 	EnsureUser bool
 	// Rotate: set a new password on the recorded user (its password's version changed).
 	Rotate bool
+	// RecordVersion: the first password version given for a user whose password the provider never
+	// set (RecordedUser.PasswordNotSet) is recorded; the password stays as it is.
+	RecordVersion bool
 	// Grant: grant the privilege profile again (the last refresh found part of it missing).
 	Grant bool
 	// DropOld: drop the recorded user, which the configuration no longer has (a rename, or the user
@@ -61,7 +70,9 @@ func (r ReconcileRequest) Steps() ReconcileSteps {
 	var s ReconcileSteps
 	if r.User != nil {
 		s.EnsureUser = !same || !r.Old.Exists
-		s.Rotate = !s.EnsureUser && r.PasswordChanged
+		kept := same && r.Old.PasswordNotSet
+		s.Rotate = !s.EnsureUser && r.PasswordChanged && !kept
+		s.RecordVersion = !s.EnsureUser && r.PasswordChanged && kept
 		s.Grant = !s.EnsureUser && r.Old.PrivilegesMissing
 	}
 	s.DropOld = r.Old != nil && !same
@@ -85,6 +96,13 @@ type Reconciled struct {
 	User Outcome
 	// Rotated is set when the user's password was set because its version changed.
 	Rotated bool
+	// VersionRecorded is set when the first password version of a user whose password the provider
+	// never set was recorded, and the password left as it is (ReconcileSteps.RecordVersion).
+	VersionRecorded bool
+	// PasswordNotSet is set while the user is still one whose password the provider never set: the
+	// recorded user with RecordedUser.PasswordNotSet, kept, with neither a password set nor a version
+	// recorded. The provider keeps that mark for the next update.
+	PasswordNotSet bool
 	// Granted is set when the privilege profile was granted again to a kept user.
 	Granted bool
 	// OldUser is what happened to the recorded user the configuration no longer has: Dropped or Kept;
@@ -122,7 +140,9 @@ func (e *ReconcileError) Unwrap() error { return e.Err }
 //     create (EnsureUser: a recorded user found missing is created again, or taken over if it came
 //     back holding nothing elsewhere), with the password and the privilege profile;
 //   - otherwise a changed password version sets the password (never on a user that holds anything
-//     outside the database: *inputerr.Error), and privileges found missing are granted again;
+//     outside the database: *inputerr.Error), except the first version given for an imported user
+//     whose password the provider never set, which is only recorded; privileges found missing are
+//     granted again;
 //   - then the recorded user the configuration no longer has is dropped, unless it holds anything
 //     outside the database (another application may use it; Reconciled.OldUserKept says so).
 //
@@ -152,6 +172,8 @@ func Reconcile(ctx context.Context, srv Server, req ReconcileRequest) (Reconcile
 			}
 			out.Rotated = true
 		}
+		out.VersionRecorded = steps.RecordVersion
+		out.PasswordNotSet = req.sameUser() && req.Old.PasswordNotSet && !steps.EnsureUser && !steps.Rotate && !steps.RecordVersion
 		if steps.Grant {
 			if err := srv.GrantDatabase(ctx, u, req.Database); err != nil {
 				return fail(StepGrant, err)

@@ -85,6 +85,9 @@ func TestReconcileSteps(t *testing.T) {
 	recorded := func(exists, missing bool) *RecordedUser {
 		return &RecordedUser{User: a, Exists: exists, PrivilegesMissing: missing}
 	}
+	imported := func(exists, missing bool) *RecordedUser {
+		return &RecordedUser{User: a, Exists: exists, PrivilegesMissing: missing, PasswordNotSet: true}
+	}
 	for _, tt := range []struct {
 		name         string
 		user         *User
@@ -103,6 +106,12 @@ func TestReconcileSteps(t *testing.T) {
 		{"rotation", &a, recorded(true, false), true, ReconcileSteps{Rotate: true}, true},
 		{"privileges missing", &a, recorded(true, true), false, ReconcileSteps{Grant: true}, false},
 		{"rotation and privileges missing", &a, recorded(true, true), true, ReconcileSteps{Rotate: true, Grant: true}, true},
+		// An imported user whose password the provider never set: its first version is recorded, no password is set.
+		{"first version of an imported user", &a, imported(true, false), true, ReconcileSteps{RecordVersion: true}, false},
+		{"first version of an imported user, privileges missing", &a, imported(true, true), true, ReconcileSteps{RecordVersion: true, Grant: true}, false},
+		{"imported user unchanged", &a, imported(true, false), false, ReconcileSteps{}, false},
+		{"imported user found missing", &a, imported(false, true), true, ReconcileSteps{EnsureUser: true}, true},
+		{"imported user renamed", &b, imported(true, false), true, ReconcileSteps{EnsureUser: true, DropOld: true}, true},
 	} {
 		req := ReconcileRequest{Target: Target{Server: "main", Database: "db", User: tt.user}, Old: tt.old, PasswordChanged: tt.rotate}
 		got := req.Steps()
@@ -214,6 +223,45 @@ func TestReconcileRotatesThePassword(t *testing.T) {
 			c.wantProfile(t, c.user, pw)
 			if c.tg.ts.CanLogin(c.user.Name, c.pw, c.name) {
 				t.Error("the old password still logs in")
+			}
+		})
+	}
+}
+
+// TestReconcileKeepsAnImportedUsersPassword: the first password version given for an imported user
+// whose password the provider never set is recorded, and the password stays (its applications still
+// log in, the configured password does not); the mark is kept until then, and a later change of the
+// version sets the configured password.
+func TestReconcileKeepsAnImportedUsersPassword(t *testing.T) {
+	for _, name := range targetNames {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			c := newProvisionCase(t, name, "impk")
+			recorded := c.provisioned(t)
+			recorded.PasswordNotSet = true
+			pw := password(t)
+			req := c.reconcileRequest(c.user, recorded, pw)
+			if done, err := Reconcile(testCtx(t), c.srv, req); err != nil || done != (Reconciled{User: Kept, PasswordNotSet: true}) {
+				t.Fatalf("Reconcile without a version = %+v, %v; want the user kept, still marked", done, err)
+			}
+			req.PasswordChanged = true
+			done, err := Reconcile(testCtx(t), c.srv, req)
+			if err != nil || done != (Reconciled{User: Kept, VersionRecorded: true}) {
+				t.Fatalf("Reconcile of the first version = %+v, %v; want the version recorded and the mark gone", done, err)
+			}
+			if !c.tg.ts.CanLogin(c.user.Name, c.pw, c.name) {
+				t.Error("the imported user's password was changed by its first version")
+			}
+			if c.tg.ts.CanLogin(c.user.Name, pw, c.name) {
+				t.Error("the configured password was set by the first version of an imported user")
+			}
+			recorded.PasswordNotSet = false
+			if done, err := Reconcile(testCtx(t), c.srv, req); err != nil || done != (Reconciled{User: Kept, Rotated: true}) {
+				t.Fatalf("Reconcile of the next version = %+v, %v; want the password set", done, err)
+			}
+			c.wantProfile(t, c.user, pw)
+			if c.tg.ts.CanLogin(c.user.Name, c.pw, c.name) {
+				t.Error("the imported password still logs in after the rotation")
 			}
 		})
 	}

@@ -44,11 +44,13 @@ func (r *databaseResource) ValidateConfig(ctx context.Context, req resource.Vali
 			resp.Diagnostics.AddAttributeError(path.Root("user").AtName("password_wo"), "Empty User Password",
 				"Attribute user.password_wo is empty. Give the user a password, e.g. from an ephemeral random_password or a secret manager.")
 		}
-		if u.PasswordWO.IsNull() {
-			p := path.Root("user").AtName("password_wo")
-			resp.Diagnostics.AddAttributeError(p, "Missing User Password",
-				"Attribute user.password_wo is required with user: the provider creates the user with it. Give it from a variable or an "+
-					"ephemeral resource, e.g. password_wo = var.workspace_db_password, with password_wo_version = 1 (change the version to rotate it).")
+		// A user without password_wo is an imported one whose password the provider is not to set (the plan
+		// fails when the apply would need it); a version numbers a password, so it needs one.
+		if u.PasswordWO.IsNull() && !u.PasswordWOVersion.IsNull() {
+			resp.Diagnostics.AddAttributeError(path.Root("user").AtName("password_wo"), "Missing User Password",
+				"Attribute user.password_wo_version is set but user.password_wo is not: the version numbers the password given in password_wo. "+
+					"Give the password from a variable or an ephemeral resource, e.g. password_wo = var.workspace_db_password; or, for an imported user "+
+					"whose password is to stay as it is, leave out both.")
 		}
 	}
 	if component, _, err := checks.ParseDatabaseComponent(m.Component.ValueString()); err == nil && component == checks.ControlPlaneDatabase &&
@@ -131,8 +133,10 @@ func (r *databaseResource) ModifyPlan(ctx context.Context, req resource.ModifyPl
 		oldUser = userOf(ctx, state.User, &resp.Diagnostics)
 	}
 	user := r.planUser(ctx, &plan, config, engine, lk.slot, oldUser, &resp.Diagnostics)
-	if existing {
-		r.checkUserChange(plan, engine, oldUser, user, &resp.Diagnostics)
+	notSet := existing && passwordNotSet(ctx, req.Private, oldUser, &resp.Diagnostics)
+	steps, known := planPassword(ctx, plan, config, oldUser, user, existing, notSet, &resp.Diagnostics)
+	if existing && known {
+		r.checkUserChange(plan, engine, oldUser, user, steps, &resp.Diagnostics)
 	}
 	if replacing {
 		r.checkReplacement(ctx, plan, *state, lk.slot, user, &resp.Diagnostics)
@@ -182,10 +186,53 @@ func workspaceOnPostgres(m databaseResourceModel, engine databases.Engine) diag.
 			m.Component.ValueString(), m.Server.ValueString(), checks.DatabaseSupportMatrix))
 }
 
+// planPassword says in the plan what the apply does with the user's password, from the steps of the
+// update (databases.ReconcileRequest.Steps; known is false while the planned user is not known, or
+// without a user): the plan fails when the apply must set a password and the configuration gives
+// none, and warns when the first password version of an imported user is only recorded.
+func planPassword(ctx context.Context, plan, config databaseResourceModel, oldUser, user *databaseUserModel, existing, notSet bool,
+	diags *diag.Diagnostics) (steps databases.ReconcileSteps, known bool) {
+	if user == nil || user.Name.IsUnknown() || user.Host.IsUnknown() {
+		return steps, false
+	}
+	account := databases.DescribeUser(user.account())
+	why := fmt.Sprintf("the apply creates user %s (or takes it over) and sets its password", account)
+	if existing {
+		steps = userRequest(target(plan, user, nil), oldUser, user, notSet, false).Steps()
+		switch {
+		case steps.EnsureUser:
+			why = fmt.Sprintf("user %s is new to this database (added, renamed, or found missing on the server), and the apply creates it "+
+				"(or takes it over) and sets its password", account)
+		case steps.Rotate:
+			why = "user.password_wo_version changed, and the apply sets the password of user " + account
+		default:
+			why = ""
+		}
+	}
+	if configured := userOf(ctx, config.User, diags); why != "" && configured != nil && configured.PasswordWO.IsNull() {
+		diags.AddAttributeError(path.Root("user").AtName("password_wo"), "Missing User Password",
+			fmt.Sprintf("Attribute user.password_wo is not set, but %s. Give it from a variable or an ephemeral resource, e.g. "+
+				"password_wo = var.workspace_db_password, with password_wo_version = 1 (change the version to rotate it).", why))
+	}
+	if steps.RecordVersion {
+		version, next := "the new user.password_wo_version", "change user.password_wo_version again"
+		if v := user.PasswordWOVersion; !v.IsUnknown() && !v.IsNull() {
+			version = fmt.Sprintf("user.password_wo_version = %d", v.ValueInt64())
+			next = fmt.Sprintf("change user.password_wo_version again (e.g. to %d)", v.ValueInt64()+1)
+		}
+		diags.AddWarning("Imported User's Password Kept", fmt.Sprintf("%s: user %s was imported, and the provider has not set its password. "+
+			"This apply records %s and leaves the password on the server as it is (user.password_wo is neither set nor compared with it), "+
+			"so whatever logs in as the user keeps working. To set user.password_wo as the user's password, %s and apply.",
+			plan.ID.ValueString(), account, version, next))
+	}
+	return steps, true
+}
+
 // checkUserChange says in the plan what an update will refuse or keep: a PostgreSQL rename (the old
 // role owns ZenML's tables), a password rotation of a user that holds anything elsewhere, and the old
 // user of a rename that is kept for the same reason.
-func (r *databaseResource) checkUserChange(plan databaseResourceModel, engine databases.Engine, oldUser, user *databaseUserModel, diags *diag.Diagnostics) {
+func (r *databaseResource) checkUserChange(plan databaseResourceModel, engine databases.Engine, oldUser, user *databaseUserModel,
+	steps databases.ReconcileSteps, diags *diag.Diagnostics) {
 	if oldUser == nil || user == nil || oldUser.Name.IsUnknown() || user.Name.IsUnknown() {
 		return
 	}
@@ -193,17 +240,18 @@ func (r *databaseResource) checkUserChange(plan databaseResourceModel, engine da
 	renamed := oldUser.Name.ValueString() != user.Name.ValueString() || (!user.Host.IsUnknown() && oldUser.Host.ValueString() != user.Host.ValueString())
 	switch {
 	case renamed && engine == databases.Postgres:
-		old, next, server, name := oldUser.Name.ValueString(), user.Name.ValueString(), plan.Server.ValueString(), plan.Name.ValueString()
+		old, next, server := oldUser.Name.ValueString(), user.Name.ValueString(), plan.Server.ValueString()
 		diags.AddAttributeError(path.Root("user").AtName("name"), "User Rename Not Supported On PostgreSQL",
 			fmt.Sprintf("Attribute user.name changes from %q to %q on PostgreSQL server %q. The tables ZenML created belong to %q; a new role would own "+
 				"the database but not its tables, and dropping the old role would hand them to the admin user, breaking ZenML's next migration. "+
-				"Rename the role in SQL instead (ALTER ROLE %s RENAME TO %s), run terraform state rm on this resource and import it as %s/%s/%s "+
-				"(the first apply after the import sets its password).", old, next, server, old, old, next, server, name, next))
+				"Rename the role in SQL instead (ALTER ROLE %s RENAME TO %s), run terraform state rm on this resource and import it as %s "+
+				"(an imported user keeps its password: the first password_wo_version after the import is recorded, a later change sets password_wo).",
+				old, next, server, old, old, next, importIDOf(plan, user)))
 	case renamed && len(elsewhere) > 0:
 		diags.AddWarning("Old User Will Be Kept", fmt.Sprintf("%s: user %s is replaced by user %s, but it holds privileges outside database %q (%s), "+
 			"so it is not dropped: another application may use it.", plan.ID.ValueString(), databases.DescribeUser(oldUser.account()),
 			databases.DescribeUser(user.account()), plan.Name.ValueString(), strings.Join(elsewhere, "; ")))
-	case !renamed && len(elsewhere) > 0 && !oldUser.PasswordWOVersion.Equal(user.PasswordWOVersion):
+	case !renamed && len(elsewhere) > 0 && steps.Rotate:
 		diags.AddAttributeError(path.Root("user").AtName("password_wo_version"), "Password Not Changed",
 			fmt.Sprintf("Attribute user.password_wo_version changed, but user %s holds privileges outside database %q: %s. Another application may "+
 				"log in as it, so the provider does not change its password. Revoke those privileges first, or give this database a user of its own.",
@@ -227,7 +275,7 @@ func (r *databaseResource) checkReplacement(ctx context.Context, plan, state dat
 			fmt.Sprintf("Attribute server changes from %q to %q, and both keys name the server at %s: the replacement would handle database %q "+
 				"by its deletion_policy %q (with \"drop\", its data is lost) and then create it again on the same server. To move the resource to the "+
 				"new key without touching the database: terraform state rm <address>, then terraform import <address> %s.", state.Server.ValueString(),
-				plan.Server.ValueString(), hostPort(slot.cfg), state.Name.ValueString(), policy, plan.ID.ValueString()))
+				plan.Server.ValueString(), hostPort(slot.cfg), state.Name.ValueString(), policy, importIDOf(plan, user)))
 		return
 	}
 	oldUser := userOf(ctx, state.User, diags)

@@ -10,14 +10,11 @@ import (
 	"strings"
 	"time"
 
-	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
-	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
-	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/checks"
 	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/databases"
 )
 
@@ -53,6 +50,9 @@ func (r *databaseResource) Configure(_ context.Context, req resource.ConfigureRe
 // target is what a database operation works on, for the domain's messages.
 func target(m databaseResourceModel, user *databaseUserModel, slot *databaseServerSlot) databases.Target {
 	t := databases.Target{Server: m.Server.ValueString(), Database: m.Name.ValueString()}
+	if !m.Component.IsUnknown() {
+		t.Component = m.Component.ValueString()
+	}
 	if slot != nil {
 		t.Address = hostPort(slot.cfg)
 	}
@@ -322,8 +322,14 @@ func (r *databaseResource) Update(ctx context.Context, req resource.UpdateReques
 		if resp.Diagnostics.HasError() {
 			return
 		}
-		if !r.reconcileUser(ctx, srv, slot, plan, oldUser, newUser, config, &resp.Diagnostics) {
+		notSet := passwordNotSet(ctx, req.Private, oldUser, &resp.Diagnostics)
+		done, ok := r.reconcileUser(ctx, srv, slot, plan, oldUser, newUser, notSet, config, &resp.Diagnostics)
+		if !ok {
 			return
+		}
+		if notSet && !done.PasswordNotSet {
+			// A password was set or its first version recorded: from now on a new version sets the password.
+			markPasswordNotSet(ctx, resp.Private, nil, &resp.Diagnostics)
 		}
 	} else if r.data != nil {
 		slot = r.data.databaseServers.slots[plan.Server.ValueString()]
@@ -347,22 +353,30 @@ func (r *databaseResource) Update(ctx context.Context, req resource.UpdateReques
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
 
+// userRequest is the update of the user from the state's (oldUser, nil for none) to the planned one
+// (newUser), as databases.Reconcile takes it; notSet says that the private state marks oldUser as
+// imported with a password the provider has not set (passwordNotSet).
+func userRequest(t databases.Target, oldUser, newUser *databaseUserModel, notSet, adopt bool) databases.ReconcileRequest {
+	req := databases.ReconcileRequest{Target: t, AdoptExisting: adopt}
+	if oldUser != nil {
+		req.Old = &databases.RecordedUser{User: oldUser.account(), Exists: oldUser.Exists.ValueBool(),
+			PrivilegesMissing: oldUser.MissingPrivileges.IsNull() || len(oldUser.MissingPrivileges.Elements()) > 0, PasswordNotSet: notSet}
+		req.PasswordChanged = newUser != nil && !oldUser.PasswordWOVersion.Equal(newUser.PasswordWOVersion)
+	}
+	return req
+}
+
 // reconcileUser brings the user to the planned state through databases.Reconcile, and turns what it
 // did into logs and warnings, and its errors into diagnostics.
 func (r *databaseResource) reconcileUser(ctx context.Context, srv databases.Server, slot *databaseServerSlot, plan databaseResourceModel,
-	oldUser, newUser *databaseUserModel, config databaseResourceModel, diags *diag.Diagnostics) bool {
+	oldUser, newUser *databaseUserModel, notSet bool, config databaseResourceModel, diags *diag.Diagnostics) (databases.Reconciled, bool) {
 	database := plan.Name.ValueString()
-	req := databases.ReconcileRequest{Target: target(plan, newUser, slot), AdoptExisting: plan.AdoptExisting.ValueBool()}
-	if oldUser != nil {
-		req.Old = &databases.RecordedUser{User: oldUser.account(), Exists: oldUser.Exists.ValueBool(),
-			PrivilegesMissing: oldUser.MissingPrivileges.IsNull() || len(oldUser.MissingPrivileges.Elements()) > 0}
-		req.PasswordChanged = newUser != nil && !oldUser.PasswordWOVersion.Equal(newUser.PasswordWOVersion)
-	}
+	req := userRequest(target(plan, newUser, slot), oldUser, newUser, notSet, plan.AdoptExisting.ValueBool())
 	steps := req.Steps()
 	if steps.NeedsPassword() {
 		var ok bool
 		if req.Password, ok = configuredPassword(ctx, config, diags); !ok {
-			return false
+			return databases.Reconciled{}, false
 		}
 	}
 	for _, s := range []struct {
@@ -372,6 +386,7 @@ func (r *databaseResource) reconcileUser(ctx context.Context, srv databases.Serv
 	}{
 		{steps.EnsureUser, newUser, "creating or restoring the user"},
 		{steps.Rotate, newUser, "setting a new password (password_wo_version changed)"},
+		{steps.RecordVersion, newUser, "recording the first password_wo_version of the imported user; its password stays as it is"},
 		{steps.Grant, newUser, "granting the privilege profile"},
 		{steps.DropOld, oldUser, "dropping the user that the configuration no longer has"},
 	} {
@@ -383,14 +398,14 @@ func (r *databaseResource) reconcileUser(ctx context.Context, srv databases.Serv
 	if err != nil {
 		summary, action := reconcileFailure(err, database)
 		addServerError(diags, summary, action, slot, err)
-		return false
+		return done, false
 	}
 	tflog.Info(ctx, "user reconciled", map[string]any{"outcome": string(done.User), "password_set": done.Rotated, "privileges_granted": done.Granted,
-		"old_user": string(done.OldUser)})
+		"password_version_recorded": done.VersionRecorded, "old_user": string(done.OldUser)})
 	if done.OldUser == databases.Kept {
 		diags.AddWarning("User Kept", strings.ToUpper(done.OldUserKept[:1])+done.OldUserKept[1:]+".")
 	}
-	return true
+	return done, true
 }
 
 // reconcileFailure names the failed step of databases.Reconcile for its diagnostic: the summary and
@@ -432,7 +447,7 @@ func (r *databaseResource) Delete(ctx context.Context, req resource.DeleteReques
 		resp.Diagnostics.AddWarning("Database Kept",
 			fmt.Sprintf("zenmlpro_database %s was removed from the Terraform state only: deletion_policy is \"retain\", so %s stayed on server %q with its data. "+
 				"To manage it again, import it (terraform import <address> %s); to drop it, import it, set deletion_policy = \"drop\", apply, then destroy.",
-				state.ID.ValueString(), kept, server, databases.ID(server, name)))
+				state.ID.ValueString(), kept, server, importIDOf(state, user)))
 		return
 	}
 	srv, slot, diags := r.connect(server)
@@ -471,136 +486,4 @@ func keptText(state databaseResourceModel, user *databaseUserModel) (kept, stays
 // database was created on (false while the engine is not known).
 func movedEngine(state databaseResourceModel, engine databases.Engine) bool {
 	return engine != "" && !state.Engine.IsNull() && !state.Engine.IsUnknown() && state.Engine.ValueString() != string(engine)
-}
-
-// parseDatabaseImportID splits an import ID into server, database and optional user.
-func parseDatabaseImportID(id string) (server, name string, user *databases.User, err error) {
-	parts := strings.Split(id, "/")
-	if len(parts) < 2 || len(parts) > 3 {
-		return "", "", nil, fmt.Errorf("import ID %q is not in the form %s", id, databases.ImportIDFormat)
-	}
-	server, name = parts[0], parts[1]
-	if !serverKeyPattern.MatchString(server) {
-		return "", "", nil, fmt.Errorf("import ID %q: the server %q is not a database_servers key (%s); expected %s", id, server, serverKeyRule, databases.ImportIDFormat)
-	}
-	if err := checks.CheckDatabaseName(name); err != nil {
-		return "", "", nil, fmt.Errorf("import ID %q: %v", id, err)
-	}
-	if len(parts) == 3 {
-		u := databases.User{Name: parts[2]}
-		if i := strings.Index(parts[2], "@"); i >= 0 {
-			u = databases.User{Name: parts[2][:i], Host: parts[2][i+1:]}
-			if err := checks.CheckUserHost(u.Host); err != nil {
-				return "", "", nil, fmt.Errorf("import ID %q: %v", id, err)
-			}
-		}
-		if err := checks.CheckUserName(u.Name); err != nil {
-			return "", "", nil, fmt.Errorf("import ID %q: %v", id, err)
-		}
-		user = &u
-	}
-	return server, name, user, nil
-}
-
-func (r *databaseResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	server, name, user, err := parseDatabaseImportID(req.ID)
-	if err != nil {
-		resp.Diagnostics.AddError("Invalid Import ID", err.Error()+".")
-		return
-	}
-	tflog.Info(ctx, "importing database", map[string]any{"server": server, "database": name})
-	if !r.verifyImport(ctx, server, name, user, &resp.Diagnostics) {
-		return
-	}
-	m := databaseResourceModel{
-		ID:                 types.StringValue(databases.ID(server, name)),
-		Server:             types.StringValue(server),
-		Name:               types.StringValue(name),
-		Component:          types.StringNull(),
-		DeletionPolicy:     types.StringValue(databases.PolicyRetain),
-		AdoptExisting:      types.BoolValue(false),
-		CharacterSet:       types.StringNull(),
-		Collation:          types.StringNull(),
-		Encoding:           types.StringNull(),
-		User:               types.ObjectNull(databaseUserAttrTypes),
-		PasswordSecret:     types.ObjectNull(passwordSecretAttrTypes),
-		Engine:             types.StringNull(),
-		ServerVersion:      types.StringNull(),
-		StoreURL:           types.StringNull(),
-		HelmDatabaseValues: types.StringNull(),
-		Timeouts:           timeouts.Value{Object: types.ObjectNull(databaseTimeoutsAttrTypes)},
-	}
-	if user != nil {
-		host := types.StringNull()
-		if user.Host != "" {
-			host = types.StringValue(user.Host)
-		}
-		obj, d := types.ObjectValue(databaseUserAttrTypes, map[string]attr.Value{
-			"name":                types.StringValue(user.Name),
-			"host":                host,
-			"password_wo":         types.StringNull(),
-			"password_wo_version": types.Int64Null(),
-			"exists":              types.BoolNull(),
-			"missing_privileges":  types.ListNull(types.StringType),
-			"other_privileges":    types.ListNull(types.StringType),
-		})
-		resp.Diagnostics.Append(d...)
-		m.User = obj
-	}
-	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
-}
-
-// verifyImport checks on the server that what an import ID names is there: the database, and the
-// user with privileges on it. A user that holds anything elsewhere is imported with a warning: the
-// provider will not change its password nor drop it.
-func (r *databaseResource) verifyImport(ctx context.Context, server, name string, user *databases.User, diags *diag.Diagnostics) bool {
-	srv, slot, d := r.connect(server)
-	diags.Append(d...)
-	if diags.HasError() {
-		return false
-	}
-	ctx, cancel := context.WithTimeout(ctx, defaultDatabaseTimeout)
-	defer cancel()
-	db, err := srv.GetDatabase(ctx, name)
-	if err != nil {
-		addServerError(diags, "Cannot Import Database", fmt.Sprintf("look up database %q", name), slot, err)
-		return false
-	}
-	if db == nil {
-		diags.AddError("Cannot Import Database", fmt.Sprintf("Database %q does not exist on server %q at %s: there is nothing to import. "+
-			"Check the import ID (%s), or let terraform apply create the database.", name, server, hostPort(slot.cfg), databases.ImportIDFormat))
-		return false
-	}
-	if user == nil {
-		return true
-	}
-	u := *user
-	u.Host = slot.cfg.Engine.UserHost(u.Host)
-	grants, err := srv.DatabaseGrants(ctx, u, name)
-	if err != nil {
-		addServerError(diags, "Cannot Import Database", fmt.Sprintf("read user %s", databases.DescribeUser(u)), slot, err)
-		return false
-	}
-	switch {
-	case grants.UserMissing():
-		diags.AddError("Cannot Import Database", fmt.Sprintf("User %s does not exist on server %q. Import the database alone (%s); the first apply "+
-			"with user in the configuration then creates the user.", databases.DescribeUser(u), server, databases.ID(server, name)))
-		return false
-	case !grants.Holds:
-		diags.AddError("Cannot Import Database", fmt.Sprintf("User %s holds none of the privileges of database %q, so it is not that database's user "+
-			"(it holds: %s). Import the database alone (%s), and give it its own user.", databases.DescribeUser(u), name,
-			orNothing(grants.Elsewhere), databases.ID(server, name)))
-		return false
-	case !grants.Dedicated():
-		diags.AddWarning("Imported User Holds Other Privileges", fmt.Sprintf("User %s holds privileges outside database %q: %s. The provider will "+
-			"neither change its password nor drop it while it does.", databases.DescribeUser(u), name, strings.Join(grants.Elsewhere, "; ")))
-	}
-	return true
-}
-
-func orNothing(items []string) string {
-	if len(items) == 0 {
-		return "nothing"
-	}
-	return strings.Join(items, "; ")
 }

@@ -262,8 +262,18 @@ resource "zenmlpro_database" "this" {
 					ImportState:       true,
 					ImportStateId:     "main/" + name + "/" + user + "@%",
 					ImportStateVerify: true,
-					// Not recorded on the server: the component, the policy, and the write-only password's version.
+					// The form without options: not recorded on the server, the component, the policy, and the
+					// write-only password's version.
 					ImportStateVerifyIgnore: []string{"component", "helm_database_values", "deletion_policy", "user.password_wo", "user.password_wo_version"},
+				},
+				{
+					// With the options for what the server does not record, the import has every attribute but the
+					// password's version (the imported user keeps its password until a version is given).
+					ResourceName:            dbAddr,
+					ImportState:             true,
+					ImportStateId:           "main/" + name + "/" + user + "@%,component=workspace_server,deletion_policy=drop",
+					ImportStateVerify:       true,
+					ImportStateVerifyIgnore: []string{"user.password_wo", "user.password_wo_version"},
 				},
 				{
 					// A changed character set is a migration, not an update: the plan fails.
@@ -431,11 +441,12 @@ resource "zenmlpro_database" "this" {
 					Check: resource.ComposeAggregateTestCheckFunc(checkLogin(srv, user, name, pw1), owned),
 				},
 				{
+					// The component of a PostgreSQL database is read as control_plane, the only one ZenML supports there.
 					ResourceName:            dbAddr,
 					ImportState:             true,
-					ImportStateId:           "pg/" + name + "/" + user,
+					ImportStateId:           "pg/" + name + "/" + user + ",deletion_policy=drop",
 					ImportStateVerify:       true,
-					ImportStateVerifyIgnore: []string{"component", "helm_database_values", "deletion_policy", "user.password_wo", "user.password_wo_version"},
+					ImportStateVerifyIgnore: []string{"user.password_wo", "user.password_wo_version"},
 				},
 				{
 					Config: config("", pw2, 2),

@@ -13,6 +13,7 @@ import (
 	"encoding/pem"
 	"fmt"
 	"math/big"
+	"reflect"
 	"regexp"
 	"strings"
 	"testing"
@@ -142,7 +143,12 @@ provider "zenmlpro" {
   name = "zenml_pro"
   component = "control_plane"`), `(?s)Unknown Database Server.*"other", which is not a key of the provider's\s+database_servers \(the configured keys are "main" or "pg"\)`},
 		{"user_without_password", servers("") + db(ws+`
-  user = { name = "zenml_ws1" }`), `(?s)Missing User Password.*password_wo = var.workspace_db_password`},
+  user = { name = "zenml_ws1" }`), `(?s)Missing User Password.*password_wo is not set, but the apply creates user.*password_wo = var.workspace_db_password`},
+		{"version_without_password", servers("") + db(ws+`
+  user = {
+    name = "zenml_ws1"
+    password_wo_version = 1
+  }`), `(?s)Missing User Password.*password_wo_version is set but user.password_wo is not`},
 		{"empty_password", servers("") + db(ws+`
   user = {
     name = "zenml_ws1"
@@ -304,54 +310,100 @@ func TestDatabaseServersFrom(t *testing.T) {
 	}
 }
 
+// TestParseDatabaseImportID: the path forms, with the options for the attributes the server does not
+// record, and an error for each broken rule that names it.
 func TestParseDatabaseImportID(t *testing.T) {
+	ws := &databases.User{Name: "zenml_ws1", Host: "%"}
 	for _, tc := range []struct {
-		id, server, name string
-		user             *databases.User
-		wantErr          string
+		id      string
+		want    databases.ImportID
+		wantErr string
 	}{
-		{id: "main/zenml_workspace_1", server: "main", name: "zenml_workspace_1"},
-		{id: "main/zenml_workspace_1/zenml_ws1", server: "main", name: "zenml_workspace_1", user: &databases.User{Name: "zenml_ws1"}},
-		{id: "main/zenml_workspace_1/zenml_ws1@%", server: "main", name: "zenml_workspace_1", user: &databases.User{Name: "zenml_ws1", Host: "%"}},
-		{id: "pg/zenml_pro/zenml_cp", server: "pg", name: "zenml_pro", user: &databases.User{Name: "zenml_cp"}},
-		{id: "main/zenml_ws/u@10.0.0.0/255.255.0.0", wantErr: "is not in the form"},
-		{id: "zenml_workspace_1", wantErr: `is not in the form "<server>/<database>"`},
-		{id: "main/zenml_ws/u/x", wantErr: "is not in the form"},
+		{id: "main/zenml_workspace_1", want: databases.ImportID{Server: "main", Database: "zenml_workspace_1"}},
+		{id: "main/zenml_workspace_1/zenml_ws1", want: databases.ImportID{Server: "main", Database: "zenml_workspace_1", User: &databases.User{Name: "zenml_ws1"}}},
+		{id: "main/zenml_workspace_1/zenml_ws1@%", want: databases.ImportID{Server: "main", Database: "zenml_workspace_1", User: ws}},
+		{id: "pg/zenml_pro/zenml_cp", want: databases.ImportID{Server: "pg", Database: "zenml_pro", User: &databases.User{Name: "zenml_cp"}}},
+		// A MySQL host may be an address/netmask.
+		{id: "main/zenml_ws/u@10.0.0.0/255.255.0.0", want: databases.ImportID{Server: "main", Database: "zenml_ws", User: &databases.User{Name: "u", Host: "10.0.0.0/255.255.0.0"}}},
+		{id: "main/zenml_workspace_1/zenml_ws1@%,component=workspace_server", want: databases.ImportID{Server: "main", Database: "zenml_workspace_1", User: ws,
+			Component: "workspace_server"}},
+		{id: "main/zenml_pro,component=control_plane,deletion_policy=drop_if_empty", want: databases.ImportID{Server: "main", Database: "zenml_pro",
+			Component: "control_plane", DeletionPolicy: "drop_if_empty"}},
+		// Options in any order; the former spelling of the component is kept as written.
+		{id: "main/zenml_ws/zenml_ws1@%,password_secret.key=db-password,deletion_policy=drop,password_secret.name=zenml-ws-db,component=workspace",
+			want: databases.ImportID{Server: "main", Database: "zenml_ws", User: ws, Component: "workspace", DeletionPolicy: "drop",
+				PasswordSecretName: "zenml-ws-db", PasswordSecretKey: "db-password"}},
+		{id: "pg/zenml_pro,deletion_policy=retain", want: databases.ImportID{Server: "pg", Database: "zenml_pro", DeletionPolicy: "retain"}},
+		{id: "zenml_workspace_1", wantErr: "it is not in the form <server>/<database>[/<user>[@<host>]]"},
+		{id: "main/zenml_ws/u/x", wantErr: "has more than three parts"},
+		{id: "main/zenml_ws/u@", wantErr: `gives no host (leave out "@" for the default host "%")`},
 		{id: "Main/zenml_ws", wantErr: `the server "Main" is not a database_servers key`},
 		{id: "main/Zenml", wantErr: `"Zenml" is not a safe database name`},
 		{id: "main/zenml/Bad", wantErr: `"Bad" is not a safe user name`},
 		{id: "main/zenml/u@a b", wantErr: "is not a valid MySQL account host"},
+		{id: "main/zenml,component=dashboard", wantErr: `component: "dashboard" is not a database component: use "control_plane" or "workspace_server"`},
+		{id: "main/zenml,component=", wantErr: "option component has no value: write component=<value>"},
+		{id: "main/zenml,component", wantErr: "option component has no value"},
+		{id: "main/zenml,component=control_plane,component=control_plane", wantErr: "option component is given twice"},
+		{id: "main/zenml,engine=mysql", wantErr: `"engine=mysql" is not an option of an import ID: the options are "component", "deletion_policy", "password_secret.name" or "password_secret.key"`},
+		{id: "main/zenml,component=workspace_server,", wantErr: `"" is not an option of an import ID`},
+		{id: "main/zenml,deletion_policy=delete", wantErr: `deletion_policy "delete" is not a deletion policy: use "retain", "drop_if_empty" or "drop"`},
+		{id: "main/zenml,password_secret.key=password", wantErr: "option password_secret.key is given without password_secret.name"},
+		{id: "main/zenml,password_secret.name=zenml_db", wantErr: `password_secret.name: "zenml_db" is not a valid Kubernetes secret name`},
+		{id: "main/zenml,password_secret.name=db,password_secret.key=a/b", wantErr: `password_secret.key: "a/b" is not a valid Kubernetes secret key`},
+		{id: "main/zenml_pro,component=control_plane,password_secret.name=zenml-pro-db", wantErr: `password_secret.name is for workspace databases, and this database serves "control_plane"`},
 		{id: "", wantErr: "is not in the form"},
 	} {
-		server, name, user, err := parseDatabaseImportID(tc.id)
+		got, err := parseDatabaseImportID(tc.id)
 		if tc.wantErr != "" {
 			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
 				t.Errorf("parseDatabaseImportID(%q) error = %v, want %q", tc.id, err, tc.wantErr)
 			}
 			continue
 		}
-		if err != nil || server != tc.server || name != tc.name || (user == nil) != (tc.user == nil) || (user != nil && *user != *tc.user) {
-			t.Errorf("parseDatabaseImportID(%q) = %q, %q, %v, %v", tc.id, server, name, user, err)
+		if err != nil || !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("parseDatabaseImportID(%q) = %+v (user %+v), %v; want %+v (user %+v)", tc.id, got, got.User, err, tc.want, tc.want.User)
+		}
+	}
+}
+
+// TestDatabaseImportIDFormat: the description of the accepted IDs that the "Invalid Import ID" error
+// gives names every form and option, and each of its examples is accepted.
+func TestDatabaseImportIDFormat(t *testing.T) {
+	for _, want := range []string{`"<server>/<database>"`, `"<server>/<database>/<user>"`, `"<server>/<database>/<user>@<host>"`,
+		`"component", "deletion_policy", "password_secret.name" or "password_secret.key"`} {
+		if !strings.Contains(databaseImportIDFormat, want) {
+			t.Errorf("the import ID format lacks %s:\n%s", want, databaseImportIDFormat)
+		}
+	}
+	examples := regexp.MustCompile(`"(main/[^"]+)"`).FindAllStringSubmatch(databaseImportIDFormat, -1)
+	if len(examples) != 3 {
+		t.Fatalf("the import ID format has %d examples, want 3:\n%s", len(examples), databaseImportIDFormat)
+	}
+	for _, e := range examples {
+		if _, err := parseDatabaseImportID(e[1]); err != nil {
+			t.Errorf("the example %q is refused: %v", e[1], err)
 		}
 	}
 }
 
 // FuzzParseDatabaseImportID: any accepted ID splits into parts that pass the name rules and rebuild
-// the ID.
+// the ID (options in their canonical order).
 func FuzzParseDatabaseImportID(f *testing.F) {
-	for _, s := range []string{"main/zenml_workspace_1", "main/zenml_workspace_1/zenml_ws1@%", "pg/zenml_pro/zenml_cp", "a/b/c@d@e", "//", "main/x/y@"} {
+	for _, s := range []string{"main/zenml_workspace_1", "main/zenml_workspace_1/zenml_ws1@%", "pg/zenml_pro/zenml_cp", "a/b/c@d@e", "//", "main/x/y@",
+		"main/x/y@10.0.0.0/255.0.0.0,component=workspace_server,deletion_policy=drop,password_secret.name=a,password_secret.key=b", "main/x,component=control_plane"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, id string) {
-		server, name, user, err := parseDatabaseImportID(id)
+		got, err := parseDatabaseImportID(id)
 		if err != nil {
 			return
 		}
-		rebuilt := (databases.Target{Server: server, Database: name, User: user}).ImportID(true)
-		if rebuilt != id {
-			t.Errorf("parseDatabaseImportID(%q) rebuilds as %q", id, rebuilt)
+		rebuilt, err := parseDatabaseImportID(got.String())
+		if err != nil || !reflect.DeepEqual(rebuilt, got) {
+			t.Errorf("parseDatabaseImportID(%q) = %+v, which writes %q and reads back as %+v, %v", id, got, got.String(), rebuilt, err)
 		}
-		if strings.ContainsAny(name+server, "`'\"\\ ;") {
+		if strings.ContainsAny(got.Database+got.Server+got.Component+got.DeletionPolicy+got.PasswordSecretName+got.PasswordSecretKey, "`'\"\\ ;,=") {
 			t.Errorf("parseDatabaseImportID(%q) accepted unsafe characters", id)
 		}
 	})
