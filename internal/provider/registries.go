@@ -43,7 +43,7 @@ func registriesAttribute() schema.Attribute {
 			"configuration never enters the state. Defaults to no entries.",
 		Validators: []validator.Map{
 			mapvalidator.KeysAre(checkString("Invalid Registry Host", "value must be a registry host with an optional port, e.g. "+
-				images.ExampleRegistryHost, ignoreValue(images.ParseRegistryHost))),
+				images.ExampleRegistryHost, withNumericHostRule(ignoreValue(images.ParseRegistryHost)))),
 		},
 		NestedObject: schema.NestedAttributeObject{
 			Validators: []validator.Object{registryEntryValidator{}},

@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -83,7 +84,7 @@ func titleCase(s string) string {
 // The checks of the provider's attributes that more than one schema uses.
 var (
 	databaseHostCheck = checkString("Invalid Database Host", "value must be a host name or IP address without scheme, port or path",
-		databases.CheckHost)
+		withNumericHostRule(databases.CheckHost))
 	connectTimeoutCheck = checkString("Invalid Connect Timeout",
 		fmt.Sprintf("value must be a duration from %s to %s, e.g. 10s", databases.MinConnectTimeout, databases.MaxConnectTimeout),
 		ignoreValue(databases.ParseConnectTimeout))
@@ -102,6 +103,23 @@ var (
 		"value must be an exact release version such as 0.13.0 or 0.93.2 (no prefix, range or name such as latest)",
 		ignoreValue(releases.ParseVersion))
 )
+
+// withNumericHostRule runs an input's own host rule, then the rule that every input taking a host
+// shares: a name whose last label is all digits is an IPv4 address in dotted decimal, or nothing
+// (checks.CheckNumericHost), so "010.0.0.5" is refused while "10.0.0.5" passes. What surrounds the
+// host in a registry (oci://, a port, a path) is left out of the shared rule.
+func withNumericHostRule(own func(string) error) func(string) error {
+	return func(s string) error {
+		if err := own(s); err != nil {
+			return err
+		}
+		host, _, _ := strings.Cut(strings.TrimPrefix(s, "oci://"), "/")
+		if h, _, err := net.SplitHostPort(host); err == nil {
+			host = h
+		}
+		return checks.CheckNumericHost(host)
+	}
+}
 
 // certificatesOnly is a check of PEM certificates that refuses a private key first, with the words
 // every input of certificates uses (certpem.CheckNoPrivateKey), naming the attribute by its own name.
@@ -128,14 +146,20 @@ func (v certificatesOnly) ValidateString(ctx context.Context, req validator.Stri
 // imageRegistryCheck checks a registry (with an optional path) for images, or for charts (with or
 // without oci://).
 func imageRegistryCheck(chart bool) stringCheck {
-	if chart {
-		return checkStringBy(imagesErrorSummary,
-			fmt.Sprintf("value must be an OCI registry with an optional path, with or without oci://, e.g. %s", images.ExampleChartRegistry),
-			ignoreValue(images.ParseChartRegistry))
+	summary := func(err error) string {
+		if he := (*checks.HostError)(nil); errors.As(err, &he) {
+			return "Invalid Registry Host"
+		}
+		return imagesErrorSummary(err)
 	}
-	return checkStringBy(imagesErrorSummary,
+	if chart {
+		return checkStringBy(summary,
+			fmt.Sprintf("value must be an OCI registry with an optional path, with or without oci://, e.g. %s", images.ExampleChartRegistry),
+			withNumericHostRule(ignoreValue(images.ParseChartRegistry)))
+	}
+	return checkStringBy(summary,
 		fmt.Sprintf("value must be a registry host with an optional path, without scheme, tag or digest, e.g. %s", images.ExampleRegistry),
-		ignoreValue(images.ParseRegistry))
+		withNumericHostRule(ignoreValue(images.ParseRegistry)))
 }
 
 // The checks of the values of the principal object, with the parsers of the principal package.
