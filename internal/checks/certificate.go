@@ -231,9 +231,9 @@ const certificateHostRule = "a bare host name or IP address, as a client connect
 // CheckCertificateHostname checks one hostname to verify a certificate against: a host name (any case,
 // optionally with a trailing dot) or an IP address (IPv6 with or without brackets), without scheme,
 // user information, port, path, wildcard or whitespace; a value whose last label is all digits must
-// be an IPv4 address in dotted decimal (CheckNumericHost), so "010.0.0.5" is refused. Unlike ParseHost, it accepts names under any
-// domain and IP addresses: it states what a certificate covers, not what an endpoint may be. A refusal
-// is an *inputerr.Error on hostnames.
+// be an IPv4 address in dotted decimal (CheckNumericHost), so "010.0.0.5" is refused. Unlike
+// ParseHost, it accepts names under any domain and IP addresses: it states what a certificate covers,
+// not what an endpoint may be. A refusal is an *inputerr.Error on hostnames.
 func CheckCertificateHostname(h string) error {
 	const summary = "Invalid Hostname"
 	fail := func(problem, suggestion string) error {
@@ -670,6 +670,7 @@ func (c chainCheck) invalidCertificate(e x509.CertificateInvalidError, w locatio
 	return fmt.Sprintf("%s is refused: %v. %s", what, e, fix)
 }
 
+// orLeaf is c, or the leaf when verification named no certificate.
 func orLeaf(c, leaf *x509.Certificate) *x509.Certificate {
 	if c == nil {
 		return leaf
