@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -221,17 +222,36 @@ func testImportGeneratesConfiguration(t *testing.T, srv *testsupport.Server, adm
 	}
 }
 
+type importNoChangeCase struct {
+	engine, key, component, id, extra string
+	srv                               *testsupport.Server
+}
+
+// refused are the import steps that fail on the case's engine: on PostgreSQL an ID that says
+// workspace_server, or gives a password secret, which the Control Plane's chart does not take.
+func (tc importNoChangeCase) refused(config, id string) []resource.TestStep {
+	if tc.engine != "postgres" {
+		return nil
+	}
+	step := func(options string, phrases ...string) resource.TestStep {
+		return resource.TestStep{Config: config, ResourceName: dbAddr, ImportState: true, ImportStateId: id + options, ExpectError: phrasesIn(phrases...)}
+	}
+	return []resource.TestStep{
+		step(",component=workspace_server", "Workspace Database On PostgreSQL", `gives component "workspace_server", but server "pg" is a postgres server`),
+		step(",password_secret.name=zenml-pro-db", "Invalid Import ID", `server "pg" is a postgres server, whose databases serve the Control Plane ("control_plane")`,
+			"password_secret.name is for workspace databases"),
+	}
+}
+
 // TestAccDatabase_ImportBlockNoChange imports with the options of the import ID, as superuser and as
 // restricted admin: the import plans no change against a configuration that gives the same attributes;
-// on PostgreSQL the component is read as control_plane without being given. A configuration without
-// user.password_wo plans the imported user as it is, and fails the plan once the apply would need the
-// password (a new user name); a password version without the password fails validation.
+// on PostgreSQL the component is read as control_plane without being given, and an ID that says
+// workspace_server, or gives a password secret, is refused. A configuration without user.password_wo
+// plans the imported user as it is, and fails the plan once the apply would need the password (a new
+// user name); a password version without the password fails validation.
 func TestAccDatabase_ImportBlockNoChange(t *testing.T) {
 	t.Parallel()
-	for _, tc := range []struct {
-		engine, key, component, id, extra string
-		srv                               *testsupport.Server
-	}{
+	for _, tc := range []importNoChangeCase{
 		{"mysql", "main", "workspace_server", ",component=workspace_server,deletion_policy=drop,password_secret.name=zenml-ws-db,password_secret.key=pw",
 			"deletion_policy = \"drop\"\n  password_secret = {\n    name = \"zenml-ws-db\"\n    key = \"pw\"\n  }", testsupport.MySQL(t)},
 		{"postgres", "pg", "control_plane", "", "", testsupport.Postgres(t)},
@@ -272,7 +292,7 @@ resource "zenmlpro_database" "this" {
 					PreCheck:                 func() { testAccPreCheck(t) },
 					ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 					TerraformVersionChecks:   writeOnlyVersionChecks,
-					Steps: []resource.TestStep{
+					Steps: slices.Concat([]resource.TestStep{
 						{
 							PreConfig: func() {
 								srv.CreateDatabase(name)
@@ -291,39 +311,42 @@ resource "zenmlpro_database" "this" {
 								plancheck.ExpectKnownValue(dbAddr, tfjsonpath.New("user").AtMapKey("password_wo_version"), knownvalue.Null()),
 							}},
 						},
-						{
-							// The same import, kept in the state.
-							Config:             config(imported),
-							ResourceName:       dbAddr,
-							ImportState:        true,
-							ImportStateId:      tc.key + "/" + name + "/" + user + tc.id,
-							ImportStatePersist: true,
-						},
-						{
-							Config: config(imported),
-							ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-								plancheck.ExpectEmptyPlan(),
-							}},
-							Check: checkLogin(srv, user, name, pw),
-						},
-						{
-							// A new user needs a password.
-							Config:      config(fmt.Sprintf("user = {\n    name = %q\n  }", testsupport.UniqueName(t, "nochgb"))),
-							PlanOnly:    true,
-							ExpectError: phrasesIn("Missing User Password", "Attribute user.password_wo is not set, but user", "is new to this database"),
-						},
-						{
-							// A version needs its password, at validate time.
-							Config:      config(fmt.Sprintf("user = {\n    name = %q\n    password_wo_version = 1\n  }", user)),
-							PlanOnly:    true,
-							ExpectError: phrasesIn("Missing User Password", "user.password_wo_version is set but user.password_wo is not"),
-						},
-						{
-							// Back to the imported configuration, which the destroy after the test uses.
-							Config:   config(imported),
-							PlanOnly: true,
-						},
 					},
+						tc.refused(config(imported), tc.key+"/"+name+"/"+user),
+						[]resource.TestStep{
+							{
+								// The same import, kept in the state.
+								Config:             config(imported),
+								ResourceName:       dbAddr,
+								ImportState:        true,
+								ImportStateId:      tc.key + "/" + name + "/" + user + tc.id,
+								ImportStatePersist: true,
+							},
+							{
+								Config: config(imported),
+								ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+									plancheck.ExpectEmptyPlan(),
+								}},
+								Check: checkLogin(srv, user, name, pw),
+							},
+							{
+								// A new user needs a password.
+								Config:      config(fmt.Sprintf("user = {\n    name = %q\n  }", testsupport.UniqueName(t, "nochgb"))),
+								PlanOnly:    true,
+								ExpectError: phrasesIn("Missing User Password", "Attribute user.password_wo is not set, but user", "is new to this database"),
+							},
+							{
+								// A version needs its password, at validate time.
+								Config:      config(fmt.Sprintf("user = {\n    name = %q\n    password_wo_version = 1\n  }", user)),
+								PlanOnly:    true,
+								ExpectError: phrasesIn("Missing User Password", "user.password_wo_version is set but user.password_wo is not"),
+							},
+							{
+								// Back to the imported configuration, which the destroy after the test uses.
+								Config:   config(imported),
+								PlanOnly: true,
+							},
+						}),
 				})
 			})
 		})

@@ -209,7 +209,8 @@ func planPassword(ctx context.Context, plan, config databaseResourceModel, oldUs
 			why = ""
 		}
 	}
-	if configured := userOf(ctx, config.User, diags); why != "" && configured != nil && configured.PasswordWO.IsNull() {
+	// The configuration is read only when the apply needs the password: a plan with no change reads nothing more.
+	if why != "" && passwordMissing(ctx, config, diags) {
 		diags.AddAttributeError(path.Root("user").AtName("password_wo"), "Missing User Password",
 			fmt.Sprintf("Attribute user.password_wo is not set, but %s. Give it from a variable or an ephemeral resource, e.g. "+
 				"password_wo = var.workspace_db_password, with password_wo_version = 1 (change the version to rotate it).", why))
@@ -226,6 +227,12 @@ func planPassword(ctx context.Context, plan, config databaseResourceModel, oldUs
 			plan.ID.ValueString(), account, version, next))
 	}
 	return steps, true
+}
+
+// passwordMissing reports whether the configuration has a user without user.password_wo.
+func passwordMissing(ctx context.Context, config databaseResourceModel, diags *diag.Diagnostics) bool {
+	u := userOf(ctx, config.User, diags)
+	return u != nil && u.PasswordWO.IsNull()
 }
 
 // checkUserChange says in the plan what an update will refuse or keep: a PostgreSQL rename (the old

@@ -648,8 +648,9 @@ resource "zenmlpro_database" "this" {
 			}),
 			Steps: []resource.TestStep{
 				{
+					// The import command the error gives carries the component, so that the import records it.
 					Config:      config(false, false),
-					ExpectError: regexp.MustCompile(`(?s)Database Exists.*Import\s+it:\s+terraform\s+import\s+<address>.*set\s+adopt_existing\s+=\s+true`),
+					ExpectError: phrasesIn("Database Exists", "Import it: terraform import <address> main/"+name+",component=workspace_server;", "set adopt_existing = true"),
 				},
 				{
 					Config:      config(false, true),
