@@ -417,3 +417,57 @@ func TestAccRegistryErrors_operationAndCode(t *testing.T) {
 		}})
 	})
 }
+
+// With registries unknown at plan (credentials from a resource of the same apply), the target is read
+// and decided at apply: a tag that names the copied image is recorded as preexisting, and a tag that
+// names another image fails the apply with "Image Tag Taken", writing nothing.
+func TestAccImageMirror_registriesUnknownAtPlan(t *testing.T) {
+	regs := startMirrorRegistries(t)
+	index := regs.zenml.PushIndex(t, "zenml-pro/zenml-pro-server:0.93.2", "linux/amd64")
+	regs.zenml.PushIndex(t, "zenml-pro/zenml-pro-api:0.13.0", "linux/amd64")
+	regs.zenml.CopyTo(t, "zenml-pro/zenml-pro-server:0.93.2", regs.inside, "zenml/zenml-pro-server:0.93.2")
+	other := regs.inside.PushImage(t, "zenml/zenml-pro-api:0.13.0")
+	uploads := regs.inside.BlobUploads()
+	provider := fmt.Sprintf(`
+resource "terraform_data" "password" {
+  input = "zenml-pw"
+}
+
+provider "zenmlpro" {
+  registries = {
+    %q = { username = "zenml-customer", password = terraform_data.password.output }
+  }
+}
+`, regs.zenml.Host)
+	addr := "zenmlpro_image_mirror.server"
+	testAccSteps(t, []resource.TestStep{{
+		Config: provider + regs.mirrorBlock("  keep_on_destroy = false\n"),
+		ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+			plancheck.ExpectUnknownValue(addr, tfjsonpath.New("preexisting")),
+		}},
+		ConfigStateChecks: []statecheck.StateCheck{
+			statecheck.ExpectKnownValue(addr, tfjsonpath.New("preexisting"), knownvalue.Bool(true)),
+			statecheck.ExpectKnownValue(addr, tfjsonpath.New("digest"), knownvalue.StringExact(index.Digest)),
+		},
+		Check: func(*terraform.State) error {
+			if n := regs.inside.BlobUploads() - uploads; n != 0 {
+				return fmt.Errorf("the apply onto the same image uploaded %d blobs, want none", n)
+			}
+			return nil
+		},
+	}})
+	testAccSteps(t, []resource.TestStep{{
+		Config: provider + fmt.Sprintf(`
+resource "zenmlpro_image_mirror" "api" {
+  source_uri      = "%s/zenml-pro/zenml-pro-api:0.13.0"
+  target_registry = "%s/zenml"
+}
+`, regs.zenml.Host, regs.inside.Host),
+		ExpectError: wrapped("Image Tag Taken", regs.inside.Host+"/zenml/zenml-pro-api:0.13.0 names "+other,
+			"an image this resource did not write", "adopt_existing = true"),
+	}})
+	if d, _ := regs.inside.Digest(t, "zenml/zenml-pro-api:0.13.0"); d != other || regs.inside.BlobUploads() != uploads {
+		t.Errorf("after the refused apply the API tag names %s and %d blobs were uploaded; want %s and none", d,
+			regs.inside.BlobUploads()-uploads, other)
+	}
+}

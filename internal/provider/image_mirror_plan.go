@@ -124,8 +124,11 @@ func (r *imageMirrorResource) ModifyPlan(ctx context.Context, req resource.Modif
 		src = item.desc
 	} else {
 		if clientErr != nil {
-			// The registries are not known yet: the apply reads the source and the target.
+			// The registries are not known yet: the apply reads the source and, for a new copy, the target.
 			plan.Preexisting, plan.ReplacedDigest = types.BoolUnknown(), types.StringUnknown()
+			if state != nil && state.TargetURI.ValueString() == mirror.Target {
+				plan.Preexisting, plan.ReplacedDigest = state.Preexisting, state.ReplacedDigest
+			}
 			resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
 			return
 		}

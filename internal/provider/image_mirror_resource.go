@@ -290,6 +290,13 @@ func (r *imageMirrorResource) Update(ctx context.Context, req resource.UpdateReq
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	// An update keeps what the create found at the tag, unless the plan adopts a preexisting copy.
+	if plan.Preexisting.IsUnknown() {
+		plan.Preexisting = types.BoolValue(state.Preexisting.ValueBool())
+	}
+	if plan.ReplacedDigest.IsUnknown() {
+		plan.ReplacedDigest = types.StringValue(state.ReplacedDigest.ValueString())
+	}
 	recopy := plan.Digest.IsUnknown() || state.Drift.ValueString() != "" || !plan.Digest.Equal(state.Digest) ||
 		!plan.Platforms.Equal(state.Platforms) || plan.SourceDigest.IsUnknown()
 	if recopy {
