@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"time"
 )
 
 // What a write of the bundle at <parent>/<base> puts beside it, and an interrupted write (the
@@ -49,16 +50,26 @@ type dirLock struct {
 	path string
 }
 
-// acquire takes the lock of the bundle at dir, or returns a *BusyError when a running process holds it.
+// lockWait is how long acquire waits for a lock that is held: a refresh that looks for leftovers
+// holds it for a moment, a write for as long as it runs.
+const lockWait = 2 * time.Second
+
+// acquire takes the lock of the bundle at dir, or returns a *BusyError when a running process holds it
+// for longer than lockWait.
 func acquire(dir string) (*dirLock, error) {
 	p := lockPath(dir)
-	for range 10 {
+	deadline := time.Now().Add(lockWait)
+	for {
 		f, busy, err := openLock(p, true)
 		if err != nil {
 			return nil, fmt.Errorf("locking the bundle at %s: %w", dir, err)
 		}
 		if busy {
-			return nil, &BusyError{Dir: dir, Lock: p}
+			if time.Now().After(deadline) {
+				return nil, &BusyError{Dir: dir, Lock: p}
+			}
+			time.Sleep(50 * time.Millisecond)
+			continue
 		}
 		// A write that ends removes its lock file while holding it: the lock is the file at p, not one
 		// removed since it was opened.
@@ -68,7 +79,6 @@ func acquire(dir string) (*dirLock, error) {
 		}
 		return &dirLock{f: f, path: p}, nil
 	}
-	return nil, &BusyError{Dir: dir, Lock: p}
 }
 
 // isFile reports whether f is the file at p.

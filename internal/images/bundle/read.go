@@ -333,8 +333,8 @@ func Compare(dir string, rec Record) error {
 // nothing to delete.
 func RemoveOwned(dir string, rec Record) (kept []string, err error) {
 	if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
-		_, err := Clean(dir)
-		return nil, err
+		_, _ = Clean(dir) // nothing of the bundle is left; a write under way elsewhere keeps its files
+		return nil, nil
 	}
 	lk, err := acquire(dir)
 	if err != nil {
