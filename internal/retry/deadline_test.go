@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -182,6 +183,40 @@ func TestDoCutsAHangingAttempt(t *testing.T) {
 				t.Errorf("the error %v does not wrap context.DeadlineExceeded", err)
 			}
 		})
+	}
+}
+
+// An attempt cut by the deadline after others failed: the error is the attempt before's, which says
+// why the operation was being retried (a registry answering 429), not only that the time ran out.
+func TestDoCutAfterFailuresReportsTheAttemptBefore(t *testing.T) {
+	clock := newDeadlineClock(time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC))
+	started := make(chan struct{})
+	go func() {
+		select {
+		case <-started:
+			clock.Advance(9500 * time.Millisecond) // to the deadline, after the first wait of 0.5s
+		case <-t.Context().Done():
+		}
+	}()
+	calls := 0
+	err := Do(context.Background(), Backoff{Clock: clock, Rand: func() float64 { return 0.5 }, Timeout: 10 * time.Second},
+		ClassifierFunc(classifyTest), func(ctx context.Context) error {
+			calls++
+			if calls == 1 {
+				return errThrottled
+			}
+			close(started)
+			<-ctx.Done()
+			return fmt.Errorf("GET /v2/zenml/server/manifests/1.0: %w", ctx.Err())
+		})
+	var re *Error
+	if !errors.As(err, &re) || re.Reason != StopDeadline || re.Attempts != 2 || re.Err != error(errThrottled) || re.Kind != Throttle ||
+		re.Cut() == nil || !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("err = %v (%#v); want the 429 of the first attempt, stopped by the deadline during the second", err, re)
+	}
+	if want := "gave up after 2 attempts in 10s: the timeout was reached during the last attempt; the error of the attempt before it " +
+		"was classified as throttling or unavailable"; !strings.Contains(err.Error(), want) {
+		t.Errorf("message %q lacks %q", err, want)
 	}
 }
 

@@ -170,7 +170,9 @@ const (
 	StopCanceled  StopReason = "the operation was canceled"
 )
 
-// Error is the last error of Do with how many attempts were made and how long they took.
+// Error is the last error of Do with how many attempts were made and how long they took. When the
+// deadline cut an attempt after others had failed, Err and Kind are those of the attempt before it,
+// which say why the operation was being retried, and Cut returns the cut attempt's error.
 type Error struct {
 	Err      error
 	Kind     Kind
@@ -178,15 +180,23 @@ type Error struct {
 	Elapsed  time.Duration
 	Reason   StopReason
 	ctxErr   error
+	cut      error
 }
 
 func (e *Error) Error() string {
 	if e.Attempts <= 1 && e.Reason == StopPermanent {
 		return e.Err.Error()
 	}
+	if e.cut != nil && e.Attempts > 1 {
+		return fmt.Sprintf("%v (gave up after %d attempts in %s: %s during the last attempt; the error of the attempt before it was classified as %s)",
+			e.Err, e.Attempts, e.Elapsed.Round(time.Millisecond), e.Reason, e.Kind)
+	}
 	return fmt.Sprintf("%v (gave up after %d attempts in %s: %s; the last error was classified as %s)",
 		e.Err, e.Attempts, e.Elapsed.Round(time.Millisecond), e.Reason, e.Kind)
 }
+
+// Cut returns the error of the last attempt when the deadline cut it short, nil otherwise.
+func (e *Error) Cut() error { return e.cut }
 
 // Unwrap returns the last error and, when the context ended, the context's error.
 func (e *Error) Unwrap() []error {
@@ -208,6 +218,8 @@ func Do(ctx context.Context, b Backoff, classify Classifier, op func(context.Con
 	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
 		deadline = d
 	}
+	var prevErr error
+	var prevKind Kind
 	for attempt := 1; ; attempt++ {
 		actx, cancel := attemptContext(ctx, b.Clock, deadline)
 		err := op(actx)
@@ -220,17 +232,25 @@ func Do(ctx context.Context, b Backoff, classify Classifier, op func(context.Con
 		fail := func(reason StopReason, ctxErr error) error {
 			return &Error{Err: err, Kind: kind, Attempts: attempt, Elapsed: b.Clock.Now().Sub(start), Reason: reason, ctxErr: ctxErr}
 		}
+		// The deadline cut the attempt: its context ended while the caller's was alive or ended at
+		// its own deadline (not by a cancellation).
+		deadlineCut := cut != nil && (ctx.Err() == nil || errors.Is(ctx.Err(), context.DeadlineExceeded))
 		switch {
-		case ctx.Err() != nil:
+		case ctx.Err() != nil && !deadlineCut:
 			return fail(stopReason(ctx.Err()), ctx.Err())
-		case cut != nil:
-			// The attempt's context ended at the deadline while the caller's did not.
-			return fail(StopDeadline, cut)
+		case deadlineCut:
+			e := &Error{Err: err, Kind: kind, Attempts: attempt, Elapsed: b.Clock.Now().Sub(start), Reason: StopDeadline, ctxErr: cut, cut: err}
+			if prevErr != nil {
+				// The attempt before says why the operation was being retried.
+				e.Err, e.Kind = prevErr, prevKind
+			}
+			return e
 		case kind == Permanent:
 			return fail(StopPermanent, nil)
 		case b.MaxAttempts > 0 && attempt >= b.MaxAttempts:
 			return fail(StopAttempts, nil)
 		}
+		prevErr, prevKind = err, kind
 		remaining := deadline.Sub(b.Clock.Now())
 		if remaining <= 0 {
 			return fail(StopDeadline, nil)

@@ -59,7 +59,8 @@ func (e *TimeoutError) Limit() string {
 	return s
 }
 
-// LastError is the error of the last attempt, without the retries' account.
+// LastError is the error of the last attempt, without the retries' account (of the attempt before
+// the one the deadline cut, when there was one: a 503, say).
 func (e *TimeoutError) LastError() error {
 	var re *retry.Error
 	if errors.As(e.Err, &re) {
@@ -68,11 +69,12 @@ func (e *TimeoutError) LastError() error {
 	return e.Err
 }
 
-// timedOut turns the error of a call that ran out of time while waiting for an answer into a
-// *TimeoutError naming the host that did not answer; other errors are returned as they are.
+// timedOut turns the error of a call that ran out of time while waiting for an answer (an attempt
+// cut by the deadline, or a last attempt that timed out) into a *TimeoutError naming the host that
+// did not answer; other errors are returned as they are.
 func timedOut(err error, doing string, timeout time.Duration, w *hostWatch) error {
 	var re *retry.Error
-	if !errors.As(err, &re) || re.Reason != retry.StopDeadline || !isTimeout(re.Err) {
+	if !errors.As(err, &re) || re.Reason != retry.StopDeadline || (re.Cut() == nil && !isTimeout(re.Err)) {
 		return err
 	}
 	return &TimeoutError{Host: w.awaited(), Doing: doing, Timeout: timeout, Err: err}

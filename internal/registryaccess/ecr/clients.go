@@ -22,6 +22,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	awsecr "github.com/aws/aws-sdk-go-v2/service/ecr"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/smithy-go/middleware"
 )
 
 // MaxAWSRetries is the highest MaxRetries accepted.
@@ -107,6 +108,7 @@ func (a *Clients) build(ctx context.Context) (*ServiceClients, error) {
 			return retry.NewStandard(func(o *retry.StandardOptions) { o.MaxAttempts = maxRetries + 1 })
 		}),
 		config.WithHTTPClient(httpClient()),
+		config.WithAPIOptions([]func(*middleware.Stack) error{keepLastAnswer}),
 	}
 	if a.cfg.Region != "" {
 		opts = append(opts, config.WithRegion(a.cfg.Region))
@@ -149,6 +151,59 @@ func httpClient() *awshttp.BuildableClient {
 	return awshttp.NewBuildableClient().WithTransportOptions(func(t *http.Transport) {
 		t.ResponseHeaderTimeout = ResponseHeaderTimeout
 	})
+}
+
+// CanceledAfterError is the error of a call whose context ended after an attempt had failed (while
+// the SDK waited to retry it, or during the next attempt): the cancellation, and that attempt's
+// error, which says why the call was being retried (ECR throttling, say). Both are in its chain.
+type CanceledAfterError struct {
+	Err  error // the error of the cancellation
+	Last error // the error of the last attempt that did not end with the context
+}
+
+func (e *CanceledAfterError) Error() string {
+	return fmt.Sprintf("%v, after the answer %v", e.Err, e.Last)
+}
+
+func (e *CanceledAfterError) Unwrap() []error { return []error{e.Err, e.Last} }
+
+type lastAnswerKey struct{}
+
+// lastAnswer is the error of the last attempt of one call.
+type lastAnswer struct {
+	mu  sync.Mutex
+	err error
+}
+
+// keepLastAnswer adds to a client's stack what turns a call whose context ended after a failed
+// attempt into a *CanceledAfterError: each attempt's error is noted (inside the SDK's retry loop),
+// and the call's error gets the last one.
+func keepLastAnswer(stack *middleware.Stack) error {
+	err := stack.Initialize.Add(middleware.InitializeMiddlewareFunc("ZenMLProLastAnswer", func(ctx context.Context,
+		in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+		last := &lastAnswer{}
+		out, md, err := next.HandleInitialize(context.WithValue(ctx, lastAnswerKey{}, last), in)
+		last.mu.Lock()
+		prev := last.err
+		last.mu.Unlock()
+		if err != nil && prev != nil && ctx.Err() != nil {
+			err = &CanceledAfterError{Err: err, Last: prev}
+		}
+		return out, md, err
+	}), middleware.Before)
+	if err != nil {
+		return err
+	}
+	return stack.Finalize.Insert(middleware.FinalizeMiddlewareFunc("ZenMLProAttemptAnswer", func(ctx context.Context,
+		in middleware.FinalizeInput, next middleware.FinalizeHandler) (middleware.FinalizeOutput, middleware.Metadata, error) {
+		out, md, err := next.HandleFinalize(ctx, in)
+		if last, ok := ctx.Value(lastAnswerKey{}).(*lastAnswer); ok && err != nil && ctx.Err() == nil {
+			last.mu.Lock()
+			last.err = err
+			last.mu.Unlock()
+		}
+		return out, md, err
+	}), "Retry", middleware.After)
 }
 
 func setEndpoint(dst **string, url string) {

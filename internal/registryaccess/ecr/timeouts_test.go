@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"net"
+	"net/http"
 	"strings"
 	"sync"
 	"testing"
@@ -104,5 +105,24 @@ func TestAuthTokensEndAtTheReadTimeout(t *testing.T) {
 	if !errors.As(err, &te) || te.Timeout != 2*time.Second || !strings.Contains(err.Error(), "no answer came while resolving "+ref) ||
 		!strings.Contains(err.Error(), "ecr:GetAuthorizationToken") {
 		t.Fatalf("Resolve with an ECR endpoint that never answers = %v; want a *oci.TimeoutError of the 2s read naming the token call", err)
+	}
+}
+
+// A call whose timeout ends while the SDK waits to retry a failed attempt still says what the
+// attempt was answered: "request canceled" alone would hide that ECR kept failing.
+func TestCallCutWhileTheSDKWaitsKeepsTheLastAnswer(t *testing.T) {
+	isolateAWS(t)
+	stub, u := startStub(t)
+	stub.ecrStatus = http.StatusInternalServerError
+	retries := MaxAWSRetries // the SDK's waits between its many attempts outlast the timeout
+	c, err := NewClients(Config{Region: "eu-west-1", Endpoints: endpointsAt(u), MaxRetries: &retries}, staticCredentials("AKIASTATIC")).Clients(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = NewService(c.ECR, registryaccess.Options{}).ResolveRegistryID(context.Background(),
+		Repository{Region: "eu-west-1", Name: "zenml"}, time.Second)
+	var re *retry.Error
+	if !errors.As(err, &re) || re.Reason != retry.StopDeadline || !strings.Contains(err.Error(), "ServerException") {
+		t.Fatalf("DescribeRepositories against an endpoint that always fails = %v; want the 1s timeout and the endpoint's ServerException", err)
 	}
 }
