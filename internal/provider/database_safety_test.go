@@ -218,6 +218,14 @@ resource "zenmlpro_database" "this" {
 				Config: base + dbBlock("this", name, "workspace_server", "retain", "", "", ""), ResourceName: dbAddr, ImportState: true,
 				ImportStateId: "main/" + name + "/zenml_ws1@DB.Example.COM", ExpectError: phrasesIn("Invalid Import ID", `write "db.example.com"`),
 			},
+			{
+				// The error names the rule and the accepted forms, with examples.
+				Config: base + dbBlock("this", name, "workspace_server", "retain", "", "", ""), ResourceName: dbAddr, ImportState: true,
+				ImportStateId: "main/" + name + ",engine=mysql",
+				ExpectError: phrasesIn("Invalid Import ID", `"engine=mysql" is not an option of an import ID`, "An import ID is",
+					`"<server>/<database>/<user>@<host>"`, `"main/zenml_workspace_1/zenml_ws1@%,component=workspace_server"`,
+					"a MySQL database may serve", `the component is "control_plane" when left out`),
+			},
 		},
 	})
 }
