@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"net/http"
 	"strings"
 	"sync"
 	"time"
@@ -87,12 +86,25 @@ func isTimeout(err error) bool {
 	return errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &netErr) && netErr.Timeout())
 }
 
-// hostWatch notes, for one attempt of a call, the host whose request was cut by the end of the
-// attempt's context (or ran into a transport timeout): the registry that did not answer. The
-// transport finds it in the requests' context.
+// hostWatch follows the requests of one attempt of a call, to name the registry that did not answer
+// when the attempt's context ends (or a request runs into a transport timeout): of the requests
+// that failed so, the one that went longest without progress (no byte of its body sent, no byte of
+// its answer received). A registry that stops sending a blob stalls the upload it feeds too, but the
+// upload's last byte came after the download's. The transport finds the watch in the requests'
+// context.
 type hostWatch struct {
-	mu   sync.Mutex
+	mu sync.Mutex
+	// stalled is the failed request that went longest without progress.
+	stalled *flight
+}
+
+// flight is one request of a watched attempt.
+type flight struct {
+	w    *hostWatch
 	host string
+	mu   sync.Mutex
+	last time.Time // the last progress: sent, a byte of the body sent or of the answer received
+	done bool
 }
 
 type hostWatchKey struct{}
@@ -108,16 +120,38 @@ func hostWatchOf(ctx context.Context) *hostWatch {
 	return w
 }
 
-// failed notes that a request to host (or the reading of its answer) failed with err: the host did
-// not answer in time when the request's context ended or err is a timeout.
-func (w *hostWatch) failed(ctx context.Context, host string, err error) {
-	if w == nil || (ctx.Err() == nil && !isTimeout(err)) {
+// begin starts following a request to host.
+func (w *hostWatch) begin(host string) *flight {
+	return &flight{w: w, host: host, last: time.Now()}
+}
+
+// progress notes that the request moved on.
+func (f *flight) progress() {
+	f.mu.Lock()
+	f.last = time.Now()
+	f.mu.Unlock()
+}
+
+// end notes that the request finished; err is how it failed (nil or io.EOF: it did not). A request
+// that failed because its context ended or with a timeout is a candidate for the host that did not
+// answer.
+func (f *flight) end(ctx context.Context, err error) {
+	f.mu.Lock()
+	if f.done {
+		f.mu.Unlock()
 		return
 	}
+	f.done = true
+	last := f.last
+	f.mu.Unlock()
+	if err == nil || err == io.EOF || (ctx.Err() == nil && !isTimeout(err)) {
+		return
+	}
+	w := f.w
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if w.host == "" {
-		w.host = host
+	if w.stalled == nil || last.Before(w.stalled.last) {
+		w.stalled = &flight{host: f.host, last: last}
 	}
 }
 
@@ -128,22 +162,35 @@ func (w *hostWatch) awaited() string {
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	return w.host
+	if w.stalled == nil {
+		return ""
+	}
+	return w.stalled.host
 }
 
-// watchedBody notes a failed read of an answer's body (a registry that stops sending in the middle
-// of a blob) in the request's hostWatch.
+// watchedBody is a request's or an answer's body whose reads are the flight's progress; a failed
+// read of an answer ends the flight.
 type watchedBody struct {
 	io.ReadCloser
-	req  *http.Request
-	host string
-	w    *hostWatch
+	ctx    context.Context
+	f      *flight
+	answer bool
 }
 
 func (b *watchedBody) Read(p []byte) (int, error) {
 	n, err := b.ReadCloser.Read(p)
-	if err != nil && err != io.EOF {
-		b.w.failed(b.req.Context(), b.host, err)
+	if n > 0 {
+		b.f.progress()
+	}
+	if err != nil && b.answer {
+		b.f.end(b.ctx, err)
 	}
 	return n, err
+}
+
+func (b *watchedBody) Close() error {
+	if b.answer {
+		b.f.end(b.ctx, nil)
+	}
+	return b.ReadCloser.Close()
 }

@@ -67,15 +67,28 @@ func (g *guard) RoundTrip(req *http.Request) (*http.Response, error) {
 	if t, ok := g.byHost[host]; ok {
 		next = t
 	}
-	resp, err := next.RoundTrip(req)
-	if w := hostWatchOf(req.Context()); w != nil {
-		if err != nil {
-			w.failed(req.Context(), host, err)
-		} else if resp.Body != nil {
-			resp.Body = &watchedBody{ReadCloser: resp.Body, req: req, host: host, w: w}
-		}
+	w := hostWatchOf(req.Context())
+	if w == nil {
+		return next.RoundTrip(req)
 	}
-	return resp, err
+	ctx := req.Context()
+	f := w.begin(host)
+	if req.Body != nil && req.Body != http.NoBody {
+		req = req.Clone(ctx)
+		req.Body = &watchedBody{ReadCloser: req.Body, ctx: ctx, f: f}
+	}
+	resp, err := next.RoundTrip(req)
+	if err != nil {
+		f.end(ctx, err)
+		return resp, err
+	}
+	f.progress()
+	if resp.Body == nil {
+		f.end(ctx, nil)
+		return resp, nil
+	}
+	resp.Body = &watchedBody{ReadCloser: resp.Body, ctx: ctx, f: f, answer: true}
+	return resp, nil
 }
 
 // Limits of the client's own transport. The response header timeout bounds only the wait for an
