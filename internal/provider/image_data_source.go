@@ -323,12 +323,25 @@ func addRegistryError(diags *diag.Diagnostics, p path.Path, ref string, err erro
 	addRegistryErrorDoing(diags, p, "reading "+ref, err)
 }
 
+// addRegistryErrorWithin reports an error of the registry client on attribute p, where the call ran
+// within the limit of timeouts.<within> ("read", "create", "update", "delete"), which a registry that
+// did not answer names.
+func addRegistryErrorWithin(diags *diag.Diagnostics, p path.Path, within, ref string, err error) {
+	addRegistryErrorDoingWithin(diags, p, within, "reading "+ref, err)
+}
+
 // addRegistryErrorDoing reports an error of the registry client on attribute p while doing something
 // ("copying A to B"): the summary names the operation that failed and the registry's error code.
 func addRegistryErrorDoing(diags *diag.Diagnostics, p path.Path, doing string, err error) {
+	addRegistryErrorDoingWithin(diags, p, "", doing, err)
+}
+
+// addRegistryErrorDoingWithin is addRegistryErrorDoing for a call that ran within timeouts.<within>
+// ("" when the caller cannot tell, and the message then names the candidates).
+func addRegistryErrorDoingWithin(diags *diag.Diagnostics, p path.Path, within, doing string, err error) {
 	var te *oci.TimeoutError
 	if errors.As(err, &te) {
-		addRegistryTimeout(diags, p, te)
+		addRegistryTimeout(diags, p, within, te)
 		return
 	}
 	var nf *oci.NotFoundError
@@ -362,10 +375,11 @@ func addRegistryErrorDoing(diags *diag.Diagnostics, p path.Path, doing string, e
 }
 
 // addRegistryTimeout reports a registry that did not answer within the time the configuration's
-// timeouts gave. Resolving a reference happens at plan and refresh, within timeouts.read; deleting
-// a copy at destroy, within timeouts.delete; copies, downloads and pushes at apply, within
+// timeouts gave: timeouts.<within> when the caller names it. Otherwise it is inferred where the
+// operation tells it: resolving a reference happens at plan and refresh, within timeouts.read;
+// deleting a copy at destroy, within timeouts.delete; copies, downloads and pushes at apply, within
 // timeouts.create or timeouts.update; a tag is read at plan as well as at apply.
-func addRegistryTimeout(diags *diag.Diagnostics, p path.Path, te *oci.TimeoutError) {
+func addRegistryTimeout(diags *diag.Diagnostics, p path.Path, within string, te *oci.TimeoutError) {
 	who := "no answer came"
 	if te.Host != "" {
 		who = "the registry " + te.Host + " did not answer"
@@ -373,6 +387,12 @@ func addRegistryTimeout(diags *diag.Diagnostics, p path.Path, te *oci.TimeoutErr
 	what := fmt.Sprintf("%s while %s within the %s", who, te.Doing, te.Limit())
 	last := strings.TrimSuffix(te.LastError().Error(), ".")
 	const summary = "Registry Did Not Answer"
+	if within != "" {
+		attr := path.Root("timeouts").AtName(within)
+		diags.AddAttributeError(attr, summary, fmt.Sprintf("Attribute %s: %s %s timeout; raise %s or check the registry (the last error: %s).",
+			attr, what, within, attr, last))
+		return
+	}
 	switch te.Verb() {
 	case "resolving", "deleting":
 		op := map[string]string{"resolving": "read", "deleting": "delete"}[te.Verb()]

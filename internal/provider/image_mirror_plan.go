@@ -134,7 +134,7 @@ func (r *imageMirrorResource) ModifyPlan(ctx context.Context, req resource.Modif
 		}
 		var err error
 		if src, err = client.Resolve(ctx, mirror.Source, timeout); err != nil {
-			addRegistryError(&resp.Diagnostics, mirrorSourcePath(plan), mirror.Source, err)
+			addRegistryErrorWithin(&resp.Diagnostics, mirrorSourcePath(plan), "read", mirror.Source, err)
 			return
 		}
 	}
@@ -230,7 +230,7 @@ func (r *imageMirrorResource) claimAtPlan(ctx context.Context, plan *imageMirror
 		diags.Append(plan.Platforms.ElementsAs(ctx, &platforms, false)...)
 		w, err := client.Planned(ctx, mirror.Pinned(src.Digest), platforms, timeout)
 		if err != nil {
-			addRegistryError(diags, mirrorSourcePath(*plan), mirror.Source, err)
+			addRegistryErrorWithin(diags, mirrorSourcePath(*plan), "read", mirror.Source, err)
 			return
 		}
 		want = w.Digest
@@ -289,7 +289,7 @@ func (r *imageMirrorResource) adoptAtPlan(plan *imageMirrorModel, state imageMir
 func addTagConflict(diags *diag.Diagnostics, err error, target string) {
 	var tc *oci.TagConflictError
 	if !errors.As(err, &tc) {
-		addRegistryError(diags, path.Root("target_registry"), target, err)
+		addRegistryErrorWithin(diags, path.Root("target_registry"), "read", target, err)
 		return
 	}
 	p := path.Root("target_registry")

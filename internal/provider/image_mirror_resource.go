@@ -59,7 +59,7 @@ func (r *imageMirrorResource) tagRule(ctx context.Context, m *imageMirrorModel, 
 	}
 	found, err := client.TagDigest(ctx, mirror.Target, timeout)
 	if err != nil {
-		addRegistryError(diags, path.Root("target_registry"), mirror.Target, err)
+		addRegistryErrorWithin(diags, path.Root("target_registry"), "create", mirror.Target, err)
 		return nil, false
 	}
 	m.Preexisting, m.ReplacedDigest = types.BoolValue(false), types.StringValue("")
@@ -69,7 +69,7 @@ func (r *imageMirrorResource) tagRule(ctx context.Context, m *imageMirrorModel, 
 	}
 	w, err := want()
 	if err != nil {
-		addRegistryError(diags, mirrorSourcePath(*m), mirror.Source, err)
+		addRegistryErrorWithin(diags, mirrorSourcePath(*m), "create", mirror.Source, err)
 		return nil, false
 	}
 	claim, err := oci.ClaimTag(mirror.Target, found, w, m.AdoptExisting.ValueBool())
@@ -124,7 +124,7 @@ func (r *imageMirrorResource) copy(ctx context.Context, m *imageMirrorModel, fil
 	ctx = tflog.SetField(ctx, "target", mirror.Target)
 	res, err := client.Copy(ctx, src, mirror.Target, oci.CopyOptions{Platforms: filters, Timeout: timeout, Progress: logProgress(ctx, "copying image"), Tag: rule})
 	if err != nil {
-		addCopyError(diags, mirrorSourcePath(*m), src, mirror.Target, err)
+		addCopyError(diags, mirrorSourcePath(*m), applyTimeout(create), src, mirror.Target, err)
 		return
 	}
 	if res.Before == res.Target.Digest {
@@ -184,7 +184,7 @@ func (r *imageMirrorResource) push(ctx context.Context, m *imageMirrorModel, mir
 		// A push from a layout reads the tag here, before it sends anything.
 		found, err := client.TagDigest(ctx, mirror.Target, timeout)
 		if err != nil {
-			addRegistryError(diags, path.Root("target_registry"), mirror.Target, err)
+			addRegistryErrorWithin(diags, path.Root("target_registry"), "create", mirror.Target, err)
 			return
 		}
 		if err := rule.Check(mirror.Target, found, item.desc.Digest); err != nil {
@@ -199,7 +199,7 @@ func (r *imageMirrorResource) push(ctx context.Context, m *imageMirrorModel, mir
 	}
 	res, err := client.Push(ctx, item.layout, item.desc.Digest, mirror.Target, oci.CopyOptions{Timeout: timeout, Progress: logProgress(ctx, "pushing from the bundle")})
 	if err != nil {
-		addCopyError(diags, path.Root("source_bundle"), mirror.Source, mirror.Target, err)
+		addCopyError(diags, path.Root("source_bundle"), applyTimeout(create), mirror.Source, mirror.Target, err)
 		return
 	}
 	tflog.Info(ctx, "pushed from the bundle", map[string]any{"digest": res.Target.Digest, "bytes_uploaded": res.BytesDone,
@@ -208,8 +208,17 @@ func (r *imageMirrorResource) push(ctx context.Context, m *imageMirrorModel, mir
 	recordCopy(ctx, m, mirror, item.sourceURI, res, false, diags)
 }
 
-// addCopyError reports a failed copy on the attribute that names the source.
-func addCopyError(diags *diag.Diagnostics, p path.Path, src, dst string, err error) {
+// applyTimeout names the timeouts attribute an apply runs within: create for a new object, else update.
+func applyTimeout(create bool) string {
+	if create {
+		return "create"
+	}
+	return "update"
+}
+
+// addCopyError reports a failed copy on the attribute that names the source; the copy ran within
+// timeouts.<within>.
+func addCopyError(diags *diag.Diagnostics, p path.Path, within, src, dst string, err error) {
 	var pe *oci.PlatformError
 	var ve *oci.VerifyError
 	var tc *oci.TagConflictError
@@ -222,7 +231,7 @@ func addCopyError(diags *diag.Diagnostics, p path.Path, src, dst string, err err
 		diags.AddAttributeError(p, "Image Copy Not Verified", fmt.Sprintf("Attribute %s: copying %s to %s: %s. Something else wrote "+
 			"the tag during the copy; apply again to copy it once more.", p, src, dst, err))
 	default:
-		addRegistryErrorDoing(diags, p, "copying "+src+" to "+dst, err)
+		addRegistryErrorDoingWithin(diags, p, within, "copying "+src+" to "+dst, err)
 	}
 }
 
@@ -247,7 +256,7 @@ func (r *imageMirrorResource) Read(ctx context.Context, req resource.ReadRequest
 		resp.State.RemoveResource(ctx)
 		return
 	case err != nil:
-		addRegistryError(&resp.Diagnostics, path.Root("target_uri"), target, err)
+		addRegistryErrorWithin(&resp.Diagnostics, path.Root("target_uri"), "read", target, err)
 		return
 	}
 	if state.Digest.IsNull() {
@@ -342,7 +351,7 @@ func (r *imageMirrorResource) Delete(ctx context.Context, req resource.DeleteReq
 		resp.Diagnostics.AddAttributeError(path.Root("keep_on_destroy"), "Image Copy Not Deleted", fmt.Sprintf("Attribute keep_on_destroy: "+
 			"deleting %s: %s. Delete the tag with the registry's own tools, or set keep_on_destroy = true, apply, and destroy again.", target, err))
 	case err != nil:
-		addRegistryErrorDoing(&resp.Diagnostics, path.Root("keep_on_destroy"), "deleting "+target, err)
+		addRegistryErrorDoingWithin(&resp.Diagnostics, path.Root("keep_on_destroy"), "delete", "deleting "+target, err)
 	case out.Kept != "":
 		resp.Diagnostics.AddWarning("Image Copy Kept", fmt.Sprintf("%s was not deleted: %s.", target, out.Kept))
 	}

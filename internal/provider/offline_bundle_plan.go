@@ -255,9 +255,9 @@ func addResolveErrors(diags *diag.Diagnostics, errs []error) {
 		case errors.As(err, &ae):
 			addArchivePlatformError(diags, ae)
 		case errors.As(err, &re) && re.Chart:
-			addRegistryError(diags, path.Root("chart_registry"), re.Reference, re.Err)
+			addRegistryErrorWithin(diags, path.Root("chart_registry"), "read", re.Reference, re.Err)
 		case errors.As(err, &re):
-			addRegistryError(diags, path.Root("source"), re.Reference, re.Err)
+			addRegistryErrorWithin(diags, path.Root("source"), "read", re.Reference, re.Err)
 		default:
 			diags.AddAttributeError(path.Root("platforms"), "Platform Not in Source Image", fmt.Sprintf("Attribute platforms: %s.", err))
 		}

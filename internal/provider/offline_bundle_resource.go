@@ -326,7 +326,7 @@ func (r *offlineBundleResource) write(ctx context.Context, m *offlineBundleModel
 				"blobs_written": p.BlobsUploaded, "blobs_skipped": p.BlobsSkipped})
 		}})
 	if err != nil {
-		addBundleWriteError(diags, err)
+		addBundleWriteError(diags, applyTimeout(replace == nil), err)
 		return
 	}
 	tflog.Info(ctx, "bundle written", map[string]any{"images": len(out.Manifest.Images), "charts": len(out.Manifest.Charts),
@@ -340,7 +340,8 @@ func (r *offlineBundleResource) write(ctx context.Context, m *offlineBundleModel
 	m.Drift = types.StringValue("")
 }
 
-func addBundleWriteError(diags *diag.Diagnostics, err error) {
+// addBundleWriteError reports a failed write of the bundle, which ran within timeouts.<within>.
+func addBundleWriteError(diags *diag.Diagnostics, within string, err error) {
 	var moved *bundle.MovedError
 	var nb *bundle.NotBundleError
 	var ff *bundle.ForeignFilesError
@@ -360,7 +361,7 @@ func addBundleWriteError(diags *diag.Diagnostics, err error) {
 	case errors.As(err, &pe):
 		diags.AddAttributeError(path.Root("platforms"), "Platform Not in Source Image", fmt.Sprintf("Attribute platforms: %s.", err))
 	default:
-		addRegistryError(diags, path.Root("source"), "the bundle's images and charts", err)
+		addRegistryErrorWithin(diags, path.Root("source"), within, "the bundle's images and charts", err)
 	}
 }
 

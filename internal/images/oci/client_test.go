@@ -94,9 +94,17 @@ func TestResolveRetriesThrottlingAndServerErrors(t *testing.T) {
 	if !errors.As(err, &nf) || !strings.Contains(err.Error(), "does not exist") {
 		t.Errorf("Resolve of a missing tag = %v, want a NotFoundError", err)
 	}
-	// Endless throttling ends at the timeout with the last error.
-	reg.FailManifests(429, 429, 429, 429, 429, 429, 429, 429, 429, 429, 429, 429, 429, 429, 429, 429, 429, 429, 429, 429)
-	_, err = c.Resolve(context.Background(), reg.Host+"/zenml/zenml-pro-api:0.13.1", 20*time.Millisecond)
+	// Endless throttling ends at the timeout with the last error. The tag is throttled on every request
+	// (a fault a real registry does not produce on demand), so the deadline, not the number of faults,
+	// ends the retries, and a loaded machine still sees a 429 before it.
+	reg.Intercept(func(w http.ResponseWriter, req *http.Request, _ http.Handler) bool {
+		if !strings.HasSuffix(req.URL.Path, "/manifests/0.13.1") {
+			return false
+		}
+		http.Error(w, `{"errors":[{"code":"TOOMANYREQUESTS","message":"slow down"}]}`, http.StatusTooManyRequests)
+		return true
+	})
+	_, err = c.Resolve(context.Background(), reg.Host+"/zenml/zenml-pro-api:0.13.1", 2*time.Second)
 	var re *retry.Error
 	if !errors.As(err, &re) || re.Reason != retry.StopDeadline || !strings.Contains(err.Error(), "429") {
 		t.Errorf("Resolve under endless throttling = %v, want the 429 after the deadline", err)
