@@ -319,13 +319,15 @@ func replacementKey(plan databaseResourceModel, user *databaseUserModel) string 
 
 // checkCreateAtPlan runs the create's rules against the server when it can be reached at plan time,
 // so that a database or user the apply would refuse fails the plan instead. A server that cannot be
-// reached is left to the apply.
+// reached, or does not answer within timeouts.read, is left to the apply.
 func (r *databaseResource) checkCreateAtPlan(ctx context.Context, plan databaseResourceModel, user *databaseUserModel, slot *databaseServerSlot,
 	diags *diag.Diagnostics) {
 	if slot == nil || !slot.known || slot.problem != nil || plan.Name.IsUnknown() || plan.AdoptExisting.IsUnknown() || r.data == nil || r.data.pools == nil ||
 		(user != nil && (user.Name.IsUnknown() || user.Host.IsUnknown())) {
 		return
 	}
+	ctx, cancel := withTimeout(ctx, plan.Timeouts.Read, defaultDatabaseTimeout, diags)
+	defer cancel()
 	srv, err := r.data.pools.Server(slot.cfg)
 	if err != nil {
 		return
