@@ -754,7 +754,7 @@ func weakKey(cert *x509.Certificate) (has, why string) {
 				"and publicly trusted CAs may not issue certificates for one (CA/Browser Forum Baseline Requirements)", MinRSAKeyBits)
 		}
 	case *ecdsa.PublicKey:
-		if p := k.Curve.Params(); p.BitSize < 256 {
+		if p := k.Params(); p.BitSize < 256 {
 			return fmt.Sprintf("an EC key on %s", p.Name), fmt.Sprintf("%s gives less than 128 bits of security, and TLS signs with EC keys on P-256, P-384 "+
 				"and P-521 only (browsers and Go's crypto/tls cannot use a key on %s)", p.Name, p.Name)
 		}

@@ -22,11 +22,9 @@ const digest = "sha256:111111111111111111111111111111111111111111111111111111111
 // pki is a private CA with a wildcard certificate for *.ml.example.com valid for a year.
 type pki struct{ ca, leaf *testcert.Cert }
 
-func newPKI(t *testing.T, notAfter time.Time, names ...string) pki {
+func newPKI(t *testing.T, notAfter time.Time) pki {
 	t.Helper()
-	if len(names) == 0 {
-		names = []string{"*.ml.example.com"}
-	}
+	names := []string{"*.ml.example.com"}
 	ca := testcert.New(t, testcert.Spec{CommonName: "Example Root CA", CA: true, NotBefore: now.AddDate(-1, 0, 0), NotAfter: now.AddDate(5, 0, 0)}, nil)
 	leaf := testcert.New(t, testcert.Spec{CommonName: names[0], DNSNames: names, NotBefore: now.AddDate(0, -1, 0), NotAfter: notAfter}, ca)
 	return pki{ca: ca, leaf: leaf}

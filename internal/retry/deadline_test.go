@@ -75,12 +75,6 @@ func (c *deadlineClock) WithDeadline(parent context.Context, d time.Time) (conte
 	return x, func() { stop(); x.end(context.Canceled) }
 }
 
-func (c *deadlineClock) made() []time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return append([]time.Time(nil), c.deadlines...)
-}
-
 // clockContext is a context of a deadlineClock.
 type clockContext struct {
 	context.Context

@@ -230,11 +230,7 @@ func CheckArchivePlatform(platforms []string, archive string) error {
 	quoted := make([]string, len(platforms))
 	for i, s := range platforms {
 		quoted[i] = fmt.Sprintf("%q", s)
-		p, err := oci.ParsePlatform(s)
-		if err != nil {
-			return nil // the platforms attribute's own check names it
-		}
-		if platformsMeet(p, a) {
+		if keptOrInvalid(s, a) {
 			return nil
 		}
 	}
@@ -329,3 +325,10 @@ func keys[T any](items []T, key func(T) string) string {
 // ImageKeys and ChartKeys list the keys, for messages.
 func (m Manifest) ImageKeys() string { return keys(m.Images, func(i Image) string { return i.Key }) }
 func (m Manifest) ChartKeys() string { return keys(m.Charts, func(c Chart) string { return c.Key }) }
+
+// keptOrInvalid reports whether the platforms entry s keeps the platform a, or is no platform at all
+// (which the platforms attribute's own check names).
+func keptOrInvalid(s string, a oci.Platform) bool {
+	p, err := oci.ParsePlatform(s)
+	return err != nil || platformsMeet(p, a)
+}

@@ -260,7 +260,7 @@ func (c *Client) DeleteCopy(ctx context.Context, ref, digest string, timeout tim
 	if !ok {
 		return DeleteOutcome{}, fmt.Errorf("%s names no tag", ref)
 	}
-	if _, err := v1.NewHash(digest); err != nil {
+	if !isDigest(digest) {
 		return DeleteOutcome{Kept: "no digest of the copy is recorded, so nothing proves that the tag names this resource's copy"}, nil
 	}
 	var out DeleteOutcome
@@ -345,4 +345,10 @@ func unsupported(err error) bool {
 	}
 	s := statusOf(err)
 	return s == http.StatusMethodNotAllowed || s == http.StatusBadRequest || strings.Contains(err.Error(), "UNSUPPORTED")
+}
+
+// isDigest reports whether s is a digest (algorithm:hex).
+func isDigest(s string) bool {
+	_, err := v1.NewHash(s)
+	return err == nil
 }
