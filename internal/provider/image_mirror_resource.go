@@ -175,10 +175,10 @@ func (r *imageMirrorResource) push(ctx context.Context, m *imageMirrorModel, mir
 	}
 	ctx = tflog.SetField(ctx, "source", mirror.Source)
 	ctx = tflog.SetField(ctx, "target", mirror.Target)
+	var rule *oci.TagRule
 	if create {
 		want := func() (string, error) { return item.desc.Digest, nil }
-		rule, ok := r.tagRule(ctx, m, mirror, client, want, timeout, diags)
-		if !ok {
+		if rule, ok = r.tagRule(ctx, m, mirror, client, want, timeout, diags); !ok {
 			return
 		}
 		// A push from a layout reads the tag here, before it sends anything.
@@ -197,7 +197,7 @@ func (r *imageMirrorResource) push(ctx context.Context, m *imageMirrorModel, mir
 			return
 		}
 	}
-	res, err := client.Push(ctx, item.layout, item.desc.Digest, mirror.Target, oci.CopyOptions{Timeout: timeout, Progress: logProgress(ctx, "pushing from the bundle")})
+	res, err := client.Push(ctx, item.layout, item.desc.Digest, mirror.Target, oci.CopyOptions{Timeout: timeout, Progress: logProgress(ctx, "pushing from the bundle"), Tag: rule})
 	if err != nil {
 		addCopyError(diags, path.Root("source_bundle"), applyTimeout(create), mirror.Source, mirror.Target, err)
 		return

@@ -162,19 +162,7 @@ func (c *Client) Copy(ctx context.Context, src, dst string, opts CopyOptions) (C
 		if err := opts.Tag.Check(dstRef.Name(), found, want.Digest); err != nil {
 			return err
 		}
-		ct := &countingTransport{next: c.transport, c: &count, host: dstRef.Context().RegistryStr()}
-		if tag, ok := dstRef.(name.Tag); ok && opts.Tag != nil {
-			// Right before the manifest is written, the tag again: another writer may have come in
-			// while the blobs were sent.
-			ct.tagPath = "/v2/" + tag.RepositoryStr() + "/manifests/" + tag.TagStr()
-			ct.beforeTag = func(ctx context.Context) error {
-				now, err := c.tagDigest(ctx, tag)
-				if err != nil {
-					return err
-				}
-				return opts.Tag.Check(tag.Name(), now, want.Digest)
-			}
-		}
+		ct := c.guardedTransport(&count, dstRef, opts.Tag, want.Digest)
 		if err := c.write(desc, dstRef, filters, append(c.remoteOptions(ctx), remote.WithTransport(ct))); err != nil {
 			return err
 		}
@@ -188,6 +176,24 @@ func (c *Client) Copy(ctx context.Context, src, dst string, opts CopyOptions) (C
 		return res, c.explain(srcRef, err)
 	}
 	return res, nil
+}
+
+// guardedTransport is the transport of a write to dst that counts what it sends and, with a tag rule,
+// reads the tag again right before the manifest is written (another writer may have come in while
+// the blobs were sent) and writes it only as rule allows; want is the digest written.
+func (c *Client) guardedTransport(count *counting, dst name.Reference, rule *TagRule, want string) *countingTransport {
+	ct := &countingTransport{next: c.transport, c: count, host: dst.Context().RegistryStr()}
+	if tag, ok := dst.(name.Tag); ok && rule != nil {
+		ct.tagPath = "/v2/" + tag.RepositoryStr() + "/manifests/" + tag.TagStr()
+		ct.beforeTag = func(ctx context.Context) error {
+			now, err := c.tagDigest(ctx, tag)
+			if err != nil {
+				return err
+			}
+			return rule.Check(tag.Name(), now, want)
+		}
+	}
+	return ct
 }
 
 // planned is what a copy of desc writes: desc itself, or with filters the index of the kept platforms.

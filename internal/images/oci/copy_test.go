@@ -193,6 +193,41 @@ func TestCopyTagWrittenDuringCopy(t *testing.T) {
 	}
 }
 
+// A push from a layout (an offline bundle) reads the tag again right before the manifest, as a copy
+// does: another writer that takes the tag while the blobs are sent keeps it, and the push fails
+// naming its digest (the other writer is played by the test at the first blob upload).
+func TestPushTagWrittenDuringPush(t *testing.T) {
+	t.Parallel()
+	src := registryfake.Start(t, registryfake.Options{})
+	dst := registryfake.Start(t, registryfake.Options{})
+	index := src.PushIndex(t, "zenml-pro/zenml-pro-server:0.93.2", "linux/amd64")
+	c := newClient(t, oci.Options{Backoff: fastBackoff()})
+	l, err := oci.CreateLayout(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	saved, err := c.Save(context.Background(), l, src.Host+"/zenml-pro/zenml-pro-server:0.93.2", "zenml-pro-server:0.93.2", oci.SaveOptions{})
+	if err != nil || saved.Saved.Digest != index.Digest {
+		t.Fatalf("Save = %+v, %v", saved, err)
+	}
+	var pushed atomic.Bool
+	var other string
+	dst.Intercept(func(w http.ResponseWriter, req *http.Request, inner http.Handler) bool {
+		if req.Method == http.MethodPut && strings.Contains(req.URL.Path, "/blobs/uploads/") && pushed.CompareAndSwap(false, true) {
+			other = dst.PushImage(t, "zenml/zenml-pro-server:0.93.2")
+		}
+		return false
+	})
+	_, err = c.Push(context.Background(), l, index.Digest, dst.Host+"/zenml/zenml-pro-server:0.93.2", oci.CopyOptions{Tag: &oci.TagRule{}})
+	var tc *oci.TagConflictError
+	if !errors.As(err, &tc) || !tc.Changed || tc.Found != other || tc.Want != index.Digest {
+		t.Fatalf("Push while another writer takes the tag = %v, want a TagConflictError naming %s", err, other)
+	}
+	if d, _ := dst.Digest(t, "zenml/zenml-pro-server:0.93.2"); d != other {
+		t.Fatalf("the tag names %s after the push, want the other writer's %s", d, other)
+	}
+}
+
 // A failed request names the operation that failed and the registry's own error code, whichever
 // registry answered (fake faults: a registry that refuses an upload with DIGEST_INVALID, a manifest
 // with MANIFEST_INVALID, a push with DENIED, and a source whose blob redirects to a store that has

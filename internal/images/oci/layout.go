@@ -433,7 +433,7 @@ func (c *Client) Push(ctx context.Context, l *Layout, digest, dst string, opts C
 		}
 		res.Source, res.Target = want, want
 		count.reset(total, opts.Progress)
-		wopts := append(c.remoteOptions(ctx), remote.WithTransport(&countingTransport{next: c.transport, c: &count, host: dstRef.Context().RegistryStr()}))
+		wopts := append(c.remoteOptions(ctx), remote.WithTransport(c.guardedTransport(&count, dstRef, opts.Tag, want.Digest)))
 		if idx != nil {
 			err = remote.WriteIndex(dstRef, idx, wopts...)
 		} else {
