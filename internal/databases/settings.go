@@ -12,6 +12,8 @@ import (
 	"net"
 	"strings"
 	"time"
+
+	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/certpem"
 )
 
 // The rules of a database_servers entry, checked at validate time on literal values and again once
@@ -92,6 +94,16 @@ func (t TLSSettings) Problems(parse bool) []TLSProblem {
 	}{{"ca_certificate", t.CA, CheckPEMCertificates}, {"client_certificate", t.Cert, CheckPEMCertificates}, {"client_key", t.Key, CheckPEMPrivateKey}} {
 		if v.value == "" {
 			continue
+		}
+		if v.attr != "client_key" {
+			// The rule every input of certificates shares, with the same words (never the key).
+			if err := certpem.CheckNoPrivateKey(v.attr, fmt.Sprintf("%s = file(%q)", v.attr, strings.TrimSuffix(v.attr, "_certificate")+".pem"), v.value); err != nil {
+				parsed = false
+				if parse {
+					out = append(out, TLSProblem{v.attr, v.attr + ": " + err.Error()})
+				}
+				continue
+			}
 		}
 		if err := v.check(v.value); err != nil {
 			parsed = false

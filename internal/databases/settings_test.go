@@ -52,6 +52,11 @@ func TestTLSSettings(t *testing.T) {
 		{"mismatched pair", TLSSettings{Cert: cert, Key: otherKey}, TLSVerifyFull, "does not match"},
 		{"unknown mode", TLSSettings{ModeSet: true, Mode: "prefer"}, "prefer", "is not a TLS mode"},
 		{"garbage CA", TLSSettings{CA: "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"}, TLSVerifyFull, "not a valid X.509 certificate"},
+		// A key where certificates belong is refused with the words every certificate input uses, also
+		// once the value is known only after validate (from an expression).
+		{"CA with a private key after it", TLSSettings{CA: cert + key}, TLSVerifyFull, "ca_certificate: the value holds a private key"},
+		{"client certificate with its key in it", TLSSettings{Cert: cert + key, Key: key}, TLSVerifyFull,
+			"client_certificate: the value holds a private key"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := tc.t.EffectiveMode(); got != tc.wantMode {

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"regexp"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -133,4 +134,33 @@ resource "zenmlpro_database" "this" {
 	if proxy.stalled.Load() == 0 {
 		t.Fatal("the plan sent no query to the server that stopped answering; the test checked nothing")
 	}
+}
+
+// A database server's host that is known only at apply (from another resource) meets the rule its
+// validator applies to a literal host (Terraform validates the provider's configuration again once
+// its values are known): "010.0.0.5" is neither a DNS name nor an IPv4 address in dotted decimal,
+// and the apply names the address it may mean instead of connecting to either.
+func TestAccDatabase_NumericHostKnownAtApply(t *testing.T) {
+	t.Parallel()
+	srv := testsupport.MySQL(t)
+	name := testsupport.UniqueName(t, "numhost")
+	config := `
+resource "terraform_data" "db_host" {
+  input = "010.0.0.5"
+}
+` + providerConfig(dbServer{key: "main", srv: srv, account: srv.Admin, hostExpr: "terraform_data.db_host.output"}) + fmt.Sprintf(`
+resource "zenmlpro_database" "this" {
+  server    = "main"
+  name      = %q
+  component = "workspace_server"
+}
+`, name)
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config:      config,
+			ExpectError: regexp.MustCompile(`(?s)Attribute database_servers\["main"\]\.host: "010\.0\.0\.5" is not a valid\s+hostname.*in decimal without\s+leading zeros: "10\.0\.0\.5"`),
+		}},
+	})
 }

@@ -471,3 +471,26 @@ resource "zenmlpro_image_mirror" "api" {
 			regs.inside.BlobUploads()-uploads, other)
 	}
 }
+
+// A target_registry known only at plan (here from a data source) meets the rule its validator
+// applies to a literal value (Terraform validates the resource again once the value is known):
+// "010.0.0.5:5000/zenml" is refused on target_registry, naming the decimal address, and nothing is
+// read or written.
+func TestAccImageMirror_numericTargetKnownAtPlan(t *testing.T) {
+	regs := startMirrorRegistries(t)
+	regs.zenml.PushIndex(t, "zenml-pro/zenml-pro-server:0.93.2", "linux/amd64")
+	config := regs.provider() + fmt.Sprintf(`
+data "zenmlpro_endpoints" "site" {
+  web_ui_host = "zenml.ml.example.com"
+}
+
+resource "zenmlpro_image_mirror" "server" {
+  source_uri      = "%s/zenml-pro/zenml-pro-server:0.93.2"
+  target_registry = "${replace(data.zenmlpro_endpoints.site.web_ui_host, "zenml.ml.example.com", "010.0.0.5")}:5000/zenml"
+}
+`, regs.zenml.Host)
+	testAccSteps(t, []resource.TestStep{{
+		Config:      config,
+		ExpectError: regexp.MustCompile(`(?s)Attribute target_registry: "010\.0\.0\.5" is not a valid hostname.*"10\.0\.0\.5"`),
+	}})
+}

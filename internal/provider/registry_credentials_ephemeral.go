@@ -95,7 +95,7 @@ func (r *registryCredentialsEphemeralResource) Schema(_ context.Context, _ ephem
 					"`europe-west3-docker.pkg.dev`. Docker Hub is `docker.io`. No scheme, path, tag or digest, in lower case. " +
 					"It is also the key of the credentials in `docker_config_json` (`https://index.docker.io/v1/` for Docker Hub).",
 				Validators: []validator.String{checkString("Invalid Registry Host",
-					"value must be a registry host with an optional port, e.g. "+images.ExampleRegistryHost, ignoreValue(images.ParseRegistryHost))},
+					"value must be a registry host with an optional port, e.g. "+images.ExampleRegistryHost, withNumericHostRule(ignoreValue(images.ParseRegistryHost)))},
 			},
 			"username": schema.StringAttribute{
 				Optional: true,

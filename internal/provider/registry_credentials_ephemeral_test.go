@@ -346,6 +346,11 @@ func TestAccRegistryCredentialsEphemeral_validation(t *testing.T) {
 			ExpectError: wrapped("Invalid Registry Host", `credentials belong to the whole host: write "harbor.internal.example.com"`),
 		},
 		{
+			// Neither a DNS name nor an IPv4 address in dotted decimal, as every host input says.
+			Config:      registryCredentialsEcho(`  registry = "010.0.0.5:5000"`),
+			ExpectError: wrapped("Invalid Registry Host", `"010.0.0.5" is not a valid hostname`, `"10.0.0.5"`),
+		},
+		{
 			Config: registryCredentialsEcho(`  registry = "harbor.internal.example.com"
   username = "_json_key"`),
 			ExpectError: wrapped("Incomplete Registry Credentials", "a username needs a password"),
