@@ -168,7 +168,12 @@ func (s *AWSServer) CreateRole(name string) string {
 // DeleteRole deletes an IAM role; a role that does not exist fails the test.
 func (s *AWSServer) DeleteRole(name string) {
 	s.tb.Helper()
-	if err := s.deleteRole(name); err != nil {
+	if !s.RoleExists(name) {
+		s.tb.Fatalf("testsupport: iam DeleteRole %s: the role does not exist", name)
+	}
+	// The role exists: NoSuchEntity now comes from a delete that the SDK repeated after moto's server
+	// dropped the first answer (seen in CI), whose delete took effect.
+	if err := s.deleteRole(name); err != nil && !isNoSuchEntity(err) {
 		s.tb.Fatalf("testsupport: iam DeleteRole %s: %v", name, err)
 	}
 }
@@ -238,7 +243,15 @@ func (s *AWSServer) CreateRepository(name string) (arn, uri string) {
 // exist fails the test.
 func (s *AWSServer) DeleteRepository(name string) {
 	s.tb.Helper()
-	if err := s.deleteRepository(name); err != nil {
+	ctx, cancel := s.ctx()
+	defer cancel()
+	if _, err := s.ECR.DescribeRepositories(ctx, &ecr.DescribeRepositoriesInput{RepositoryNames: []string{name}}); err != nil {
+		s.tb.Fatalf("testsupport: ecr DeleteRepository %s: %v", name, err)
+	}
+	// The repository exists: a RepositoryNotFoundException now comes from a delete that the SDK
+	// repeated after moto's server dropped the first answer (seen in CI), whose delete took effect.
+	var nf *ecrtypes.RepositoryNotFoundException
+	if err := s.deleteRepository(name); err != nil && !errors.As(err, &nf) {
 		s.tb.Fatalf("testsupport: ecr DeleteRepository %s: %v", name, err)
 	}
 }
@@ -287,7 +300,13 @@ func (s *AWSServer) DeleteRepositoryPolicy(repo string) {
 	s.tb.Helper()
 	ctx, cancel := s.ctx()
 	defer cancel()
-	if _, err := s.ECR.DeleteRepositoryPolicy(ctx, &ecr.DeleteRepositoryPolicyInput{RepositoryName: aws.String(repo)}); err != nil {
+	if _, err := s.ECR.GetRepositoryPolicy(ctx, &ecr.GetRepositoryPolicyInput{RepositoryName: aws.String(repo)}); err != nil {
+		s.tb.Fatalf("testsupport: ecr DeleteRepositoryPolicy %s: %v", repo, err)
+	}
+	// The policy exists: RepositoryPolicyNotFound now comes from a delete that the SDK repeated after
+	// moto's server dropped the first answer (seen in CI), whose delete took effect.
+	var nf *ecrtypes.RepositoryPolicyNotFoundException
+	if _, err := s.ECR.DeleteRepositoryPolicy(ctx, &ecr.DeleteRepositoryPolicyInput{RepositoryName: aws.String(repo)}); err != nil && !errors.As(err, &nf) {
 		s.tb.Fatalf("testsupport: ecr DeleteRepositoryPolicy %s: %v", repo, err)
 	}
 }
