@@ -214,6 +214,48 @@ func TestDoCutAfterFailuresReportsTheAttemptBefore(t *testing.T) {
 	}
 }
 
+// An attempt that fails at the deadline before its context has ended (a gRPC client checks the
+// deadline itself and answers DeadlineExceeded, classified as permanent, while the context's timer
+// has not fired yet) is cut by the deadline all the same: the error of the attempt before says why
+// the operation was being retried. The test plays that client: it moves the clock to the deadline
+// without ending the attempt's context (a plain Clock has no contexts of its own).
+func TestDoAttemptFailingAtTheDeadlineIsCut(t *testing.T) {
+	clock := &plainClock{now: time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)}
+	calls := 0
+	errGRPCDeadline := errors.New("rpc error: code = DeadlineExceeded desc = context deadline exceeded")
+	err := Do(context.Background(), Backoff{Clock: clock, Rand: func() float64 { return 0.5 }, Timeout: 10 * time.Second},
+		ClassifierFunc(func(err error) Kind {
+			if errors.Is(err, errThrottled) {
+				return Throttle
+			}
+			return Permanent
+		}), func(context.Context) error {
+			calls++
+			if calls == 1 {
+				return errThrottled
+			}
+			clock.now = clock.now.Add(10 * time.Second) // the attempt ran until the deadline
+			return errGRPCDeadline
+		})
+	var re *Error
+	if !errors.As(err, &re) || re.Reason != StopDeadline || re.Err != error(errThrottled) || re.Cut() != errGRPCDeadline {
+		t.Fatalf("err = %v (%#v); want the 429 of the first attempt, stopped by the deadline during the second", err, re)
+	}
+}
+
+// plainClock is a Clock without contexts of its own: Sleep moves its time.
+type plainClock struct{ now time.Time }
+
+func (c *plainClock) Now() time.Time { return c.now }
+
+func (c *plainClock) Sleep(ctx context.Context, d time.Duration) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	c.now = c.now.Add(d)
+	return nil
+}
+
 // The wall clock is a DeadlineClock: with the default clock, attempts run under the deadline.
 func TestDoRealClockBoundsAttempts(t *testing.T) {
 	start := time.Now()

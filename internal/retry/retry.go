@@ -228,6 +228,11 @@ func Do(ctx context.Context, b Backoff, classify Classifier, op func(context.Con
 		if err == nil {
 			return nil
 		}
+		if cut == nil && !b.Clock.Now().Before(deadline) {
+			// The deadline has passed but the context's timer has not fired yet: a client that checks
+			// the deadline itself (gRPC answers DeadlineExceeded at once) was cut all the same.
+			cut = context.DeadlineExceeded
+		}
 		kind := classify.Classify(err)
 		fail := func(reason StopReason, ctxErr error) error {
 			return &Error{Err: err, Kind: kind, Attempts: attempt, Elapsed: b.Clock.Now().Sub(start), Reason: reason, ctxErr: ctxErr}
