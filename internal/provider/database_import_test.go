@@ -269,15 +269,7 @@ func TestAccDatabase_ImportBlockNoChange(t *testing.T) {
 				srv.CleanupUser(user, host)
 				srv.CleanupDatabase(name)
 				config := func(userBlock string) string {
-					return `
-terraform {
-  required_providers {
-    zenmlpro = {
-      source = "registry.terraform.io/hashicorp/zenmlpro"
-    }
-  }
-}
-` + providerConfig(dbServer{key: tc.key, srv: srv, account: admin}) + fmt.Sprintf(`
+					return fullSourceBlock + providerConfig(dbServer{key: tc.key, srv: srv, account: admin}) + fmt.Sprintf(`
 resource "zenmlpro_database" "this" {
   server    = %q
   name      = %q

@@ -694,17 +694,7 @@ func TestAccDatabase_ImportBlock(t *testing.T) {
 	srv := testsupport.MySQL(t)
 	name := testsupport.UniqueName(t, "imp")
 	srv.CleanupDatabase(name)
-	// The full source address: OpenTofu would otherwise look the provider up in its own registry for
-	// the import block's init, instead of using the provider under test.
-	config := `
-terraform {
-  required_providers {
-    zenmlpro = {
-      source = "registry.terraform.io/hashicorp/zenmlpro"
-    }
-  }
-}
-` + providerConfig(dbServer{key: "main", srv: srv, account: srv.Admin}) + fmt.Sprintf(`
+	config := fullSourceBlock + providerConfig(dbServer{key: "main", srv: srv, account: srv.Admin}) + fmt.Sprintf(`
 resource "zenmlpro_database" "this" {
   server    = "main"
   name      = %q

@@ -178,3 +178,16 @@ func stateFiles(work string) (string, int, error) {
 	})
 	return all.String(), n, err
 }
+
+// fullSourceBlock names the provider by its full source address, for configurations whose steps
+// import: OpenTofu would otherwise look the provider up in its own registry for the import's init,
+// instead of using the provider under test.
+const fullSourceBlock = `
+terraform {
+  required_providers {
+    zenmlpro = {
+      source = "registry.terraform.io/hashicorp/zenmlpro"
+    }
+  }
+}
+`

@@ -231,17 +231,7 @@ func TestAccImageMirror_importThenApply(t *testing.T) {
 	regs := startMirrorRegistries(t)
 	index := regs.zenml.PushIndex(t, "zenml-pro/zenml-pro-server:0.93.2", "linux/amd64", "linux/arm64/v8")
 	regs.zenml.CopyTo(t, "zenml-pro/zenml-pro-server:0.93.2", regs.inside, "zenml/zenml-pro-server:0.93.2")
-	// The full source address: OpenTofu would otherwise look the provider up in its own registry for
-	// the import's init, instead of using the provider under test.
-	cfg := `
-terraform {
-  required_providers {
-    zenmlpro = {
-      source = "registry.terraform.io/hashicorp/zenmlpro"
-    }
-  }
-}
-` + regs.provider() + regs.mirrorBlock("")
+	cfg := fullSourceBlock + regs.provider() + regs.mirrorBlock("")
 	addr := "zenmlpro_image_mirror.server"
 	resource.Test(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },

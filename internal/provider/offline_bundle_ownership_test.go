@@ -118,7 +118,7 @@ func TestAccOfflineBundle_ownership(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "zenml-bundle")
 	taken := filepath.Join(t.TempDir(), "taken")
 	addr := "zenmlpro_offline_bundle.b"
-	config := s.bundleBlock(dir, insideHost, "  keep_on_destroy = false\n")
+	config := fullSourceBlock + s.bundleBlock(dir, insideHost, "  keep_on_destroy = false\n")
 	second := fmt.Sprintf(`
 resource "zenmlpro_offline_bundle" "c" {
   directory             = %q
@@ -429,7 +429,7 @@ func TestAccOfflineBundle_duplicateSums(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "zenml-bundle")
 	copied := filepath.Join(t.TempDir(), "copied")
 	addr := "zenmlpro_offline_bundle.b"
-	config := s.bundleBlock(dir, insideHost, "")
+	config := fullSourceBlock + s.bundleBlock(dir, insideHost, "")
 	inside := fmt.Sprintf(`
 data "zenmlpro_offline_bundle" "inside" {
   path = %q
