@@ -4,7 +4,6 @@
 package checks
 
 import (
-	"encoding/json"
 	"fmt"
 	"net"
 	"net/url"
@@ -12,8 +11,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-
-	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/databases"
 )
 
 // DatabaseComponent is the ZenML Pro component a dedicated database serves.
@@ -225,82 +222,4 @@ func StoreURL(c DatabaseConnection) string {
 		u.User = url.User(c.Username)
 	}
 	return u.String()
-}
-
-// HelmDatabaseValues renders the database block of the component's Helm chart as JSON (which is
-// also YAML, so it can be passed to Helm as a values file): for a workspace, `zenml.database` of the
-// `zenml` chart (URL, password and TLS material as secret references); for the Control Plane,
-// `zenml.database.external` of the `zenml-pro` chart (without the password, which that block takes as
-// a value). secret is where the password (and TLS material) is kept.
-func HelmDatabaseValues(component DatabaseComponent, c DatabaseConnection, secret SecretRef) (string, error) {
-	var database map[string]any
-	var err error
-	switch component {
-	case WorkspaceDatabase:
-		database, err = WorkspaceDatabaseValues(c, secret)
-	case ControlPlaneDatabase:
-		database = map[string]any{"external": ControlPlaneDatabaseValues(c)}
-	default:
-		err = fmt.Errorf("unknown component %q: use %s", component, strings.Join(DatabaseComponentNames(), " or "))
-	}
-	if err != nil {
-		return "", err
-	}
-	b, err := json.Marshal(map[string]any{"zenml": map[string]any{"database": database}})
-	if err != nil {
-		return "", err
-	}
-	return string(b), nil
-}
-
-// WorkspaceDatabaseValues is the `database` block of the workspace server chart (`zenml`): the store URL
-// without password, the password as `passwordSecretRef`, and the TLS settings with the CA certificate,
-// client certificate and key as `secretRef`s into the same secret (keys ca.crt, tls.crt, tls.key).
-// Only MySQL is accepted: ZenML's workspace servers do not support PostgreSQL.
-func WorkspaceDatabaseValues(c DatabaseConnection, secret SecretRef) (map[string]any, error) {
-	if c.Engine != "mysql" {
-		return nil, fmt.Errorf("a workspace database needs a MySQL server, not %s: %s", c.Engine, DatabaseSupportMatrix)
-	}
-	database := map[string]any{"url": StoreURL(c)}
-	if c.Username != "" {
-		database["passwordSecretRef"] = secret
-	}
-	if c.TLSMode != "" && c.TLSMode != "disabled" {
-		database["ssl"] = true
-		database["sslVerifyServerCert"] = c.TLSMode == "verify_full"
-		if c.TLSMode == "verify_ca" || c.TLSMode == "verify_full" {
-			database["sslCa"] = map[string]any{"secretRef": SecretRef{Name: secret.Name, Key: SecretKeyCA}}
-		}
-		if c.ClientCertificate {
-			database["sslCert"] = map[string]any{"secretRef": SecretRef{Name: secret.Name, Key: SecretKeyClientCert}}
-			database["sslKey"] = map[string]any{"secretRef": SecretRef{Name: secret.Name, Key: SecretKeyClientKey}}
-		}
-	}
-	return database, nil
-}
-
-// ControlPlaneDatabaseValues is the `database.external` block of the Control Plane chart (`zenml-pro`):
-// type, host, database and username. The password is a plain value of that block, so it is left out
-// (set it with set_sensitive). The chart documents no port key: a server on another port than the
-// engine's default (databases.Engine.DefaultPort) cannot be described by these values, which
-// NonDefaultPortNote says.
-func ControlPlaneDatabaseValues(c DatabaseConnection) map[string]any {
-	external := map[string]any{"type": c.Engine, "host": c.Host, "database": c.Database}
-	if c.Username != "" {
-		external["username"] = c.Username
-	}
-	return external
-}
-
-// NonDefaultPortNote explains, for a Control Plane database on a port other than the engine's default,
-// that the zenml-pro chart has no documented port key; "" when the port is the default.
-func NonDefaultPortNote(c DatabaseConnection) string {
-	def := databases.Engine(c.Engine).DefaultPort()
-	if c.Port == 0 || c.Port == def {
-		return ""
-	}
-	return fmt.Sprintf("the Control Plane database listens on port %d, but the zenml-pro chart documents no port key "+
-		"(zenml.database.external takes type, host, username, password and database) and connects to the default port %d; "+
-		"serve the database on port %d, or put a proxy or service on that port in front of it",
-		c.Port, def, def)
 }

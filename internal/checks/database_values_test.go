@@ -4,8 +4,6 @@
 package checks
 
 import (
-	"encoding/json"
-	"reflect"
 	"strings"
 	"testing"
 )
@@ -173,90 +171,5 @@ func TestStoreURL(t *testing.T) {
 		if got := StoreURL(tc.c); got != tc.want {
 			t.Errorf("StoreURL(%+v) = %q, want %q", tc.c, got, tc.want)
 		}
-	}
-}
-
-func TestHelmDatabaseValues(t *testing.T) {
-	secret := SecretRef{Name: "zenml-workspace-1-db", Key: "password"}
-	ws := DatabaseConnection{Engine: "mysql", Host: "db.example.com", Port: 3306, Database: "zenml_workspace_1", Username: "zenml_ws1", TLSMode: "disabled"}
-	ref := func(key string) map[string]any {
-		return map[string]any{"secretRef": map[string]any{"name": "zenml-workspace-1-db", "key": key}}
-	}
-	for _, tc := range []struct {
-		name      string
-		component DatabaseComponent
-		c         DatabaseConnection
-		want      map[string]any
-		wantErr   string
-	}{
-		{name: "workspace without TLS", component: WorkspaceDatabase, c: ws, want: map[string]any{
-			"url":               "mysql://zenml_ws1@db.example.com:3306/zenml_workspace_1",
-			"passwordSecretRef": map[string]any{"name": "zenml-workspace-1-db", "key": "password"},
-		}},
-		{name: "workspace without a user", component: WorkspaceDatabase, c: func() DatabaseConnection { c := ws; c.Username = ""; return c }(), want: map[string]any{
-			"url": "mysql://db.example.com:3306/zenml_workspace_1",
-		}},
-		{name: "workspace verify_full with client certificate", component: WorkspaceDatabase,
-			c: func() DatabaseConnection { c := ws; c.TLSMode = "verify_full"; c.ClientCertificate = true; return c }(), want: map[string]any{
-				"url":                 "mysql://zenml_ws1@db.example.com:3306/zenml_workspace_1",
-				"passwordSecretRef":   map[string]any{"name": "zenml-workspace-1-db", "key": "password"},
-				"ssl":                 true,
-				"sslVerifyServerCert": true,
-				"sslCa":               ref("ca.crt"),
-				"sslCert":             ref("tls.crt"),
-				"sslKey":              ref("tls.key"),
-			}},
-		{name: "workspace verify_ca", component: WorkspaceDatabase,
-			c: func() DatabaseConnection { c := ws; c.TLSMode = "verify_ca"; return c }(), want: map[string]any{
-				"url":                 "mysql://zenml_ws1@db.example.com:3306/zenml_workspace_1",
-				"passwordSecretRef":   map[string]any{"name": "zenml-workspace-1-db", "key": "password"},
-				"ssl":                 true,
-				"sslVerifyServerCert": false,
-				"sslCa":               ref("ca.crt"),
-			}},
-		{name: "workspace required", component: WorkspaceDatabase,
-			c: func() DatabaseConnection { c := ws; c.TLSMode = "required"; return c }(), want: map[string]any{
-				"url":                 "mysql://zenml_ws1@db.example.com:3306/zenml_workspace_1",
-				"passwordSecretRef":   map[string]any{"name": "zenml-workspace-1-db", "key": "password"},
-				"ssl":                 true,
-				"sslVerifyServerCert": false,
-			}},
-		{name: "control plane on postgres", component: ControlPlaneDatabase,
-			c: DatabaseConnection{Engine: "postgres", Host: "pg.example.com", Port: 5432, Database: "zenml_pro", Username: "zenml_cp"}, want: map[string]any{
-				"external": map[string]any{"type": "postgres", "host": "pg.example.com", "username": "zenml_cp", "database": "zenml_pro"},
-			}},
-		{name: "control plane on mysql without user", component: ControlPlaneDatabase,
-			c: DatabaseConnection{Engine: "mysql", Host: "db", Port: 3306, Database: "zenml_pro"}, want: map[string]any{
-				"external": map[string]any{"type": "mysql", "host": "db", "database": "zenml_pro"},
-			}},
-		{name: "workspace on postgres", component: WorkspaceDatabase,
-			c: DatabaseConnection{Engine: "postgres", Host: "db", Port: 5432, Database: "zenml_workspace_1"}, wantErr: "NOT supported on PostgreSQL"},
-		{name: "unknown component", component: "pipeline", c: ws, wantErr: `unknown component "pipeline"`},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			got, err := HelmDatabaseValues(tc.component, tc.c, secret)
-			if tc.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
-					t.Fatalf("err = %v, want %q", err, tc.wantErr)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			var m map[string]any
-			if err := json.Unmarshal([]byte(got), &m); err != nil {
-				t.Fatal(err)
-			}
-			want := map[string]any{"zenml": map[string]any{"database": tc.want}}
-			if !reflect.DeepEqual(m, want) {
-				t.Errorf("got  %s\nwant %v", got, want)
-			}
-			for _, s := range []string{"password\":\"", "PRIVATE KEY", "BEGIN CERTIFICATE"} {
-				if strings.Contains(got, s) {
-					t.Errorf("values hold a secret value (%q): %s", s, got)
-				}
-			}
-		})
 	}
 }

@@ -375,12 +375,9 @@ func (e *evaluator) database(nd namedDatabase) {
 		e.add(SectionDatabases, item("type"), Fail, "%q is not a database type: %s", db.Engine, engineHint(nd.workspace))
 	}
 
-	switch {
-	case db.Host == "":
+	if db.Host == "" {
 		e.add(SectionDatabases, item("host and port"), Missing, "host not given, e.g. the endpoint of the database instance (aws_db_instance.address)")
-	case !nd.workspace && checks.NonDefaultPortNote(connection(db)) != "":
-		e.add(SectionDatabases, item("host and port"), Warn, "%s:%d: %s", db.Host, portOf(db), checks.NonDefaultPortNote(connection(db)))
-	default:
+	} else {
 		e.add(SectionDatabases, item("host and port"), OK, "%s:%d", db.Host, portOf(db))
 	}
 
@@ -625,7 +622,8 @@ func (e *evaluator) tls() {
 		} else {
 			e.customCAs = []helmvalues.CustomCA{{Name: "zenml-ca", Certificate: strings.TrimSpace(t.CACertificatePEM) + "\n"}}
 			e.add(SectionTLS, "CA certificate", OK,
-				"%d CA certificate(s) given: both charts trust it (certificates.customCAs); install it on the clients and in the pipeline images too", len(cas))
+				"%d CA certificate(s) given: the workspace servers trust it (certificates.customCAs), the Control Plane once set by hand (its Helm values row); "+
+					"install it on the clients and in the pipeline images too", len(cas))
 		}
 	}
 	if t.CertificateChainPEM == "" {

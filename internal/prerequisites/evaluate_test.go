@@ -99,11 +99,16 @@ func wantStatus(t *testing.T, res Result, section, item string, want Status, det
 
 func TestCompleteIsReady(t *testing.T) {
 	res := Evaluate(complete(t), nil, now)
+	// The one setting no values can carry: the Control Plane chart documents no shape for its CAs.
+	const byHand = "Control Plane Helm values: settings to make by hand"
 	for _, r := range res.Rows {
-		if r.Status != OK && r.Status != NotApplicable {
+		if r.Status != OK && r.Status != NotApplicable && r.Item != byHand {
 			t.Errorf("%s / %s = %s: %s", r.Section, r.Item, r.Status, r.Detail)
 		}
 	}
+	wantStatus(t, res, SectionVersions, byHand, Warn, "zenml.certificates", "helm show values oci://public.ecr.aws/zenml/zenml-pro --version 0.13.0")
+	wantStatus(t, res, SectionVersions, "Control Plane Helm values: keys verified for chart zenml-pro 0.13.0", OK, "keys, each read by chart zenml-pro 0.13.0")
+	wantStatus(t, res, SectionVersions, `Workspace "ws-1" Helm values: keys verified for chart zenml 0.93.2`, OK)
 	if !res.Ready {
 		t.Error("Ready = false for a complete deployment")
 	}
@@ -128,7 +133,6 @@ func TestCompleteIsReady(t *testing.T) {
 		"pro.apiURL":                      "https://zenml.ml.example.com/api/v1",
 		"pro.dashboardURL":                "https://zenml.ml.example.com",
 		"pro.workspaceName":               "ws-1",
-		"pro.enrollmentKeySecretRef.name": "zenml-ws-1-enrollment",
 	}
 	for k, want := range checksOf {
 		if cur := dig(t, z, k); cur != want {
@@ -137,6 +141,10 @@ func TestCompleteIsReady(t *testing.T) {
 	}
 	if cas, ok := dig(t, z, "certificates.customCAs").([]any); !ok || len(cas) != 1 {
 		t.Errorf("customCAs = %v", cas)
+	}
+	// Chart 0.93.2 reads the enrollment key from no secret: it is a key to set separately.
+	if s := res.WorkspaceValues["ws-1"].Sensitive; len(s) != 1 || s[0].Key != "zenml.pro.enrollmentKey" {
+		t.Errorf("workspace Sensitive = %+v, want zenml.pro.enrollmentKey", s)
 	}
 	// The Control Plane values.
 	var cp map[string]any
@@ -183,6 +191,18 @@ func TestCompleteIsReady(t *testing.T) {
 	}
 	if !strings.Contains(res.Report, "Ready: **yes**") || !strings.Contains(res.Report, digest) {
 		t.Errorf("report does not say ready or lacks the digest:\n%s", res.Report)
+	}
+	// Per chart: the keys emitted with their sources, the keys to set separately, the settings by hand.
+	for _, want := range []string{
+		"### Control Plane, chart zenml-pro 0.13.0", `### Workspace "ws-1", chart zenml 0.93.2`,
+		"| `zenml.database.passwordSecretRef` | zenml-io/zenml pull request #3320",
+		"- `zenml.pro.enrollmentKey`: the enrollment key, from the Kubernetes secret",
+		"- `zenml.database.external.password`: the password of the database user",
+		"To set by hand (no source shows a key this chart version reads for it):\n\n- `zenml.certificates`:",
+	} {
+		if !strings.Contains(res.Report, want) {
+			t.Errorf("report lacks %q:\n%s", want, res.Report)
+		}
 	}
 }
 
@@ -368,9 +388,17 @@ func TestWorkspaceDatabaseRules(t *testing.T) {
 		Database: &Database{Engine: "mysql", Host: "MySQL.internal.example.com", Name: "zenml_ws_1", Username: "zenml_ws_2", TLSMode: "verify_full"}}
 	wantStatus(t, Evaluate(s, nil, now), SectionDatabases, "One dedicated database per component", Fail, `"zenml_ws_1"`)
 
+	// A Control Plane database on another port: the values carry the port key, whose only source is
+	// weak, which the values row says.
 	s = complete(t)
 	s.ControlPlane.Database.Port = 6432
-	wantStatus(t, Evaluate(s, nil, now), SectionDatabases, "Control Plane database: host and port", Warn, "no port key")
+	res = Evaluate(s, nil, now)
+	wantStatus(t, res, SectionDatabases, "Control Plane database: host and port", OK, "pg.internal.example.com:6432")
+	wantStatus(t, res, SectionVersions, "Control Plane Helm values: keys verified for chart zenml-pro 0.13.0", Warn,
+		"zenml.database.external.port (documented only in an example")
+	if !strings.Contains(res.ControlPlaneValues.YAML, "port: 6432") {
+		t.Errorf("Control Plane values without the port:\n%s", res.ControlPlaneValues.YAML)
+	}
 
 	s = complete(t)
 	s.Workspaces["ws-1"].Database.TLSMode = "disabled"
@@ -419,6 +447,28 @@ func TestServerKeyFrom095(t *testing.T) {
 	}
 	if _, ok := ws["zenml"]; ok {
 		t.Errorf("0.95.0 values carry the zenml: key, which would win over server:")
+	}
+}
+
+// The enrollment row says how the key reaches the server for the chart version installed: by the
+// chart's secret reference from 0.96.3, as a value set with set_sensitive before.
+func TestEnrollmentKeyRoutePerChart(t *testing.T) {
+	for _, tc := range []struct {
+		version, want, not string
+	}{
+		{"0.93.2", "set pro.enrollmentKey from that secret with set_sensitive", "enrollmentKeySecretRef"},
+		{"0.96.2", "set pro.enrollmentKey from that secret with set_sensitive", "enrollmentKeySecretRef"},
+		{"0.96.3", "(pro.enrollmentKeySecretRef)", "set_sensitive"},
+	} {
+		t.Run(tc.version, func(t *testing.T) {
+			s := complete(t)
+			s.Workspaces["ws-1"] = func(w Workspace) Workspace { w.Version = tc.version; return w }(s.Workspaces["ws-1"])
+			s.Registry.Digests = nil
+			r := row(t, Evaluate(s, nil, now), SectionVersions, `Workspace "ws-1" enrollment`)
+			if r.Status != OK || !strings.Contains(r.Detail, tc.want) || strings.Contains(r.Detail, tc.not) {
+				t.Errorf("enrollment row = %s %q, want ok with %q and without %q", r.Status, r.Detail, tc.want, tc.not)
+			}
+		})
 	}
 }
 

@@ -95,7 +95,7 @@ func report(res Result) string {
 
 	b.WriteString("\n## Helm values\n\n")
 	if res.ControlPlaneValues != nil {
-		writeValues(&b, "Control Plane (chart zenml-pro)", *res.ControlPlaneValues)
+		writeValues(&b, "Control Plane", *res.ControlPlaneValues)
 	}
 	names := make([]string, 0, len(res.WorkspaceValues))
 	for n := range res.WorkspaceValues {
@@ -103,7 +103,7 @@ func report(res Result) string {
 	}
 	sort.Strings(names)
 	for _, n := range names {
-		writeValues(&b, fmt.Sprintf("Workspace %q (chart zenml)", n), res.WorkspaceValues[n])
+		writeValues(&b, fmt.Sprintf("Workspace %q", n), res.WorkspaceValues[n])
 	}
 	if res.ControlPlaneValues == nil && len(names) == 0 {
 		b.WriteString("None yet: the versions and the image source decide them.\n")
@@ -111,17 +111,39 @@ func report(res Result) string {
 	return b.String()
 }
 
+// writeValues lists, for one chart's values, the keys emitted with the source that shows the chart
+// version reads each, the keys to set separately and the settings to make by hand.
 func writeValues(b *strings.Builder, title string, v helmvalues.Values) {
-	fmt.Fprintf(b, "- %s: top-level keys %s", title, strings.Join(wording.Code(v.TopLevelKeys), ", "))
+	fmt.Fprintf(b, "### %s, chart %s %s\n\n", title, v.Chart, v.ChartVersion)
+	if v.Newer() {
+		fmt.Fprintf(b, "Chart %s is newer than %s, the newest version whose keys were checked: the keys below are those no later "+
+			"chart is known to have dropped.\n\n", v.ChartVersion, v.VerifiedThrough)
+	}
+	fmt.Fprintf(b, "Top-level keys %s. Keys emitted, each with the source that shows chart %s %s reads it:\n\n",
+		strings.Join(wording.Code(v.TopLevelKeys), ", "), v.Chart, v.ChartVersion)
+	b.WriteString("| Key | Source |\n|---|---|\n")
+	for _, k := range v.Keys {
+		src := k.Source
+		if k.Doubt != "" {
+			src += " (weak: " + k.Doubt + ")"
+		}
+		fmt.Fprintf(b, "| `%s` | %s |\n", k.Key, cell(src))
+	}
 	if len(v.Sensitive) == 0 {
-		b.WriteString("; every secret is a reference to a Kubernetes secret.\n")
-		return
+		b.WriteString("\nEvery secret is a reference to a Kubernetes secret.\n")
+	} else {
+		b.WriteString("\nSet separately (set_sensitive), never in the values document:\n\n")
+		for _, s := range v.Sensitive {
+			fmt.Fprintf(b, "- `%s`: %s.\n", s.Key, oneLine(s.Purpose))
+		}
 	}
-	keys := make([]string, 0, len(v.Sensitive))
-	for _, s := range v.Sensitive {
-		keys = append(keys, fmt.Sprintf("`%s` (%s)", s.Key, s.Purpose))
+	if len(v.ByHand) > 0 {
+		b.WriteString("\nTo set by hand (no source shows a key this chart version reads for it):\n\n")
+		for _, h := range v.ByHand {
+			fmt.Fprintf(b, "- `%s`: %s.\n", h.Key, oneLine(h.Why))
+		}
 	}
-	fmt.Fprintf(b, "; set separately (set_sensitive): %s.\n", strings.Join(keys, ", "))
+	b.WriteString("\n")
 }
 
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }

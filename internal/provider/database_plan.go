@@ -18,6 +18,7 @@ import (
 
 	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/checks"
 	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/databases"
+	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/helmvalues"
 )
 
 // Plan-time code of zenmlpro_database: validation, the planned values, and the checks that say in
@@ -533,7 +534,7 @@ func derivedValues(ctx context.Context, m databaseResourceModel, user *databaseU
 			secret.Key = checks.DefaultPasswordSecretKey
 		}
 	}
-	values, err := checks.HelmDatabaseValues(component, conn, secret)
+	values, err := helmvalues.DatabaseValues(component, conn, secret)
 	if err != nil {
 		diags.AddError("Unable to Render Helm Values", err.Error())
 		return storeURL, types.StringNull()

@@ -433,8 +433,9 @@ resource "zenmlpro_database" "this" {
 						statecheck.ExpectKnownValue(dbAddr, tfjsonpath.New("store_url"), knownvalue.Null()),
 						statecheck.ExpectKnownValue(dbAddr, tfjsonpath.New("user").AtMapKey("host"), knownvalue.Null()),
 						statecheck.ExpectKnownValue(dbAddr, tfjsonpath.New("helm_database_values"), helmValuesEqual(map[string]any{
+							// The test server listens on a port other than 5432, which the values say.
 							"zenml": map[string]any{"database": map[string]any{"external": map[string]any{
-								"type": "postgres", "host": srv.Host, "username": user, "database": name,
+								"type": "postgres", "host": srv.Host, "port": srv.Port, "username": user, "database": name,
 							}}},
 						})),
 					},

@@ -281,9 +281,10 @@ func (r *databaseResource) Schema(ctx context.Context, _ resource.SchemaRequest,
 					"passed as a values file). For a Workspace Server (`workspace_server`): `zenml.database` of the `zenml` chart with `url` (the `store_url`), " +
 					"`passwordSecretRef` (from `password_secret`) and, when the server connection uses TLS, `ssl`, `sslVerifyServerCert` and " +
 					"`sslCa` / `sslCert` / `sslKey` as secret references. For the Control Plane (`control_plane`): `zenml.database.external` of the `zenml-pro` chart with " +
-					"`type`, `host`, `username` and `database`; its `password` is a plain value in that chart, so pass it to Helm separately " +
-					"(e.g. `set_sensitive`). That chart documents no port key and connects to the engine's default port (3306 or 5432); " +
-					"`zenmlpro_prerequisites` flags a Control Plane database on another port. Secrets appear as references, never as values.",
+					"`type`, `host`, `port` (only when it is not the engine's default), `username` and `database`; its `password` is a plain value in " +
+					"that chart, so pass it to Helm separately (e.g. `set_sensitive`). The keys are those every chart version the provider covers reads, " +
+					"under `zenml:` (which every version reads); the guide \"Helm values by chart version\" lists them with their sources. Secrets " +
+					"appear as references, never as values.",
 			},
 			"timeouts": timeouts.Attributes(ctx, timeouts.Opts{
 				Create: true, Read: true, Update: true, Delete: true,

@@ -230,6 +230,9 @@ func (d *prerequisitesDataSource) Schema(_ context.Context, _ datasource.SchemaR
 			"the plan, listing them; with `\"warn\"` they are warnings and every output is set.\n\n" +
 			"It reads nothing but its arguments (and the provider's release catalog), and no secret passes through it: passwords and keys " +
 			"are references to Kubernetes secrets, or keys listed in `helm_sensitive_values` to set with `set_sensitive`.\n\n" +
+			"The Helm values carry only keys that a source shows the chart version reads (the guide \"Helm values by chart version\" lists " +
+			"every key with its versions and source); the checklist has, per chart, a row of the keys verified for its version (`warn` for a " +
+			"chart newer than the newest the provider checked, or a key with a weak source) and a row of the settings to make by hand.\n\n" +
 			"Like every data source, it is read at plan when its arguments are known then; an argument taken from a resource created in " +
 			"the same apply (a mirror's digest, a new database) defers the read, and its checks, to the apply. For a CI gate at plan, " +
 			"feed it values known before the apply (variables, data sources, resources that exist already).",
@@ -356,17 +359,21 @@ func (d *prerequisitesDataSource) Schema(_ context.Context, _ datasource.SchemaR
 				}},
 			},
 			"control_plane_helm_values": schema.StringAttribute{Computed: true,
-				MarkdownDescription: "YAML values of the `zenml-pro` chart (`helm_release.values`): `zenml.image.api` / `zenml.image.dashboard`, `zenml.serverURL`, " +
-					"`zenml.database.external` (`type`, `host`, `username`, `database`), `zenml.ingress`, `zenml.auth` (`authCookieDomain` when the hosts share a parent " +
-					"domain, `sso` or `password.enabled`), `zenml.certificates.customCAs` and `imagePullSecrets`. Null in `hybrid` or while the version or image source is not decided."},
+				MarkdownDescription: "YAML values of the `zenml-pro` chart (`helm_release.values`) for `control_plane.chart_version` (or `version`): " +
+					"`zenml.image.api` / `zenml.image.dashboard`, `zenml.serverURL`, `zenml.database.external` (`type`, `host`, `port` when not the " +
+					"engine's default, `username`, `database`), `zenml.ingress`, `zenml.auth` (`authCookieDomain` when the hosts share a parent domain, " +
+					"`sso` or `password.enabled`) and `imagePullSecrets`. The private CA is a setting to make by hand (the chart documents " +
+					"`zenml.certificates` without its shape). Null in `hybrid` or while the version or image source is not decided."},
 			"workspace_helm_values": schema.MapAttribute{Computed: true, ElementType: types.StringType,
-				MarkdownDescription: "YAML values of the `zenml` chart by workspace: image, `serverURL`, `database` (`url` without password, `passwordSecretRef`, " +
-					"`ssl*` as secret references), `ingress`, `pro` (with `enrollmentKeySecretRef`), `certificates.customCAs` and `imagePullSecrets`, under the top-level key " +
-					"the chart version documents: `zenml:` before 0.95.0, `server:` from 0.95.0."},
+				MarkdownDescription: "YAML values of the `zenml` chart by workspace, for its `chart_version` (or `version`): image, `serverURL`, " +
+					"`database` (`url` without password, `passwordSecretRef`, `ssl*` as secret references), `ingress`, `pro` (with " +
+					"`enrollmentKeySecretRef` from chart 0.96.3; before, the enrollment key is in `helm_sensitive_values`), `certificates.customCAs` and " +
+					"`imagePullSecrets`, under the top-level key the chart version documents: `zenml:` before 0.94.2, `server:` from 0.94.2."},
 			"helm_sensitive_values": schema.ListNestedAttribute{
 				Computed: true,
-				MarkdownDescription: "Keys a chart takes only as plain values (the Control Plane's database password, SSO client secret or admin password): " +
-					"set them with `helm_release`'s `set_sensitive` from your secret store. Their values are never here.",
+				MarkdownDescription: "Keys a chart version takes only as plain values (the Control Plane's database password, SSO client secret or " +
+					"admin password; a workspace's enrollment key before chart 0.96.3): set them with `helm_release`'s `set_sensitive` from your secret " +
+					"store. Their values are never here.",
 				NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
 					"chart":     schema.StringAttribute{Computed: true, MarkdownDescription: "`zenml-pro` or `zenml`."},
 					"workspace": schema.StringAttribute{Computed: true, MarkdownDescription: "The workspace, for the `zenml` chart; empty otherwise."},

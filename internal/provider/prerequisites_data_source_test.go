@@ -171,8 +171,8 @@ func TestAccPrerequisitesComplete(t *testing.T) {
 				"zenml.ingress.tls.secretName":          "zenml-tls",
 				"zenml.pro.apiURL":                      "https://zenml.ml.example.com/api/v1",
 				"zenml.pro.organizationID":              "0f4c5a2e-0000-4000-8000-000000000001",
-				"zenml.pro.enrollmentKeySecretRef.name": "zenml-ws-1-enrollment",
-			}, "external", "password:", "enrollmentKey:", "server:")),
+				// Chart 0.93.2 reads no secret reference for the enrollment key (helm_sensitive_values has it).
+			}, "external", "password:", "enrollmentKey", "server:")),
 			statecheck.ExpectKnownValue(prereqAddress, tfjsonpath.New("control_plane_helm_values"), yamlHas(map[string]any{
 				"zenml.image.api.repository":   "harbor.internal.example.com/zenml/zenml-pro-api",
 				"zenml.image.dashboard.tag":    "0.13.0",
@@ -186,6 +186,12 @@ func TestAccPrerequisitesComplete(t *testing.T) {
 			statecheck.ExpectKnownValue(prereqAddress, tfjsonpath.New("helm_sensitive_values"), knownvalue.ListExact([]knownvalue.Check{
 				knownvalue.ObjectPartial(map[string]knownvalue.Check{"chart": knownvalue.StringExact("zenml-pro"), "key": knownvalue.StringExact("zenml.auth.sso.clientSecret")}),
 				knownvalue.ObjectPartial(map[string]knownvalue.Check{"chart": knownvalue.StringExact("zenml-pro"), "key": knownvalue.StringExact("zenml.database.external.password")}),
+				knownvalue.ObjectPartial(map[string]knownvalue.Check{"chart": knownvalue.StringExact("zenml"), "workspace": knownvalue.StringExact("ws-1"),
+					"key": knownvalue.StringExact("zenml.pro.enrollmentKey"), "purpose": knownvalue.StringRegexp(regexp.MustCompile(`"zenml-ws-1-enrollment", key "key"`))}),
+			})),
+			statecheck.ExpectKnownValue(prereqAddress, tfjsonpath.New("checklist"), knownvalue.SetPartial([]knownvalue.Check{
+				checklistRow("Versions", "Control Plane Helm values: keys verified for chart zenml-pro 0.13.0", "ok"),
+				checklistRow("Versions", `Workspace "ws-1" Helm values: keys verified for chart zenml 0.93.2`, "ok"),
 			})),
 			statecheck.ExpectKnownValue(prereqAddress, tfjsonpath.New("network_flows"), knownvalue.SetPartial([]knownvalue.Check{
 				knownvalue.ObjectExact(map[string]knownvalue.Check{"from": knownvalue.StringExact("workspace_server.ws-1"), "to": knownvalue.StringExact("mysql.internal.example.com"),
@@ -201,25 +207,30 @@ func TestAccPrerequisitesComplete(t *testing.T) {
 			})),
 			statecheck.ExpectKnownValue(prereqAddress, tfjsonpath.New("pulled_by"), knownvalue.StringRegexp(regexp.MustCompile("node group's IAM role"))),
 			statecheck.ExpectKnownValue(prereqAddress, tfjsonpath.New("report_markdown"), knownvalue.StringRegexp(regexp.MustCompile(
-				`(?s)Ready: \*\*yes\*\*.*Nothing: every check passed.*`+regexp.QuoteMeta(prereqDigest)+`.*zenml\.database\.external\.password`))),
+				`(?s)Ready: \*\*yes\*\*.*`+regexp.QuoteMeta(prereqDigest)+`.*### Control Plane, chart zenml-pro 0\.13\.0.*zenml\.database\.external\.password.*`+
+					`### Workspace "ws-1", chart zenml 0\.93\.2.*\| `+"`zenml.database.passwordSecretRef`"+` \| zenml-io/zenml pull request #3320`))),
 		},
 	}})
 }
 
-// A Workspace Server of 0.95 or later takes its settings under server:, and zenml: must not be set
-// beside it (zenml: would win).
+// A Workspace Server chart of 0.94.2 or later takes its settings under server: (the chart's changelog
+// of 0.94.2), and zenml: must not be set beside it (zenml: would win).
 func TestAccPrerequisitesServerKey(t *testing.T) {
 	chain, ca := prereqFixture(t, 365)
 	testAccSteps(t, []resource.TestStep{{
-		Config: prereqConfig(chain, ca, `version = "0.93.2"`, `version = "0.95.0"`, `control_plane = {
+		Config: prereqConfig(chain, ca, `version = "0.93.2"`, `version = "0.94.2"`, `control_plane = {
     version = "0.13.0"`, `control_plane = {
     version = "0.13.18"`),
 		ConfigStateChecks: []statecheck.StateCheck{
 			statecheck.ExpectKnownValue(prereqAddress, tfjsonpath.New("workspace_helm_values").AtMapKey("ws-1"), yamlHas(map[string]any{
-				"server.image.tag":   "0.95.0",
+				"server.image.tag":   "0.94.2",
 				"server.serverURL":   "https://ws-1.ml.example.com",
 				"server.pro.enabled": true,
 			}, "zenml:")),
+			statecheck.ExpectKnownValue(prereqAddress, tfjsonpath.New("checklist"), knownvalue.SetPartial([]knownvalue.Check{
+				checklistRow("Versions", `Workspace "ws-1" Helm values: keys verified for chart zenml 0.94.2`, "ok"),
+				checklistRow("Versions", "Control Plane Helm values: keys verified for chart zenml-pro 0.13.18", "ok"),
+			})),
 		},
 	}})
 }
@@ -379,6 +390,8 @@ func TestAccPrerequisites_example(t *testing.T) {
 			})),
 			statecheck.ExpectKnownOutputValue("set_sensitive", knownvalue.ListExact([]knownvalue.Check{
 				knownvalue.StringExact("zenml.auth.sso.clientSecret"), knownvalue.StringExact("zenml.database.external.password"),
+				// Chart 0.93.2 reads the enrollment key from no secret.
+				knownvalue.StringExact("zenml.pro.enrollmentKey"),
 			})),
 			statecheck.ExpectKnownOutputValue("workspace_1_values", yamlHas(map[string]any{
 				"zenml.image.repository":                "123456789012.dkr.ecr.eu-central-1.amazonaws.com/zenml/zenml-pro-server",

@@ -23,10 +23,13 @@ const DateLayout = "2006-01-02"
 // Kinds of dates. The embedded catalog uses the kinds of its source file; dates given in the provider
 // configuration have the kind KindConfiguration.
 const (
-	KindChangelog     = "changelog"
-	KindPrep          = "prep"
-	KindMirror        = "mirror"
-	KindPage          = "page"
+	KindChangelog = "changelog"
+	KindPrep      = "prep"
+	KindMirror    = "mirror"
+	KindPage      = "page"
+	// KindNotesBranch: the release-notes entry the changelog's automation wrote on a branch that was
+	// never merged into the published changelog.
+	KindNotesBranch   = "notes-branch"
 	KindConfiguration = "configuration"
 )
 

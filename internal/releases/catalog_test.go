@@ -147,6 +147,19 @@ func TestEmbeddedCatalog(t *testing.T) {
 	if got := len(c.Releases(WorkspaceServer)) + len(c.Releases(ControlPlane)); got != rows || rows < 80 {
 		t.Errorf("catalog holds %d releases, source has %d rows", got, rows)
 	}
+	// Every date says where it comes from; Control Plane 0.13.1 is dated only by release notes that
+	// were never published (the published changelog goes from 0.13.0 to 0.13.2).
+	known := map[string]bool{KindChangelog: true, KindPrep: true, KindMirror: true, KindPage: true, KindNotesBranch: true}
+	for _, line := range []Line{WorkspaceServer, ControlPlane} {
+		for _, r := range c.Releases(line) {
+			if r.DateKnown() && !known[r.Kind] {
+				t.Errorf("%s %s: kind %q is none of the documented kinds", line, r.Version, r.Kind)
+			}
+		}
+	}
+	if r, _ := c.Lookup(ControlPlane, "0.13.1"); r.Kind != KindNotesBranch || r.DateString() != "2026-01-30" {
+		t.Errorf("Control Plane 0.13.1 = %+v, want 2026-01-30 from the unpublished release notes", r)
+	}
 
 	dates := []struct {
 		line          Line

@@ -76,7 +76,8 @@ output "workspace_1_values" {
   value = data.zenmlpro_prerequisites.zenml.workspace_helm_values["workspace-1"]
 }
 
-# The keys to set with set_sensitive, e.g. zenml.database.external.password and zenml.auth.sso.clientSecret
+# The keys to set with set_sensitive, e.g. zenml.database.external.password, zenml.auth.sso.clientSecret and, for a
+# workspace chart before 0.96.3, zenml.pro.enrollmentKey
 output "set_sensitive" {
   value = [for s in data.zenmlpro_prerequisites.zenml.helm_sensitive_values : s.key]
 }

@@ -91,7 +91,7 @@ output "workspace_1_helm_values" {
   value = zenmlpro_database.workspace_1.helm_database_values
 }
 
-# The zenml-pro chart's zenml.database.external block (type, host, username, database; the chart has no port key).
+# The zenml-pro chart's zenml.database.external block (type, host, port when not the default, username, database; the password by set_sensitive).
 output "control_plane_helm_values" {
   value = zenmlpro_database.control_plane.helm_database_values
 }
