@@ -29,6 +29,8 @@ const (
 	TypeCertificate KeyType = "object {value: PEM} or {secretRef: {name, key}}"
 	// TypeCustomCAs is a list of {name, certificate (PEM)}.
 	TypeCustomCAs KeyType = "list of {name, certificate}"
+	// TypeAnnotations is a map of strings, set as one value (the provider emits it empty).
+	TypeAnnotations KeyType = "map of strings"
 	// TypePullSecrets is a list of {name}.
 	TypePullSecrets KeyType = "list of {name}"
 )
@@ -59,18 +61,19 @@ const ServerBlock = "<server>"
 // Sources of the facts, cited by the rows. Chart files are zenml-io/zenml's `helm/` directory at the
 // named commit; the chart version at a commit is that of helm/Chart.yaml there when it is named.
 const (
-	srcEnv082       = "helm/templates/_environment.tpl at commit 9b0ebe979cea (chart 0.82.0) and at 0340681 (a 0.96.3 or later chart)"
-	srcDeploy       = "helm/templates/server-deployment.yaml at commit 7174a8e119a0 (a chart before 0.94.2, top-level key zenml:) and at 08bb10d (0.94.2 or later)"
-	srcIngress      = "helm/templates/server-ingress.yaml at commit 4ec364e; helm/values.yaml at 000d60b4 and 0340681"
-	srcSecret       = "helm/templates/server-secret.yaml at commit 1621769 (the key is kept in the chart's own Secret as ZENML_SERVER_PRO_OAUTH2_CLIENT_SECRET)"
-	srcPR3320       = "zenml-io/zenml pull request #3320 (Helm chart improvements, first released in 0.74.0); " + srcDeploy
-	srcServerKey    = "ZenML changelog of 0.94.2 (2026-04-08, pull request #4637); helm/templates/_helpers.tpl at commit 080da5d: both keys are read and merged, zenml: wins"
-	srcZenMLKey     = "every chart read: " + srcDeploy + "; from 0.94.2 merged under server: (" + "helm/templates/_helpers.tpl at commit 080da5d" + ")"
-	srcEnrollRef    = "zenml-io/zenml pull request #5123 (merged 2026-07-30), listed in the release notes of 0.96.3; helm/values.yaml at commit 0340681"
-	srcCPGuide      = "ZenML's Control Plane Helm guide (docs/book/getting-started/zenml-pro/deploy-control-plane-k8s.md at commit 05b610d; self-hosted-deployment-helm.md at 29270dc); it names no chart version"
-	srcCPPortGuide  = "only the example of ZenML's air-gapped Helm guide (self-hosted deployment on Kubernetes with Helm), whose same example shows keys the charts do not read (database.external in the workspace chart, type postgresql); no chart file of zenml-pro is public"
-	srcPullSecrets  = "helm/values.yaml at commits 000d60b4 and 0340681 (top level); " + srcDeploy
-	srcProWorkspace = "helm/templates/_environment.tpl at commit 9b0ebe979cea (chart 0.82.0); the 0.73.0 development line (commit c7a8d1516d9f) read tenantID and tenantName instead"
+	srcEnv082             = "helm/templates/_environment.tpl at commit 9b0ebe979cea (chart 0.82.0) and at 0340681 (a 0.96.3 or later chart)"
+	srcDeploy             = "helm/templates/server-deployment.yaml at commit 7174a8e119a0 (a chart before 0.94.2, top-level key zenml:) and at 08bb10d (0.94.2 or later)"
+	srcIngress            = "helm/templates/server-ingress.yaml at commit 4ec364e; helm/values.yaml at 000d60b4 and 0340681"
+	srcSecret             = "helm/templates/server-secret.yaml at commit 1621769 (the key is kept in the chart's own Secret as ZENML_SERVER_PRO_OAUTH2_CLIENT_SECRET)"
+	srcPR3320             = "zenml-io/zenml pull request #3320 (Helm chart improvements, first released in 0.74.0); " + srcDeploy
+	srcServerKey          = "ZenML changelog of 0.94.2 (2026-04-08, pull request #4637); helm/templates/_helpers.tpl at commit 080da5d: both keys are read and merged, zenml: wins"
+	srcZenMLKey           = "every chart read: " + srcDeploy + "; from 0.94.2 merged under server: (" + "helm/templates/_helpers.tpl at commit 080da5d" + ")"
+	srcEnrollRef          = "zenml-io/zenml pull request #5123 (merged 2026-07-30), listed in the release notes of 0.96.3; helm/values.yaml at commit 0340681"
+	srcCPGuide            = "ZenML's Control Plane Helm guide (docs/book/getting-started/zenml-pro/deploy-control-plane-k8s.md at commit 05b610d; self-hosted-deployment-helm.md at 29270dc); it names no chart version"
+	srcCPPortGuide        = "only the example of ZenML's air-gapped Helm guide (self-hosted deployment on Kubernetes with Helm), whose same example shows keys the charts do not read (database.external in the workspace chart, type postgresql); no chart file of zenml-pro is public"
+	srcIngressAnnotations = "helm/templates/server-ingress.yaml at commit 4ec364e (sets nginx.ingress.kubernetes.io/ssl-redirect into the map with TLS and class nginx); helm/values.yaml at 000d60b4 (annotations left empty); rendering those files with TLS on and no annotations fails: wrong type for value; expected map"
+	srcPullSecrets        = "helm/values.yaml at commits 000d60b4 and 0340681 (top level); " + srcDeploy
+	srcProWorkspace       = "helm/templates/_environment.tpl at commit 9b0ebe979cea (chart 0.82.0); the 0.73.0 development line (commit c7a8d1516d9f) read tenantID and tenantName instead"
 )
 
 // The charts' first versions the contract covers, and the newest chart version it was checked
@@ -111,6 +114,7 @@ var contract = []Key{
 	{WorkspaceChart, ServerBlock + ".ingress.className", TypeString, WorkspaceChartCoveredFrom, "", "the Ingress's ingressClassName (default nginx)", srcIngress},
 	{WorkspaceChart, ServerBlock + ".ingress.host", TypeString, WorkspaceChartCoveredFrom, "", "the Ingress rule's and TLS host", srcIngress},
 	{WorkspaceChart, ServerBlock + ".ingress.tls.enabled", TypeBool, WorkspaceChartCoveredFrom, "", "TLS on the Ingress", srcIngress},
+	{WorkspaceChart, ServerBlock + ".ingress.annotations", TypeAnnotations, WorkspaceChartCoveredFrom, "", "the Ingress's annotations; the chart adds nginx's ssl-redirect to this map when TLS is on, and rendering fails when it is not a map (the chart's default is empty, which Helm reads as null)", srcIngressAnnotations},
 	{WorkspaceChart, ServerBlock + ".ingress.tls.secretName", TypeString, WorkspaceChartCoveredFrom, "", "the Ingress's TLS secret", srcIngress},
 	{WorkspaceChart, ServerBlock + ".pro.enabled", TypeBool, WorkspaceChartCoveredFrom, "", "ZENML_SERVER_DEPLOYMENT_TYPE=cloud and the pro settings", srcEnv082},
 	{WorkspaceChart, ServerBlock + ".pro.apiURL", TypeString, WorkspaceChartCoveredFrom, "", "ZENML_SERVER_PRO_API_URL and ZENML_SERVER_PRO_OAUTH2_AUDIENCE", srcEnv082},

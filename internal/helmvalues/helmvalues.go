@@ -295,6 +295,9 @@ func RenderWorkspace(in Workspace) (Values, error) {
 	if in.Ingress.Host != "" {
 		b.set(srv+"ingress.enabled", true)
 		b.set(srv+"ingress.host", in.Ingress.Host)
+		// The chart writes nginx's ssl-redirect annotation into this map when TLS is on; its default
+		// is empty (null to Helm), on which rendering fails, so the values give an empty map.
+		b.set(srv+"ingress.annotations", map[string]any{})
 		if in.Ingress.ClassName != "" {
 			b.set(srv+"ingress.className", in.Ingress.ClassName)
 		}

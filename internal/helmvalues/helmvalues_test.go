@@ -138,6 +138,10 @@ func TestRenderWorkspace(t *testing.T) {
 			if cas := at(t, tree, tc.key+".certificates.customCAs"); !reflect.DeepEqual(cas, wantCAs) {
 				t.Errorf("certificates.customCAs = %v", cas)
 			}
+			// The chart adds nginx's ssl-redirect annotation to this map with TLS on: a map must be given.
+			if got := at(t, tree, tc.key+".ingress.annotations"); !reflect.DeepEqual(got, map[string]any{}) {
+				t.Errorf("ingress.annotations = %#v, want an empty map", got)
+			}
 			if got := at(t, tree, "imagePullSecrets"); !reflect.DeepEqual(got, []any{map[string]any{"name": "zenml-registry"}}) {
 				t.Errorf("imagePullSecrets = %v", got)
 			}
