@@ -230,7 +230,7 @@ func (d *prerequisitesDataSource) Schema(_ context.Context, _ datasource.SchemaR
 			"the plan, listing them; with `\"warn\"` they are warnings and every output is set.\n\n" +
 			"It reads nothing but its arguments (and the provider's release catalog), and no secret passes through it: passwords and keys " +
 			"are references to Kubernetes secrets, or keys listed in `helm_sensitive_values` to set with `set_sensitive`.\n\n" +
-			"The Helm values carry only keys that a source shows the chart version reads (the guide \"Helm values by chart version\" lists " +
+			"The Helm values carry only keys that a source shows the chart version reads (the guide [Helm values by chart version](../guides/helm-values.md) lists " +
 			"every key with its versions and source); the checklist has, per chart, a row of the keys verified for its version (`warn` for a " +
 			"chart newer than the newest the provider checked, or a key with a weak source) and a row of the settings to make by hand.\n\n" +
 			"Like every data source, it is read at plan when its arguments are known then; an argument taken from a resource created in " +
