@@ -215,6 +215,34 @@ export TF_VAR_mysql_port="$ZENMLPRO_TEST_MYSQL_TLS_PORT" TF_VAR_mysql_tls_mode=v
 export TF_VAR_oidc_configuration_endpoint="https://login.ml.example.com/.well-known/openid-configuration"
 export TF_VAR_oidc_client_id=zenml-pro
 
+# No ZenML server can run here: a stand-in Control Plane (the API the enrollment uses) and two stand-in
+# workspace servers (their /health and /api/v1/info), serving a certificate of the demo CA for localhost.
+echo "==> STAND-INS, not ZenML: a Control Plane API and two workspace servers on localhost, built from ZenML's public API shapes"
+(cd "$root" && go build -o "$demo/bin/cpfake" ./internal/testsupport/cpfake/cmd/cpfake)
+(
+  cd "$full/certs"
+  openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -sha256 \
+    -subj "/O=ZenML Pro demo/CN=localhost" -keyout localhost.key -out localhost.csr 2>/dev/null
+  printf 'subjectAltName = DNS:localhost, IP:127.0.0.1\nextendedKeyUsage = serverAuth\nkeyUsage = critical, digitalSignature\n' >localhost.ext
+  openssl x509 -req -in localhost.csr -CA ca.pem -CAkey ca-key.pem -CAcreateserial -days 30 -sha256 -extfile localhost.ext -out localhost.crt 2>/dev/null
+)
+TF_VAR_zenml_token="$(openssl rand -hex 24)"
+export TF_VAR_zenml_token
+mkfifo "$full/cpfake.stdin"
+"$demo/bin/cpfake" -listen localhost:0 -tls-cert "$full/certs/localhost.crt" -tls-key "$full/certs/localhost.key" \
+  -token "$TF_VAR_zenml_token" -org example-corp -workspace-servers workspace-1=0.93.2,workspace-2=0.93.2 \
+  -state-file "$full/cpfake.json" -stop-on-stdin-eof >"$full/cpfake.log" 2>&1 <"$full/cpfake.stdin" &
+pids+=($!)
+exec {cpfake_fd}>"$full/cpfake.stdin"
+for _ in $(seq 1 100); do
+  [ -s "$full/cpfake.json" ] && break
+  sleep 0.1
+done
+[ -s "$full/cpfake.json" ] || { echo "demo: the stand-in Control Plane did not start" >&2; cat "$full/cpfake.log" >&2; exit 1; }
+TF_VAR_control_plane_url=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["control_plane_url"])' "$full/cpfake.json")
+export TF_VAR_control_plane_url TF_VAR_organization=example-corp
+echo "==> stand-in Control Plane at $TF_VAR_control_plane_url"
+
 echo "==> terraform apply"
 terraform -chdir="$full" apply -auto-approve -input=false -no-color
 echo "==> terraform plan (must show no changes)"
@@ -238,3 +266,28 @@ for r in json.load(sys.stdin):
 echo "==> ready: $(terraform -chdir="$full" output -raw ready)"
 echo "==> the review document: $full/out/report.md"
 echo "==> the Helm values: $(cd "$full/out" && ls ./*.yaml | sed "s|^\./|$full/out/|" | tr '\n' ' ')"
+
+# After the installs (here: against the stand-ins, which report what an installed workspace server
+# reports), the verify stage checks what runs against what was declared.
+echo
+echo "==> verify stage: examples/self-hosted/verify against the STAND-IN servers (no ZenML server runs here)"
+verify="$demo/self-hosted-verify"
+rm -rf "$verify" && mkdir -p "$verify"
+cp "$root"/examples/self-hosted/verify/*.tf "$verify/"
+terraform -chdir="$full" output -json declared | python3 -c '
+import json, sys
+declared = json.load(sys.stdin)
+servers = json.load(open(sys.argv[1]))["workspace_servers"]
+# The stand-ins listen on localhost ports instead of the declared hosts.
+for name, ws in declared["workspaces"].items():
+    ws["url"] = servers[name]
+json.dump(declared, open(sys.argv[2], "w"))
+' "$full/cpfake.json" "$verify/declared.json"
+TF_VAR_declared="$(cat "$verify/declared.json")" TF_VAR_ca_certificate_pem="$(cat "$full/certs/ca.pem")" \
+  terraform -chdir="$verify" apply -auto-approve -input=false -no-color >/dev/null
+terraform -chdir="$verify" output -json checklist | python3 -c '
+import json, sys
+for r in json.load(sys.stdin):
+    print("  %-15s %-26s %s" % (r["status"], r["section"], r["item"]))
+'
+echo "==> deployment as declared (stand-ins): $(terraform -chdir="$verify" output -raw ok)"

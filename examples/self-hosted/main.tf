@@ -1,7 +1,8 @@
 # A fully self-hosted ZenML Pro deployment, prepared with this provider alone: the databases and their
-# users, pull access for the nodes on your own registry, images copied there and pinned by digest, and
-# one `zenmlpro_prerequisites` that checks everything ZenML's prerequisites page asks and hands over the
-# Helm values of both charts. Inputs that other providers create are variables; the comments show
+# users, pull access for the nodes on your own registry, images copied there and pinned by digest, the
+# workspaces enrolled with the Control Plane once it runs, one `zenmlpro_prerequisites` that checks
+# everything ZenML's prerequisites page asks and hands over the Helm values of both charts, and, after
+# the installs, a check of what runs against what was declared. Inputs that other providers create are variables; the comments show
 # where `aws_iam_role.<name>.arn`, `aws_db_instance.<name>.address` and `helm_release` plug in.
 
 terraform {
@@ -38,6 +39,13 @@ provider "zenmlpro" {
   aws = {
     region    = var.aws_region
     endpoints = var.aws_endpoint == null ? null : { ecr = var.aws_endpoint, sts = var.aws_endpoint }
+  }
+  # The Control Plane's API, once it runs (helm install of zenml-pro), to enrol the workspaces. Nothing
+  # is contacted until then; the token never enters the state.
+  control_plane = var.control_plane_url == null ? null : {
+    url            = var.control_plane_url
+    token          = var.zenml_token
+    ca_certificate = var.ca_certificate_pem
   }
 }
 
@@ -108,6 +116,19 @@ resource "zenmlpro_registry_access_grant" "nodes" {
   access    = "pull"
 }
 
+# --- Workspaces enrolled with the Control Plane, once it runs ---
+
+# Each enrollment answers the workspace's IDs and its enrollment key. The key is written once to a file
+# only its owner may read (never into the state); put it into the Kubernetes secret that the values name,
+# e.g. kubectl -n zenml create secret generic workspace-1-enrollment --from-file=enrollment-key=<file>.
+resource "zenmlpro_workspace_enrollment" "workspace" {
+  for_each = var.control_plane_url == null ? {} : local.workspaces
+
+  name                = each.key
+  organization        = var.organization
+  enrollment_key_file = "${path.root}/${each.key}-enrollment.key"
+}
+
 # --- Everything checked, and the Helm values ---
 
 data "zenmlpro_prerequisites" "this" {
@@ -145,11 +166,11 @@ data "zenmlpro_prerequisites" "this" {
         tls_mode        = var.mysql_tls_mode
         password_secret = zenmlpro_database.workspace[name].password_secret
       }
-      # What the workspace's enrollment at the Control Plane returned; until then the checklist says
-      # `missing` for it.
-      workspace_id          = try(var.enrollments[name].workspace_id, null)
-      organization_id       = try(var.enrollments[name].organization_id, null)
-      organization_name     = try(var.enrollments[name].organization_name, null)
+      # What the workspace's enrollment returned; until the Control Plane runs, the checklist warns
+      # that the values lack it.
+      workspace_id          = try(zenmlpro_workspace_enrollment.workspace[name].workspace_id, null)
+      organization_id       = try(zenmlpro_workspace_enrollment.workspace[name].organization_id, null)
+      organization_name     = try(zenmlpro_workspace_enrollment.workspace[name].organization_name, null)
       enrollment_key_secret = { name = "${name}-enrollment", key = "enrollment-key" }
     }
   }

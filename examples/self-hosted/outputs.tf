@@ -32,3 +32,19 @@ output "helm_sensitive_values" {
 output "report_markdown" {
   value = data.zenmlpro_prerequisites.this.report_markdown
 }
+
+# What the verify stage (verify/) checks the running deployment against, once both charts are installed.
+output "declared" {
+  description = "The declared versions and each workspace's host and enrollment IDs (null before the enrollment)."
+  value = {
+    control_plane_version = local.control_plane_version
+    workspaces = {
+      for name, ws in local.workspaces : name => {
+        version         = ws.version
+        url             = "https://${ws.host}"
+        workspace_id    = try(zenmlpro_workspace_enrollment.workspace[name].workspace_id, null)
+        organization_id = try(zenmlpro_workspace_enrollment.workspace[name].organization_id, null)
+      }
+    }
+  }
+}

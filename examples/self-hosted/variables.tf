@@ -135,12 +135,22 @@ variable "ca_certificate_pem" {
   default     = null
 }
 
-variable "enrollments" {
-  type = map(object({
-    workspace_id      = string
-    organization_id   = string
-    organization_name = string
-  }))
-  description = "What each workspace's enrollment at the Control Plane returned, by workspace name; empty until they are enrolled."
-  default     = {}
+variable "control_plane_url" {
+  type        = string
+  description = "The Control Plane's URL once it runs (after helm install of zenml-pro), e.g. https://zenml.ml.example.com; null until then, which enrols nothing."
+  default     = null
+}
+
+variable "zenml_token" {
+  type        = string
+  description = "A personal access token of a Control Plane user who may create workspaces (an organization admin)."
+  sensitive   = true
+  ephemeral   = true
+  default     = null
+}
+
+variable "organization" {
+  type        = string
+  description = "The Control Plane organization the workspaces belong to, by name or ID."
+  default     = "example-corp"
 }

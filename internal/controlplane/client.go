@@ -49,6 +49,8 @@ type Config struct {
 	CACertificatePEM string
 	// Backoff bounds retries of throttled or failed calls; zero fields take retry's defaults.
 	Backoff retry.Backoff
+	// DialContext, when set, opens the connections (tests route a host name to a local server).
+	DialContext func(ctx context.Context, network, addr string) (net.Conn, error)
 }
 
 // Client is a Control Plane API client. It is safe for concurrent use.
@@ -141,6 +143,13 @@ func New(cfg Config) (*Client, error) {
 	hc, err := NewHTTPClient(cfg.CACertificatePEM)
 	if err != nil {
 		return nil, err
+	}
+	if t, ok := hc.Transport.(*http.Transport); ok && cfg.DialContext != nil {
+		t.DialContext = cfg.DialContext
+	}
+	if cfg.Backoff.Timeout == 0 {
+		// The caller's context bounds the retries (the resource's timeouts).
+		cfg.Backoff.Timeout = 24 * time.Hour
 	}
 	return &Client{base: u, http: hc, cfg: cfg}, nil
 }
@@ -236,16 +245,19 @@ func classify(err error) retry.Kind {
 		}
 		return retry.Permanent
 	}
-	var ne net.Error
-	if errors.As(err, &ne) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
-		return retry.Throttle
+	// A certificate the client does not trust, or a host that does not exist, stays so: no retry.
+	var cve *tls.CertificateVerificationError
+	var unknown x509.UnknownAuthorityError
+	var hostErr x509.HostnameError
+	var invalid x509.CertificateInvalidError
+	var dnsErr *net.DNSError
+	if errors.As(err, &cve) || errors.As(err, &unknown) || errors.As(err, &hostErr) || errors.As(err, &invalid) ||
+		(errors.As(err, &dnsErr) && dnsErr.IsNotFound) {
+		return retry.Permanent
 	}
+	var ne net.Error
 	var ue *url.Error
-	if errors.As(err, &ue) {
-		var te *tls.CertificateVerificationError
-		if errors.As(err, &te) {
-			return retry.Permanent
-		}
+	if errors.As(err, &ne) || errors.As(err, &ue) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
 		return retry.Throttle
 	}
 	return retry.Permanent

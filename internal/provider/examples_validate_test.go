@@ -14,7 +14,7 @@ import (
 // provider built from this tree. They take their other inputs (cloud resources, certificates, passwords)
 // as variables, so validation needs no service.
 func TestExamplesValidate(t *testing.T) {
-	for _, name := range []string{"self-hosted", "hybrid"} {
+	for _, name := range []string{"self-hosted", "self-hosted/verify", "hybrid"} {
 		t.Run(name, func(t *testing.T) {
 			requireWriteOnlyCLI(t) // ephemeral variables and write-only passwords: Terraform 1.11+
 			dir := filepath.Join("..", "..", "examples", name)

@@ -7,6 +7,7 @@ package provider
 
 import (
 	"context"
+	"net"
 	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/config"
@@ -27,6 +28,7 @@ import (
 	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/registryaccess/artifactregistry"
 	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/registryaccess/ecr"
 	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/releases"
+	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/retry"
 )
 
 // Address is the provider's registry source address.
@@ -48,6 +50,11 @@ type zenmlproProvider struct {
 	// registryOptions are the transport and retry settings of the registry client; tests shorten
 	// the backoff and route hosts to local registries.
 	registryOptions oci.Options
+	// controlPlaneBackoff are the retry settings of Control Plane API calls; tests shorten the backoff.
+	controlPlaneBackoff retry.Backoff
+	// controlPlaneDial, when set, opens the connections of the Control Plane client and of the live
+	// reads; tests route the examples' host names to local stand-ins.
+	controlPlaneDial func(ctx context.Context, network, addr string) (net.Conn, error)
 }
 
 // New returns the provider factory for providerserver.Serve and the tests.
@@ -82,6 +89,17 @@ type providerData struct {
 	// destroy that leaves the old copy: Terraform plans and applies a replacement's create without
 	// the prior state, and that create must not refuse the tag for naming the old copy.
 	replacedMirrors sync.Map
+	// controlPlane is the provider's control_plane attribute: the Control Plane API client, built at
+	// its first use.
+	controlPlane *lazyControlPlane
+	// replacedKeyFiles records, during a plan, the enrollment key files of workspaces deleted in the
+	// Control Plane whose replacement writes the same file (key: the path, value: the old key's
+	// SHA-256): the replacement's destroy removes the file, and the create planned without the prior
+	// state must not refuse it for being there.
+	replacedKeyFiles sync.Map
+	// liveDial, when set, opens the connections of the live reads (zenmlpro_deployment_check); tests
+	// route the examples' host names to local stand-ins with it.
+	liveDial func(ctx context.Context, network, addr string) (net.Conn, error)
 }
 
 type providerModel struct {
@@ -90,6 +108,7 @@ type providerModel struct {
 	AWS             types.Object `tfsdk:"aws"`
 	GCP             types.Object `tfsdk:"gcp"`
 	Registries      types.Map    `tfsdk:"registries"`
+	ControlPlane    types.Object `tfsdk:"control_plane"`
 }
 
 func (p *zenmlproProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
@@ -102,8 +121,9 @@ func (p *zenmlproProvider) Schema(_ context.Context, _ provider.SchemaRequest, r
 		MarkdownDescription: "The `zenmlpro` provider prepares a self-hosted ZenML Pro deployment. It checks at plan time the " +
 			"version compatibility, image and Helm chart references, endpoints and certificates, and builds the request for access to " +
 			"ZenML's private registries; with `resolve_digest` it reads image digests and platforms from registries " +
-			"(`registries`); at apply it creates the dedicated databases and their users (`zenmlpro_database`) and " +
-			"grants workload identities access to your own registries (`zenmlpro_registry_access_grant`).",
+			"(`registries`); at apply it creates the dedicated databases and their users (`zenmlpro_database`), " +
+			"grants workload identities access to your own registries (`zenmlpro_registry_access_grant`) and enrols workspaces with the " +
+			"Control Plane (`zenmlpro_workspace_enrollment`, through `control_plane`).",
 		Attributes: map[string]schema.Attribute{
 			"releases": schema.MapAttribute{
 				ElementType: types.MapType{ElemType: types.StringType},
@@ -121,6 +141,7 @@ func (p *zenmlproProvider) Schema(_ context.Context, _ provider.SchemaRequest, r
 			"aws":              awsAttribute(),
 			"gcp":              gcpAttribute(),
 			"registries":       registriesAttribute(),
+			"control_plane":    controlPlaneAttribute(),
 		},
 	}
 }
@@ -168,8 +189,15 @@ func (p *zenmlproProvider) Configure(ctx context.Context, req provider.Configure
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	controlPlane, diags := controlPlaneFrom(ctx, cfg.ControlPlane)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	controlPlane.cfg.Backoff = p.controlPlaneBackoff
+	controlPlane.cfg.DialContext = p.controlPlaneDial
 	data := &providerData{catalog: catalog, pools: databases.NewPools(), databaseServers: servers, aws: awsClients, gcp: gcpClients,
-		registry: registry, grants: newGrantServices(p.grantOptions)}
+		registry: registry, grants: newGrantServices(p.grantOptions), controlPlane: controlPlane, liveDial: p.controlPlaneDial}
 	resp.DataSourceData = data
 	resp.ResourceData = data
 	resp.EphemeralResourceData = data
@@ -182,6 +210,7 @@ func (p *zenmlproProvider) Resources(_ context.Context) []func() resource.Resour
 		NewRegistryAccessGrantResource,
 		NewImageMirrorResource,
 		NewOfflineBundleResource,
+		NewWorkspaceEnrollmentResource,
 	}
 }
 
@@ -196,6 +225,7 @@ func (p *zenmlproProvider) DataSources(_ context.Context) []func() datasource.Da
 		NewOfflineBundleDataSource,
 		NewTLSCertificateDataSource,
 		NewPrerequisitesDataSource,
+		NewDeploymentCheckDataSource,
 	}
 }
 

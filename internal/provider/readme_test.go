@@ -123,7 +123,7 @@ func TestAccReadmeExample(t *testing.T) {
 }
 
 // secretVariableWords mark the name of an input variable that holds a secret.
-var secretVariableWords = []string{"password", "secret", "credential"}
+var secretVariableWords = []string{"password", "secret", "credential", "token"}
 
 // TestExampleSecretsComeFromEphemeralVariables: every variable of the examples and of the README's
 // example that holds a secret (its name contains password, secret or credentials) is declared

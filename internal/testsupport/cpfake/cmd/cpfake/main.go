@@ -46,6 +46,7 @@ func (l *listFlag) Set(v string) error {
 
 // config is what the flags say.
 type config struct {
+	stopOnStdinEOF                bool
 	listen, tlsCert, tlsKey       string
 	adminUsername, adminPassword  string
 	tokens, readOnlyTokens, orgs  listFlag
@@ -77,6 +78,7 @@ func main() {
 	flag.StringVar(&c.urlTemplate, "workspace-url-template", "", "server_url of a workspace server, %s standing for its name, e.g. https://zenml-%s.ml.example.com; default: its own URL")
 	flag.StringVar(&c.zenmlVersion, "zenml-version", "", "ZenML version of workspaces created without one (default: null)")
 	flag.StringVar(&c.stateFile, "state-file", "", "file to write the JSON state to once listening")
+	flag.BoolVar(&c.stopOnStdinEOF, "stop-on-stdin-eof", false, "also stop when stdin reaches EOF (the parent closed it or died)")
 	flag.Parse()
 	if flag.NArg() > 0 {
 		fmt.Fprintln(os.Stderr, "cpfake: unexpected arguments:", strings.Join(flag.Args(), " "))
@@ -84,6 +86,13 @@ func main() {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	defer stop()
+	if c.stopOnStdinEOF {
+		go func() {
+			// Nothing is sent on stdin: it reaches EOF when the parent closes it or dies.
+			_, _ = io.Copy(io.Discard, os.Stdin)
+			stop()
+		}()
+	}
 	if err := run(ctx, c, os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "cpfake:", err)
 		os.Exit(1)
