@@ -262,7 +262,8 @@ func TestAccWorkspaceEnrollment_deletedInControlPlane(t *testing.T) {
 func TestAccWorkspaceEnrollment_existingAndImport(t *testing.T) {
 	cp := startControlPlane(t, cpfake.ControlPlaneOptions{})
 	id := cp.AddWorkspace("example-corp", "taken")
-	prov := controlPlaneProvider(cp.URL(), patCreds, "")
+	// Steps that import name the provider by its full source address (OpenTofu's import init).
+	prov := fullSourceBlock + controlPlaneProvider(cp.URL(), patCreds, "")
 	enrollmentSteps(t, func(*terraform.State) error {
 		if _, ok := cp.Workspace(id); !ok {
 			return fmt.Errorf("the imported workspace was deleted on destroy with the default deletion_policy")
@@ -491,6 +492,7 @@ resource "zenmlpro_workspace_enrollment" "ws1" {
 // live in the test's directory, and kubectl (absent here) is replaced by a command that checks what
 // it would read: the key file, holding the key alone, mode 0600.
 func TestAccWorkspaceEnrollment_example(t *testing.T) {
+	requireWriteOnlyCLI(t) // the example's token is an ephemeral variable: Terraform 1.11+
 	now := time.Now()
 	ca := testcert.New(t, testcert.Spec{CommonName: "Example Root CA", Organization: "Example Corp", CA: true,
 		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(24 * time.Hour)}, nil)
