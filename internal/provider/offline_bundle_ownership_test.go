@@ -28,6 +28,7 @@ import (
 	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/images"
 	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/images/bundle"
 	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/images/oci"
+	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/testsupport/registryfake"
 )
 
 // insideHost is the internal registry the test bundles name; nothing is pushed there.
@@ -470,6 +471,73 @@ data "zenmlpro_offline_bundle" "inside" {
 			ImportState:   true,
 			ImportStateId: copied,
 			ExpectError:   wrapped("Bundle Not Imported", "charts/zenml-0.93.2.tgz: listed more than once in SHA256SUMS"),
+		},
+	})
+}
+
+// A no-change refresh trusts the files' contents while their stamp (names, sizes, times, inodes) is
+// the one recorded when they were last known as written, and hashes only SHA256SUMS and
+// manifest.json; a blob written in place with its size and modification time kept changes its change
+// time, so the next refresh hashes every file again and shows the drift. The log says which refresh
+// hashed. (Not parallel: it sets the process's logging environment.)
+func TestAccOfflineBundle_refreshTrustsStamp(t *testing.T) {
+	s := startBundleSource(t)
+	inside := registryfake.Start(t, registryfake.Options{})
+	dir := filepath.Join(t.TempDir(), "zenml-bundle")
+	logFile, _ := traceLogs(t)
+	hashedLines := func() (trusted, hashed int) {
+		b, _ := os.ReadFile(logFile)
+		for _, line := range strings.Split(string(b), "\n") {
+			if !strings.Contains(line, "bundle compared with its record") {
+				continue
+			}
+			switch {
+			case strings.Contains(line, "contents_hashed=false"):
+				trusted++
+			case strings.Contains(line, "contents_hashed=true"):
+				hashed++
+			}
+		}
+		return trusted, hashed
+	}
+	testAccSteps(t, []resource.TestStep{
+		{
+			Config: s.bundleBlock(dir, inside.Host, ""),
+		},
+		{
+			// The refreshes after the write trusted the contents: nothing was hashed.
+			PreConfig: func() {
+				trusted, hashed := hashedLines()
+				if trusted == 0 || hashed != 0 {
+					t.Errorf("refreshes after the write: %d trusted the stamp, %d hashed every file; want only trusted ones", trusted, hashed)
+				}
+				// A blob written in place: same size, its modification time set back.
+				blobs, _ := filepath.Glob(filepath.Join(dir, "*", "blobs", "sha256", "*"))
+				if len(blobs) == 0 {
+					t.Fatal("no blobs in the bundle")
+				}
+				fi, err := os.Stat(blobs[0])
+				if err != nil {
+					t.Fatal(err)
+				}
+				data, _ := os.ReadFile(blobs[0])
+				data[len(data)-1] ^= 0xff
+				if err := os.WriteFile(blobs[0], data, fi.Mode()); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.Chtimes(blobs[0], fi.ModTime(), fi.ModTime()); err != nil {
+					t.Fatal(err)
+				}
+			},
+			Config:             s.bundleBlock(dir, inside.Host, ""),
+			PlanOnly:           true,
+			ExpectNonEmptyPlan: true,
+			Check: func(*terraform.State) error {
+				if _, hashed := hashedLines(); hashed == 0 {
+					return fmt.Errorf("the refresh after a write in place did not hash the files")
+				}
+				return nil
+			},
 		},
 	})
 }

@@ -5,6 +5,7 @@ package provider
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -101,7 +102,8 @@ func (r *offlineBundleResource) Schema(ctx context.Context, _ resource.SchemaReq
 			"apply shows as a rebuild, and the apply bundles exactly the digests the plan showed. The state records what this " +
 			"resource wrote (`sha256sums_digest`, `manifest_digest`) and every refresh compares the directory with that record: a " +
 			"file changed, missing or added, a bundle edited with a new SHA256SUMS, or one written again by another configuration " +
-			"shows as `drift` and a rebuild, with a warning saying what differs. A new bundle is written only to a directory that " +
+			"shows as `drift` and a rebuild, with a warning saying what differs (file contents are hashed again only when a file's " +
+			"size, times or inode changed since they were last verified; see \"What a plan checks, and what it trusts\"). A new bundle is written only to a directory that " +
 			"does not exist or is empty: a bundle already there is taken over only by `terraform import`. The bundle is built " +
 			"beside the directory and put in place at the end, under a lock one write holds at a time, so an interrupted apply " +
 			"leaves the previous bundle whole; what it left beside the directory shows in the next plan and the next apply removes " +
@@ -257,6 +259,7 @@ func (r *offlineBundleResource) Create(ctx context.Context, req resource.CreateR
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	keepBundleStamp(ctx, resp.Private, plan.Directory.ValueString(), &resp.Diagnostics)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
 
@@ -275,8 +278,43 @@ func (r *offlineBundleResource) Update(ctx context.Context, req resource.UpdateR
 		if resp.Diagnostics.HasError() {
 			return
 		}
+		keepBundleStamp(ctx, resp.Private, plan.Directory.ValueString(), &resp.Diagnostics)
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+// bundleStampKey is the private state key of the stamp of the bundle's files (bundle.Stamp) at the
+// last moment they were known to be as written: after the write, or after a refresh that hashed them.
+const bundleStampKey = "files_stamp"
+
+type bundleStamp struct {
+	Stamp string `json:"stamp"`
+}
+
+// keepBundleStamp records the stamp of the bundle just written at dir; without one, the next refresh
+// hashes every file.
+func keepBundleStamp(ctx context.Context, p privateData, dir string, diags *diag.Diagnostics) {
+	stamp, err := bundle.Stamp(dir)
+	if err != nil {
+		tflog.Warn(ctx, "the bundle's files cannot be stamped; the next refresh hashes every file", map[string]any{"directory": dir, "error": err.Error()})
+		stamp = ""
+	}
+	setBundleStamp(ctx, p, stamp, diags)
+}
+
+func setBundleStamp(ctx context.Context, p privateData, stamp string, diags *diag.Diagnostics) {
+	value, _ := json.Marshal(bundleStamp{Stamp: stamp})
+	diags.Append(p.SetKey(ctx, bundleStampKey, value)...)
+}
+
+func bundleStampOf(ctx context.Context, p privateData, diags *diag.Diagnostics) string {
+	raw, d := p.GetKey(ctx, bundleStampKey)
+	diags.Append(d...)
+	var v bundleStamp
+	if len(raw) > 0 && json.Unmarshal(raw, &v) == nil {
+		return v.Stamp
+	}
+	return ""
 }
 
 // write writes the bundle of m, with the digests the plan showed as pins, and records it in m: a new
@@ -392,7 +430,12 @@ func (r *offlineBundleResource) Read(ctx context.Context, req resource.ReadReque
 	}
 	rec := recordOf(state)
 	var drift []string
-	if err := bundle.Compare(dir, rec); err != nil {
+	// SHA256SUMS and manifest.json are held to the record at every refresh; the other files are hashed
+	// again only when their stamp changed since they were last found as written.
+	stamp, hashed, err := bundle.CompareStamped(dir, rec, bundleStampOf(ctx, req.Private, &resp.Diagnostics))
+	tflog.Debug(ctx, "bundle compared with its record", map[string]any{"directory": dir, "contents_hashed": hashed})
+	setBundleStamp(ctx, resp.Private, stamp, &resp.Diagnostics)
+	if err != nil {
 		var changed *bundle.ChangedError
 		if !errors.As(err, &changed) {
 			resp.Diagnostics.AddAttributeError(path.Root("directory"), "Bundle Not Readable", fmt.Sprintf("Attribute directory: "+
@@ -445,6 +488,8 @@ func (r *offlineBundleResource) Delete(ctx context.Context, req resource.DeleteR
 // verified, as if this resource had written them.
 func (r *offlineBundleResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
 	dir := req.ID
+	// Stamped before the verification: what it verified is trusted only while nothing changed since.
+	stamp, serr := bundle.Stamp(dir)
 	w, err := bundle.Read(dir)
 	if err != nil {
 		var d diag.Diagnostics
@@ -484,6 +529,9 @@ func (r *offlineBundleResource) ImportState(ctx context.Context, req resource.Im
 		CreatedAt: types.StringValue(m.CreatedAt), Images: bundleImagesValue(ctx, m.Images, &resp.Diagnostics),
 		Charts: bundleChartsValue(ctx, m.Charts, &resp.Diagnostics), ManifestJSON: types.StringValue(w.ManifestJSON),
 		SHA256SumsDigest: types.StringValue(w.Record.SumsDigest), ManifestDigest: types.StringValue(w.Record.ManifestDigest), Drift: types.StringValue(""),
+	}
+	if serr == nil {
+		setBundleStamp(ctx, resp.Private, stamp, &resp.Diagnostics)
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 }

@@ -5,10 +5,12 @@ package bundle
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -478,4 +480,111 @@ func mustRef(t *testing.T, s string) name.Reference {
 func readAll(rc io.ReadCloser) ([]byte, error) {
 	defer func() { _ = rc.Close() }()
 	return io.ReadAll(rc)
+}
+
+// CompareStamped hashes the files once, then trusts them while their stamp holds; a file written in
+// place (same size, its modification time set back) changes the stamp through its change time, and
+// the next check hashes again and names it; SHA256SUMS and manifest.json are held to the record every
+// time.
+func TestCompareStamped(t *testing.T) {
+	s := startSource(t)
+	dir := filepath.Join(t.TempDir(), "bundle")
+	w := writeBundle(t, s, dir)
+
+	first, hashed, err := CompareStamped(dir, w.Record, "")
+	if err != nil || !hashed || !strings.HasPrefix(first, "stamp:") {
+		t.Fatalf("first CompareStamped = %q, %v, %v; want a stamp after hashing", first, hashed, err)
+	}
+	next, hashed, err := CompareStamped(dir, w.Record, first)
+	if err != nil || hashed || next != first {
+		t.Fatalf("CompareStamped with the stamp = %q, %v, %v; want the same stamp without hashing", next, hashed, err)
+	}
+
+	// A blob written in place, same size, its modification time set back.
+	blobs, _ := filepath.Glob(filepath.Join(dir, "*", "blobs", "sha256", "*"))
+	if len(blobs) == 0 {
+		t.Fatal("no blobs in the bundle")
+	}
+	target := blobs[0]
+	fi, err := os.Stat(target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, _ := os.ReadFile(target)
+	data[0] ^= 0xff
+	time.Sleep(10 * time.Millisecond) // a change time the write can differ in
+	if err := os.WriteFile(target, data, fi.Mode()); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chtimes(target, fi.ModTime(), fi.ModTime()); err != nil {
+		t.Fatal(err)
+	}
+	rel, _ := filepath.Rel(dir, target)
+	if runtime.GOOS == "linux" {
+		next, hashed, err = CompareStamped(dir, w.Record, first)
+		if !hashed || next != "" {
+			t.Errorf("after a write in place: stamp %q, hashed %v; want a full check and no stamp", next, hashed)
+		}
+		changedError(t, "CompareStamped after a write in place", err, filepath.ToSlash(rel)+": "+ProblemChanged)
+	}
+	data[0] ^= 0xff
+	if err := os.WriteFile(target, data, fi.Mode()); err != nil {
+		t.Fatal(err)
+	}
+
+	// SHA256SUMS made again for an added file: held to the record even with a stamp taken after it.
+	if err := os.WriteFile(filepath.Join(dir, "extra.txt"), []byte("added"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	regenerateSums(t, dir)
+	after, err := Stamp(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _, err = CompareStamped(dir, w.Record, after)
+	changedError(t, "CompareStamped after SHA256SUMS was made again", err, "SHA256SUMS is not the one written")
+}
+
+// BenchmarkCompareBundle is a no-change refresh of a bundle of 256 MB: every byte hashed, against the
+// stamp of the last verification trusted.
+func BenchmarkCompareBundle(b *testing.B) {
+	dir := b.TempDir()
+	blob := make([]byte, 32<<20)
+	for i := range blob {
+		blob[i] = byte(i * 7)
+	}
+	for i := range 8 {
+		blob[0] = byte(i)
+		if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("layer-%d", i)), blob, 0o644); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(dir, ManifestFile), []byte(`{"format_version":1}`), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	sums, err := writeSums(dir)
+	if err != nil {
+		b.Fatal(err)
+	}
+	rec := Record{SumsDigest: Digest(sums), ManifestDigest: Digest([]byte(`{"format_version":1}`))}
+	stamp, _, err := CompareStamped(dir, rec, "")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("every-byte", func(b *testing.B) {
+		b.SetBytes(8 << 25)
+		for b.Loop() {
+			if err := Compare(dir, rec); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("stamped", func(b *testing.B) {
+		b.SetBytes(8 << 25)
+		for b.Loop() {
+			if _, hashed, err := CompareStamped(dir, rec, stamp); err != nil || hashed {
+				b.Fatal(err, hashed)
+			}
+		}
+	})
 }
