@@ -194,15 +194,7 @@ func checkWorkspaceName(s string) error {
 }
 
 func (r *workspaceEnrollmentResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	if req.ProviderData == nil {
-		return
-	}
-	data, ok := req.ProviderData.(*providerData)
-	if !ok {
-		resp.Diagnostics.AddError("Unexpected Provider Data", fmt.Sprintf("expected *providerData, got %T", req.ProviderData))
-		return
-	}
-	r.data = data
+	r.data = configuredData(req.ProviderData, &resp.Diagnostics)
 }
 
 // ValidateConfig checks literal values: the key file's path is absolute or relative, never a directory.
@@ -277,15 +269,11 @@ func (r *workspaceEnrollmentResource) ModifyPlan(ctx context.Context, req resour
 		r.data.controlPlane.unknown || r.data.controlPlane.absent {
 		return
 	}
-	client, err := r.data.controlPlane.get()
-	if err != nil {
-		resp.Diagnostics.AddError("Control Plane Not Usable", err.Error())
+	client, ctx, cancel, d := r.call(ctx, plan.Timeouts, "read", &resp.Diagnostics)
+	defer cancel()
+	if client == nil {
 		return
 	}
-	d, diags := enrollmentTimeout(ctx, plan.Timeouts, "read")
-	resp.Diagnostics.Append(diags...)
-	ctx, cancel := context.WithTimeout(ctx, d)
-	defer cancel()
 	org, err := client.ResolveOrganization(ctx, plan.Organization.ValueString())
 	if err != nil {
 		addControlPlaneError(&resp.Diagnostics, path.Root("organization"), "read", d, "finding the organization", err)
@@ -392,17 +380,27 @@ func capitalize(s string) string {
 	return string(s[0]-'a'+'A') + s[1:]
 }
 
-func (r *workspaceEnrollmentResource) client(diags *diag.Diagnostics) *controlplane.Client {
-	if r.data == nil {
+// call prepares the Control Plane calls of operation op ("create", "read", "delete"): the client, and
+// a context that ends at the operation's timeout (its length is limit). A nil client means diags holds
+// why; cancel is then a no-op.
+func (r *workspaceEnrollmentResource) call(ctx context.Context, t timeouts.Value, op string, diags *diag.Diagnostics) (
+	client *controlplane.Client, cctx context.Context, cancel context.CancelFunc, limit time.Duration) {
+	limit, d := enrollmentTimeout(ctx, t, op)
+	diags.Append(d...)
+	switch {
+	case diags.HasError():
+	case r.data == nil:
 		diags.AddError("Provider Not Configured", "the provider was not configured")
-		return nil
+	default:
+		c, err := r.data.controlPlane.get()
+		if err != nil {
+			diags.AddError("Control Plane Not Usable", err.Error())
+			break
+		}
+		cctx, cancel = context.WithTimeout(ctx, limit)
+		return c, cctx, cancel, limit
 	}
-	c, err := r.data.controlPlane.get()
-	if err != nil {
-		diags.AddError("Control Plane Not Usable", err.Error())
-		return nil
-	}
-	return c
+	return nil, ctx, func() {}, limit
 }
 
 func (r *workspaceEnrollmentResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
@@ -411,14 +409,11 @@ func (r *workspaceEnrollmentResource) Create(ctx context.Context, req resource.C
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	d, diags := enrollmentTimeout(ctx, plan.Timeouts, "create")
-	resp.Diagnostics.Append(diags...)
-	client := r.client(&resp.Diagnostics)
-	if resp.Diagnostics.HasError() {
+	client, ctx, cancel, d := r.call(ctx, plan.Timeouts, "create", &resp.Diagnostics)
+	defer cancel()
+	if client == nil {
 		return
 	}
-	ctx, cancel := context.WithTimeout(ctx, d)
-	defer cancel()
 	keyFile := ""
 	if !plan.EnrollmentKeyFile.IsNull() {
 		keyFile = plan.EnrollmentKeyFile.ValueString()
@@ -507,14 +502,11 @@ func (r *workspaceEnrollmentResource) Read(ctx context.Context, req resource.Rea
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	d, diags := enrollmentTimeout(ctx, state.Timeouts, "read")
-	resp.Diagnostics.Append(diags...)
-	client := r.client(&resp.Diagnostics)
-	if resp.Diagnostics.HasError() {
+	client, ctx, cancel, d := r.call(ctx, state.Timeouts, "read", &resp.Diagnostics)
+	defer cancel()
+	if client == nil {
 		return
 	}
-	ctx, cancel := context.WithTimeout(ctx, d)
-	defer cancel()
 	ws, err := client.Workspace(ctx, state.WorkspaceID.ValueString())
 	if controlplane.IsNotFound(err) {
 		if state.Status.ValueString() != statusGone {
@@ -596,14 +588,11 @@ func (r *workspaceEnrollmentResource) Delete(ctx context.Context, req resource.D
 		removeOwnKeyFile(&resp.Diagnostics, state)
 		return
 	}
-	d, diags := enrollmentTimeout(ctx, state.Timeouts, "delete")
-	resp.Diagnostics.Append(diags...)
-	client := r.client(&resp.Diagnostics)
-	if resp.Diagnostics.HasError() {
+	client, ctx, cancel, d := r.call(ctx, state.Timeouts, "delete", &resp.Diagnostics)
+	defer cancel()
+	if client == nil {
 		return
 	}
-	ctx, cancel := context.WithTimeout(ctx, d)
-	defer cancel()
 	if err := client.DeleteWorkspace(ctx, state.WorkspaceID.ValueString()); err != nil {
 		addControlPlaneError(&resp.Diagnostics, path.Root("deletion_policy"), "delete", d, "deleting the workspace "+state.WorkspaceID.ValueString(), err)
 		return
