@@ -49,3 +49,26 @@ func plotCurves(path, title string, curves []curve) error {
 	}
 	return p.Save(7*vg.Inch, 4.5*vg.Inch, path)
 }
+
+// plotBars draws grouped bars: one group per label of groups, one bar per series (its median seconds
+// in each group), as an SVG.
+func plotBars(path, title string, groups []string, series []string, values [][]float64) error {
+	p := plot.New()
+	p.Title.Text = title
+	p.Y.Label.Text = "seconds (median)"
+	p.Legend.Top, p.Legend.Left = true, true
+	w := vg.Points(18)
+	for i, name := range series {
+		bars, err := plotter.NewBarChart(plotter.Values(values[i]), w)
+		if err != nil {
+			return err
+		}
+		bars.Color = palette[i%len(palette)]
+		bars.LineStyle.Width = 0
+		bars.Offset = vg.Length(float64(i)-float64(len(series)-1)/2) * w
+		p.Add(bars)
+		p.Legend.Add(name, bars)
+	}
+	p.NominalX(groups...)
+	return p.Save(7*vg.Inch, 4.5*vg.Inch, path)
+}

@@ -6,8 +6,10 @@ package registryfake
 import (
 	"bufio"
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"io"
+	"net/http"
 	"os/exec"
 	"path/filepath"
 	"runtime"
@@ -128,4 +130,29 @@ func (p *Process) Stop() {
 			<-p.exited
 		}
 	})
+}
+
+// Counters are what a registry process served: bytes received in request bodies and sent in answers,
+// in all and for blobs alone, and requests by method.
+type Counters struct {
+	BytesReceived     int64            `json:"bytes_received"`
+	BytesSent         int64            `json:"bytes_sent"`
+	BlobBytesReceived int64            `json:"blob_bytes_received"`
+	BlobBytesSent     int64            `json:"blob_bytes_sent"`
+	Requests          map[string]int64 `json:"requests"`
+}
+
+// Counters reads the process's counters (GET /-/counters), counted since it started.
+func (p *Process) Counters() (Counters, error) {
+	var c Counters
+	resp, err := http.Get("http://" + p.Host + "/-/counters")
+	if err != nil {
+		return c, err
+	}
+	defer func() { _ = resp.Body.Close() }()
+	if resp.StatusCode != http.StatusOK {
+		return c, fmt.Errorf("GET /-/counters answered %s", resp.Status)
+	}
+	err = json.NewDecoder(resp.Body).Decode(&c)
+	return c, err
 }

@@ -5,7 +5,8 @@
 // in a directory, on a free loopback port, for tests that must not hold the registry in their own
 // process: a benchmark of the memory of an image copy would otherwise count the registry's buffers.
 // It prints its address (host:port) on stdout as one line once it listens, and exits when its stdin
-// closes (the test ended or died) or on SIGTERM or an interrupt.
+// closes (the test ended or died) or on SIGTERM or an interrupt. GET /-/counters answers what it
+// has served so far, as JSON (see counters), for benchmarks that count the bytes a copy moved.
 //
 // The registry keeps manifests in memory. Its disk blob handler writes a blob to the directory as
 // the final PUT of an upload streams in, but in go-containerregistry v0.22.1 the registry buffers
@@ -17,6 +18,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -63,10 +65,10 @@ func run(dir string, verbose bool) error {
 		return err
 	}
 	srv := &http.Server{
-		Handler: &diskUploads{
+		Handler: &counting{next: &diskUploads{
 			dir:  uploads,
 			next: registry.New(registry.Logger(logger), registry.WithBlobHandler(registry.NewDiskBlobHandler(dir))),
-		},
+		}},
 		ReadHeaderTimeout: 30 * time.Second,
 		ErrorLog:          logger,
 	}
@@ -220,4 +222,83 @@ func writeError(w http.ResponseWriter, status int, code, msg string) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	_, _ = fmt.Fprintf(w, `{"errors":[{"code":%q,"message":%q}]}`, code, msg)
+}
+
+// counters are the bytes a registry received in request bodies and sent in response bodies, in all and
+// for blobs only (blob reads, and blob uploads: PATCH and PUT of /blobs/uploads/), and the requests by
+// method.
+type counters struct {
+	BytesReceived     int64            `json:"bytes_received"`
+	BytesSent         int64            `json:"bytes_sent"`
+	BlobBytesReceived int64            `json:"blob_bytes_received"`
+	BlobBytesSent     int64            `json:"blob_bytes_sent"`
+	Requests          map[string]int64 `json:"requests"`
+}
+
+// counting counts what passes through next, and answers GET /-/counters itself.
+type counting struct {
+	next http.Handler
+	mu   sync.Mutex
+	c    counters
+}
+
+func (h *counting) ServeHTTP(w http.ResponseWriter, req *http.Request) {
+	if req.URL.Path == "/-/counters" {
+		h.mu.Lock()
+		body, err := json.Marshal(h.c)
+		h.mu.Unlock()
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(body)
+		return
+	}
+	blob := strings.Contains(req.URL.Path, "/blobs/")
+	in := &countedBody{ReadCloser: req.Body}
+	req.Body = in
+	out := &countedWriter{ResponseWriter: w}
+	h.next.ServeHTTP(out, req)
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.c.Requests == nil {
+		h.c.Requests = map[string]int64{}
+	}
+	h.c.Requests[req.Method]++
+	h.c.BytesReceived += in.n
+	h.c.BytesSent += out.n
+	if blob {
+		h.c.BlobBytesReceived += in.n
+		if req.Method == http.MethodGet {
+			h.c.BlobBytesSent += out.n
+		}
+	}
+}
+
+type countedBody struct {
+	io.ReadCloser
+	n int64
+}
+
+func (b *countedBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	b.n += int64(n)
+	return n, err
+}
+
+type countedWriter struct {
+	http.ResponseWriter
+	n int64
+}
+
+func (w *countedWriter) Write(p []byte) (int, error) {
+	n, err := w.ResponseWriter.Write(p)
+	w.n += int64(n)
+	return n, err
+}
+
+// ReadFrom keeps the registry's io.Copy of a blob file to the answer counted.
+func (w *countedWriter) ReadFrom(r io.Reader) (int64, error) {
+	return io.Copy(struct{ io.Writer }{w}, r)
 }
