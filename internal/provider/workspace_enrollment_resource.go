@@ -222,6 +222,10 @@ func (r *workspaceEnrollmentResource) ModifyPlan(ctx context.Context, req resour
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	if !plan.StoreEnrollmentKeyInState.IsUnknown() && !plan.StoreEnrollmentKeyInState.ValueBool() {
+		// Not kept: no key in the plan, nor in the state after it (also when the opt-in is withdrawn).
+		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("enrollment_key"), types.StringNull())...)
+	}
 	if !req.State.Raw.IsNull() {
 		var state workspaceEnrollmentModel
 		resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
@@ -259,9 +263,6 @@ func (r *workspaceEnrollmentResource) ModifyPlan(ctx context.Context, req resour
 	if !plan.Organization.IsUnknown() && uuidPattern.MatchString(plan.Organization.ValueString()) {
 		plan.OrganizationID = plan.Organization
 		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("organization_id"), plan.OrganizationID)...)
-	}
-	if !plan.StoreEnrollmentKeyInState.IsUnknown() && !plan.StoreEnrollmentKeyInState.ValueBool() {
-		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("enrollment_key"), types.StringNull())...)
 	}
 	// A same-named workspace is found at plan when everything needed is known: the plan then fails
 	// before anything is created.

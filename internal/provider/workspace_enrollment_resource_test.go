@@ -208,6 +208,19 @@ func TestAccWorkspaceEnrollment_keyInStateLogin(t *testing.T) {
 				return resource.TestCheckResourceAttr(enrollAddr, "enrollment_key", w.EnrollmentKey)(s)
 			},
 		},
+		resource.TestStep{
+			// The opt-in withdrawn: the key leaves the state, in place.
+			Config: enrollmentConfig(prov, `  name = "workspace-2"
+  organization = "example-corp"
+  store_enrollment_key_in_state = false`),
+			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+				plancheck.ExpectResourceAction(enrollAddr, plancheck.ResourceActionUpdate),
+			}},
+			Check: resource.ComposeTestCheckFunc(
+				resource.TestCheckNoResourceAttr(enrollAddr, "enrollment_key"),
+				noKeyInState(cp, "workspace-2"),
+			),
+		},
 	)
 	if n := cp.Requests(http.MethodPost, "/api/v1/auth/login"); n == 0 {
 		t.Error("the provider never logged in with username and password")
