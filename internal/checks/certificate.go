@@ -165,18 +165,10 @@ func CheckCertificate(chainPEM, caPEM string, hostnames []string, minRemainingDa
 	}
 	r.Problems = append(r.Problems, c.keyProblems(verified)...)
 	for i := range r.Problems {
-		r.Problems[i].Detail = sentence(r.Problems[i].Detail)
+		r.Problems[i].Detail = wording.Sentence(r.Problems[i].Detail)
 	}
 	r.OK = len(r.Problems) == 0
 	return r, nil
-}
-
-// sentence starts s with a capital letter.
-func sentence(s string) string {
-	if s == "" || s[0] < 'a' || s[0] > 'z' {
-		return s
-	}
-	return strings.ToUpper(s[:1]) + s[1:]
 }
 
 // ParseCertificateChain parses a certificate chain in PEM: one or more certificates, the leaf first,

@@ -97,40 +97,6 @@ func NewHTTPClient(caPEM string) (*http.Client, error) {
 	}}, nil
 }
 
-// CheckURL checks a server URL: absolute http(s), no credentials, query or fragment, and plain
-// http only for a loopback host. It returns the URL without a trailing slash.
-func CheckURL(raw string) (*url.URL, error) {
-	u, err := url.Parse(strings.TrimSpace(raw))
-	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
-		return nil, fmt.Errorf("%q is not an http(s) URL, e.g. https://zenml.ml.example.com", raw)
-	}
-	if u.User != nil {
-		return nil, fmt.Errorf("%q carries credentials in the URL; give them as token, or username and password", redact(u))
-	}
-	if u.RawQuery != "" || u.Fragment != "" {
-		return nil, fmt.Errorf("%q has a query or fragment; give the server's base URL, e.g. https://zenml.ml.example.com", raw)
-	}
-	if u.Scheme == "http" && !isLoopback(u.Hostname()) {
-		return nil, fmt.Errorf("%q would send credentials unencrypted: plain http is allowed only for loopback hosts (127.0.0.1, localhost); use https", raw)
-	}
-	u.Path = strings.TrimRight(u.Path, "/")
-	return u, nil
-}
-
-func redact(u *url.URL) string {
-	c := *u
-	c.User = nil
-	return c.String()
-}
-
-func isLoopback(h string) bool {
-	if strings.EqualFold(h, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(h)
-	return ip != nil && ip.IsLoopback()
-}
-
 // New returns a client for cfg; it contacts nothing.
 func New(cfg Config) (*Client, error) {
 	u, err := CheckURL(cfg.URL)

@@ -158,7 +158,7 @@ func judge(spec Spec, cat *releases.Catalog, limit time.Duration, cp observation
 	j := &judger{spec: spec, cat: cat, limit: limit, res: Result{Servers: map[string]Server{}}}
 	if spec.ControlPlane == nil && len(spec.Workspaces) == 0 {
 		j.add(SectionDeployment, ItemServers, Missing,
-			"nothing declared: give control_plane, workspaces or both, e.g. control_plane = { url = %q }", ExampleControlPlaneURL)
+			"nothing declared: give control_plane, workspaces or both, e.g. control_plane = { url = %q }", controlplane.ExampleURL)
 	}
 	if spec.ControlPlane != nil {
 		j.controlPlane(cp)

@@ -203,47 +203,6 @@ func TestNormalizeURL(t *testing.T) {
 	}
 }
 
-func TestInputChecks(t *testing.T) {
-	for _, ok := range []string{"https://zenml.ml.example.com", "https://zenml.ml.example.com/", "http://127.0.0.1:8080", "http://localhost:1234/zenml"} {
-		if err := CheckURL(ok); err != nil {
-			t.Errorf("CheckURL(%q): %v", ok, err)
-		}
-	}
-	for bad, want := range map[string]string{
-		"zenml.ml.example.com":                       "is not an http(s) URL",
-		"http://zenml.ml.example.com":                "plain http only for a loopback host",
-		"https://user:pw@zenml.ml.example.com":       "no credentials",
-		"https://zenml.ml.example.com/?a=b":          "query or fragment",
-		"https://zenml.ml.example.com/api/v1":        `url = "https://zenml.ml.example.com"`,
-		"ftp://zenml.ml.example.com":                 "is not an http(s) URL",
-		"https://zenml-workspace-1.ml.example.com#x": "query or fragment",
-	} {
-		err := CheckURL(bad)
-		if err == nil || !strings.Contains(err.Error(), want) {
-			t.Errorf("CheckURL(%q) = %v, want an error saying %q", bad, err, want)
-		}
-		if err != nil && strings.Contains(err.Error(), "pw") {
-			t.Errorf("CheckURL(%q) repeats the password: %v", bad, err)
-		}
-	}
-	if err := CheckUUID("workspace_id", testWorkspaceID); err != nil {
-		t.Error(err)
-	}
-	if err := CheckUUID("organization_id", "acme"); err == nil || !strings.Contains(err.Error(), "organization_id = \""+ExampleOrganizationID) {
-		t.Errorf("CheckUUID(acme) = %v", err)
-	}
-	for _, ok := range []string{"workspace-1", "ws1", "1-ws"} {
-		if err := CheckWorkspaceKey(ok); err != nil {
-			t.Errorf("CheckWorkspaceKey(%q): %v", ok, err)
-		}
-	}
-	for _, bad := range []string{"", "Workspace-1", "ws_1", "-ws", "ws 1", strings.Repeat("a", 51)} {
-		if err := CheckWorkspaceKey(bad); err == nil || !strings.Contains(err.Error(), "lowercase letters, digits and hyphens") {
-			t.Errorf("CheckWorkspaceKey(%q) = %v", bad, err)
-		}
-	}
-}
-
 // --- Reading live servers (the fakes of cpfake) ---
 
 // tlsPair makes a CA and a server certificate for localhost and 127.0.0.1 signed by it, and returns

@@ -82,10 +82,6 @@ func newClient(caPEM string, dial DialFunc) (*http.Client, error) {
 // /api/v1/info. ctx bounds it.
 func observe(ctx context.Context, raw, caPEM string, dial DialFunc, workspace bool) observation {
 	var o observation
-	if err := CheckURL(raw); err != nil {
-		o.urlErr = err
-		return o
-	}
 	u, err := controlplane.CheckURL(raw)
 	if err != nil {
 		o.urlErr = err

@@ -27,13 +27,11 @@ type controlPlaneModel struct {
 	CACertificate types.String `tfsdk:"ca_certificate"`
 }
 
-const exampleControlPlaneURL = "https://zenml.ml.example.com"
-
 func controlPlaneAttribute() schema.Attribute {
 	return schema.SingleNestedAttribute{
 		Optional: true,
 		MarkdownDescription: "How the provider reaches a ZenML Pro Control Plane's API, for `zenmlpro_workspace_enrollment`, e.g. " +
-			"`control_plane = { url = \"" + exampleControlPlaneURL + "\", token = var.zenml_token, ca_certificate = file(\"ca.pem\") }`. " +
+			"`control_plane = { url = \"" + controlplane.ExampleURL + "\", token = var.zenml_token, ca_certificate = file(\"ca.pem\") }`. " +
 			"Credentials are a personal access token (`token`), or `username` and `password` (the provider logs in with them). " +
 			"Values may be unknown until apply (the Control Plane's URL from the release that installs it): nothing is contacted until " +
 			"a resource needs the Control Plane, and a plan that reads no workspace contacts nothing. The credentials never enter the " +
@@ -43,7 +41,7 @@ func controlPlaneAttribute() schema.Attribute {
 		Attributes: map[string]schema.Attribute{
 			"url": schema.StringAttribute{
 				Required: true,
-				MarkdownDescription: "The Control Plane's base URL (the API is under `/api/v1` of it), e.g. `" + exampleControlPlaneURL + "`. " +
+				MarkdownDescription: "The Control Plane's base URL (the API is under `/api/v1` of it), e.g. `" + controlplane.ExampleURL + "`. " +
 					"`https`, or plain `http` for a loopback host only (`http://127.0.0.1:8080`): the credentials must not cross a network unencrypted.",
 				Validators: []validator.String{checkString("Invalid Control Plane URL", "an https URL (http only for loopback hosts)", ignoreValue(controlplane.CheckURL))},
 			},
@@ -157,7 +155,7 @@ func controlPlaneFrom(ctx context.Context, obj types.Object) (*lazyControlPlane,
 func (l *lazyControlPlane) get() (*controlplane.Client, error) {
 	switch {
 	case l == nil || l.absent:
-		return nil, fmt.Errorf("the provider has no control_plane attribute: add control_plane = { url = %q, token = var.zenml_token }", exampleControlPlaneURL)
+		return nil, fmt.Errorf("the provider has no control_plane attribute: add control_plane = { url = %q, token = var.zenml_token }", controlplane.ExampleURL)
 	case l.unknown:
 		return nil, fmt.Errorf("the provider's control_plane attribute is not known yet (it depends on values known after apply)")
 	}

@@ -21,6 +21,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/checks"
+	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/controlplane"
 	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/deploycheck"
 	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/releases"
 )
@@ -74,21 +75,21 @@ var deploymentServerType = types.ObjectType{AttrTypes: map[string]attr.Type{
 // The checks of the inputs of zenmlpro_deployment_check.
 var (
 	deploymentURLCheck = checkString("Invalid Server URL",
-		"value must be a server's base URL: https (http only for a loopback host), no credentials, query or fragment, e.g. "+deploycheck.ExampleControlPlaneURL,
-		deploycheck.CheckURL)
+		"value must be a server's base URL: https (http only for a loopback host), no credentials, query or fragment, e.g. "+controlplane.ExampleURL,
+		ignoreValue(controlplane.CheckURL))
 	workspaceKeyCheck = checkString("Invalid Workspace Key",
-		"keys must be lowercase letters, digits and hyphens, 1 to 50 characters, e.g. "+deploycheck.ExampleWorkspaceKey, deploycheck.CheckWorkspaceKey)
+		"keys must be workspace names: lowercase letters, digits and hyphens, e.g. "+controlplane.ExampleWorkspaceName, controlplane.CheckWorkspaceName)
 )
 
 // controlPlaneIDCheck checks an ID of the Control Plane given as field ("workspace_id" or
 // "organization_id"): a UUID.
 func controlPlaneIDCheck(field string) stringCheck {
-	example := deploycheck.ExampleWorkspaceID
+	example := controlplane.ExampleWorkspaceID
 	if field == "organization_id" {
-		example = deploycheck.ExampleOrganizationID
+		example = controlplane.ExampleOrganizationID
 	}
 	return checkString("Invalid "+titleCase(strings.ReplaceAll(strings.TrimSuffix(field, "_id"), "_", " "))+" ID",
-		"value must be a UUID, e.g. "+example, func(s string) error { return deploycheck.CheckUUID(field, s) })
+		"value must be a UUID, e.g. "+example, func(s string) error { return controlplane.CheckID(field, s) })
 }
 
 func (d *deploymentCheckDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
@@ -125,7 +126,7 @@ func (d *deploymentCheckDataSource) Schema(_ context.Context, _ datasource.Schem
 				MarkdownDescription: "The Control Plane, when you run it: its `/health` is read. Leave it out in the hybrid scenario " +
 					"(ZenML runs the Control Plane); the workspaces' `pro_api_url` and compatibility rows are then `not_applicable`.",
 				Attributes: map[string]schema.Attribute{
-					"url": urlAttr("The Control Plane's base URL, e.g. `\"" + deploycheck.ExampleControlPlaneURL + "\"` (the API is under " +
+					"url": urlAttr("The Control Plane's base URL, e.g. `\"" + controlplane.ExampleURL + "\"` (the API is under " +
 						"`/api/v1` of it). `https`; plain `http` only for a loopback host (`http://127.0.0.1:8080`). A workspace's " +
 						"`pro_api_url` must be this URL followed by `/api/v1`."),
 					"version": versionAttr("The Control Plane version deployed, e.g. `\"0.13.0\"`. No public endpoint of the Control Plane " +
@@ -135,7 +136,7 @@ func (d *deploymentCheckDataSource) Schema(_ context.Context, _ datasource.Schem
 			"workspaces": schema.MapNestedAttribute{
 				Optional: true,
 				MarkdownDescription: "The workspace servers, by a key of lowercase letters, digits and hyphens (e.g. the workspace's name, " +
-					"`\"" + deploycheck.ExampleWorkspaceKey + "\"`). Each is read at `GET /health` and `GET /api/v1/info`.",
+					"`\"" + controlplane.ExampleWorkspaceName + "\"`). Each is read at `GET /health` and `GET /api/v1/info`.",
 				Validators: []validator.Map{mapvalidator.KeysAre(workspaceKeyCheck)},
 				NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
 					"url": urlAttr("The workspace server's base URL, e.g. `\"" + deploycheck.ExampleWorkspaceURL + "\"`: the URL clients " +
@@ -145,9 +146,9 @@ func (d *deploymentCheckDataSource) Schema(_ context.Context, _ datasource.Schem
 						"Not set: the version row is `not_applicable`, and compatibility is judged with the version the server reports."),
 					"workspace_id": schema.StringAttribute{Optional: true, Validators: []validator.String{controlPlaneIDCheck("workspace_id")},
 						MarkdownDescription: "The workspace ID the enrollment at the Control Plane returned, a UUID, e.g. `\"" +
-							deploycheck.ExampleWorkspaceID + "\"`: the server must report it as `pro_workspace_id`."},
+							controlplane.ExampleWorkspaceID + "\"`: the server must report it as `pro_workspace_id`."},
 					"organization_id": schema.StringAttribute{Optional: true, Validators: []validator.String{controlPlaneIDCheck("organization_id")},
-						MarkdownDescription: "The organization ID the enrollment returned, a UUID, e.g. `\"" + deploycheck.ExampleOrganizationID +
+						MarkdownDescription: "The organization ID the enrollment returned, a UUID, e.g. `\"" + controlplane.ExampleOrganizationID +
 							"\"`: the server must report it as `pro_organization_id`."},
 				}},
 			},
@@ -229,7 +230,7 @@ func (d *deploymentCheckDataSource) ValidateConfig(ctx context.Context, req data
 func addNothingToCheck(diags *diag.Diagnostics) {
 	diags.AddAttributeError(path.Root("workspaces"), "Nothing to Check", fmt.Sprintf(
 		"Neither control_plane nor a workspace is given (rule: at least one server to read). Give e.g. control_plane = { url = %q } "+
-			"and workspaces = { %q = { url = %q } }.", deploycheck.ExampleControlPlaneURL, deploycheck.ExampleWorkspaceKey, deploycheck.ExampleWorkspaceURL))
+			"and workspaces = { %q = { url = %q } }.", controlplane.ExampleURL, controlplane.ExampleWorkspaceName, deploycheck.ExampleWorkspaceURL))
 }
 
 func (d *deploymentCheckDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
@@ -323,7 +324,7 @@ func deploymentCheckSpec(m *deploymentCheckModel, diags *diag.Diagnostics) deplo
 	if cp := m.ControlPlane; cp != nil {
 		p := path.Root("control_plane")
 		spec.ControlPlane = &deploycheck.ControlPlane{
-			URL:     check(p.AtName("url"), "Invalid Server URL", cp.URL, deploycheck.CheckURL),
+			URL:     check(p.AtName("url"), "Invalid Server URL", cp.URL, ignoreValue(controlplane.CheckURL)),
 			Version: check(p.AtName("version"), "Invalid Version", cp.Version, version),
 		}
 	}
@@ -338,14 +339,14 @@ func deploymentCheckSpec(m *deploymentCheckModel, diags *diag.Diagnostics) deplo
 	for _, k := range keys {
 		w := m.Workspaces[k]
 		p := path.Root("workspaces").AtMapKey(k)
-		check(p, "Invalid Workspace Key", types.StringValue(k), deploycheck.CheckWorkspaceKey)
+		check(p, "Invalid Workspace Key", types.StringValue(k), controlplane.CheckWorkspaceName)
 		spec.Workspaces[k] = deploycheck.Workspace{
-			URL:     check(p.AtName("url"), "Invalid Server URL", w.URL, deploycheck.CheckURL),
+			URL:     check(p.AtName("url"), "Invalid Server URL", w.URL, ignoreValue(controlplane.CheckURL)),
 			Version: check(p.AtName("version"), "Invalid Version", w.Version, version),
 			WorkspaceID: check(p.AtName("workspace_id"), "Invalid Workspace ID", w.WorkspaceID,
-				func(s string) error { return deploycheck.CheckUUID("workspace_id", s) }),
+				func(s string) error { return controlplane.CheckID("workspace_id", s) }),
 			OrganizationID: check(p.AtName("organization_id"), "Invalid Organization ID", w.OrganizationID,
-				func(s string) error { return deploycheck.CheckUUID("organization_id", s) }),
+				func(s string) error { return controlplane.CheckID("organization_id", s) }),
 		}
 	}
 	if spec.ControlPlane == nil && len(spec.Workspaces) == 0 {

@@ -25,7 +25,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
-	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/deploycheck"
+	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/controlplane"
 	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/testsupport/cpfake"
 	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/testsupport/testcert"
 )
@@ -370,7 +370,7 @@ data "zenmlpro_deployment_check" "test" {
 }
 `,
 			PlanOnly: true,
-			ExpectError: wrapped("Invalid Workspace Key", `Attribute workspaces["Workspace_1"]: the workspace key "Workspace_1" is not valid`,
+			ExpectError: wrapped("Invalid Workspace Key", `Attribute workspaces["Workspace_1"]: "Workspace_1" is not a workspace name`,
 				"rule: lowercase letters, digits and hyphens"),
 		},
 		{
@@ -381,7 +381,7 @@ data "zenmlpro_deployment_check" "test" {
 `,
 			PlanOnly: true,
 			ExpectError: wrapped("Invalid Workspace ID", `Attribute workspaces["workspace-1"].workspace_id: "workspace-1" is not a UUID`,
-				`workspace_id = "`+deploycheck.ExampleWorkspaceID+`"`),
+				`workspace_id = "`+controlplane.ExampleWorkspaceID+`"`),
 		},
 		{
 			Config:      `data "zenmlpro_deployment_check" "test" {}`,
@@ -460,7 +460,7 @@ func TestDeploymentCheckDataSource_validate(t *testing.T) {
 		{"workspace ID", nil, map[string]string{"url": "https://zenml-workspace-1.ml.example.com", "workspace_id": "workspace-1"}, nil,
 			`workspaces["ws-1"].workspace_id | Invalid Workspace ID | "workspace-1" is not a UUID (rule: 32 hexadecimal digits in groups of 8-4-4-4-12`, false},
 		{"organization ID", nil, map[string]string{"url": "https://zenml-workspace-1.ml.example.com", "organization_id": "acme"}, nil,
-			`workspaces["ws-1"].organization_id | Invalid Organization ID | e.g. organization_id = "` + deploycheck.ExampleOrganizationID + `"`, false},
+			`workspaces["ws-1"].organization_id | Invalid Organization ID | e.g. organization_id = "` + controlplane.ExampleOrganizationID + `"`, false},
 		{"key", nil, map[string]string{"(key)": "WS 1", "url": "https://zenml-workspace-1.ml.example.com"}, nil,
 			`workspaces["WS 1"] | Invalid Workspace Key | rule: lowercase letters, digits and hyphens`, false},
 		{"key as CA", nil, okWS, map[string]string{"ca_certificate_pem": string(keyPEM)},
@@ -524,8 +524,8 @@ func TestAccDeploymentCheck_example(t *testing.T) {
 	info := cpfake.NewServerInfo("workspace-1", "0.93.2")
 	info.ServerURL = cpfake.String("https://zenml-workspace-1.ml.example.com")
 	info.ProAPIURL = cpfake.String("https://zenml.ml.example.com/api/v1")
-	info.ProWorkspaceID = cpfake.String(deploycheck.ExampleWorkspaceID)
-	info.ProOrganizationID = cpfake.String(deploycheck.ExampleOrganizationID)
+	info.ProWorkspaceID = cpfake.String(controlplane.ExampleWorkspaceID)
+	info.ProOrganizationID = cpfake.String(controlplane.ExampleOrganizationID)
 	ws := cpfake.StartWorkspaceServer(t, cpfake.WorkspaceServerOptions{Info: info, TLSCertPEM: certPEM, TLSKeyPEM: keyPEM})
 	routes := map[string]string{
 		"zenml.ml.example.com:443":             strings.TrimPrefix(cp.URL(), "https://"),

@@ -5,9 +5,7 @@ package provider
 
 import (
 	"context"
-	"crypto/sha256"
 	"crypto/x509"
-	"encoding/hex"
 	"encoding/pem"
 	"fmt"
 	"net"
@@ -25,6 +23,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
+	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/controlplane"
 	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/retry"
 	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/testsupport/cpfake"
 	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/testsupport/testcert"
@@ -112,11 +111,6 @@ func noKeyInState(cp *cpfake.ControlPlane, name string) resource.TestCheckFunc {
 	}
 }
 
-func sha256Hex(s string) string {
-	sum := sha256.Sum256([]byte(s))
-	return hex.EncodeToString(sum[:])
-}
-
 // The key goes to a file (0600, the key alone) and nowhere in the state; the IDs come out; writing
 // the organization's ID for its name changes nothing; deletion_policy = "delete" deletes the
 // workspace and the key file on destroy.
@@ -159,7 +153,7 @@ func TestAccWorkspaceEnrollment_keyFile(t *testing.T) {
 					return resource.ComposeTestCheckFunc(
 						resource.TestCheckResourceAttr(enrollAddr, "workspace_id", w.ID),
 						resource.TestCheckResourceAttr(enrollAddr, "id", w.ID),
-						resource.TestCheckResourceAttr(enrollAddr, "enrollment_key_sha256", sha256Hex(w.EnrollmentKey)),
+						resource.TestCheckResourceAttr(enrollAddr, "enrollment_key_sha256", controlplane.KeySHA256(w.EnrollmentKey)),
 					)(s)
 				},
 				resource.TestCheckResourceAttr(enrollAddr, "organization_id", orgID),
@@ -338,7 +332,7 @@ func TestAccWorkspaceEnrollment_errors(t *testing.T) {
 		},
 		resource.TestStep{
 			Config:      enrollmentConfig(controlPlaneProvider(cp.URL(), patCreds, ""), "  name = \"Workspace_1\"\n  organization = \"example-corp\""),
-			ExpectError: wrapped("Invalid Workspace Name", "lowercase letters, digits and hyphens, e.g. workspace-1"),
+			ExpectError: wrapped("Invalid Workspace Name", `"Workspace_1" is not a workspace name (rule: lowercase letters, digits and hyphens); give e.g. "workspace-1"`),
 		},
 		resource.TestStep{
 			Config:      enrollmentConfig(controlPlaneProvider(cp.URL(), patCreds, `username = "admin"`), good),
@@ -346,7 +340,7 @@ func TestAccWorkspaceEnrollment_errors(t *testing.T) {
 		},
 		resource.TestStep{
 			Config:      enrollmentConfig(controlPlaneProvider("http://zenml.ml.example.com", patCreds, ""), good),
-			ExpectError: wrapped("Invalid Control Plane URL", "plain http is allowed only for loopback hosts"),
+			ExpectError: wrapped("Invalid Control Plane URL", "plain http only for a loopback host"),
 		},
 		resource.TestStep{
 			Config:      enrollmentConfig(controlPlaneProvider(cp.URL(), patCreds, ""), "  name = \"workspace-1\"\n  organization = \"no-such-org\"\n  store_enrollment_key_in_state = true"),

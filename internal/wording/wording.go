@@ -45,3 +45,11 @@ func mapItems(items []string, f func(string) string) []string {
 	}
 	return out
 }
+
+// Sentence is s with its first letter upper case, to start a sentence.
+func Sentence(s string) string {
+	if s == "" || s[0] < 'a' || s[0] > 'z' {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
