@@ -5,8 +5,6 @@ package deploycheck
 
 import (
 	"context"
-	"crypto/x509"
-	"encoding/pem"
 	"net"
 	"net/http"
 	"net/url"
@@ -213,11 +211,7 @@ func tlsPair(t *testing.T) (caPEM string, certPEM, keyPEM []byte) {
 	ca := testcert.New(t, testcert.Spec{CommonName: "Deployment Check Test CA", CA: true, NotBefore: now.Add(-time.Hour), NotAfter: now.AddDate(1, 0, 0)}, nil)
 	leaf := testcert.New(t, testcert.Spec{CommonName: "localhost", DNSNames: []string{"localhost"}, IPAddresses: []net.IP{net.ParseIP("127.0.0.1")},
 		NotBefore: now.Add(-time.Hour), NotAfter: now.AddDate(0, 6, 0)}, ca)
-	der, err := x509.MarshalECPrivateKey(leaf.Key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return ca.PEM, []byte(leaf.PEM), pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: der})
+	return ca.PEM, []byte(leaf.PEM), leaf.KeyPEM(t)
 }
 
 // closedPortURL is an http URL of a loopback port nothing listens on.

@@ -5,8 +5,6 @@ package provider
 
 import (
 	"context"
-	"crypto/x509"
-	"encoding/pem"
 	"fmt"
 	"net"
 	"net/http"
@@ -265,15 +263,11 @@ func deployTLS(t *testing.T) (caFile string, certPEM, keyPEM []byte) {
 		NotBefore: now.Add(-time.Hour), NotAfter: now.AddDate(1, 0, 0)}, nil)
 	leaf := testcert.New(t, testcert.Spec{CommonName: "localhost", DNSNames: []string{"localhost"}, IPAddresses: []net.IP{net.ParseIP("127.0.0.1")},
 		NotBefore: now.Add(-time.Hour), NotAfter: now.AddDate(0, 3, 0)}, ca)
-	der, err := x509.MarshalECPrivateKey(leaf.Key)
-	if err != nil {
-		t.Fatal(err)
-	}
 	caFile = filepath.Join(t.TempDir(), "ca.pem")
 	if err := os.WriteFile(caFile, []byte(ca.PEM), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	return caFile, []byte(leaf.PEM), pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: der})
+	return caFile, []byte(leaf.PEM), leaf.KeyPEM(t)
 }
 
 // Servers with a certificate of a private CA: verified with ca_certificate_pem, refused without it
@@ -515,11 +509,7 @@ func TestAccDeploymentCheck_example(t *testing.T) {
 		NotBefore: now.Add(-time.Hour), NotAfter: now.AddDate(1, 0, 0)}, nil)
 	leaf := testcert.New(t, testcert.Spec{CommonName: "*.ml.example.com", DNSNames: []string{"*.ml.example.com"},
 		NotBefore: now.Add(-time.Hour), NotAfter: now.AddDate(0, 3, 0)}, ca)
-	der, err := x509.MarshalECPrivateKey(leaf.Key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	certPEM, keyPEM := []byte(leaf.PEM), pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: der})
+	certPEM, keyPEM := []byte(leaf.PEM), leaf.KeyPEM(t)
 	cp := cpfake.StartControlPlane(t, cpfake.ControlPlaneOptions{TLSCertPEM: certPEM, TLSKeyPEM: keyPEM})
 	info := cpfake.NewServerInfo("workspace-1", "0.93.2")
 	info.ServerURL = cpfake.String("https://zenml-workspace-1.ml.example.com")

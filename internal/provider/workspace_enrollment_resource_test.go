@@ -5,8 +5,6 @@ package provider
 
 import (
 	"context"
-	"crypto/x509"
-	"encoding/pem"
 	"fmt"
 	"net"
 	"net/http"
@@ -402,11 +400,7 @@ func TestAccWorkspaceEnrollment_tls(t *testing.T) {
 		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(24 * time.Hour)}, nil)
 	leaf := testcert.New(t, testcert.Spec{CommonName: "localhost", DNSNames: []string{"localhost"}, IPAddresses: []net.IP{net.ParseIP("127.0.0.1")},
 		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(24 * time.Hour)}, ca)
-	der, err := x509.MarshalECPrivateKey(leaf.Key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	keyPEM := pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: der})
+	keyPEM := leaf.KeyPEM(t)
 	cp := startControlPlane(t, cpfake.ControlPlaneOptions{TLSCertPEM: []byte(leaf.PEM), TLSKeyPEM: keyPEM, Listen: "localhost:0"})
 	if !strings.HasPrefix(cp.URL(), "https://localhost:") {
 		t.Fatalf("stand-in URL %s", cp.URL())
@@ -505,13 +499,9 @@ func TestAccWorkspaceEnrollment_example(t *testing.T) {
 		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(24 * time.Hour)}, nil)
 	leaf := testcert.New(t, testcert.Spec{CommonName: "zenml.ml.example.com", DNSNames: []string{"zenml.ml.example.com"},
 		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(24 * time.Hour)}, ca)
-	der, err := x509.MarshalECPrivateKey(leaf.Key)
-	if err != nil {
-		t.Fatal(err)
-	}
 	token := testPassword(t, "pat")
 	cp := startControlPlane(t, cpfake.ControlPlaneOptions{TLSCertPEM: []byte(leaf.PEM), Tokens: []string{token},
-		TLSKeyPEM: pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: der})})
+		TLSKeyPEM: leaf.KeyPEM(t)})
 	addr := strings.TrimPrefix(cp.URL(), "https://")
 	p := &zenmlproProvider{version: "test", controlPlaneBackoff: retry.Backoff{Initial: 5 * time.Millisecond, Max: 50 * time.Millisecond},
 		controlPlaneDial: func(ctx context.Context, network, _ string) (net.Conn, error) {

@@ -117,3 +117,17 @@ func New(tb testing.TB, spec Spec, parent *Cert) *Cert {
 	}
 	return &Cert{Cert: c, Key: key, Signer: signer, PEM: string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}))}
 }
+
+// KeyPEM is the certificate's ECDSA key in PEM (an "EC PRIVATE KEY" block), for a test server that
+// serves the certificate.
+func (c *Cert) KeyPEM(tb testing.TB) []byte {
+	tb.Helper()
+	if c.Key == nil {
+		tb.Fatal("testcert: the certificate has no ECDSA key")
+	}
+	der, err := x509.MarshalECPrivateKey(c.Key)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: der})
+}
