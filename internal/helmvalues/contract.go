@@ -62,10 +62,10 @@ const ServerBlock = "<server>"
 // named commit; the chart version at a commit is that of helm/Chart.yaml there when it is named.
 const (
 	srcEnv082             = "helm/templates/_environment.tpl at commit 9b0ebe979cea (chart 0.82.0) and at 0340681 (a 0.96.3 or later chart)"
-	srcDeploy             = "helm/templates/server-deployment.yaml at commit 7174a8e119a0 (a chart before 0.94.2, top-level key zenml:) and at 08bb10d (0.94.2 or later)"
+	srcDeploy             = "helm/templates/server-deployment.yaml at commit 08bb10d (a 0.94.2 or later chart) and at 7174a8e119a0 (a zenml:-era branch, pull request #4476)"
 	srcIngress            = "helm/templates/server-ingress.yaml at commit 4ec364e; helm/values.yaml at 000d60b4 and 0340681"
 	srcSecret             = "helm/templates/server-secret.yaml at commit 1621769 (the key is kept in the chart's own Secret as ZENML_SERVER_PRO_OAUTH2_CLIENT_SECRET)"
-	srcPR3320             = "zenml-io/zenml pull request #3320 (Helm chart improvements, first released in 0.74.0); " + srcDeploy
+	srcPR3320             = "zenml-io/zenml pull request #3320 (merged February 2025, first released in 0.74.0: the database password from a Kubernetes secret instead of the URL, database certificates and custom CAs as inline values or secret references instead of files in the chart folder); helm/values.yaml of the zenml: era (commits 000d60b4, 4ec364e) documents these keys; " + srcDeploy
 	srcServerKey          = "ZenML changelog of 0.94.2 (2026-04-08, pull request #4637); helm/templates/_helpers.tpl at commit 080da5d: both keys are read and merged, zenml: wins"
 	srcZenMLKey           = "every chart read: " + srcDeploy + "; from 0.94.2 merged under server: (" + "helm/templates/_helpers.tpl at commit 080da5d" + ")"
 	srcEnrollRef          = "zenml-io/zenml pull request #5123 (merged 2026-07-30), listed in the release notes of 0.96.3; helm/values.yaml at commit 0340681"
