@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/controlplane"
+	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/prerequisites"
 	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/releases"
 )
 
@@ -44,12 +45,7 @@ const ProDeploymentType = "cloud"
 func WorkspaceSection(key string) string { return fmt.Sprintf("Workspace %q", key) }
 
 // Row is one line of the checklist.
-type Row struct {
-	Section string
-	Item    string
-	Status  Status
-	Detail  string
-}
+type Row = prerequisites.Row
 
 // Server is what reading one server showed. Its strings are "" when the server did not report them.
 type Server struct {

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/zenmlpro-infra/terraform-provider-zenmlpro/internal/prerequisites"
 )
 
 // report is the checklist as a Markdown document: the verdict, what is left to do, each server's
@@ -25,19 +27,7 @@ func report(res Result) string {
 	}
 	fmt.Fprintf(&b, "As declared: **%s**. Checks: %s.\n\n", verdict, strings.Join(parts, ", "))
 
-	b.WriteString("## To do\n\n")
-	todo := 0
-	for _, st := range []Status{Fail, Missing, Warn} {
-		for _, r := range res.Rows {
-			if r.Status == st {
-				todo++
-				fmt.Fprintf(&b, "- **%s** %s / %s: %s\n", st, r.Section, r.Item, oneLine(r.Detail))
-			}
-		}
-	}
-	if todo == 0 {
-		b.WriteString("Nothing: every check passed.\n")
-	}
+	prerequisites.WriteToDo(&b, res.Rows)
 
 	if len(res.Servers) > 0 {
 		b.WriteString("\n## Servers\n\n| Server | URL | Reachable | TLS verified | Version | Deployment type |\n|---|---|---|---|---|---|\n")
@@ -61,8 +51,8 @@ func report(res Result) string {
 			if k == ControlPlaneKey {
 				version, deploymentType = "not reported", "not reported"
 			}
-			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s |\n", cell(k), cell(s.URL), yesNo(s.Reachable), tlsText, cell(version),
-				cell(deploymentType))
+			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s |\n", prerequisites.Cell(k), prerequisites.Cell(s.URL), yesNo(s.Reachable), tlsText, prerequisites.Cell(version),
+				prerequisites.Cell(deploymentType))
 		}
 	}
 
@@ -75,14 +65,7 @@ func report(res Result) string {
 			sections = append(sections, r.Section)
 		}
 	}
-	for _, section := range sections {
-		fmt.Fprintf(&b, "\n### %s\n\n| Item | Status | Detail |\n|---|---|---|\n", section)
-		for _, r := range res.Rows {
-			if r.Section == section {
-				fmt.Fprintf(&b, "| %s | %s | %s |\n", cell(r.Item), r.Status, cell(r.Detail))
-			}
-		}
-	}
+	prerequisites.WriteChecklist(&b, res.Rows, sections)
 	return b.String()
 }
 
@@ -92,7 +75,3 @@ func yesNo(v bool) string {
 	}
 	return "no"
 }
-
-func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
-
-func cell(s string) string { return strings.ReplaceAll(oneLine(s), "|", "\\|") }

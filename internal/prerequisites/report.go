@@ -30,36 +30,9 @@ func report(res Result) string {
 	}
 	fmt.Fprintf(&b, "Checks: %s.\n\n", strings.Join(parts, ", "))
 
-	b.WriteString("## To do\n\n")
-	todo := 0
-	for _, st := range []Status{Fail, Missing, Warn} {
-		for _, r := range res.Rows {
-			if r.Status == st {
-				todo++
-				fmt.Fprintf(&b, "- **%s** %s / %s: %s\n", st, r.Section, r.Item, oneLine(r.Detail))
-			}
-		}
-	}
-	if todo == 0 {
-		b.WriteString("Nothing: every check passed.\n")
-	}
-
+	WriteToDo(&b, res.Rows)
 	b.WriteString("\n## Checklist\n")
-	for _, section := range Sections() {
-		var rows []Row
-		for _, r := range res.Rows {
-			if r.Section == section {
-				rows = append(rows, r)
-			}
-		}
-		if len(rows) == 0 {
-			continue
-		}
-		fmt.Fprintf(&b, "\n### %s\n\n| Item | Status | Detail |\n|---|---|---|\n", section)
-		for _, r := range rows {
-			fmt.Fprintf(&b, "| %s | %s | %s |\n", cell(r.Item), r.Status, cell(r.Detail))
-		}
-	}
+	WriteChecklist(&b, res.Rows, Sections())
 
 	b.WriteString("\n## Versions and images\n\n")
 	if len(res.Images) == 0 {
@@ -71,7 +44,7 @@ func report(res Result) string {
 			if digest == "" {
 				digest = "not pinned"
 			}
-			fmt.Fprintf(&b, "| %s | %s | %s | `%s` | %s |\n", img.Component, cell(strings.Join(img.Workspaces, ", ")), img.Version, img.URI, digest)
+			fmt.Fprintf(&b, "| %s | %s | %s | `%s` | %s |\n", img.Component, Cell(strings.Join(img.Workspaces, ", ")), img.Version, img.URI, digest)
 		}
 	}
 
@@ -89,7 +62,7 @@ func report(res Result) string {
 	} else {
 		b.WriteString("| From | To | Port | Protocol | Purpose |\n|---|---|---|---|---|\n")
 		for _, f := range res.Flows {
-			fmt.Fprintf(&b, "| %s | %s | %d | %s | %s |\n", cell(f.From), cell(f.To), f.Port, f.Protocol, cell(f.Purpose))
+			fmt.Fprintf(&b, "| %s | %s | %d | %s | %s |\n", Cell(f.From), Cell(f.To), f.Port, f.Protocol, Cell(f.Purpose))
 		}
 	}
 
@@ -127,7 +100,7 @@ func writeValues(b *strings.Builder, title string, v helmvalues.Values) {
 		if k.Doubt != "" {
 			src += " (weak: " + k.Doubt + ")"
 		}
-		fmt.Fprintf(b, "| `%s` | %s |\n", k.Key, cell(src))
+		fmt.Fprintf(b, "| `%s` | %s |\n", k.Key, Cell(src))
 	}
 	if len(v.Sensitive) == 0 {
 		b.WriteString("\nEvery secret is a reference to a Kubernetes secret.\n")
@@ -146,6 +119,45 @@ func writeValues(b *strings.Builder, title string, v helmvalues.Values) {
 	b.WriteString("\n")
 }
 
+// WriteToDo writes the "To do" section of a review document: the rows that are fail, missing or warn,
+// in that order, one line each.
+func WriteToDo(b *strings.Builder, rows []Row) {
+	b.WriteString("## To do\n\n")
+	todo := 0
+	for _, st := range []Status{Fail, Missing, Warn} {
+		for _, r := range rows {
+			if r.Status == st {
+				todo++
+				fmt.Fprintf(b, "- **%s** %s / %s: %s\n", st, r.Section, r.Item, oneLine(r.Detail))
+			}
+		}
+	}
+	if todo == 0 {
+		b.WriteString("Nothing: every check passed.\n")
+	}
+}
+
+// WriteChecklist writes rows as one Markdown table per section, in the order of sections; a section
+// without rows is left out.
+func WriteChecklist(b *strings.Builder, rows []Row, sections []string) {
+	for _, section := range sections {
+		var in []Row
+		for _, r := range rows {
+			if r.Section == section {
+				in = append(in, r)
+			}
+		}
+		if len(in) == 0 {
+			continue
+		}
+		fmt.Fprintf(b, "\n### %s\n\n| Item | Status | Detail |\n|---|---|---|\n", section)
+		for _, r := range in {
+			fmt.Fprintf(b, "| %s | %s | %s |\n", Cell(r.Item), r.Status, Cell(r.Detail))
+		}
+	}
+}
+
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 
-func cell(s string) string { return strings.ReplaceAll(oneLine(s), "|", "\\|") }
+// Cell is s as a cell of a Markdown table: on one line, its pipes escaped.
+func Cell(s string) string { return strings.ReplaceAll(oneLine(s), "|", "\\|") }
