@@ -11,7 +11,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"sort"
 	"strconv"
 	"strings"
 	"syscall"
@@ -92,7 +91,9 @@ type copyHarness struct {
 	tools    []copyTool
 	missing  []string
 	provider string // the provider binary, behind rsswrap
-	seq      int
+	// crane and skopeo are the tools behind rsswrap; skopeo is "" when it is not installed.
+	crane, skopeo string
+	seq           int
 }
 
 func TestCopyReport(t *testing.T) {
@@ -107,10 +108,20 @@ func TestCopyReport(t *testing.T) {
 			t.Fatalf("BENCH_RUNS: %q is not a number of runs", s)
 		}
 	}
+	// BENCH_COPY_SCALE divides every size, for a quick try of the harness; such a report says so.
+	scale := int64(1)
+	if s := os.Getenv("BENCH_COPY_SCALE"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 {
+			t.Fatalf("BENCH_COPY_SCALE: %q is not a divisor", s)
+		}
+		scale = int64(n)
+		scaleSizes(scale)
+	}
 	h := newCopyHarness(t)
 	rep := &copyReport{date: time.Now().UTC().Format("2006-01-02"), machine: machine(), runs: runs, tools: h.tools, missing: h.missing,
 		commit: command(t, "..", "git", "describe", "--always", "--dirty"), terraform: firstLine(command(t, ".", "terraform", "version")),
-		res: map[string]map[string]map[string][]copySample{}}
+		res: map[string]map[string]map[string][]copySample{}, scale: scale, linkRuns: min(runs, 3)}
 	for _, set := range copySets {
 		src := h.push(set)
 		rep.res[set.name] = map[string]map[string][]copySample{}
@@ -129,13 +140,36 @@ func TestCopyReport(t *testing.T) {
 				dst.Stop()
 				_ = os.RemoveAll(filepath.Join(h.dir, fmt.Sprintf("dst-%s-%s-%d", set.name, tool.name, run)))
 			}
+			floor := h.floorTool()
+			s := h.runMeasured(floor.cmd(filepath.Join(h.dir, "work", fmt.Sprintf("floor-%s-%d", set.name, run)), src, "127.0.0.1:1/site/zenml-pro-server:0.93.2"), "the floor")
+			rep.res[set.name]["floor"] = map[string][]copySample{"fresh": append(rep.res[set.name]["floor"]["fresh"], s)}
 			t.Logf("%s: run %d of %d done", set.name, run+1, runs)
 		}
 	}
+	rep.bundle = h.runBundle(runs)
+	rep.link, rep.resume = h.runLink(rep.linkRuns)
 	if err := rep.write(out); err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("wrote %s", filepath.Join(out, "benchmarks-copy.md"))
+	t.Logf("wrote the copy section of %s", filepath.Join(out, "benchmarks.md"))
+}
+
+// scaleSizes divides every size of the report's image sets by n.
+func scaleSizes(n int64) {
+	div := func(ls []int64) []int64 {
+		out := make([]int64, len(ls))
+		for i, l := range ls {
+			out[i] = max(1, l/n)
+		}
+		return out
+	}
+	for i := range copySets {
+		copySets[i].layers = div(copySets[i].layers)
+	}
+	for i := range bundleImages {
+		bundleImages[i].layers = div(bundleImages[i].layers)
+	}
+	linkSet.layers = div(linkSet.layers)
 }
 
 func newCopyHarness(t *testing.T) *copyHarness {
@@ -154,8 +188,16 @@ func newCopyHarness(t *testing.T) *copyHarness {
 	run(t, "..", "go", "build", "-o", bin+".real", ".")
 	run(t, ".", "cp", filepath.Join(h.dir, "rsswrap"), bin)
 	h.provider = bin + ".real"
+	// The floor: the do-nothing plugin with zenmlpro's schemas (bench/floorschema), behind rsswrap too.
+	floorDir := filepath.Join(h.dir, "bin-floor")
+	if err := os.MkdirAll(floorDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	floor := filepath.Join(floorDir, "terraform-provider-floorschema")
+	run(t, ".", "go", "build", "-o", floor+".real", "./floorschema")
+	run(t, ".", "cp", filepath.Join(h.dir, "rsswrap"), floor)
 	h.rc = filepath.Join(h.dir, "terraformrc")
-	rc := fmt.Sprintf("provider_installation {\n  dev_overrides {\n    \"zenmlpro-infra/zenmlpro\" = %q\n  }\n  direct {}\n}\n", binDir)
+	rc := fmt.Sprintf("provider_installation {\n  dev_overrides {\n    \"zenmlpro-infra/zenmlpro\" = %q\n    \"zenmlpro-infra/floorschema\" = %q\n  }\n  direct {}\n}\n", binDir, floorDir)
 	if err := os.WriteFile(h.rc, []byte(rc), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -171,12 +213,14 @@ func newCopyHarness(t *testing.T) *copyHarness {
 		t.Fatalf("building crane %s: %v\n%s", ggcr, err, b)
 	}
 	crane := h.wrapped(filepath.Join(gobin, "crane"))
+	h.crane = crane
 	h.tools = append(h.tools, copyTool{name: "crane", title: "crane copy", version: "go-containerregistry " + ggcr,
 		cmd: func(dir, src, dst string) *exec.Cmd { return exec.Command(crane, "copy", "--insecure", src, dst) }})
 
 	if real, err := exec.LookPath("skopeo"); err == nil {
 		v := firstLine(command(t, ".", real, "--version"))
 		skopeo := h.wrapped(real)
+		h.skopeo = skopeo
 		h.tools = append(h.tools, copyTool{name: "skopeo", title: "skopeo copy --all", version: v,
 			cmd: func(dir, src, dst string) *exec.Cmd {
 				return exec.Command(skopeo, "copy", "--all", "--src-tls-verify=false", "--dest-tls-verify=false", "docker://"+src, "docker://"+dst)
@@ -227,6 +271,29 @@ func moduleVersion(t *testing.T, gomod, module string) string {
 	return string(m[1])
 }
 
+// floorTool applies the mirror's configuration with the do-nothing plugin of the same schema: what a
+// Terraform run of one such resource costs before any work (Terraform, the plugin's starts, the plan).
+func (h *copyHarness) floorTool() copyTool {
+	return copyTool{name: "floor", title: "the floor: the same configuration applied by a do-nothing plugin with the same schema", version: "this tree (bench/floorschema)",
+		cmd: func(dir, src, dst string) *exec.Cmd {
+			cmd := h.mirrorCmd(dir, src, dst)
+			b, err := os.ReadFile(filepath.Join(dir, "main.tf"))
+			if err != nil {
+				h.t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(dir, "main.tf"), []byte(asFloor(string(b))), 0o600); err != nil {
+				h.t.Fatal(err)
+			}
+			return cmd
+		}}
+}
+
+// asFloor is a configuration of zenmlpro resources written for the do-nothing plugin with their schemas.
+func asFloor(config string) string {
+	config = strings.ReplaceAll(config, `zenmlpro = { source = "zenmlpro-infra/zenmlpro" }`, `floorschema = { source = "zenmlpro-infra/floorschema" }`)
+	return strings.ReplaceAll(config, `resource "zenmlpro_`, `resource "floorschema_`)
+}
+
 // mirrorCmd is a terraform apply of one zenmlpro_image_mirror from a fresh state.
 func (h *copyHarness) mirrorCmd(dir, src, dst string) *exec.Cmd {
 	// The mirror keeps the image's name and tag: the target is the registry and path before it.
@@ -242,6 +309,11 @@ resource "zenmlpro_image_mirror" "m" {
   target_registry = %q
 }
 `, src, repo)
+	return h.terraformApply(dir, config)
+}
+
+// terraformApply is a terraform apply of config in dir from a fresh state, with the provider behind rsswrap.
+func (h *copyHarness) terraformApply(dir, config string) *exec.Cmd {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		h.t.Fatal(err)
 	}
@@ -259,33 +331,41 @@ resource "zenmlpro_image_mirror" "m" {
 // push writes the set's images to the source registry and returns the source reference.
 func (h *copyHarness) push(set copySet) string {
 	h.t.Helper()
-	ref := h.src.Host + "/" + set.name + "/zenml-pro-server:0.93.2"
+	return h.pushImage(h.src.Host+"/"+set.name+"/zenml-pro-server:0.93.2", set.layers, set.platforms, byte(len(set.name)))
+}
+
+// pushImage writes an image of random layers of the given sizes (an index of one such image per
+// platform, when platforms are given) to ref and returns ref. The content is the seed's.
+func (h *copyHarness) pushImage(ref string, layerSizes []int64, platforms []string, seed byte) string {
+	h.t.Helper()
 	r, err := name.ParseReference(ref, name.Insecure)
 	if err != nil {
 		h.t.Fatal(err)
 	}
-	rng := rand.NewChaCha8([32]byte{byte(len(set.name))})
+	rng := rand.NewChaCha8([32]byte{seed})
 	image := func() v1.Image {
 		var layers []v1.Layer
-		for _, size := range set.layers {
+		for _, size := range layerSizes {
 			b := make([]byte, size)
 			_, _ = rng.Read(b)
-			layers = append(layers, static.NewLayer(b, types.DockerLayer))
+			layers = append(layers, static.NewLayer(b, types.OCILayer))
 		}
 		img, err := mutate.AppendLayers(empty.Image, layers...)
 		if err != nil {
 			h.t.Fatal(err)
 		}
-		return img
+		// OCI media types, as images built by BuildKit carry them (skopeo reads no other kind from an
+		// OCI layout).
+		return mutate.ConfigMediaType(mutate.MediaType(img, types.OCIManifestSchema1), types.OCIConfigJSON)
 	}
-	if len(set.platforms) == 0 {
+	if len(platforms) == 0 {
 		if err := remote.Write(r, image()); err != nil {
 			h.t.Fatal(err)
 		}
 		return ref
 	}
 	var adds []mutate.IndexAddendum
-	for _, p := range set.platforms {
+	for _, p := range platforms {
 		plat, err := v1.ParsePlatform(p)
 		if err != nil {
 			h.t.Fatal(err)
@@ -309,7 +389,6 @@ func (h *copyHarness) copyOnce(tool copyTool, set copySet, src, dst string, targ
 	h.t.Helper()
 	h.seq++
 	dir := filepath.Join(h.dir, "work", fmt.Sprintf("%s-%s-%d", set.name, tool.name, h.seq))
-	rssFile := filepath.Join(h.dir, "rss-"+strconv.Itoa(h.seq))
 	srcBefore, err := h.src.Counters()
 	if err != nil {
 		h.t.Fatal(err)
@@ -318,31 +397,7 @@ func (h *copyHarness) copyOnce(tool copyTool, set copySet, src, dst string, targ
 	if err != nil {
 		h.t.Fatal(err)
 	}
-	cmd := tool.cmd(dir, src, dst)
-	cmd.Env = append(append([]string{}, cmdEnv(cmd)...), "BENCH_RSS_FILE="+rssFile)
-	var outBuf bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &outBuf, &outBuf
-	start := time.Now()
-	err = cmd.Run()
-	s := copySample{wall: time.Since(start)}
-	if err != nil {
-		h.t.Fatalf("%s copying %s: %v\n%s", tool.name, set.name, err, outBuf.String())
-	}
-	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		s.cpu = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-	}
-	// The copying process's own peak, recorded by rsswrap: the provider's (not terraform's), crane's,
-	// skopeo's.
-	b, err := os.ReadFile(rssFile)
-	if err != nil {
-		h.t.Fatalf("%s: no peak RSS recorded: %v", tool.name, err)
-	}
-	for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
-		var rss int64
-		if _, err := fmt.Sscan(line, &rss); err == nil {
-			s.rss = max(s.rss, rss)
-		}
-	}
+	s := h.runMeasured(tool.cmd(dir, src, dst), tool.name+" copying "+set.name)
 	srcAfter, err := h.src.Counters()
 	if err != nil {
 		h.t.Fatal(err)
@@ -356,134 +411,66 @@ func (h *copyHarness) copyOnce(tool copyTool, set copySet, src, dst string, targ
 	return s
 }
 
+// runMeasured runs cmd (a tool behind rsswrap, or terraform with the provider behind it) and returns
+// its wall and CPU time and the peak RSS of the process that copies; it fails the report when cmd fails.
+func (h *copyHarness) runMeasured(cmd *exec.Cmd, what string) copySample {
+	h.t.Helper()
+	s, out, err := h.tryMeasured(cmd, nil)
+	if err != nil {
+		h.t.Fatalf("%s: %v\n%s", what, err, out)
+	}
+	return s
+}
+
+// tryMeasured is runMeasured that returns the command's error and output; started, when not nil, is
+// called with the running command.
+func (h *copyHarness) tryMeasured(cmd *exec.Cmd, started func(*exec.Cmd)) (copySample, string, error) {
+	return h.tryMeasuredAt(cmd, h.nextRSSFile(), started)
+}
+
+// nextRSSFile is a new file for rsswrap to write a peak RSS to.
+func (h *copyHarness) nextRSSFile() string {
+	h.seq++
+	return filepath.Join(h.dir, "rss-"+strconv.Itoa(h.seq))
+}
+
+// tryMeasuredAt is tryMeasured with the peak RSS written to rssFile; it may run in any goroutine.
+func (h *copyHarness) tryMeasuredAt(cmd *exec.Cmd, rssFile string, started func(*exec.Cmd)) (copySample, string, error) {
+	cmd.Env = append(append([]string{}, cmdEnv(cmd)...), "BENCH_RSS_FILE="+rssFile)
+	var outBuf bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &outBuf, &outBuf
+	start := time.Now()
+	err := cmd.Start()
+	if err == nil {
+		if started != nil {
+			started(cmd)
+		}
+		err = cmd.Wait()
+	}
+	s := copySample{wall: time.Since(start)}
+	if cmd.ProcessState != nil {
+		if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+			s.cpu = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+		}
+	}
+	// The copying process's own peak, recorded by rsswrap: the provider's (not terraform's), crane's,
+	// skopeo's. Several lines (terraform starts the provider more than once): the highest.
+	b, rerr := os.ReadFile(rssFile)
+	if rerr != nil && err == nil {
+		return s, outBuf.String(), fmt.Errorf("no peak RSS recorded: %w", rerr)
+	}
+	for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		var rss int64
+		if _, err := fmt.Sscan(line, &rss); err == nil {
+			s.rss = max(s.rss, rss)
+		}
+	}
+	return s, outBuf.String(), err
+}
+
 func cmdEnv(cmd *exec.Cmd) []string {
 	if cmd.Env != nil {
 		return cmd.Env
 	}
 	return os.Environ()
-}
-
-type copyReport struct {
-	date, machine, commit, terraform string
-	runs                             int
-	tools                            []copyTool
-	missing                          []string
-	// res: set -> tool -> phase ("fresh", "again") -> samples
-	res map[string]map[string]map[string][]copySample
-}
-
-func medianOf(samples []copySample, f func(copySample) float64) (med, lo, hi float64) {
-	if len(samples) == 0 {
-		return 0, 0, 0
-	}
-	v := make([]float64, len(samples))
-	for i, s := range samples {
-		v[i] = f(s)
-	}
-	sort.Float64s(v)
-	return v[len(v)/2], v[0], v[len(v)-1]
-}
-
-func wallSecs(s copySample) float64 { return s.wall.Seconds() }
-func cpuSecs(s copySample) float64  { return s.cpu.Seconds() }
-func rssMB(s copySample) float64    { return float64(s.rss) * 1024 / 1e6 }
-func sentMB(s copySample) float64   { return float64(s.sent) / 1e6 }
-func recvMB(s copySample) float64   { return float64(s.received) / 1e6 }
-
-func (r *copyReport) write(dir string) error {
-	var b strings.Builder
-	w := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
-	w("<!-- Generated by `make bench-copy` (bench/copy_test.go); do not edit. -->\n\n")
-	w("# Copying images: zenmlpro_image_mirror beside crane and skopeo\n\n")
-	w("The same images copied between two local registries (go-containerregistry's registry with its blobs on disk, ")
-	w("each in a process of its own, loopback, plain HTTP) by `zenmlpro_image_mirror` through `terraform apply`, by ")
-	w("`crane copy` and by `skopeo copy --all`. Each run copies into a fresh target registry (**fresh**), then runs the ")
-	w("same copy again into the target that now holds every blob (**again**; for the mirror, from an empty state, so ")
-	w("the provider finds the copy there). The tools take turns within each run; %d runs; figures are median (min-max).\n\n", r.runs)
-	w("- Date: %s; machine: %s\n- Commit: %s; %s\n", r.date, r.machine, r.commit, r.terraform)
-	for _, t := range r.tools {
-		w("- %s: %s\n", t.title, t.version)
-	}
-	for _, m := range r.missing {
-		w("- Not measured: %s\n", m)
-	}
-	w("\nWall and CPU are the whole command's (for the mirror: terraform, its provider and the plan before the copy); ")
-	w("peak RSS is the copying process's (the provider's for the mirror, read by a wrapper around it; the tool's for ")
-	w("crane and skopeo); bytes are blob bytes as the registries counted them in their request and answer bodies.\n\n")
-
-	var targets []string
-	for _, set := range copySets {
-		res := r.res[set.name]
-		w("## %s\n\n%.0f MB of layers.\n\n", set.title, float64(set.bytes())/1e6)
-		w("| Tool | Wall, fresh | CPU | Peak RSS | Source sent | Target received | Wall, again | Target received, again |\n")
-		w("|---|---|---|---|---|---|---|---|\n")
-		for _, t := range r.tools {
-			f, a := res[t.name]["fresh"], res[t.name]["again"]
-			wm, wl, wh := medianOf(f, wallSecs)
-			cm, _, _ := medianOf(f, cpuSecs)
-			rm, _, rh := medianOf(f, rssMB)
-			sm, _, _ := medianOf(f, sentMB)
-			dm, _, _ := medianOf(f, recvMB)
-			am, al, ah := medianOf(a, wallSecs)
-			_, _, adh := medianOf(a, recvMB)
-			w("| %s | %.2f s (%.2f-%.2f) | %.2f s | %.0f MB (max %.0f) | %.0f MB | %.0f MB | %.2f s (%.2f-%.2f) | %.1f MB (max) |\n",
-				t.title, wm, wl, wh, cm, rm, rh, sm, dm, am, al, ah, adh)
-		}
-		w("\n")
-		zen, _, _ := medianOf(res["zenmlpro"]["fresh"], wallSecs)
-		fixed, _, _ := medianOf(res["zenmlpro"]["again"], wallSecs)
-		if c, ok := res["crane"]; ok {
-			cw, _, _ := medianOf(c["fresh"], wallSecs)
-			w("The mirror's fixed cost, what its **again** run spends without copying (Terraform, the provider's start, the ")
-			w("plan that reads both tags, the check of the target), is %.2f s; the copy itself then takes about %.2f s, ", fixed, zen-fixed)
-			w("%.2fx crane's %.2f s.\n\n", (zen-fixed)/cw, cw)
-		}
-		if c, ok := res["crane"]; ok {
-			cw, _, _ := medianOf(c["fresh"], wallSecs)
-			targets = append(targets, verdictLine(fmt.Sprintf("%s: mirror wall at most 1.1x crane's", set.name), zen/cw, 1.1))
-		}
-		if s, ok := res["skopeo"]; ok {
-			sw, _, _ := medianOf(s["fresh"], wallSecs)
-			targets = append(targets, verdictLine(fmt.Sprintf("%s: mirror wall at most skopeo's", set.name), zen/sw, 1.0))
-		}
-		_, _, rh := medianOf(res["zenmlpro"]["fresh"], rssMB)
-		targets = append(targets, verdictLine(fmt.Sprintf("%s: the provider's peak RSS at most 64 MB", set.name), rh/64, 1.0)+fmt.Sprintf(" (%.0f MB)", rh))
-		_, _, again := medianOf(res["zenmlpro"]["again"], recvMB)
-		targets = append(targets, verdictLine(fmt.Sprintf("%s: no blob byte re-sent to a target that has them", set.name), again, 0)+fmt.Sprintf(" (%.1f MB)", again))
-	}
-	var groups, series []string
-	values := make([][]float64, len(r.tools))
-	for _, set := range copySets {
-		groups = append(groups, set.name)
-	}
-	for i, t := range r.tools {
-		series = append(series, t.title)
-		for _, set := range copySets {
-			m, _, _ := medianOf(r.res[set.name][t.name]["fresh"], wallSecs)
-			values[i] = append(values[i], m)
-		}
-	}
-	if err := plotBars(filepath.Join(dir, "benchmarks-copy-wall.svg"), "Copy into a fresh registry: wall time", groups, series, values); err != nil {
-		return err
-	}
-	w("![Copy into a fresh registry: median wall time per image set and tool](benchmarks-copy-wall.svg)\n\n")
-	w("## Targets\n\n")
-	for _, t := range targets {
-		w("- %s\n", t)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "benchmarks-copy.md"), []byte(b.String()), 0o644); err != nil {
-		return err
-	}
-	return nil
-}
-
-// verdictLine says whether a ratio (or amount) meets its bound, and by how much it misses.
-func verdictLine(what string, got, bound float64) string {
-	if got <= bound {
-		return fmt.Sprintf("%s: met (%.2f)", what, got)
-	}
-	if bound == 0 {
-		return fmt.Sprintf("%s: missed", what)
-	}
-	return fmt.Sprintf("%s: missed by %.0f%% (%.2f against %.2f)", what, (got/bound-1)*100, got, bound)
 }

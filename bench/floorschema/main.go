@@ -49,6 +49,13 @@ func (floorProvider) Resources(context.Context) []func() resource.Resource {
 		func() resource.Resource {
 			return sameSchema{name: "registry_access_grant", real: zenmlpro.NewRegistryAccessGrantResource()}
 		},
+		// The copy report's floor: a mirror and a bundle that copy nothing.
+		func() resource.Resource {
+			return sameSchema{name: "image_mirror", real: zenmlpro.NewImageMirrorResource()}
+		},
+		func() resource.Resource {
+			return sameSchema{name: "offline_bundle", real: zenmlpro.NewOfflineBundleResource()}
+		},
 	}
 }
 

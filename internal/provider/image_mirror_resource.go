@@ -124,6 +124,10 @@ func (r *imageMirrorResource) copy(ctx context.Context, m *imageMirrorModel, fil
 	ctx = tflog.SetField(ctx, "target", mirror.Target)
 	res, err := client.Copy(ctx, src, mirror.Target, oci.CopyOptions{Platforms: filters, Timeout: timeout, Progress: logProgress(ctx, "copying image"), Tag: rule})
 	if err != nil {
+		if interrupted(ctx, err) {
+			addCopyInterrupted(diags, mirrorSourcePath(*m), "copy of "+src, mirror.Target, res.Progress)
+			return
+		}
 		addCopyError(diags, mirrorSourcePath(*m), applyTimeout(create), src, mirror.Target, err)
 		return
 	}
@@ -199,6 +203,10 @@ func (r *imageMirrorResource) push(ctx context.Context, m *imageMirrorModel, mir
 	}
 	res, err := client.Push(ctx, item.layout, item.desc.Digest, mirror.Target, oci.CopyOptions{Timeout: timeout, Progress: logProgress(ctx, "pushing from the bundle"), Tag: rule})
 	if err != nil {
+		if interrupted(ctx, err) {
+			addCopyInterrupted(diags, path.Root("source_bundle"), "push of "+mirror.Source, mirror.Target, res.Progress)
+			return
+		}
 		addCopyError(diags, path.Root("source_bundle"), applyTimeout(create), mirror.Source, mirror.Target, err)
 		return
 	}
@@ -214,6 +222,25 @@ func applyTimeout(create bool) string {
 		return "create"
 	}
 	return "update"
+}
+
+// interrupted says whether err ended a copy because Terraform stopped the provider (an interrupt, a
+// cancelled run), not because of the registry or the operation's timeout.
+func interrupted(ctx context.Context, err error) bool {
+	return errors.Is(ctx.Err(), context.Canceled) && errors.Is(err, context.Canceled)
+}
+
+// addCopyInterrupted reports a copy (what: "copy of SRC") to dst that Terraform's interrupt stopped,
+// with what was written by then: the blobs stay in the target, and the next apply skips them.
+func addCopyInterrupted(diags *diag.Diagnostics, p path.Path, what, dst string, done oci.Progress) {
+	diags.AddAttributeError(p, "Copy Interrupted", fmt.Sprintf("Attribute %s: the %s to %s stopped because Terraform was interrupted, "+
+		"after %d blobs (%s of the %s to send) were written. The target keeps every blob written; the next apply sends only "+
+		"the blobs it does not hold.", p, what, dst, done.BlobsUploaded, megabytes(done.BytesDone), megabytes(done.BytesTotal)))
+}
+
+// megabytes writes n bytes in MB (10^6 bytes), e.g. "12.3 MB".
+func megabytes(n int64) string {
+	return fmt.Sprintf("%.1f MB", float64(n)/1e6)
 }
 
 // addCopyError reports a failed copy on the attribute that names the source; the copy ran within

@@ -87,6 +87,12 @@ type source struct {
 // ever in this process's memory.
 func pushSource(b, owner *testing.B, bin, dir string, size int64) *source {
 	b.Helper()
+	return pushLayers(b, owner, bin, dir, 1, size)
+}
+
+// pushLayers is pushSource of an image of n layers of size random bytes each (each its own content).
+func pushLayers(b, owner *testing.B, bin, dir string, n int, size int64) *source {
+	b.Helper()
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		b.Fatal(err)
 	}
@@ -95,17 +101,20 @@ func pushSource(b, owner *testing.B, bin, dir string, size int64) *source {
 		b.Fatal(err)
 	}
 	owner.Cleanup(reg.Stop)
-	layerPath := filepath.Join(dir, "layer.tar.gz")
-	writeRandomLayer(b, layerPath, size)
-	defer func() { _ = os.Remove(layerPath) }() // the registry has its own copy once pushed
-	// The file is gzip already (stored blocks), so the layer is read from it as it is, not compressed again.
-	layer, err := tarball.LayerFromFile(layerPath, tarball.WithMediaType(types.OCILayer))
-	if err != nil {
-		b.Fatal(err)
-	}
-	img, err := mutate.AppendLayers(empty.Image, layer)
-	if err != nil {
-		b.Fatal(err)
+	img := empty.Image
+	for i := range n {
+		layerPath := filepath.Join(dir, fmt.Sprintf("layer-%d.tar.gz", i))
+		writeRandomLayer(b, layerPath, size, uint64(i))
+		// The file is gzip already (stored blocks), so the layer is read from it as it is, not compressed again.
+		layer, err := tarball.LayerFromFile(layerPath, tarball.WithMediaType(types.OCILayer))
+		if err != nil {
+			b.Fatal(err)
+		}
+		if img, err = mutate.AppendLayers(img, layer); err != nil {
+			b.Fatal(err)
+		}
+		// The registry has its own copy once pushed.
+		defer func() { _ = os.Remove(layerPath) }()
 	}
 	img = mutate.ConfigMediaType(mutate.MediaType(img, types.OCIManifestSchema1), types.OCIConfigJSON)
 	ref, err := name.ParseReference(reg.Host + "/zenml/zenml-pro-server:bench")
@@ -113,7 +122,7 @@ func pushSource(b, owner *testing.B, bin, dir string, size int64) *source {
 		b.Fatal(err)
 	}
 	if err := remote.Write(ref, img, remote.WithAuth(authn.Anonymous)); err != nil {
-		b.Fatalf("pushing the %d-byte image: %v", size, err)
+		b.Fatalf("pushing the image of %d layers of %d bytes: %v", n, size, err)
 	}
 	m, err := img.Manifest()
 	if err != nil {
@@ -129,7 +138,7 @@ func pushSource(b, owner *testing.B, bin, dir string, size int64) *source {
 // writeRandomLayer writes a gzip-compressed tar of one file of size random bytes to path, a chunk
 // at a time. The gzip is written without compression (stored blocks), which is fast to write and
 // read, and random bytes would not compress anyway: the blob is about size bytes.
-func writeRandomLayer(b *testing.B, path string, size int64) {
+func writeRandomLayer(b *testing.B, path string, size int64, seed uint64) {
 	b.Helper()
 	f, err := os.Create(path)
 	if err != nil {
@@ -145,7 +154,7 @@ func writeRandomLayer(b *testing.B, path string, size int64) {
 	if err := tw.WriteHeader(&tar.Header{Name: "random.bin", Mode: 0o644, Size: size, Typeflag: tar.TypeReg, ModTime: time.Unix(0, 0)}); err != nil {
 		b.Fatal(err)
 	}
-	rng := rand.NewChaCha8([32]byte{byte(size), byte(size >> 8), byte(size >> 16), byte(size >> 24)})
+	rng := rand.NewChaCha8([32]byte{byte(size), byte(size >> 8), byte(size >> 16), byte(size >> 24), byte(seed), byte(seed >> 8)})
 	chunk := make([]byte, 1<<20)
 	for left := size; left > 0; {
 		n := min(left, int64(len(chunk)))

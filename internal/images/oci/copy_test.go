@@ -330,3 +330,44 @@ func TestPlannedFilteredDigest(t *testing.T) {
 		t.Fatalf("Copy = %+v, %v; want the planned %s", res.Target, err, want.Digest)
 	}
 }
+
+// Save fetches each blob of an index once (two images of a config and two layers each), and a second
+// Save of the same index into the layout, which holds every blob, fetches none: writing a layer the
+// layout has does not open its source. Before, naming the saved index in the layout wrote it again,
+// and every layer's request was made and dropped unread.
+func TestSaveFetchesEachBlobOnce(t *testing.T) {
+	t.Parallel()
+	src := registryfake.Start(t, registryfake.Options{})
+	src.PushIndex(t, "zenml-pro/zenml-pro-server:0.93.2", "linux/amd64", "linux/arm64")
+	var blobGets atomic.Int64
+	src.Intercept(func(w http.ResponseWriter, req *http.Request, inner http.Handler) bool {
+		if req.Method == http.MethodGet && strings.Contains(req.URL.Path, "/blobs/sha256:") {
+			blobGets.Add(1)
+		}
+		return false
+	})
+	c := newClient(t, oci.Options{Backoff: fastBackoff()})
+	l, err := oci.CreateLayout(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref := src.Host + "/zenml-pro/zenml-pro-server:0.93.2"
+	if _, err := c.Save(context.Background(), l, ref, "zenml-pro-server:0.93.2", oci.SaveOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if n := blobGets.Load(); n != 6 {
+		t.Errorf("the first Save made %d blob requests, want 6 (two configs, four layers)", n)
+	}
+	blobGets.Store(0)
+	if _, err := c.Save(context.Background(), l, ref, "zenml-pro-server:0.93.2", oci.SaveOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	// The configs are read again to describe the images; no layer is.
+	if n := blobGets.Load(); n > 2 {
+		t.Errorf("a Save into a layout that holds every blob made %d blob requests, want at most 2 (the configs)", n)
+	}
+	entries, err := l.Entries()
+	if err != nil || len(entries) != 1 || entries[0].Name != "zenml-pro-server:0.93.2" {
+		t.Fatalf("the layout's entries are %+v, %v; want the one name, once", entries, err)
+	}
+}

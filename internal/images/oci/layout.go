@@ -17,6 +17,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/google/go-containerregistry/pkg/v1/match"
+	"github.com/google/go-containerregistry/pkg/v1/partial"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 	"github.com/google/go-containerregistry/pkg/v1/types"
@@ -103,7 +104,6 @@ func (c *Client) Save(ctx context.Context, l *Layout, src, refName string, opts 
 			return err
 		}
 		count.reset(total, opts.Progress)
-		ann := layout.WithAnnotations(map[string]string{refNameAnnotation: refName})
 		if !desc.MediaType.IsIndex() {
 			img, err := desc.Image()
 			if err != nil {
@@ -113,7 +113,7 @@ func (c *Client) Save(ctx context.Context, l *Layout, src, refName string, opts 
 				return err
 			}
 			out.Saved = out.Source
-			return l.path.ReplaceImage(img, match.Annotation(refNameAnnotation, refName), ann)
+			return l.name(img, refName)
 		}
 		idx, err := desc.ImageIndex()
 		if err != nil {
@@ -130,7 +130,7 @@ func (c *Client) Save(ctx context.Context, l *Layout, src, refName string, opts 
 		if out.Saved, err = describeIndex(idx); err != nil {
 			return err
 		}
-		return l.path.ReplaceIndex(idx, match.Annotation(refNameAnnotation, refName), ann)
+		return l.name(idx, refName)
 	})
 	if opts.Progress != nil {
 		opts.Progress(count.final())
@@ -139,6 +139,23 @@ func (c *Client) Save(ctx context.Context, l *Layout, src, refName string, opts 
 		return SaveResult{}, c.explain(srcRef, err)
 	}
 	return out, nil
+}
+
+// name makes the layout's index name what was written (an image or an index whose blobs are in the
+// layout already) refName, in place of what had that name. Only the index changes: ReplaceImage and
+// ReplaceIndex would write the artifact again, and writing a layer opens its source before it finds
+// the blob there, a request whose answer the registry starts to send for nothing.
+func (l *Layout) name(written partial.Describable, refName string) error {
+	desc, err := partial.Descriptor(written)
+	if err != nil {
+		return err
+	}
+	// A copy: the descriptor may be the artifact's own.
+	named := v1.Descriptor{MediaType: desc.MediaType, Size: desc.Size, Digest: desc.Digest, Annotations: map[string]string{refNameAnnotation: refName}}
+	if err := l.path.RemoveDescriptors(match.Annotation(refNameAnnotation, refName)); err != nil {
+		return err
+	}
+	return l.path.AppendDescriptor(named)
 }
 
 // countingImage is an image whose layers count the bytes read from them, blob by blob.
@@ -164,16 +181,39 @@ type countingLayer struct {
 	c *counting
 }
 
+// Compressed opens the layer's source at the first read, not before: a layout that holds the blob
+// already (a bundle written again reuses the blobs of the previous one) closes the reader unread, and
+// no request is made.
 func (l countingLayer) Compressed() (io.ReadCloser, error) {
-	rc, err := l.Layer.Compressed()
-	if err != nil {
-		return nil, err
-	}
 	h, err := l.Digest()
 	if err != nil {
 		return nil, err
 	}
-	return &countingReader{ReadCloser: rc, c: l.c, digest: h}, nil
+	return &countingReader{ReadCloser: &lazyReader{open: l.Layer.Compressed}, c: l.c, digest: h}, nil
+}
+
+// lazyReader is the reader open returns, opened at the first Read.
+type lazyReader struct {
+	open func() (io.ReadCloser, error)
+	rc   io.ReadCloser
+}
+
+func (r *lazyReader) Read(p []byte) (int, error) {
+	if r.rc == nil {
+		rc, err := r.open()
+		if err != nil {
+			return 0, err
+		}
+		r.rc = rc
+	}
+	return r.rc.Read(p)
+}
+
+func (r *lazyReader) Close() error {
+	if r.rc == nil {
+		return nil
+	}
+	return r.rc.Close()
 }
 
 // countingReader counts the bytes read, and the blob as done at its end.
