@@ -118,7 +118,7 @@ func (r *copyReport) write(dir string) error {
 			w("\n\n")
 			why := ""
 			if zen/cw > 1.1 {
-				why = fmt.Sprintf("; the copy alone is %.2fx crane's: the rest is the fixed cost of a Terraform run (%.2f s, of which %.2f s the do-nothing floor), which a %.1f s copy cannot hide",
+				why = fmt.Sprintf("; the copy alone is %.2fx crane's: the rest is the fixed cost of a Terraform run (%.2f s; the do-nothing floor of the same configuration alone takes %.2f s), which a %.1f s copy cannot hide",
 					(zen-fixed)/cw, fixed, fm, cw)
 			}
 			targets = append(targets, verdictLine(fmt.Sprintf("%s: mirror wall at most 1.1x crane's", set.name), zen/cw, 1.1)+why)

@@ -334,12 +334,22 @@ func (h *copyHarness) hasBlob(host, repo, digest string) bool {
 	return resp.StatusCode == http.StatusOK
 }
 
+// lastLine is the last "Error: ..." line of a command's output (Terraform's diagnostic summary, a
+// tool's error), or else its last line.
 func lastLine(s string) string {
-	var last string
+	var last, lastErr string
 	for _, l := range strings.Split(s, "\n") {
-		if strings.TrimSpace(l) != "" {
-			last = strings.TrimSpace(l)
+		l = strings.TrimSpace(l)
+		if l == "" {
+			continue
 		}
+		last = l
+		if strings.HasPrefix(l, "Error: ") && l != "Error: execution halted" {
+			lastErr = l
+		}
+	}
+	if lastErr != "" {
+		return lastErr
 	}
 	return last
 }

@@ -15,8 +15,10 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
+	"sync"
 )
 
 // FileError says that a file of a bundle does not match SHA256SUMS: changed, missing, not listed, or
@@ -150,19 +152,23 @@ func verifySums(dir string, sums []byte) error {
 	for _, f := range dups {
 		verr.Files = append(verr.Files, &FileError{File: f, Problem: ProblemDuplicate})
 	}
+	var toHash []string
 	for _, f := range present {
-		want, ok := listed[f]
-		if !ok {
+		if _, ok := listed[f]; !ok {
 			verr.Files = append(verr.Files, &FileError{File: f, Problem: ProblemExtra})
 			continue
 		}
+		toHash = append(toHash, f)
+	}
+	got, errs := sumFiles(dir, toHash)
+	for i, f := range toHash {
+		want := listed[f]
 		delete(listed, f)
-		got, err := sum(filepath.Join(dir, filepath.FromSlash(f)))
-		if err != nil {
-			verr.Files = append(verr.Files, &FileError{File: f, Problem: ProblemNotBlobs + ": " + err.Error()})
+		if errs[i] != nil {
+			verr.Files = append(verr.Files, &FileError{File: f, Problem: ProblemNotBlobs + ": " + errs[i].Error()})
 			continue
 		}
-		if got != want {
+		if got[i] != want {
 			verr.Files = append(verr.Files, &FileError{File: f, Problem: ProblemChanged})
 		}
 	}
@@ -232,6 +238,34 @@ func files(dir string) ([]string, error) {
 	return out, err
 }
 
+// sumFiles hashes the files of dir (relative, with slashes) on as many cores as there are, up to
+// maxHashers, and returns their SHA-256 in hex and each one's error, in the order of names: a bundle is
+// gigabytes, and hashing them is all that verifying it costs.
+func sumFiles(dir string, names []string) ([]string, []error) {
+	sums := make([]string, len(names))
+	errs := make([]error, len(names))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), maxHashers, len(names)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				sums[i], errs[i] = sum(filepath.Join(dir, filepath.FromSlash(names[i])))
+			}
+		}()
+	}
+	for i := range names {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	return sums, errs
+}
+
+// maxHashers bounds the files hashed at once: the disk, not the cores, is the limit beyond it.
+const maxHashers = 8
+
 func sum(file string) (string, error) {
 	f, err := os.Open(file)
 	if err != nil {
@@ -252,13 +286,13 @@ func writeSums(dir string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	sums, errs := sumFiles(dir, fs)
 	var b strings.Builder
-	for _, f := range fs {
-		s, err := sum(filepath.Join(dir, filepath.FromSlash(f)))
-		if err != nil {
-			return nil, err
+	for i, f := range fs {
+		if errs[i] != nil {
+			return nil, errs[i]
 		}
-		b.WriteString(s + "  " + f + "\n")
+		b.WriteString(sums[i] + "  " + f + "\n")
 	}
 	out := []byte(b.String())
 	return out, os.WriteFile(filepath.Join(dir, SumsFile), out, 0o644)
