@@ -60,6 +60,7 @@ const (
 	subjBundleSums   = "sha256sum"  // sha256sum of the pair's files, the SHA256SUMS the bundle carries
 	subjPushCrane    = "crane-push" // crane push of the pair's layouts
 	subjPushSkopeo   = "skopeo-oci" // skopeo copy --all oci: of the bundle's layout
+	subjVerifyOnly   = "verify"     // the inside configuration's data source alone: every file hashed
 	stageBundleWrite = "write"
 	stageBundlePush  = "push"
 )
@@ -131,6 +132,9 @@ func (h *copyHarness) runBundle(runs int) bundleResults {
 			_ = os.RemoveAll(dir)
 			res[stageBundlePush][subject] = append(res[stageBundlePush][subject], s)
 		}
+		// The part of the inside push that verifies: the data source alone.
+		s = h.runMeasured(h.terraformApply(filepath.Join(work, "tf-verify"), verifyConfig(ours)), "the data source verifying the bundle")
+		res[stageBundlePush][subjVerifyOnly] = append(res[stageBundlePush][subjVerifyOnly], s)
 		push(subjBundleOurs, func(host string) []*exec.Cmd {
 			return []*exec.Cmd{h.terraformApply(filepath.Join(work, "tf-push"), insideConfig(ours, host))}
 		})
@@ -195,6 +199,20 @@ resource "zenmlpro_offline_bundle" "release" {
   internal_registry     = "registry.internal.example.com/zenml"
 }
 `, dir, h.src.Host, h.src.Host)
+}
+
+// verifyConfig is the data source of insideConfig alone: it hashes every file of the bundle at dir.
+func verifyConfig(dir string) string {
+	return fmt.Sprintf(`
+terraform {
+  required_providers {
+    zenmlpro = { source = "zenmlpro-infra/zenmlpro" }
+  }
+}
+data "zenmlpro_offline_bundle" "inside" {
+  path = %q
+}
+`, dir)
 }
 
 // insideConfig reads the bundle at dir, verifying every file, and mirrors each image and chart of it
