@@ -183,13 +183,7 @@ func (h *copyHarness) counters(p *registryfake.Process) registryfake.Counters {
 
 // bundleConfig is the zenmlpro_offline_bundle of the release from the source registry into dir.
 func (h *copyHarness) bundleConfig(dir string) string {
-	return fmt.Sprintf(`
-terraform {
-  required_providers {
-    zenmlpro = { source = "zenmlpro-infra/zenmlpro" }
-  }
-}
-resource "zenmlpro_offline_bundle" "release" {
+	return requiredZenML + fmt.Sprintf(`resource "zenmlpro_offline_bundle" "release" {
   directory             = %q
   control_plane_version = "0.13.0"
   workspace_versions    = ["0.93.2"]
@@ -201,33 +195,17 @@ resource "zenmlpro_offline_bundle" "release" {
 `, dir, h.src.Host, h.src.Host)
 }
 
-// verifyConfig is the data source of insideConfig alone: it hashes every file of the bundle at dir.
+// verifyConfig reads the bundle at dir with the data source, which hashes every file of it.
 func verifyConfig(dir string) string {
-	return fmt.Sprintf(`
-terraform {
-  required_providers {
-    zenmlpro = { source = "zenmlpro-infra/zenmlpro" }
-  }
-}
-data "zenmlpro_offline_bundle" "inside" {
+	return requiredZenML + fmt.Sprintf(`data "zenmlpro_offline_bundle" "inside" {
   path = %q
 }
 `, dir)
 }
 
-// insideConfig reads the bundle at dir, verifying every file, and mirrors each image and chart of it
-// into the registry at host.
+// insideConfig is verifyConfig and a mirror of each image and chart of the bundle into the registry at host.
 func insideConfig(dir, host string) string {
-	return fmt.Sprintf(`
-terraform {
-  required_providers {
-    zenmlpro = { source = "zenmlpro-infra/zenmlpro" }
-  }
-}
-data "zenmlpro_offline_bundle" "inside" {
-  path = %q
-}
-resource "zenmlpro_image_mirror" "images" {
+	return verifyConfig(dir) + fmt.Sprintf(`resource "zenmlpro_image_mirror" "images" {
   for_each        = data.zenmlpro_offline_bundle.inside.images
   source_bundle   = { path = data.zenmlpro_offline_bundle.inside.path, image = each.key }
   target_registry = "%s/zenml"
@@ -237,7 +215,7 @@ resource "zenmlpro_image_mirror" "charts" {
   source_bundle   = { path = data.zenmlpro_offline_bundle.inside.path, chart = each.key }
   target_registry = "%s/charts"
 }
-`, dir, host, host)
+`, host, host)
 }
 
 // runTogether starts every command at once, as a script that puts each in the background and waits,

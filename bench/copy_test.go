@@ -275,17 +275,7 @@ func moduleVersion(t *testing.T, gomod, module string) string {
 // Terraform run of one such resource costs before any work (Terraform, the plugin's starts, the plan).
 func (h *copyHarness) floorTool() copyTool {
 	return copyTool{name: "floor", title: "the floor: the same configuration applied by a do-nothing plugin with the same schema", version: "this tree (bench/floorschema)",
-		cmd: func(dir, src, dst string) *exec.Cmd {
-			cmd := h.mirrorCmd(dir, src, dst)
-			b, err := os.ReadFile(filepath.Join(dir, "main.tf"))
-			if err != nil {
-				h.t.Fatal(err)
-			}
-			if err := os.WriteFile(filepath.Join(dir, "main.tf"), []byte(asFloor(string(b))), 0o600); err != nil {
-				h.t.Fatal(err)
-			}
-			return cmd
-		}}
+		cmd: func(dir, src, dst string) *exec.Cmd { return h.terraformApply(dir, asFloor(mirrorConfig(src, dst))) }}
 }
 
 // asFloor is a configuration of zenmlpro resources written for the do-nothing plugin with their schemas.
@@ -296,20 +286,27 @@ func asFloor(config string) string {
 
 // mirrorCmd is a terraform apply of one zenmlpro_image_mirror from a fresh state.
 func (h *copyHarness) mirrorCmd(dir, src, dst string) *exec.Cmd {
-	// The mirror keeps the image's name and tag: the target is the registry and path before it.
-	repo := dst[:strings.LastIndex(dst, "/")]
-	config := fmt.Sprintf(`
+	return h.terraformApply(dir, mirrorConfig(src, dst))
+}
+
+// requiredZenML is the terraform block of the copy report's configurations.
+const requiredZenML = `
 terraform {
   required_providers {
     zenmlpro = { source = "zenmlpro-infra/zenmlpro" }
   }
 }
-resource "zenmlpro_image_mirror" "m" {
+`
+
+// mirrorConfig is one zenmlpro_image_mirror of src to dst (a reference whose name and tag the mirror keeps).
+func mirrorConfig(src, dst string) string {
+	// The target is the registry and path before the image's name.
+	repo := dst[:strings.LastIndex(dst, "/")]
+	return requiredZenML + fmt.Sprintf(`resource "zenmlpro_image_mirror" "m" {
   source_uri      = %q
   target_registry = %q
 }
 `, src, repo)
-	return h.terraformApply(dir, config)
 }
 
 // terraformApply is a terraform apply of config in dir from a fresh state, with the provider behind rsswrap.
