@@ -194,11 +194,11 @@ type linkSample struct {
 
 // resumeSample is one interrupted copy and its second run.
 type resumeSample struct {
-	total, held     int64 // the blob bytes of the image, and those the target held complete after the interruption
-	blobs, heldN    int   // blobs of the image, and those held
-	received        int64 // blob bytes the target received in the second run
-	first, second   time.Duration
-	interruptedAt   int64 // bytes through the link when the first run was interrupted
+	total, held     int64         // the blob bytes of the image, and those the target held complete after the interruption
+	blobs, heldN    int           // blobs of the image, and those held
+	received        int64         // blob bytes the target received in the second run
+	second          time.Duration // the wall time of the second run
+	interruptedAt   int64         // bytes through the link when the first run was interrupted
 	firstRunOutcome string
 	stopTook        time.Duration // from the interrupt to the end of the first run
 }
@@ -265,7 +265,6 @@ func (h *copyHarness) runLink(runs int) (map[string][]linkSample, map[string]res
 			link.onUp.Store(nil)
 			link.drop()
 			h.t.Logf("%s interrupted:\n%s", tool.name, out)
-			r.first = s.wall
 			if !sigAt.IsZero() {
 				r.stopTook = time.Since(sigAt)
 			}
